@@ -1,0 +1,181 @@
+/**
+ * The typed, validated configuration produced by `parseConfig` (see `parse.ts`). Everything the
+ * engine and adapters read from a running-config is here; addresses are already integers.
+ */
+import type { AclSet } from '../acl/api.js';
+import type { ConfigWarning } from './tokens.js';
+
+/** Auth-proxy protocol bits, as in `AUTH-PROXY:proto_flag=` (spec §2). */
+export const AP_PROTO_HTTP = 1;
+export const AP_PROTO_FTP = 2;
+export const AP_PROTO_TELNET = 4;
+/** portcullis extension: intercept 443 (`ip auth-proxy name N https`). */
+export const AP_PROTO_HTTPS = 8;
+
+/** Where a setting came from, for messages. */
+export interface SourceRef {
+  readonly file: string;
+  readonly line: number;
+}
+
+/** One protocol line of a named auth-proxy rule (`ip auth-proxy name N http [list A] [auth-cache-time M]`). */
+export interface AuthProxyProtocolRule {
+  /** One of the AP_PROTO_* bits. */
+  readonly proto: number;
+  /** Name/number of the ACL that limits which traffic triggers the proxy, if any. */
+  readonly list: string | undefined;
+  /** Per-rule inactivity time in minutes, overriding the global one, if given. */
+  readonly authCacheTimeMin: number | undefined;
+  readonly source: SourceRef;
+}
+
+/** A named auth-proxy rule: all protocol lines sharing the name, in config order. */
+export interface AuthProxyRule {
+  readonly name: string;
+  /** OR of the protocol bits configured (the debug output's `proto_flag`). */
+  readonly protoFlags: number;
+  readonly protocols: readonly AuthProxyProtocolRule[];
+}
+
+/** An IPv4 interface address. */
+export interface Ipv4InterfaceAddress {
+  /** Address as uint32. */
+  readonly address: number;
+  /** Netmask as uint32. */
+  readonly mask: number;
+  readonly prefixLength: number;
+  readonly secondary: boolean;
+}
+
+/** An IPv6 interface address (`ipv6 address X/len`). */
+export interface Ipv6InterfaceAddress {
+  /** Address as four big-endian 32-bit words. */
+  readonly address: Uint32Array;
+  readonly prefixLength: number;
+}
+
+export interface InterfaceConfig {
+  readonly name: string;
+  readonly source: SourceRef;
+  readonly ipv4: readonly Ipv4InterfaceAddress[];
+  readonly ipv6: readonly Ipv6InterfaceAddress[];
+  readonly shutdown: boolean;
+  /** Name of the auth-proxy rule applied (`ip auth-proxy NAME`). */
+  readonly authProxy: string | undefined;
+  /** `ip access-group N in|out`. */
+  readonly accessGroupIn: string | undefined;
+  readonly accessGroupOut: string | undefined;
+  /** `ipv6 traffic-filter NAME in|out`. */
+  readonly ipv6FilterIn: string | undefined;
+  readonly ipv6FilterOut: string | undefined;
+  readonly description: string | undefined;
+}
+
+export interface AuthProxyGlobals {
+  /** `ip auth-proxy auth-cache-time N` (inactivity timer, minutes). Default 60. */
+  readonly authCacheTimeMin: number;
+  /** `ip auth-proxy absolute-timer N` (minutes, 0 = off). Default 0. */
+  readonly absoluteTimeMin: number;
+  /** `ip auth-proxy auth-proxy-banner [http] [^C text ^C]`. */
+  readonly bannerEnabled: boolean;
+  /** Banner text, if given; undefined means the default banner (hostname). */
+  readonly bannerText: string | undefined;
+  /** `ip auth-proxy max-nodata-conns N` (per host). Default 3. */
+  readonly maxNodataConns: number;
+  /** `ip auth-proxy max-login-attempts N`. Default 5. */
+  readonly maxLoginAttempts: number;
+  /** `ip auth-proxy watch-list expiry-time N` (minutes). Default 30. */
+  readonly watchListExpiryMin: number;
+  /** Global limit on half-open intercepted connections (`ip auth-proxy half-open-limit N`, portcullis extension). Default 1024. */
+  readonly halfOpenLimit: number;
+}
+
+export interface HttpServerConfig {
+  /** `ip http server`. */
+  readonly server: boolean;
+  /** `ip http secure-server`. */
+  readonly secureServer: boolean;
+  /** `ip http authentication aaa` (or local/enable). */
+  readonly authentication: string | undefined;
+  /** `ip http secure-trustpoint NAME`. */
+  readonly secureTrustpoint: string | undefined;
+  /** `ip http port N`, default 80. */
+  readonly port: number;
+  /** `ip http secure-port N`, default 443. */
+  readonly securePort: number;
+}
+
+/** `aaa …` lines. Method lists are kept as given (`group radius`, `local`, …). */
+export interface AaaConfig {
+  readonly newModel: boolean;
+  /** `aaa authentication login LIST METHOD…`: list name → methods. */
+  readonly authenticationLogin: ReadonlyMap<string, readonly string[]>;
+  /** `aaa authorization auth-proxy LIST METHOD…`. */
+  readonly authorizationAuthProxy: ReadonlyMap<string, readonly string[]>;
+  /** `aaa accounting auth-proxy LIST start-stop METHOD…`. */
+  readonly accountingAuthProxy: ReadonlyMap<string, readonly string[]>;
+  /** `aaa session-id common|unique`. */
+  readonly sessionId: string | undefined;
+}
+
+export interface RadiusServer {
+  readonly host: string;
+  readonly authPort: number;
+  readonly acctPort: number;
+  /** Per-host key, or undefined to use the global `radius-server key`. */
+  readonly key: string | undefined;
+  readonly source: SourceRef;
+}
+
+export interface RadiusGlobals {
+  readonly servers: readonly RadiusServer[];
+  readonly key: string | undefined;
+  /** `radius-server retransmit N`, default 3. */
+  readonly retransmit: number;
+  /** `radius-server timeout N` (seconds), default 5. */
+  readonly timeoutSec: number;
+  /** `radius-server authorization permit missing Service-Type`. */
+  readonly permitMissingServiceType: boolean;
+}
+
+export interface TacacsServer {
+  readonly host: string;
+  readonly port: number;
+  readonly key: string | undefined;
+  readonly source: SourceRef;
+}
+
+export interface TacacsGlobals {
+  readonly servers: readonly TacacsServer[];
+  readonly key: string | undefined;
+  readonly timeoutSec: number;
+}
+
+/** `username NAME [privilege N] (password|secret) [0|5|…] SECRET`. */
+export interface LocalUser {
+  readonly name: string;
+  readonly privilege: number;
+  /** Kind of credential: `password` (type 0 clear text or 7) or `secret` (hashed). */
+  readonly credentialKind: 'password' | 'secret' | 'none';
+  /** Encryption type digit as written (0 clear, 5 md5-crypt, 7 Cisco type 7, …). */
+  readonly encryptionType: number;
+  readonly credential: string;
+  readonly source: SourceRef;
+}
+
+export interface Config {
+  readonly file: string;
+  readonly hostname: string;
+  readonly aaa: AaaConfig;
+  readonly authProxy: AuthProxyGlobals;
+  /** Named auth-proxy rules by name. */
+  readonly authProxyRules: ReadonlyMap<string, AuthProxyRule>;
+  readonly http: HttpServerConfig;
+  readonly interfaces: readonly InterfaceConfig[];
+  readonly acls: AclSet;
+  readonly radius: RadiusGlobals;
+  readonly tacacs: TacacsGlobals;
+  readonly users: readonly LocalUser[];
+  /** Lines accepted but not implemented, and other non-fatal findings. */
+  readonly warnings: readonly ConfigWarning[];
+}
