@@ -1,0 +1,310 @@
+/**
+ * The auth-proxy cache: one entry per client host (IPv4 or IPv6), in preallocated typed
+ * arrays with open addressing, plus a min-heap of deadlines for the inactivity and absolute
+ * timers. Pure: time is passed in as `nowMs`; `nextDeadline()` tells the adapter when to call
+ * `expire()`. Lookups and activity updates allocate nothing.
+ */
+import { AP_STATE_INIT, AP_DELETE_IDLE, AP_DELETE_ABSOLUTE } from './states.js';
+
+const EMPTY = -1;
+const TOMBSTONE = -2;
+
+/** Mixes four address words to a 32-bit hash (a multiply-xorshift; addresses are not secret-keyed here). */
+export function hashAddress(words: Uint32Array, base = 0): number {
+  let h = 0x9e3779b9;
+  for (let i = 0; i < 4; i++) {
+    h = Math.imul(h ^ words[base + i]!, 0x85ebca6b);
+    h ^= h >>> 13;
+  }
+  h = Math.imul(h, 0xc2b2ae35);
+  return (h ^ (h >>> 16)) >>> 0;
+}
+
+/** Called for each entry `expire()` removes, before its slot is freed. */
+export type ExpireListener = (slot: number, reason: number, nowMs: number) => void;
+
+export class AuthCache {
+  /** Maximum number of hosts. */
+  readonly capacity: number;
+  /** Client address of each slot (four words per slot). */
+  readonly addr: Uint32Array;
+  /** Auth-proxy state (AP_STATE_*) of each slot. */
+  readonly state: Uint8Array;
+  /** Source port of the connection that created / last touched the entry (debug `clientport`). */
+  readonly clientPort: Uint16Array;
+  /** Port of the connection that created the entry (`show ip auth-proxy cache`). */
+  readonly createPort: Uint16Array;
+  /** Interface index the host was seen on. */
+  readonly ifIndex: Int16Array;
+  /** Creation time, last activity, inactivity timeout, absolute deadline (ms; 0 = none). */
+  readonly createdMs: Float64Array;
+  readonly lastActivityMs: Float64Array;
+  readonly inactivityMs: Float64Array;
+  readonly absoluteDeadlineMs: Float64Array;
+  /** Intercepted connections of this host that have not sent data yet (`max-nodata-conns`). */
+  readonly nodataConns: Uint16Array;
+  /** Accounting counters: packets/octets from the host and to it. */
+  readonly packetsOut: Float64Array;
+  readonly octetsOut: Float64Array;
+  readonly packetsIn: Float64Array;
+  readonly octetsIn: Float64Array;
+  /** ACL list index the host's dynamic entries are installed on (-1 = none). */
+  readonly aclList: Int32Array;
+  /** Generation of each slot, bumped on every free (lets holders detect reuse). */
+  readonly generation: Uint32Array;
+  /** User name per slot (control plane only). */
+  readonly user: (string | undefined)[];
+
+  private readonly index: Int32Array; // hash table of slot numbers
+  private readonly mask: number;
+  private readonly freeList: Int32Array;
+  private freeTop: number;
+  private used = 0;
+
+  // Deadline heap: (deadline, slot, generation) triples.
+  private readonly heapTime: Float64Array;
+  private readonly heapSlot: Int32Array;
+  private readonly heapGen: Uint32Array;
+  private heapSize = 0;
+
+  constructor(capacity = 65536) {
+    this.capacity = capacity;
+    let size = 1;
+    while (size < capacity * 2) size <<= 1;
+    this.index = new Int32Array(size).fill(EMPTY);
+    this.mask = size - 1;
+    this.addr = new Uint32Array(capacity * 4);
+    this.state = new Uint8Array(capacity);
+    this.clientPort = new Uint16Array(capacity);
+    this.createPort = new Uint16Array(capacity);
+    this.ifIndex = new Int16Array(capacity);
+    this.createdMs = new Float64Array(capacity);
+    this.lastActivityMs = new Float64Array(capacity);
+    this.inactivityMs = new Float64Array(capacity);
+    this.absoluteDeadlineMs = new Float64Array(capacity);
+    this.nodataConns = new Uint16Array(capacity);
+    this.packetsOut = new Float64Array(capacity);
+    this.octetsOut = new Float64Array(capacity);
+    this.packetsIn = new Float64Array(capacity);
+    this.octetsIn = new Float64Array(capacity);
+    this.aclList = new Int32Array(capacity).fill(-1);
+    this.generation = new Uint32Array(capacity);
+    this.user = new Array<string | undefined>(capacity).fill(undefined);
+    this.freeList = new Int32Array(capacity);
+    for (let i = 0; i < capacity; i++) this.freeList[i] = capacity - 1 - i;
+    this.freeTop = capacity;
+    // Each slot has at most one live heap node per (re)arm plus stale ones; 4× is ample, and the
+    // heap compacts stale nodes when it fills.
+    this.heapTime = new Float64Array(capacity * 4);
+    this.heapSlot = new Int32Array(capacity * 4);
+    this.heapGen = new Uint32Array(capacity * 4);
+  }
+
+  /** Number of hosts in the cache. */
+  get count(): number {
+    return this.used;
+  }
+
+  private sameAddr(slot: number, words: Uint32Array): boolean {
+    const b = slot * 4;
+    const a = this.addr;
+    return a[b] === words[0] && a[b + 1] === words[1] && a[b + 2] === words[2] && a[b + 3] === words[3];
+  }
+
+  /** Slot of the host with address `words`, or -1. */
+  lookup(words: Uint32Array): number {
+    if (this.used === 0) return -1;
+    let i = hashAddress(words) & this.mask;
+    for (;;) {
+      const s = this.index[i]!;
+      if (s === EMPTY) return -1;
+      if (s >= 0 && this.sameAddr(s, words)) return s;
+      i = (i + 1) & this.mask;
+    }
+  }
+
+  /**
+   * Creates an entry for `words` in state INIT with the given inactivity timeout; returns its
+   * slot, or -1 if the cache is full. The caller has checked that no entry exists.
+   */
+  create(words: Uint32Array, port: number, ifIndex: number, inactivityMs: number, nowMs: number): number {
+    if (this.freeTop === 0) return -1;
+    const slot = this.freeList[--this.freeTop]!;
+    const b = slot * 4;
+    this.addr[b] = words[0]!;
+    this.addr[b + 1] = words[1]!;
+    this.addr[b + 2] = words[2]!;
+    this.addr[b + 3] = words[3]!;
+    this.state[slot] = AP_STATE_INIT;
+    this.clientPort[slot] = port;
+    this.createPort[slot] = port;
+    this.ifIndex[slot] = ifIndex;
+    this.createdMs[slot] = nowMs;
+    this.lastActivityMs[slot] = nowMs;
+    this.inactivityMs[slot] = inactivityMs;
+    this.absoluteDeadlineMs[slot] = 0;
+    this.nodataConns[slot] = 0;
+    this.packetsOut[slot] = 0;
+    this.octetsOut[slot] = 0;
+    this.packetsIn[slot] = 0;
+    this.octetsIn[slot] = 0;
+    this.aclList[slot] = -1;
+    this.user[slot] = undefined;
+    let i = hashAddress(words) & this.mask;
+    while (this.index[i]! >= 0) i = (i + 1) & this.mask;
+    this.index[i] = slot;
+    this.used++;
+    this.arm(slot, nowMs + inactivityMs);
+    return slot;
+  }
+
+  /** Sets the inactivity timeout and (re)arms the timers of `slot`. `absoluteMs` 0 = no absolute timer. */
+  setTimers(slot: number, inactivityMs: number, absoluteMs: number, nowMs: number): void {
+    this.inactivityMs[slot] = inactivityMs;
+    this.absoluteDeadlineMs[slot] = absoluteMs > 0 ? nowMs + absoluteMs : 0;
+    this.lastActivityMs[slot] = nowMs;
+    this.arm(slot, this.deadlineOf(slot));
+  }
+
+  /** Records activity (refreshes the inactivity timer). No heap work: expiry re-checks lazily. */
+  touch(slot: number, nowMs: number): void {
+    if (nowMs > this.lastActivityMs[slot]!) this.lastActivityMs[slot] = nowMs;
+  }
+
+  /** Removes `slot` from the cache (its address becomes free for a new entry). */
+  remove(slot: number): void {
+    // Find the index cell holding this slot by probing from the address's home bucket.
+    let i = hashAddress(this.addr, slot * 4) & this.mask;
+    while (this.index[i] !== slot) {
+      if (this.index[i] === EMPTY) return; // not present
+      i = (i + 1) & this.mask;
+    }
+    this.index[i] = TOMBSTONE;
+    // If the next cell is empty, tombstones before it can be cleared.
+    if (this.index[(i + 1) & this.mask] === EMPTY) {
+      while (this.index[i] === TOMBSTONE) {
+        this.index[i] = EMPTY;
+        i = (i - 1) & this.mask;
+      }
+    }
+    this.user[slot] = undefined;
+    this.aclList[slot] = -1;
+    this.generation[slot] = (this.generation[slot]! + 1) >>> 0;
+    this.freeList[this.freeTop++] = slot;
+    this.used--;
+  }
+
+  /** When the entry in `slot` expires if nothing refreshes it. */
+  deadlineOf(slot: number): number {
+    const idle = this.lastActivityMs[slot]! + this.inactivityMs[slot]!;
+    const abs = this.absoluteDeadlineMs[slot]!;
+    return abs > 0 && abs < idle ? abs : idle;
+  }
+
+  /** Earliest time `expire()` may have work (Infinity if none). Stale heap nodes make it early, never late. */
+  nextDeadline(): number {
+    return this.heapSize > 0 ? this.heapTime[0]! : Infinity;
+  }
+
+  /**
+   * Removes every entry whose timer has run out at `nowMs`, calling `onExpire(slot, reason)`
+   * before each removal. Entries refreshed since they were armed are re-armed instead.
+   * Returns the number removed.
+   */
+  expire(nowMs: number, onExpire: ExpireListener | null): number {
+    let removed = 0;
+    while (this.heapSize > 0 && this.heapTime[0]! <= nowMs) {
+      const slot = this.heapSlot[0]!;
+      const gen = this.heapGen[0]!;
+      this.heapPop();
+      if (this.generation[slot] !== gen) continue; // stale: the slot was freed since it was armed
+      const abs = this.absoluteDeadlineMs[slot]!;
+      const idle = this.lastActivityMs[slot]! + this.inactivityMs[slot]!;
+      if (abs > 0 && abs <= nowMs) {
+        if (onExpire !== null) onExpire(slot, AP_DELETE_ABSOLUTE, nowMs);
+        this.remove(slot);
+        removed++;
+      } else if (idle <= nowMs) {
+        if (onExpire !== null) onExpire(slot, AP_DELETE_IDLE, nowMs);
+        this.remove(slot);
+        removed++;
+      } else {
+        this.arm(slot, abs > 0 && abs < idle ? abs : idle);
+      }
+    }
+    return removed;
+  }
+
+  /** Calls `fn` for every live slot (control plane; `show`, snapshots). */
+  forEach(fn: (slot: number) => void): void {
+    const idx = this.index;
+    for (let i = 0; i < idx.length; i++) {
+      const s = idx[i]!;
+      if (s >= 0) fn(s);
+    }
+  }
+
+  private arm(slot: number, deadline: number): void {
+    if (this.heapSize === this.heapTime.length) this.compactHeap();
+    let i = this.heapSize++;
+    const t = this.heapTime, s = this.heapSlot, g = this.heapGen;
+    while (i > 0) {
+      const p = (i - 1) >> 1;
+      if (t[p]! <= deadline) break;
+      t[i] = t[p]!;
+      s[i] = s[p]!;
+      g[i] = g[p]!;
+      i = p;
+    }
+    t[i] = deadline;
+    s[i] = slot;
+    g[i] = this.generation[slot]!;
+  }
+
+  private heapPop(): void {
+    const t = this.heapTime, s = this.heapSlot, g = this.heapGen;
+    const n = --this.heapSize;
+    if (n === 0) return;
+    const lt = t[n]!, ls = s[n]!, lg = g[n]!;
+    let i = 0;
+    for (;;) {
+      let c = 2 * i + 1;
+      if (c >= n) break;
+      if (c + 1 < n && t[c + 1]! < t[c]!) c++;
+      if (t[c]! >= lt) break;
+      t[i] = t[c]!;
+      s[i] = s[c]!;
+      g[i] = g[c]!;
+      i = c;
+    }
+    t[i] = lt;
+    s[i] = ls;
+    g[i] = lg;
+  }
+
+  /** Drops stale heap nodes and rebuilds the heap with one node per live entry. */
+  private compactHeap(): void {
+    this.heapSize = 0;
+    const idx = this.index;
+    for (let i = 0; i < idx.length; i++) {
+      const slot = idx[i]!;
+      if (slot >= 0) {
+        // arm() without the capacity check: live entries ≤ capacity < heap size.
+        let j = this.heapSize++;
+        const d = this.deadlineOf(slot);
+        const t = this.heapTime, s = this.heapSlot, g = this.heapGen;
+        while (j > 0) {
+          const p = (j - 1) >> 1;
+          if (t[p]! <= d) break;
+          t[j] = t[p]!;
+          s[j] = s[p]!;
+          g[j] = g[p]!;
+          j = p;
+        }
+        t[j] = d;
+        s[j] = slot;
+        g[j] = this.generation[slot]!;
+      }
+    }
+  }
+}

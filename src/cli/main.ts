@@ -1,0 +1,190 @@
+/**
+ * The `portcullis` command: argument parsing, dispatch, and the mapping of typed errors to
+ * one-line messages and exit codes (stacks only with `--verbose`).
+ */
+import { writeSync } from 'node:fs';
+import { PortcullisError, UsageError } from '../errors.js';
+import { loadConfig } from '../config/parse.js';
+import { formatWarning } from '../config/tokens.js';
+import { compileAcls } from '../acl/index.js';
+import { renderShowAuthProxyConfiguration } from '../log/show-config.js';
+import { DEBUG_KEYWORDS } from '../engine/debug.js';
+import { runReplay } from './replay.js';
+
+const USAGE = `usage: portcullis <command> [options]
+
+commands:
+  replay CAPTURE --config FILE [--debug KEYWORDS] [--out FILE] [--dropped FILE] [--seed N] [--no-summary]
+      Feed a pcap/pcapng capture through the engine with the capture's clock.
+      --debug takes a comma-separated list of: ${[...DEBUG_KEYWORDS.keys()].join(', ')}, all
+      (debug lines go to stdout; progress and summary to stderr).
+  show ip access-lists [NAME] --config FILE
+  show ipv6 access-list [NAME] --config FILE
+  show ip auth-proxy configuration --config FILE
+  check-config FILE           Parse and validate a configuration; print warnings.
+
+options: --verbose (stack traces on errors), --help
+`;
+
+/** Exit codes. */
+const EXIT_OK = 0;
+const EXIT_FAILURE = 1;
+const EXIT_USAGE = 2;
+const EXIT_INTERNAL = 70;
+
+interface Parsed {
+  positional: string[];
+  flags: Map<string, string | true>;
+}
+
+const VALUE_FLAGS = new Set(['--config', '--debug', '--out', '--dropped', '--seed']);
+const BOOL_FLAGS = new Set(['--verbose', '--help', '--no-summary', '--no-progress']);
+
+function parseArgs(argv: readonly string[]): Parsed {
+  const positional: string[] = [];
+  const flags = new Map<string, string | true>();
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a.startsWith('--')) {
+      const eq = a.indexOf('=');
+      const name = eq > 0 ? a.slice(0, eq) : a;
+      if (VALUE_FLAGS.has(name)) {
+        const v = eq > 0 ? a.slice(eq + 1) : argv[++i];
+        if (v === undefined) throw new UsageError(`${name} needs a value`);
+        flags.set(name, v);
+      } else if (BOOL_FLAGS.has(name)) {
+        flags.set(name, true);
+      } else {
+        throw new UsageError(`unknown option ${name}`);
+      }
+    } else if (a === '-h') {
+      flags.set('--help', true);
+    } else {
+      positional.push(a);
+    }
+  }
+  return { positional, flags };
+}
+
+/** Parses `--debug detailed,object-creation` into DEBUG_* bits. */
+export function parseDebugKeywords(text: string): number {
+  let flags = 0;
+  for (const k of text.split(',').map((s) => s.trim()).filter((s) => s.length > 0)) {
+    if (k === 'all') {
+      for (const v of DEBUG_KEYWORDS.values()) flags |= v;
+      continue;
+    }
+    const f = DEBUG_KEYWORDS.get(k);
+    if (f === undefined) throw new UsageError(`unknown debug keyword "${k}" (one of: ${[...DEBUG_KEYWORDS.keys()].join(', ')}, all)`);
+    flags |= f;
+  }
+  return flags;
+}
+
+function requireConfig(p: Parsed): string {
+  const c = p.flags.get('--config');
+  if (typeof c !== 'string') throw new UsageError('--config FILE is required');
+  return c;
+}
+
+const out = (s: string): void => { writeSync(1, s); };
+const err = (s: string): void => { writeSync(2, s); };
+
+async function dispatch(p: Parsed): Promise<number> {
+  const [cmd, ...rest] = p.positional;
+  if (cmd === undefined || p.flags.has('--help')) {
+    out(USAGE);
+    return cmd === undefined && !p.flags.has('--help') ? EXIT_USAGE : EXIT_OK;
+  }
+  switch (cmd) {
+    case 'replay': {
+      if (rest.length !== 1) throw new UsageError('replay takes one capture file');
+      const debug = p.flags.get('--debug');
+      const seed = p.flags.get('--seed');
+      const stats = await runReplay({
+        capturePath: rest[0]!,
+        configPath: requireConfig(p),
+        debugFlags: typeof debug === 'string' ? parseDebugKeywords(debug) : 0,
+        outPath: strFlag(p, '--out'),
+        droppedPath: strFlag(p, '--dropped'),
+        ...(typeof seed === 'string' ? { seed: parseSeed(seed) } : {}),
+        progress: !p.flags.has('--no-progress'),
+        summary: !p.flags.has('--no-summary'),
+      });
+      if (stats.captureError !== undefined) {
+        err(`portcullis: ${stats.captureError.message}\n`);
+        return EXIT_FAILURE;
+      }
+      return EXIT_OK;
+    }
+    case 'show':
+      return show(rest, p);
+    case 'check-config': {
+      const file = rest[0] ?? strFlag(p, '--config');
+      if (file === undefined) throw new UsageError('check-config takes a config file');
+      const cfg = loadConfig(file);
+      compileAcls(cfg.acls);
+      for (const w of cfg.warnings) err(formatWarning(w) + '\n');
+      out(`${file}: OK (${cfg.interfaces.length} interfaces, ${cfg.authProxyRules.size} auth-proxy rules, ` +
+        `${cfg.acls.names.length} access lists, ${cfg.warnings.length} warnings)\n`);
+      return EXIT_OK;
+    }
+    default:
+      throw new UsageError(`unknown command "${cmd}" (try --help)`);
+  }
+}
+
+function show(words: string[], p: Parsed): number {
+  const line = words.join(' ');
+  const cfgPath = requireConfig(p);
+  const cfg = loadConfig(cfgPath);
+  let m: RegExpExecArray | null;
+  if ((m = /^ip access-lists?(?: (\S+))?$/.exec(line)) !== null) {
+    out(compileAcls(cfg.acls).showIpAccessLists(m[1]));
+    return EXIT_OK;
+  }
+  if ((m = /^ipv6 access-lists?(?: (\S+))?$/.exec(line)) !== null) {
+    out(compileAcls(cfg.acls).showIpv6AccessList(m[1]));
+    return EXIT_OK;
+  }
+  if (line === 'ip auth-proxy configuration') {
+    out(renderShowAuthProxyConfiguration(cfg));
+    return EXIT_OK;
+  }
+  throw new UsageError(`show ${line}: not available offline (ip access-lists, ipv6 access-list, ip auth-proxy configuration)`);
+}
+
+function strFlag(p: Parsed, name: string): string | undefined {
+  const v = p.flags.get(name);
+  return typeof v === 'string' ? v : undefined;
+}
+
+function parseSeed(s: string): number {
+  const n = Number(s);
+  if (!Number.isInteger(n) || n < 0 || n > 0xffffffff) throw new UsageError(`--seed must be an integer 0..4294967295, not "${s}"`);
+  return n;
+}
+
+/** Runs the command line; resolves with the process exit code. */
+export async function main(argv: readonly string[]): Promise<number> {
+  let verbose = argv.includes('--verbose');
+  try {
+    const p = parseArgs(argv);
+    verbose = p.flags.has('--verbose');
+    return await dispatch(p);
+  } catch (e) {
+    if (e instanceof PortcullisError) {
+      err(`portcullis: ${e.message}\n`);
+      if (verbose && e.stack !== undefined) err(e.stack + '\n');
+      return e instanceof UsageError ? EXIT_USAGE : EXIT_FAILURE;
+    }
+    const ex = e as { code?: string; message?: string; stack?: string };
+    if (ex.code === 'ENOENT' || ex.code === 'EACCES' || ex.code === 'EISDIR') {
+      err(`portcullis: ${ex.message}\n`);
+      return EXIT_FAILURE;
+    }
+    err(`portcullis: internal error: ${ex.message ?? String(e)}\n`);
+    if (verbose && ex.stack !== undefined) err(ex.stack + '\n');
+    return EXIT_INTERNAL;
+  }
+}

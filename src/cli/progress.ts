@@ -1,0 +1,34 @@
+/**
+ * A progress bar on stderr for long replays, drawn only when stderr is a terminal, redrawn at
+ * most ten times a second.
+ */
+import { writeSync } from 'node:fs';
+
+export class ProgressBar {
+  private lastDraw = 0;
+  private drawn = false;
+
+  private constructor(private readonly total: number, private readonly width: number) {}
+
+  /** A bar for `totalBytes`, or null when stderr is not a terminal. */
+  static forStderr(totalBytes: number): ProgressBar | null {
+    if (!process.stderr.isTTY || totalBytes <= 0) return null;
+    return new ProgressBar(totalBytes, Math.max(10, Math.min(50, (process.stderr.columns ?? 80) - 30)));
+  }
+
+  /** Redraws for `done` bytes if enough time has passed. */
+  update(done: number): void {
+    const t = Date.now();
+    if (t - this.lastDraw < 100) return;
+    this.lastDraw = t;
+    const frac = Math.min(1, done / this.total);
+    const fill = Math.round(frac * this.width);
+    writeSync(2, `\r[${'#'.repeat(fill)}${'.'.repeat(this.width - fill)}] ${(frac * 100).toFixed(1).padStart(5)}%`);
+    this.drawn = true;
+  }
+
+  /** Clears the bar. */
+  finish(): void {
+    if (this.drawn) writeSync(2, `\r${' '.repeat(this.width + 10)}\r`);
+  }
+}

@@ -1,0 +1,125 @@
+/**
+ * The gateway's interfaces as the data plane sees them: connected prefixes (to tell which
+ * interface a packet arrived on and leaves by), the gateway's own addresses, and per interface
+ * the auth-proxy rule and the compiled ACL indexes. Built once from the Config.
+ *
+ * A TUN device does not say which interface a forwarded packet came in on, and a capture does
+ * not either, so the ingress interface is the one whose connected prefix holds the packet's
+ * source address (longest prefix wins); the egress interface is the one whose prefix holds the
+ * destination. A packet from an address on no connected prefix arrived from beyond the
+ * gateway: it gets no interface (-1), so no interface ACL and no auth-proxy rule applies to
+ * it on the way in.
+ */
+import type { PacketMeta } from '../wire/packet.js';
+
+/** Compiled per-interface data, index-aligned arrays. */
+export class InterfaceTable {
+  /** Interface names (for messages). */
+  readonly names: string[] = [];
+  /** Per interface: auth-proxy rule index (-1 = none). */
+  readonly rule: number[] = [];
+  /** Per interface: ACL list index inbound/outbound for IPv4 and IPv6 (-1 = none). */
+  readonly aclIn4: number[] = [];
+  readonly aclOut4: number[] = [];
+  readonly aclIn6: number[] = [];
+  readonly aclOut6: number[] = [];
+
+  // Connected prefixes: four address words, four mask words, prefix length, interface.
+  private pfxAddr: Uint32Array = new Uint32Array(0);
+  private pfxMask: Uint32Array = new Uint32Array(0);
+  private pfxLen: Int32Array = new Int32Array(0);
+  private pfxIf: Int32Array = new Int32Array(0);
+  private pfxCount = 0;
+  // Own addresses (host routes to the gateway itself), four words each.
+  private ownAddr: Uint32Array = new Uint32Array(0);
+  private ownCount = 0;
+
+  /** Adds an interface and returns its index. */
+  addInterface(name: string, rule: number, aclIn4: number, aclOut4: number, aclIn6: number, aclOut6: number): number {
+    this.names.push(name);
+    this.rule.push(rule);
+    this.aclIn4.push(aclIn4);
+    this.aclOut4.push(aclOut4);
+    this.aclIn6.push(aclIn6);
+    this.aclOut6.push(aclOut6);
+    return this.names.length - 1;
+  }
+
+  /** Adds an address of interface `ifIndex`: its connected prefix and the address itself. */
+  addAddress(ifIndex: number, words: Uint32Array, prefixLength: number): void {
+    const n = this.pfxCount;
+    this.pfxAddr = grow(this.pfxAddr, (n + 1) * 4);
+    this.pfxMask = grow(this.pfxMask, (n + 1) * 4);
+    this.pfxLen = growI(this.pfxLen, n + 1);
+    this.pfxIf = growI(this.pfxIf, n + 1);
+    for (let w = 0; w < 4; w++) {
+      const bits = Math.max(0, Math.min(32, prefixLength - w * 32));
+      const m = bits === 0 ? 0 : (0xffffffff << (32 - bits)) >>> 0;
+      this.pfxMask[n * 4 + w] = m;
+      this.pfxAddr[n * 4 + w] = (words[w]! & m) >>> 0;
+    }
+    this.pfxLen[n] = prefixLength;
+    this.pfxIf[n] = ifIndex;
+    this.pfxCount = n + 1;
+    const o = this.ownCount;
+    this.ownAddr = grow(this.ownAddr, (o + 1) * 4);
+    for (let w = 0; w < 4; w++) this.ownAddr[o * 4 + w] = words[w]!;
+    this.ownCount = o + 1;
+  }
+
+  /** Interface whose connected prefix holds `words` (longest match), or -1. */
+  interfaceOf(words: Uint32Array): number {
+    let best = -1;
+    let bestLen = -1;
+    const a = this.pfxAddr, m = this.pfxMask;
+    for (let i = 0; i < this.pfxCount; i++) {
+      const b = i * 4;
+      if (((words[0]! & m[b]!) >>> 0) === a[b] && ((words[1]! & m[b + 1]!) >>> 0) === a[b + 1] &&
+          ((words[2]! & m[b + 2]!) >>> 0) === a[b + 2] && ((words[3]! & m[b + 3]!) >>> 0) === a[b + 3] &&
+          this.pfxLen[i]! > bestLen) {
+        best = this.pfxIf[i]!;
+        bestLen = this.pfxLen[i]!;
+      }
+    }
+    return best;
+  }
+
+  /** True if `words` is one of the gateway's own addresses. */
+  isOwnAddress(words: Uint32Array): boolean {
+    const a = this.ownAddr;
+    for (let i = 0; i < this.ownCount; i++) {
+      const b = i * 4;
+      if (a[b] === words[0] && a[b + 1] === words[1] && a[b + 2] === words[2] && a[b + 3] === words[3]) return true;
+    }
+    return false;
+  }
+
+  /** Ingress interface of a decoded packet (by its source address). */
+  ingressOf(meta: PacketMeta): number {
+    return this.interfaceOf(meta.srcAddr);
+  }
+
+  /** Egress interface of a decoded packet (by its destination address). */
+  egressOf(meta: PacketMeta): number {
+    return this.interfaceOf(meta.dstAddr);
+  }
+
+  /** Number of interfaces. */
+  get count(): number {
+    return this.names.length;
+  }
+}
+
+function grow(a: Uint32Array, n: number): Uint32Array {
+  if (a.length >= n) return a;
+  const b = new Uint32Array(Math.max(n, a.length * 2));
+  b.set(a);
+  return b;
+}
+
+function growI(a: Int32Array, n: number): Int32Array {
+  if (a.length >= n) return a;
+  const b = new Int32Array(Math.max(n, a.length * 2));
+  b.set(a);
+  return b;
+}

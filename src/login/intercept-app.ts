@@ -1,0 +1,177 @@
+/**
+ * The login subsystem's side of intercepted connections (DESIGN.md §2 step 1): each
+ * connection the engine intercepts becomes an `InterceptedSocket` served by Node's own
+ * `http.Server`, which answers any request with the login page whose form POSTs to the
+ * gateway's HTTPS login service. FTP and telnet connections get a one-line notice naming
+ * the web login and are closed.
+ */
+import http from 'node:http';
+import type { Config, InterfaceConfig } from '../config/types.js';
+import { AP_PROTO_FTP, AP_PROTO_HTTP, AP_PROTO_TELNET } from '../config/types.js';
+import type { Engine, InterceptApp } from '../engine/engine.js';
+import { formatAddressWords } from '../log/auth-proxy-debug.js';
+import { InterceptedSocket } from './intercepted-socket.js';
+import { renderLoginPage } from './pages.js';
+
+export interface InterceptAppOptions {
+  readonly config: Config;
+  /** Current time in ms (the replay clock, or the wall clock live). */
+  readonly clock: () => number;
+}
+
+export class LoginInterceptApp implements InterceptApp {
+  private engine: Engine | null = null;
+  private readonly sockets = new Map<number, InterceptedSocket>();
+  private readonly server: http.Server;
+  private activity = 0;
+  /** Connections accepted, by AP_PROTO_* bit, and connections refused for lack of a handler. */
+  readonly stats = { http: 0, ftp: 0, telnet: 0, refused: 0, pages: 0 };
+  private readonly scratch = new Uint32Array(4);
+
+  constructor(private readonly opts: InterceptAppOptions) {
+    this.server = http.createServer({ keepAliveTimeout: 0 }, (req, res) => this.serve(req, res));
+    // The endpoint enforces TCP timing; the server must not arm wall-clock timers of its own.
+    this.server.timeout = 0;
+    this.server.requestTimeout = 0;
+    this.server.headersTimeout = 0;
+  }
+
+  /** Connects the app to its engine (the engine is built with the app). */
+  attach(engine: Engine): void {
+    this.engine = engine;
+  }
+
+  private readonly bump = (): void => {
+    this.activity++;
+  };
+
+  accepted(conn: number, proto: number, nowMs: number): void {
+    const engine = this.engine!;
+    this.activity++;
+    const ep = engine.endpoint;
+    const client = this.scratch;
+    ep.clientAddr(conn, client);
+    const remote = formatAddressWords(client);
+    const server = new Uint32Array(4);
+    ep.serverAddr(conn, server);
+    const local = formatAddressWords(server);
+    const family = client[0] === 0 && client[1] === 0 && client[2] === 0xffff ? 'IPv4' : 'IPv6';
+    const sock = new InterceptedSocket(engine, conn, this.opts.clock, this.bump, {
+      remoteAddress: remote, remotePort: ep.clientPort(conn), localAddress: local, localPort: ep.serverPort(conn), family,
+    });
+    sock.on('error', () => { /* the engine has already reset or released the connection */ });
+    this.sockets.set(conn, sock);
+    if (proto === AP_PROTO_HTTP) {
+      this.stats.http++;
+      this.server.emit('connection', sock);
+    } else if (proto === AP_PROTO_FTP || proto === AP_PROTO_TELNET) {
+      if (proto === AP_PROTO_FTP) this.stats.ftp++;
+      else this.stats.telnet++;
+      // Any web request through the gateway is intercepted, so the notice names the same server over http.
+      const url = `http://${family === 'IPv4' ? local : `[${local}]`}/`;
+      const text = proto === AP_PROTO_FTP
+        ? `421 Authentication required: log in at ${url} first.\r\n`
+        : `Authentication required: log in at ${url} first.\r\n`;
+      sock.end(text);
+    } else {
+      // Intercepting 443 needs the login service's TLS context, which this app does not have:
+      // refuse rather than present a certificate for someone else's site.
+      this.stats.refused++;
+      engine.connAbort(conn, nowMs);
+    }
+  }
+
+  data(conn: number, buf: Uint8Array, off: number, len: number, _nowMs: number): void {
+    const sock = this.sockets.get(conn);
+    if (sock === undefined) return;
+    this.activity++;
+    sock.push(Buffer.from(buf.slice(off, off + len)));
+  }
+
+  peerFin(conn: number, _nowMs: number): void {
+    const sock = this.sockets.get(conn);
+    if (sock === undefined) return;
+    this.activity++;
+    sock.push(null);
+  }
+
+  reset(conn: number, _nowMs: number): void {
+    const sock = this.sockets.get(conn);
+    if (sock === undefined) return;
+    this.activity++;
+    sock.markReleased();
+    sock.destroy();
+  }
+
+  released(conn: number, _nowMs: number): void {
+    const sock = this.sockets.get(conn);
+    if (sock === undefined) return;
+    this.sockets.delete(conn);
+    sock.markReleased();
+    if (!sock.destroyed) sock.destroy();
+  }
+
+  writable(conn: number, _nowMs: number): void {
+    const sock = this.sockets.get(conn);
+    if (sock !== undefined) sock.resumeWrite();
+  }
+
+  /**
+   * Lets the event loop run until the HTTP server has answered everything it was given: resolves
+   * once a turn of the loop passes with no activity (bounded). Replay calls this after a packet
+   * that delivered bytes, so that the proxy's answer is in the engine before the next packet.
+   */
+  async settle(): Promise<void> {
+    for (let turns = 0; turns < 50; turns++) {
+      const before = this.activity;
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      if (this.activity === before && turns > 0) return;
+    }
+  }
+
+  /** Activity counter: changes whenever the app received or produced something. */
+  get activityCount(): number {
+    return this.activity;
+  }
+
+  private serve(req: http.IncomingMessage, res: http.ServerResponse): void {
+    this.activity++;
+    this.stats.pages++;
+    const cfg = this.opts.config;
+    const sock = req.socket as unknown as InterceptedSocket;
+    const host = req.headers.host ?? sock.localAddress;
+    const originalUrl = `http://${host}${req.url ?? '/'}`;
+    const body = renderLoginPage({
+      banner: cfg.authProxy.bannerEnabled ? (cfg.authProxy.bannerText ?? cfg.hostname) : undefined,
+      hostname: cfg.hostname,
+      action: this.loginUrlFor(sock.localAddress, sock.remoteAddress),
+      originalUrl,
+    });
+    res.sendDate = false;
+    res.setHeader('Date', new Date(this.opts.clock()).toUTCString());
+    res.setHeader('Content-Type', 'text/html; charset=utf-8');
+    res.setHeader('Cache-Control', 'no-store');
+    res.setHeader('Content-Length', Buffer.byteLength(body));
+    res.end(req.method === 'HEAD' ? undefined : body);
+  }
+
+  /** The HTTPS login service URL on the gateway address facing `client`. */
+  private loginUrlFor(fallbackHost: string, client: string): string {
+    const cfg = this.opts.config;
+    const itf = interfaceFacing(cfg.interfaces, client);
+    const addr = itf?.ipv4[0];
+    const host = addr !== undefined
+      ? `${addr.address >>> 24}.${(addr.address >>> 16) & 255}.${(addr.address >>> 8) & 255}.${addr.address & 255}`
+      : fallbackHost;
+    const port = cfg.http.securePort === 443 ? '' : `:${cfg.http.securePort}`;
+    return `https://${host}${port}/`;
+  }
+}
+
+/** The interface whose IPv4 subnet holds the dotted-quad `client`. */
+function interfaceFacing(interfaces: readonly InterfaceConfig[], client: string): InterfaceConfig | undefined {
+  const parts = client.split('.');
+  if (parts.length !== 4) return undefined;
+  const a = ((Number(parts[0]) << 24) | (Number(parts[1]) << 16) | (Number(parts[2]) << 8) | Number(parts[3])) >>> 0;
+  return interfaces.find((i) => i.ipv4.some((x) => ((a & x.mask) >>> 0) === ((x.address & x.mask) >>> 0)));
+}
