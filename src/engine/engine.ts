@@ -223,6 +223,8 @@ export class Engine implements EndpointApp {
       const conn = this.endpoint.lookup(meta);
       if (conn >= 0) return this.interceptedSegment(conn, meta, nowMs);
     }
+    // The gateway's own output (its login service answering, say) is the host stack's business.
+    if (this.interfaces.isOwnAddress(meta.srcAddr)) return VERDICT_LOCAL;
     const ingress = this.interfaces.ingressOf(meta);
     const rule = ingress >= 0 ? this.interfaces.rule[ingress]! : -1;
     let host = -1;

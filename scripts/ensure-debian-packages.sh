@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Installs the Debian packages the tests use, if they are missing (tcpdump reads our pcap
+# output as a second, independent reader). Needs root, as on the project's machines and CI.
+set -euo pipefail
+packages=(tcpdump)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+if [ "$(id -u)" -ne 0 ]; then
+  echo "ensure-debian-packages: missing ${missing[*]}; run as root or install them: apt-get install -y ${missing[*]}" >&2
+  exit 1
+fi
+echo "ensure-debian-packages: installing ${missing[*]}" >&2
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq >&2
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
