@@ -1,0 +1,152 @@
+/**
+ * Classic pcap writer (draft-ietf-opsawg-pcap §4–§5): little-endian, microsecond timestamps by
+ * default or nanosecond ones on request, one link type and snap length per file.
+ *
+ * Records are appended to one internal buffer that is flushed with `fs.writeSync` in big chunks;
+ * `write()` allocates nothing and never throws on its data (lengths are clipped to the snap
+ * length, timestamps clamped to what the format can hold). A record larger than the buffer is
+ * written straight from the caller's bytes.
+ */
+import { closeSync, openSync, writeSync } from 'node:fs';
+import { PCAP_FILE_HEADER_BYTES, PCAP_MAGIC_MICROSECONDS, PCAP_MAGIC_NANOSECONDS, PCAP_RECORD_HEADER_BYTES } from './pcap-reader.js';
+
+/** Default snap length written to the file header: 262 144 bytes, as libpcap's. */
+export const PCAP_DEFAULT_SNAPLEN = 262144;
+/** Default size of the writer's buffer: 4 MiB. */
+export const PCAP_DEFAULT_WRITE_BUFFER_BYTES = 4 * 1024 * 1024;
+
+/** Options of {@link PcapWriter}. */
+export interface PcapWriterOptions {
+  /** Snap length stored in the header; longer packets are cut to it (default 262 144). */
+  readonly snapLength?: number;
+  /** Write nanosecond timestamps (magic 0xa1b23c4d) instead of microseconds. */
+  readonly nanosecond?: boolean;
+  /** Size of the write buffer in bytes (default 4 MiB; minimum 64). */
+  readonly bufferBytes?: number;
+}
+
+const MAX_UINT32 = 0xffffffff;
+
+/** Writes packets to a classic pcap file through one reused buffer. */
+export class PcapWriter {
+  /** File name as given. */
+  readonly path: string;
+  /** Link type in the file header (LINKTYPE_* value). */
+  readonly linkType: number;
+  /** Snap length in the file header. */
+  readonly snapLength: number;
+  /** True when timestamps are written in nanoseconds. */
+  readonly nanosecond: boolean;
+  /** Records written so far. */
+  packets = 0;
+  /** Bytes handed to the file so far, header included (buffered bytes count once flushed). */
+  bytesWritten = 0;
+
+  private readonly fd: number;
+  private readonly buf: Uint8Array;
+  private readonly dv: DataView;
+  private len = 0;
+  private closed = false;
+
+  /**
+   * Creates (or truncates) `path` and writes the 24-byte file header. Throws Node's own error
+   * when the file cannot be created.
+   */
+  constructor(path: string, linkType: number, options: PcapWriterOptions = {}) {
+    this.path = path;
+    this.linkType = linkType & 0xffff;
+    this.snapLength = Math.max(1, Math.min(MAX_UINT32, Math.floor(options.snapLength ?? PCAP_DEFAULT_SNAPLEN)));
+    this.nanosecond = options.nanosecond === true;
+    this.buf = new Uint8Array(Math.max(64, Math.floor(options.bufferBytes ?? PCAP_DEFAULT_WRITE_BUFFER_BYTES)));
+    this.dv = new DataView(this.buf.buffer);
+    this.fd = openSync(path, 'w');
+    const dv = this.dv;
+    dv.setUint32(0, this.nanosecond ? PCAP_MAGIC_NANOSECONDS : PCAP_MAGIC_MICROSECONDS, true);
+    dv.setUint16(4, 2, true);
+    dv.setUint16(6, 4, true);
+    dv.setUint32(8, 0, true);
+    dv.setUint32(12, 0, true);
+    dv.setUint32(16, this.snapLength, true);
+    dv.setUint32(20, this.linkType, true);
+    this.len = PCAP_FILE_HEADER_BYTES;
+  }
+
+  /**
+   * Appends `src[off … off + len)` captured at `timestampMs` (milliseconds since the epoch,
+   * rounded to the file's resolution: exact to the µs for values read by `PcapReader`).
+   * `originalLength` defaults to `len`; it is never written below the captured length.
+   */
+  write(src: Uint8Array, off: number, len: number, timestampMs: number, originalLength?: number): void {
+    let sec = Math.floor(timestampMs / 1000);
+    const fracMs = timestampMs - sec * 1000;
+    let sub: number;
+    if (this.nanosecond) {
+      sub = Math.round(fracMs * 1e6);
+      if (sub >= 1e9) { sub -= 1e9; sec++; }
+    } else {
+      sub = Math.round(fracMs * 1000);
+      if (sub >= 1e6) { sub -= 1e6; sec++; }
+    }
+    this.writeRecord(src, off, len, sec, sub, originalLength === undefined ? len : originalLength);
+  }
+
+  /**
+   * Appends a record with an exact timestamp: whole seconds and nanoseconds (truncated to
+   * microseconds in a microsecond file, as libpcap does).
+   */
+  writeExact(src: Uint8Array, off: number, len: number, timestampSec: number, timestampNs: number, originalLength?: number): void {
+    const sub = this.nanosecond ? timestampNs : Math.floor(timestampNs / 1000);
+    this.writeRecord(src, off, len, timestampSec, sub, originalLength === undefined ? len : originalLength);
+  }
+
+  /** Writes everything buffered and closes the file. Idempotent. */
+  close(): void {
+    if (this.closed) return;
+    this.flush();
+    this.closed = true;
+    closeSync(this.fd);
+  }
+
+  /** Hands the buffered bytes to the file. */
+  flush(): void {
+    if (this.closed) return;
+    let done = 0;
+    while (done < this.len) done += writeSync(this.fd, this.buf, done, this.len - done);
+    this.bytesWritten += this.len;
+    this.len = 0;
+  }
+
+  /** Appends one record header + data; clamps what the format cannot hold. Ignored after close(). */
+  private writeRecord(src: Uint8Array, off: number, len: number, sec: number, sub: number, orig: number): void {
+    if (this.closed) return;
+    if (!(sec >= 0)) { sec = 0; sub = 0; } else if (sec > MAX_UINT32) { sec = MAX_UINT32; }
+    if (!(sub >= 0)) sub = 0;
+    if (!(off >= 0)) off = 0;
+    if (!(len >= 0)) len = 0;
+    if (off + len > src.length) len = src.length > off ? src.length - off : 0;
+    const cap = len > this.snapLength ? this.snapLength : len;
+    if (!(orig >= cap)) orig = cap;
+    else if (orig > MAX_UINT32) orig = MAX_UINT32;
+    const need = PCAP_RECORD_HEADER_BYTES + cap;
+    if (this.len + need > this.buf.length) this.flush();
+    const dv = this.dv;
+    const h = this.len;
+    dv.setUint32(h, sec, true);
+    dv.setUint32(h + 4, sub, true);
+    dv.setUint32(h + 8, cap, true);
+    dv.setUint32(h + 12, orig, true);
+    this.len = h + PCAP_RECORD_HEADER_BYTES;
+    this.packets++;
+    if (need > this.buf.length) {
+      this.flush();
+      let done = 0;
+      while (done < cap) done += writeSync(this.fd, src, off + done, cap - done);
+      this.bytesWritten += cap;
+      return;
+    }
+    const b = this.buf;
+    let j = this.len;
+    for (let i = off, end = off + cap; i < end; i++) b[j++] = src[i]!;
+    this.len = j;
+  }
+}
