@@ -1,0 +1,241 @@
+/**
+ * The compiled ACL engine: {@link compileAcls} turns an {@link AclSet} into an
+ * {@link AclRuntime} that classifies packets (each authenticated host's dynamic entries first,
+ * found in O(1) by source address; then the static entries through a tuple-space index; then
+ * the implicit deny), counts matches, logs `log` entries, installs and removes dynamic entries
+ * per host, and renders `show ip access-lists` / `show ipv6 access-list`.
+ */
+import { ConfigError, PortcullisError } from '../errors.js';
+import { tokenizeLine } from '../config/tokens.js';
+import { FRAG_LATER } from '../wire/packet.js';
+import type { PacketMeta } from '../wire/packet.js';
+import { ACL_DENY } from './api.js';
+import type { AclLogSink, AclRuntime, AclSet, DynamicAclText, InstallResult } from './api.js';
+import { EntryStore, ENTRY_FRAGMENTS, ENTRY_L4 } from './entries.js';
+import { TupleClassifier } from './tuple-space.js';
+import { HostTable } from './dynamic.js';
+import { AclLogger } from './log.js';
+import { parseRule } from './grammar.js';
+import { formatListHeader, formatMatches, formatRule } from './format.js';
+import { ACL_ACTION_DENY, AclSetImpl } from './model.js';
+import type { AclKind, AclList, AclRule } from './model.js';
+
+/** Options of {@link compileAcls}. */
+export interface AclCompileOptions {
+  /** Hosts with dynamic entries each list's host table holds before it first grows. Default 1024. */
+  readonly dynamicHostCapacity?: number;
+}
+
+/** An `AclSet` was not produced by this module's config builder. */
+export class AclSetError extends PortcullisError {
+  declare readonly code: 'ERR_ACL_SET';
+  constructor(message: string) {
+    super('ERR_ACL_SET', message);
+  }
+}
+
+/** One compiled list. */
+class CompiledList {
+  readonly family: 4 | 6;
+  readonly seqs: readonly number[];
+  readonly store: EntryStore;
+  /** Index for unfragmented packets and initial fragments. */
+  readonly whole: TupleClassifier;
+  /** Index for non-initial fragments. */
+  readonly later: TupleClassifier;
+  readonly hosts: HostTable;
+  /** `log` label per static entry (`101`, or `NAME/10` for IPv6 lists). */
+  readonly logLabels: readonly string[];
+  implicitDenies = 0;
+
+  constructor(readonly name: string, readonly kind: AclKind, readonly numbered: boolean, list: AclList, hostCapacity: number) {
+    this.family = kind === 'ipv6' ? 6 : 4;
+    const rules: AclRule[] = [];
+    const seqs: number[] = [];
+    for (const e of list.entries) {
+      if (e.rule === null) continue;
+      rules.push(e.rule);
+      seqs.push(e.seq);
+    }
+    this.seqs = seqs;
+    const store = new EntryStore(rules, this.family === 4 ? 1 : 4);
+    this.store = store;
+    this.whole = new TupleClassifier(store, (e) => (store.flags[e]! & ENTRY_FRAGMENTS) === 0, true);
+    this.later = new TupleClassifier(store,
+      (e) => !((store.flags[e]! & ENTRY_L4) !== 0 && store.action[e] === ACL_ACTION_DENY), false);
+    this.hosts = new HostTable(hostCapacity);
+    this.logLabels = seqs.map((s) => (this.family === 6 ? `${name}/${s}` : name));
+  }
+}
+
+function isMapped(host: Uint32Array): boolean {
+  return host[0] === 0 && host[1] === 0 && host[2] === 0xffff;
+}
+
+/** The {@link AclRuntime} implementation. */
+export class CompiledAcls implements AclRuntime {
+  private readonly lists: CompiledList[] = [];
+  private readonly byName = new Map<string, number>();
+  private readonly logger = new AclLogger();
+  private installs = 0;
+
+  constructor(set: AclSetImpl, opts: AclCompileOptions = {}) {
+    for (const [name, list] of set.lists) {
+      this.byName.set(name, this.lists.length);
+      this.lists.push(new CompiledList(name, list.kind, list.numbered, list, opts.dynamicHostCapacity ?? 1024));
+    }
+  }
+
+  listIndex(name: string): number {
+    return this.byName.get(name) ?? -1;
+  }
+
+  listName(index: number): string {
+    return this.lists[index]?.name ?? '';
+  }
+
+  /** Number of lists. */
+  get listCount(): number {
+    return this.lists.length;
+  }
+
+  classify(index: number, meta: PacketMeta, withDynamic: boolean, nowMs: number): number {
+    const l = this.lists[index];
+    if (l === undefined || meta.ipVersion !== l.family) return ACL_DENY;
+    const v4 = l.family === 4;
+    if (withDynamic && l.hosts.size > 0) {
+      const rec = l.hosts.find(meta.srcAddr);
+      if (rec !== undefined) {
+        const st = rec.store;
+        for (let e = 0; e < st.count; e++) {
+          if (v4 ? st.matches4(e, meta) : st.matches6(e, meta)) {
+            st.matches[e]!++;
+            if (st.log[e] !== 0) this.logger.record(index, -1 - e, l.name, false, st.action[e] !== ACL_DENY, meta, nowMs);
+            return st.action[e]!;
+          }
+        }
+      }
+    }
+    const later = meta.fragment === FRAG_LATER;
+    const e = v4 ? (later ? l.later.lookup4(meta) : l.whole.lookup4(meta))
+      : (later ? l.later.lookup6(meta) : l.whole.lookup6(meta));
+    if (e < 0) {
+      l.implicitDenies++;
+      return ACL_DENY;
+    }
+    const st = l.store;
+    st.matches[e]!++;
+    if (st.log[e] !== 0) this.logger.record(index, e, l.logLabels[e]!, l.kind === 'standard', st.action[e] !== ACL_DENY, meta, nowMs);
+    return st.action[e]!;
+  }
+
+  installDynamic(index: number, host: Uint32Array, entries: readonly DynamicAclText[]): InstallResult {
+    const l = this.lists[index];
+    if (l === undefined) return { ok: false, reason: `no access list with index ${index}` };
+    if (host.length < 4) return { ok: false, reason: 'host address must be four 32-bit words' };
+    if (l.family === 4 && !isMapped(host)) return { ok: false, reason: `IPv6 host on IPv4 access list ${l.name}` };
+    if (l.family === 6 && isMapped(host)) return { ok: false, reason: `IPv4 host on IPv6 access list ${l.name}` };
+    const sorted = [...entries].sort((a, b) => a.n - b.n);
+    const rules: AclRule[] = [];
+    for (const d of sorted) {
+      const tl = tokenizeLine(`proxyacl#${d.n}`, 1, d.text);
+      let rule: AclRule;
+      try {
+        const parsed = parseRule(tl, 0, l.kind === 'ipv6' ? 'ipv6' : 'extended');
+        if (parsed.seq >= 0) return { ok: false, reason: `proxyacl#${d.n}="${d.text}": "sequence" is not allowed in a downloaded entry` };
+        rule = parsed.rule;
+      } catch (err) {
+        if (err instanceof ConfigError) {
+          const what = err.message.slice(err.message.indexOf(': ') + 2);
+          return { ok: false, reason: `proxyacl#${d.n}="${d.text}": column ${err.column}: ${what}` };
+        }
+        throw err;
+      }
+      if (!rule.srcWild.every((w) => w === 0xffffffff)) {
+        return { ok: false, reason: `proxyacl#${d.n}="${d.text}": the source must be "any" (it becomes the client's address)` };
+      }
+      const words = l.family === 4 ? [host[3]!] : [host[0]!, host[1]!, host[2]!, host[3]!];
+      rules.push({ ...rule, srcAddr: words, srcWild: words.map(() => 0) });
+    }
+    if (rules.length === 0) {
+      l.hosts.delete(host);
+      return { ok: true };
+    }
+    l.hosts.set({ host: Uint32Array.from(host.subarray(0, 4)), store: new EntryStore(rules, l.family === 4 ? 1 : 4), order: this.installs++ });
+    return { ok: true };
+  }
+
+  removeDynamic(index: number, host: Uint32Array): boolean {
+    const l = this.lists[index];
+    return l === undefined ? false : l.hosts.delete(host);
+  }
+
+  dynamicHostCount(index: number): number {
+    return this.lists[index]?.hosts.size ?? 0;
+  }
+
+  /** Number of hash tables ("tuples") list `index` probes at most per packet, for diagnostics and benchmarks. */
+  tupleCount(index: number): number {
+    const l = this.lists[index];
+    return l === undefined ? 0 : Math.max(l.whole.tupleCount, l.later.tupleCount);
+  }
+
+  /** Packets list `index` denied by its implicit final deny. */
+  implicitDenyCount(index: number): number {
+    return this.lists[index]?.implicitDenies ?? 0;
+  }
+
+  /** `clear ip access-list counters [name]`: zeroes the match counters. */
+  clearCounters(name?: string): void {
+    for (const l of this.lists) {
+      if (name !== undefined && l.name !== name) continue;
+      l.store.matches.fill(0);
+      l.implicitDenies = 0;
+      for (const h of l.hosts.hosts()) h.store.matches.fill(0);
+    }
+  }
+
+  private show(l: CompiledList): string {
+    let out = formatListHeader(l) + '\n';
+    const indent = l.numbered ? ' ' : '    ';
+    for (const h of l.hosts.hosts()) {
+      const st = h.store;
+      for (let e = 0; e < st.count; e++) out += `${indent}${formatRule(st.rules[e]!, true)}${formatMatches(st.matches[e]!)}\n`;
+    }
+    const st = l.store;
+    for (let e = 0; e < st.count; e++) {
+      const text = formatRule(st.rules[e]!, true) + formatMatches(st.matches[e]!);
+      if (l.kind === 'ipv6') out += `    ${text} sequence ${l.seqs[e]}\n`;
+      else if (l.numbered) out += ` ${text}\n`;
+      else out += `    ${l.seqs[e]} ${text}\n`;
+    }
+    return out;
+  }
+
+  showIpAccessLists(name?: string): string {
+    let out = '';
+    for (const l of this.lists) if (l.kind !== 'ipv6' && (name === undefined || l.name === name)) out += this.show(l);
+    return out;
+  }
+
+  showIpv6AccessList(name?: string): string {
+    let out = '';
+    for (const l of this.lists) if (l.kind === 'ipv6' && (name === undefined || l.name === name)) out += this.show(l);
+    return out;
+  }
+
+  setLogSink(sink: AclLogSink | null): void {
+    this.logger.sink = sink;
+  }
+
+  /** Writes the 5-minute summaries of logged flows that are due (call from the owner's poll). */
+  flushLog(nowMs: number): void {
+    this.logger.flush(nowMs);
+  }
+}
+
+/** Compiles the lists of a parsed config into the runtime the engine classifies with. */
+export function compileAcls(set: AclSet, opts?: AclCompileOptions): CompiledAcls {
+  if (!(set instanceof AclSetImpl)) throw new AclSetError('the access lists were not built by createAclConfigBuilder()');
+  return new CompiledAcls(set, opts);
+}
