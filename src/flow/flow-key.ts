@@ -1,0 +1,137 @@
+/**
+ * Flow keys: a direction-independent 10-word key and its 32-bit hash, computed straight from
+ * the decoded {@link PacketMeta} fields without allocating.
+ *
+ * The key is the flow's two endpoints in canonical order — the numerically lower
+ * (address, port) endpoint first — so that both directions of a flow produce the same words
+ * and therefore the same hash and the same bucket. The function that writes a key also reports
+ * whether it had to swap the packet's source and destination to reach canonical order; the flow
+ * table stores that bit for the packet that opened the flow and compares it on lookup to tell
+ * the original direction from the reply.
+ *
+ * Key layout (32-bit words):
+ * - 0..3  endpoint A address (IPv4-mapped `::ffff:a.b.c.d` for IPv4, as `PacketMeta` holds it)
+ * - 4..7  endpoint B address
+ * - 8     `portA << 16 | portB`
+ * - 9     IP protocol number
+ *
+ * Ports are the TCP/UDP ports. For ICMP echo request/reply (RFC 792, types 8/0) and ICMPv6
+ * echo request/reply (RFC 4443 §4.1–4.2, types 128/129) the echo identifier stands in for both
+ * ports, so that concurrent pings between the same hosts are separate flows and a reply finds
+ * its request. Other ICMP messages and other protocols key on the address pair alone (ports 0);
+ * so do non-first IP fragments, which carry no transport header.
+ */
+import type { PacketMeta } from '../wire/packet.js';
+import { IPPROTO_ICMP, IPPROTO_ICMPV6 } from '../wire/packet.js';
+
+/** Number of 32-bit words in a flow key. */
+export const FLOW_KEY_WORDS = 10;
+
+/** ICMP echo reply / echo request types (RFC 792). */
+const ICMP_ECHO_REPLY = 0;
+const ICMP_ECHO_REQUEST = 8;
+/** ICMPv6 echo request / echo reply types (RFC 4443 §4.1, §4.2). */
+const ICMPV6_ECHO_REQUEST = 128;
+const ICMPV6_ECHO_REPLY = 129;
+
+/**
+ * Reads the ICMP / ICMPv6 echo identifier of `meta`, or returns 0 when the packet is not an
+ * echo request/reply or its identifier is not in the captured bytes.
+ */
+export function readEchoId(meta: PacketMeta): number {
+  const t = meta.icmpType;
+  const proto = meta.proto;
+  const echo = proto === IPPROTO_ICMP
+    ? (t === ICMP_ECHO_REQUEST || t === ICMP_ECHO_REPLY)
+    : proto === IPPROTO_ICMPV6 && (t === ICMPV6_ECHO_REQUEST || t === ICMPV6_ECHO_REPLY);
+  if (!echo) return 0;
+  // Echo header: type, code, checksum (4 bytes), then identifier and sequence number.
+  const at = meta.l4Offset + 4;
+  const buf = meta.buf;
+  if (meta.l4Length < 8 || at + 2 > buf.length) return 0;
+  return (buf[at]! << 8) | buf[at + 1]!;
+}
+
+/**
+ * Writes the canonical flow key of `meta` into `out[off .. off + 10)`.
+ *
+ * Returns 0 when the packet's source is endpoint A (no swap), 1 when its source is endpoint B
+ * (source and destination were swapped), or -1 when the packet is not IPv4/IPv6 (nothing is
+ * written). A flow whose two endpoints are identical keys as "not swapped" in both directions.
+ */
+export function writeFlowKey(meta: PacketMeta, out: Uint32Array, off: number): number {
+  const v = meta.ipVersion;
+  if (v !== 4 && v !== 6) return -1;
+  const s = meta.srcAddr;
+  const d = meta.dstAddr;
+  let sp = meta.srcPort;
+  let dp = meta.dstPort;
+  const proto = meta.proto;
+  if (proto === IPPROTO_ICMP || proto === IPPROTO_ICMPV6) {
+    sp = readEchoId(meta);
+    dp = sp;
+  }
+  // Canonical order: compare addresses word by word (unsigned), then ports.
+  let swap = 0;
+  let decided = false;
+  for (let i = 0; i < 4; i++) {
+    const a = s[i]!;
+    const b = d[i]!;
+    if (a !== b) {
+      swap = a > b ? 1 : 0;
+      decided = true;
+      break;
+    }
+  }
+  if (!decided && sp > dp) swap = 1;
+  if (swap === 0) {
+    out[off] = s[0]!; out[off + 1] = s[1]!; out[off + 2] = s[2]!; out[off + 3] = s[3]!;
+    out[off + 4] = d[0]!; out[off + 5] = d[1]!; out[off + 6] = d[2]!; out[off + 7] = d[3]!;
+    out[off + 8] = ((sp & 0xffff) << 16 | (dp & 0xffff)) >>> 0;
+  } else {
+    out[off] = d[0]!; out[off + 1] = d[1]!; out[off + 2] = d[2]!; out[off + 3] = d[3]!;
+    out[off + 4] = s[0]!; out[off + 5] = s[1]!; out[off + 6] = s[2]!; out[off + 7] = s[3]!;
+    out[off + 8] = ((dp & 0xffff) << 16 | (sp & 0xffff)) >>> 0;
+  }
+  out[off + 9] = proto & 0xff;
+  return swap;
+}
+
+/**
+ * Hashes the 10-word key at `key[off ..]` to a well-mixed unsigned 32-bit value.
+ *
+ * This is the MurmurHash3 x86_32 block function and finaliser applied to the ten words (a
+ * public-domain construction with full avalanche), seeded so that a gateway can draw its seed
+ * from its random source and an outsider cannot aim many flows at one bucket.
+ */
+export function hashFlowKey(key: Uint32Array, off: number, seed: number): number {
+  let h = seed | 0;
+  for (let i = 0; i < FLOW_KEY_WORDS; i++) {
+    let k = key[off + i]! | 0;
+    k = Math.imul(k, 0xcc9e2d51);
+    k = (k << 15) | (k >>> 17);
+    k = Math.imul(k, 0x1b873593);
+    h ^= k;
+    h = (h << 13) | (h >>> 19);
+    h = (Math.imul(h, 5) + 0xe6546b64) | 0;
+  }
+  h ^= FLOW_KEY_WORDS * 4;
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h >>> 0;
+}
+
+/** Scratch key for {@link hashFlowMeta}; one per module, never handed out. */
+const SCRATCH_KEY = new Uint32Array(FLOW_KEY_WORDS);
+
+/**
+ * Computes the direction-independent hash of the flow `meta` belongs to, or -1 when the packet
+ * is not IPv4/IPv6. Both directions of a flow give the same value.
+ */
+export function hashFlowMeta(meta: PacketMeta, seed: number): number {
+  if (writeFlowKey(meta, SCRATCH_KEY, 0) < 0) return -1;
+  return hashFlowKey(SCRATCH_KEY, 0, seed);
+}

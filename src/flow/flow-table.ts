@@ -1,0 +1,747 @@
+/**
+ * The stateful flow table: a preallocated, typed-array hash table of flows keyed by their
+ * direction-independent 5-tuple, with per-flow TCP tracking, counters and idle deadlines.
+ *
+ * The engine inserts a flow when it forwards the first packet of a connection (that packet
+ * defines the original direction) and looks every later packet up: a hit in the reply
+ * direction is return traffic of a permitted flow, which is let back in like the IOS
+ * firewall's temporary openings (DESIGN.md §1 step 5).
+ *
+ * Layout. Every flow lives in one 128-byte record of a single `ArrayBuffer`, read through
+ * `Uint32Array`, `Int32Array` and `Float64Array` views: the key, its hash, state, links and
+ * counters of one flow sit on two adjacent cache lines instead of being spread over a dozen
+ * parallel arrays. With a million flows and random access a lookup plus update then costs about
+ * three cache misses (bucket head, record, second record line) whatever else is tracked, which
+ * is what keeps the cost per packet within PERFORMANCE.md's "flow-scale" target.
+ *
+ * Hashing uses chained buckets (`Int32Array` heads, a `next` word in each record) over twice as
+ * many buckets as flows, and a free list threaded through the same word. Expiry uses a hashed
+ * timer wheel with lazy rescheduling: refreshing a flow's deadline on a packet writes one number
+ * and touches no list; a flow is moved to a later wheel bucket only when the wheel reaches it
+ * and finds its deadline was pushed back, or when its deadline moves earlier (a TCP close).
+ * Each flow is therefore visited by the wheel about once per idle timeout, never per packet.
+ *
+ * Nothing on the packet path allocates or throws: out-of-range slots and directions give
+ * `FLOW_INVALID`, non-IP packets miss. Control-plane errors (bad options) throw
+ * {@link FlowTableConfigError}.
+ */
+import { PortcullisError } from '../errors.js';
+import type { PacketMeta } from '../wire/packet.js';
+import { IPPROTO_ICMP, IPPROTO_ICMPV6, IPPROTO_TCP, IPPROTO_UDP } from '../wire/packet.js';
+import { FLOW_KEY_WORDS, hashFlowKey, writeFlowKey } from './flow-key.js';
+import {
+  TCP_CT_CLOSE_WAIT, TCP_CT_CLOSED, TCP_CT_ESTABLISHED, TCP_CT_FIN_WAIT, TCP_CT_INVALID,
+  TCP_CT_LAST_ACK, TCP_CT_NONE, TCP_CT_STATE_COUNT, TCP_CT_SYN_RECEIVED, TCP_CT_SYN_SENT,
+  TCP_CT_TIME_WAIT, nextTcpState,
+} from './tcp-tracker.js';
+
+/** Direction of a packet relative to its flow: sent by the endpoint that opened the flow. */
+export const FLOW_DIR_ORIGINAL = 0;
+/** Direction of a packet relative to its flow: sent by the other endpoint (return traffic). */
+export const FLOW_DIR_REPLY = 1;
+
+/** Tracker verdict: the packet fits the flow's state. */
+export const FLOW_OK = 0;
+/** Tracker verdict: the packet cannot belong to the flow in its current state (e.g. data before the handshake). */
+export const FLOW_INVALID = 1;
+/** Tracker verdict: the packet fits, and the connection is now finished (`TIME_WAIT` or `CLOSED`). */
+export const FLOW_CLOSED = 2;
+
+/** `insert` result: the table is full (counted in `insertsFull`). */
+export const FLOW_INSERT_FULL = -1;
+/**
+ * `insert` result: the packet cannot open a flow — a TCP segment other than a SYN while
+ * mid-stream pickup is off, or a SYN-ACK/RST/malformed flag set — or it is not IPv4/IPv6
+ * (counted in `insertsInvalid`). Like `FLOW_INSERT_FULL` it is negative, so `slot >= 0` tests
+ * for success.
+ */
+export const FLOW_INSERT_INVALID = -2;
+
+/** Idle timeouts, in milliseconds, by protocol and TCP tracker state. */
+export interface FlowTimeouts {
+  /** TCP `ESTABLISHED` (default 3600 s). */
+  readonly tcpEstablishedMs: number;
+  /** TCP `SYN_SENT` / `SYN_RECEIVED` (default 30 s). */
+  readonly tcpHandshakeMs: number;
+  /**
+   * TCP `FIN_WAIT` / `CLOSE_WAIT`, one side closed (default: the established timeout). A
+   * half-closed connection may legitimately carry a long answer after the request side closed.
+   */
+  readonly tcpHalfClosedMs: number;
+  /** TCP `LAST_ACK` / `TIME_WAIT` / `CLOSED` — FIN seen both ways or RST (default 10 s). */
+  readonly tcpClosingMs: number;
+  /** UDP (default 30 s). */
+  readonly udpMs: number;
+  /** ICMP and ICMPv6 (default 10 s). */
+  readonly icmpMs: number;
+  /** Any other protocol (default 60 s). */
+  readonly otherMs: number;
+}
+
+/** Default idle timeouts. */
+export const FLOW_DEFAULT_TIMEOUTS: FlowTimeouts = Object.freeze({
+  tcpEstablishedMs: 3_600_000,
+  tcpHandshakeMs: 30_000,
+  tcpHalfClosedMs: 3_600_000,
+  tcpClosingMs: 10_000,
+  udpMs: 30_000,
+  icmpMs: 10_000,
+  otherMs: 60_000,
+});
+
+/** Options of a {@link FlowTable}. */
+export interface FlowTableOptions {
+  /** Maximum number of concurrent flows (all memory is allocated up front: 128 bytes each). */
+  readonly capacity: number;
+  /**
+   * Accept TCP flows whose first segment seen is not a SYN (an ACK, data or a FIN) as already
+   * established. Off by default, as a live stateful filter must be; replay turns it on, because
+   * captures usually start in the middle of some connections.
+   */
+  readonly midstreamPickup?: boolean | undefined;
+  /** Idle timeouts; missing fields take {@link FLOW_DEFAULT_TIMEOUTS}. */
+  readonly timeouts?: Partial<FlowTimeouts> | undefined;
+  /** Hash seed (draw it from the injected random source on a live gateway). Default 0. */
+  readonly hashSeed?: number | undefined;
+  /** Timer wheel granularity in ms (default 1000). */
+  readonly tickMs?: number | undefined;
+  /** Timer wheel size, a power of two (default 4096 buckets: 68 minutes at 1 s ticks). */
+  readonly wheelSlots?: number | undefined;
+}
+
+/** The flow table was given invalid options. */
+export class FlowTableConfigError extends PortcullisError {
+  declare readonly code: 'ERR_FLOW_TABLE_CONFIG';
+  /** Name of the offending option. */
+  readonly option: string;
+  constructor(option: string, message: string) {
+    super('ERR_FLOW_TABLE_CONFIG', `flow table: ${option}: ${message}`);
+    this.option = option;
+  }
+}
+
+/** A flow's 5-tuple in its original direction, filled by {@link FlowTable.readTuple}. */
+export class FlowTuple {
+  /** Source address (four big-endian words; IPv4-mapped for IPv4). */
+  readonly srcAddr = new Uint32Array(4);
+  /** Destination address. */
+  readonly dstAddr = new Uint32Array(4);
+  /** Source and destination port (the echo identifier for ICMP echo; 0 when none). */
+  srcPort = 0;
+  dstPort = 0;
+  /** IP protocol number. */
+  proto = 0;
+}
+
+/** Largest capacity accepted (1 GiB of records). */
+const FLOW_MAX_CAPACITY = 1 << 23;
+
+// Record layout, in 32-bit words (stride 32 words = 128 bytes = 16 doubles).
+const STRIDE_SHIFT = 5;
+const D_STRIDE_SHIFT = 4;
+const W_HASH = 10;
+const W_INFO = 11;
+const W_INGRESS = 12;
+const W_TAG = 13;
+const W_CHAIN = 14;
+const W_WNEXT = 15;
+const W_WPREV = 16;
+const W_WBUCKET = 17;
+// Doubles (index in the Float64Array: record * 16 + D_*; words 18..31).
+const D_DEADLINE = 9;
+const D_LAST_SEEN = 10;
+const D_CREATED = 11;
+const D_PACKETS = 12; // + 2 * dir
+const D_BYTES = 13;   // + 2 * dir
+
+// W_INFO bits.
+const INFO_STATE_MASK = 0x0f;
+const INFO_ORIG_IS_B = 0x10;
+const INFO_REPLY_SEEN = 0x20;
+const INFO_LIVE = 0x40;
+
+// Wheel scan position: start from the bucket head / the bucket was scanned to its end.
+const SCAN_FRESH = -1;
+const SCAN_END = -2;
+
+function isPowerOfTwo(n: number): boolean {
+  return Number.isInteger(n) && n > 0 && (n & (n - 1)) === 0;
+}
+
+/**
+ * The flow table. See the module comment for the layout; see `update` for what a packet does
+ * to a flow.
+ */
+export class FlowTable {
+  /** Maximum number of flows. */
+  readonly capacity: number;
+  /** Whether TCP flows may start mid-stream (see {@link FlowTableOptions.midstreamPickup}). */
+  readonly midstreamPickup: boolean;
+  /** Effective idle timeouts. */
+  readonly timeouts: FlowTimeouts;
+  /** Number of live flows. */
+  count = 0;
+  /** Direction of the packet last found by `lookup` (or inserted): `FLOW_DIR_ORIGINAL` or `FLOW_DIR_REPLY`. */
+  lastDirection = FLOW_DIR_ORIGINAL;
+  /** Verdict of the last `insert`: `FLOW_OK`, or `FLOW_INVALID` when it returned a negative code. */
+  lastVerdict = FLOW_OK;
+  /** Inserts refused because the table was full. */
+  insertsFull = 0;
+  /** Inserts refused because the packet cannot open a flow. */
+  insertsInvalid = 0;
+  /** Segments `update` judged `FLOW_INVALID`. */
+  invalidSegments = 0;
+  /** Flows removed by `expire`. */
+  expiredTotal = 0;
+
+  private readonly u32: Uint32Array;
+  private readonly i32: Int32Array;
+  private readonly f64: Float64Array;
+  private readonly buckets: Int32Array;
+  private readonly bucketMask: number;
+  private freeHead = -1;
+  private readonly seed: number;
+  private readonly key = new Uint32Array(FLOW_KEY_WORDS);
+  /** Idle timeout per TCP tracker state. */
+  private readonly tcpTimeoutMs = new Float64Array(TCP_CT_STATE_COUNT);
+
+  private readonly tickMs: number;
+  private readonly wheelMask: number;
+  private readonly wheelHead: Int32Array;
+  private readonly wheelTail: Int32Array;
+  /** Wheel tick being (or next to be) scanned; every linked flow sits at a tick >= it. */
+  private cursorTick = 0;
+  /** Where the scan of the cursor's bucket resumes (a slot, `SCAN_FRESH` or `SCAN_END`). */
+  private scanSlot = SCAN_FRESH;
+  /** Earliest deadline among flows kept in the cursor's bucket by the current scan. */
+  private pendingMinMs = Infinity;
+  /** Lower bound on the time `expire` next has work to do. */
+  private nextMs = Infinity;
+
+  /** Allocates a table for `opts.capacity` flows; throws {@link FlowTableConfigError} on bad options. */
+  constructor(opts: FlowTableOptions) {
+    const cap = opts.capacity;
+    if (!Number.isInteger(cap) || cap < 1 || cap > FLOW_MAX_CAPACITY) {
+      throw new FlowTableConfigError('capacity', `must be an integer from 1 to ${FLOW_MAX_CAPACITY}, got ${cap}`);
+    }
+    const t: Record<string, number> = { ...FLOW_DEFAULT_TIMEOUTS };
+    const given = opts.timeouts ?? {};
+    for (const name of Object.keys(FLOW_DEFAULT_TIMEOUTS)) {
+      const v = (given as Record<string, number | undefined>)[name];
+      if (v === undefined) continue;
+      if (!(Number.isFinite(v) && v > 0)) {
+        throw new FlowTableConfigError(`timeouts.${name}`, `must be a positive number of ms, got ${v}`);
+      }
+      t[name] = v;
+    }
+    for (const name of Object.keys(given)) {
+      if (!(name in FLOW_DEFAULT_TIMEOUTS)) throw new FlowTableConfigError(`timeouts.${name}`, 'unknown timeout');
+    }
+    if (given.tcpHalfClosedMs === undefined && given.tcpEstablishedMs !== undefined) {
+      t['tcpHalfClosedMs'] = given.tcpEstablishedMs;
+    }
+    this.timeouts = Object.freeze(t as unknown as FlowTimeouts);
+    const tickMs = opts.tickMs ?? 1000;
+    if (!(Number.isFinite(tickMs) && tickMs > 0)) {
+      throw new FlowTableConfigError('tickMs', `must be a positive number, got ${tickMs}`);
+    }
+    const slots = opts.wheelSlots ?? 4096;
+    if (!isPowerOfTwo(slots) || slots > 1 << 20) {
+      throw new FlowTableConfigError('wheelSlots', `must be a power of two up to ${1 << 20}, got ${slots}`);
+    }
+    const seed = opts.hashSeed ?? 0;
+    if (!Number.isInteger(seed)) throw new FlowTableConfigError('hashSeed', `must be an integer, got ${seed}`);
+
+    this.capacity = cap;
+    this.midstreamPickup = opts.midstreamPickup === true;
+    this.seed = seed | 0;
+    const buf = new ArrayBuffer(cap << (STRIDE_SHIFT + 2));
+    this.u32 = new Uint32Array(buf);
+    this.i32 = new Int32Array(buf);
+    this.f64 = new Float64Array(buf);
+    let nb = 2;
+    while (nb < cap * 2) nb *= 2;
+    this.buckets = new Int32Array(nb);
+    this.bucketMask = nb - 1;
+    this.tickMs = tickMs;
+    this.wheelHead = new Int32Array(slots);
+    this.wheelTail = new Int32Array(slots);
+    this.wheelMask = slots - 1;
+
+    const to = this.timeouts;
+    const tt = this.tcpTimeoutMs;
+    tt[TCP_CT_NONE] = to.tcpHandshakeMs;
+    tt[TCP_CT_SYN_SENT] = to.tcpHandshakeMs;
+    tt[TCP_CT_SYN_RECEIVED] = to.tcpHandshakeMs;
+    tt[TCP_CT_ESTABLISHED] = to.tcpEstablishedMs;
+    tt[TCP_CT_FIN_WAIT] = to.tcpHalfClosedMs;
+    tt[TCP_CT_CLOSE_WAIT] = to.tcpHalfClosedMs;
+    tt[TCP_CT_LAST_ACK] = to.tcpClosingMs;
+    tt[TCP_CT_TIME_WAIT] = to.tcpClosingMs;
+    tt[TCP_CT_CLOSED] = to.tcpClosingMs;
+    this.clear();
+  }
+
+  /** Removes every flow and resets the wheel (counters of refused inserts etc. are kept). */
+  clear(): void {
+    const cap = this.capacity;
+    this.u32.fill(0);
+    this.buckets.fill(-1);
+    this.wheelHead.fill(-1);
+    this.wheelTail.fill(-1);
+    const i32 = this.i32;
+    for (let s = 0; s < cap; s++) i32[(s << STRIDE_SHIFT) + W_CHAIN] = s + 1 < cap ? s + 1 : -1;
+    this.freeHead = 0;
+    this.count = 0;
+    this.cursorTick = 0;
+    this.scanSlot = SCAN_FRESH;
+    this.pendingMinMs = Infinity;
+    this.nextMs = Infinity;
+  }
+
+  // ---- packet path ----------------------------------------------------------------------------
+
+  /**
+   * Finds the flow `meta` belongs to, in either direction. Returns its slot and sets
+   * `lastDirection`, or returns -1 (also for packets that are not IPv4/IPv6).
+   */
+  lookup(meta: PacketMeta): number {
+    const swap = writeFlowKey(meta, this.key, 0);
+    if (swap < 0) return -1;
+    const slot = this.find(hashFlowKey(this.key, 0, this.seed));
+    if (slot >= 0) {
+      const orig = (this.u32[(slot << STRIDE_SHIFT) + W_INFO]! & INFO_ORIG_IS_B) !== 0 ? 1 : 0;
+      this.lastDirection = swap ^ orig;
+    }
+    return slot;
+  }
+
+  /**
+   * Creates the flow of `meta`, whose packet defines the original direction, arriving on
+   * interface `ingress` at `nowMs`; the packet is counted and (for TCP) tracked.
+   *
+   * Returns the new slot, {@link FLOW_INSERT_FULL} when no slot is free (no established flow
+   * is evicted: a full table refuses new flows, which fails closed for return traffic), or
+   * {@link FLOW_INSERT_INVALID} when the packet cannot open a flow. If the flow already exists
+   * its slot is returned unchanged, with `lastDirection` set as `lookup` would.
+   */
+  insert(meta: PacketMeta, ingress: number, nowMs: number): number {
+    const key = this.key;
+    const swap = writeFlowKey(meta, key, 0);
+    if (swap < 0) {
+      this.insertsInvalid++;
+      this.lastVerdict = FLOW_INVALID;
+      return FLOW_INSERT_INVALID;
+    }
+    const h = hashFlowKey(key, 0, this.seed);
+    const existing = this.find(h);
+    if (existing >= 0) {
+      const orig = (this.u32[(existing << STRIDE_SHIFT) + W_INFO]! & INFO_ORIG_IS_B) !== 0 ? 1 : 0;
+      this.lastDirection = swap ^ orig;
+      this.lastVerdict = FLOW_OK;
+      return existing;
+    }
+    const proto = meta.proto;
+    let state = TCP_CT_NONE;
+    let timeoutMs: number;
+    if (proto === IPPROTO_TCP) {
+      state = nextTcpState(TCP_CT_NONE, FLOW_DIR_ORIGINAL, meta.tcpFlags, this.midstreamPickup);
+      if (state === TCP_CT_INVALID) {
+        this.insertsInvalid++;
+        this.lastVerdict = FLOW_INVALID;
+        return FLOW_INSERT_INVALID;
+      }
+      timeoutMs = this.tcpTimeoutMs[state]!;
+    } else {
+      timeoutMs = this.protoTimeoutMs(proto);
+    }
+    const slot = this.freeHead;
+    if (slot < 0) {
+      this.insertsFull++;
+      this.lastVerdict = FLOW_OK;
+      return FLOW_INSERT_FULL;
+    }
+    const u32 = this.u32;
+    const i32 = this.i32;
+    const f64 = this.f64;
+    const b = slot << STRIDE_SHIFT;
+    const d = slot << D_STRIDE_SHIFT;
+    this.freeHead = i32[b + W_CHAIN]!;
+    for (let i = 0; i < FLOW_KEY_WORDS; i++) u32[b + i] = key[i]!;
+    u32[b + W_HASH] = h;
+    u32[b + W_INFO] = INFO_LIVE | state | (swap !== 0 ? INFO_ORIG_IS_B : 0);
+    i32[b + W_INGRESS] = ingress | 0;
+    u32[b + W_TAG] = 0;
+    const bi = h & this.bucketMask;
+    i32[b + W_CHAIN] = this.buckets[bi]!;
+    this.buckets[bi] = slot;
+    const deadlineMs = nowMs + timeoutMs;
+    f64[d + D_DEADLINE] = deadlineMs;
+    f64[d + D_LAST_SEEN] = nowMs;
+    f64[d + D_CREATED] = nowMs;
+    f64[d + D_PACKETS] = 1;
+    f64[d + D_BYTES] = meta.ipTotalLength;
+    f64[d + D_PACKETS + 2] = 0;
+    f64[d + D_BYTES + 2] = 0;
+    if (this.count === 0) this.resetWheel(nowMs);
+    this.link(slot, deadlineMs);
+    this.count++;
+    this.lastDirection = FLOW_DIR_ORIGINAL;
+    this.lastVerdict = FLOW_OK;
+    return slot;
+  }
+
+  /**
+   * Accounts a packet of flow `slot` travelling in direction `dir` at `nowMs`: counts its
+   * packets and bytes (IP total length), runs the TCP tracker, and pushes the idle deadline to
+   * `nowMs` + the timeout of the flow's (new) state.
+   *
+   * Returns `FLOW_OK`, `FLOW_CLOSED` (the packet fits and the connection is now finished), or
+   * `FLOW_INVALID` — the segment cannot belong to the connection in its state, or `slot`/`dir`
+   * are out of range. An invalid segment is counted but neither changes the state nor refreshes
+   * the deadline, so junk cannot hold a flow open.
+   */
+  update(slot: number, dir: number, meta: PacketMeta, nowMs: number): number {
+    if (!(slot >= 0 && slot < this.capacity) || (dir !== FLOW_DIR_ORIGINAL && dir !== FLOW_DIR_REPLY)) {
+      return FLOW_INVALID;
+    }
+    const u32 = this.u32;
+    const f64 = this.f64;
+    const b = (slot | 0) << STRIDE_SHIFT;
+    let info = u32[b + W_INFO]!;
+    if ((info & INFO_LIVE) === 0) return FLOW_INVALID;
+    const d = (slot | 0) << D_STRIDE_SHIFT;
+    f64[d + D_PACKETS + 2 * dir]!++;
+    f64[d + D_BYTES + 2 * dir]! += meta.ipTotalLength;
+    let verdict = FLOW_OK;
+    let timeoutMs: number;
+    const proto = u32[b + 9]!;
+    if (proto === IPPROTO_TCP) {
+      const state = info & INFO_STATE_MASK;
+      const next = nextTcpState(state, dir, meta.tcpFlags, false);
+      if (next === TCP_CT_INVALID) {
+        this.invalidSegments++;
+        return FLOW_INVALID;
+      }
+      info = (info & ~INFO_STATE_MASK) | next;
+      timeoutMs = this.tcpTimeoutMs[next]!;
+      if (next === TCP_CT_TIME_WAIT || next === TCP_CT_CLOSED) verdict = FLOW_CLOSED;
+    } else {
+      timeoutMs = this.protoTimeoutMs(proto);
+    }
+    if (dir === FLOW_DIR_REPLY) info |= INFO_REPLY_SEEN;
+    u32[b + W_INFO] = info;
+    const deadlineMs = nowMs + timeoutMs;
+    const oldMs = f64[d + D_DEADLINE]!;
+    f64[d + D_DEADLINE] = deadlineMs;
+    f64[d + D_LAST_SEEN] = nowMs;
+    // A later deadline is picked up lazily by the wheel; an earlier one must move the flow.
+    if (deadlineMs < oldMs) {
+      this.unlink(slot);
+      this.link(slot, deadlineMs);
+    }
+    return verdict;
+  }
+
+  /** Removes flow `slot`; returns false (and does nothing) if the slot is not live. */
+  remove(slot: number): boolean {
+    if (!this.isLive(slot)) return false;
+    this.removeSlot(slot);
+    return true;
+  }
+
+  /**
+   * Removes flows whose idle deadline is at or before `nowMs`, visiting at most about `budget`
+   * flows and wheel buckets; returns how many it removed. Call it again (at once, or when
+   * `nextDeadline()` says) to continue where it stopped.
+   *
+   * Flows are found through the timer wheel, so the work is proportional to the flows that
+   * fall due (plus those whose deadline was pushed back since they were last scheduled), not
+   * to the table size. Expiry is exact: a flow is removed by the first call with
+   * `nowMs >= deadline`, whatever the tick. If the clock goes backwards, flows scheduled for
+   * the future are expired once the clock has caught up again.
+   */
+  expire(nowMs: number, budget: number): number {
+    if (this.count === 0) {
+      this.resetWheel(nowMs);
+      return 0;
+    }
+    if (!(budget >= 1)) return 0;
+    const i32 = this.i32;
+    const f64 = this.f64;
+    const tickMs = this.tickMs;
+    const mask = this.wheelMask;
+    const curTick = Math.floor(nowMs / tickMs);
+    if (curTick - this.cursorTick > mask) {
+      // More than a lap behind: one lap from here visits every bucket.
+      this.cursorTick = curTick - mask;
+      this.scanSlot = SCAN_FRESH;
+      this.pendingMinMs = Infinity;
+    }
+    let work = 0;
+    let removed = 0;
+    while (this.cursorTick <= curTick) {
+      const bucket = this.cursorTick & mask;
+      let s: number;
+      if (this.scanSlot === SCAN_FRESH) {
+        s = this.wheelHead[bucket]!;
+        this.pendingMinMs = Infinity;
+      } else {
+        s = this.scanSlot === SCAN_END ? -1 : this.scanSlot;
+      }
+      this.scanSlot = SCAN_END;
+      while (s >= 0) {
+        if (work >= budget) {
+          this.scanSlot = s;
+          this.expiredTotal += removed;
+          this.nextMs = nowMs;
+          return removed;
+        }
+        work++;
+        const next = i32[(s << STRIDE_SHIFT) + W_WNEXT]!;
+        const deadlineMs = f64[(s << D_STRIDE_SHIFT) + D_DEADLINE]!;
+        if (deadlineMs <= nowMs) {
+          this.removeSlot(s);
+          removed++;
+        } else {
+          const t = Math.floor(deadlineMs / tickMs);
+          if ((t & mask) !== bucket) {
+            this.unlink(s);
+            this.link(s, deadlineMs);
+          } else if (t === this.cursorTick && deadlineMs < this.pendingMinMs) {
+            this.pendingMinMs = deadlineMs;
+          }
+        }
+        s = next;
+      }
+      if (this.cursorTick === curTick) break;
+      this.cursorTick++;
+      this.scanSlot = SCAN_FRESH;
+      work++;
+      if (work >= budget && this.cursorTick <= curTick) {
+        this.expiredTotal += removed;
+        this.nextMs = nowMs;
+        return removed;
+      }
+    }
+    this.scanSlot = SCAN_FRESH;
+    this.expiredTotal += removed;
+    this.recomputeNext(curTick);
+    return removed;
+  }
+
+  /**
+   * Returns the earliest time at which `expire` has work to do (Infinity when the table is
+   * empty). It is a lower bound: the wheel schedules a flow no later than its deadline, so a
+   * call at this time may only reschedule flows whose deadline was refreshed.
+   */
+  nextDeadline(): number {
+    return this.count === 0 ? Infinity : this.nextMs;
+  }
+
+  // ---- control plane: inspection --------------------------------------------------------------
+
+  /** True if `slot` holds a flow. */
+  isLive(slot: number): boolean {
+    return slot >= 0 && slot < this.capacity && Number.isInteger(slot)
+      && (this.u32[(slot << STRIDE_SHIFT) + W_INFO]! & INFO_LIVE) !== 0;
+  }
+
+  /** TCP tracker state of `slot` (`TCP_CT_*`; `TCP_CT_NONE` for other protocols). */
+  stateOf(slot: number): number {
+    return this.u32[(slot << STRIDE_SHIFT) + W_INFO]! & INFO_STATE_MASK;
+  }
+
+  /** IP protocol number of `slot`. */
+  protocolOf(slot: number): number {
+    return this.u32[(slot << STRIDE_SHIFT) + 9]!;
+  }
+
+  /** Interface index the flow's first packet arrived on. */
+  ingressOf(slot: number): number {
+    return this.i32[(slot << STRIDE_SHIFT) + W_INGRESS]!;
+  }
+
+  /** User tag of `slot` (0 until set). */
+  tagOf(slot: number): number {
+    return this.u32[(slot << STRIDE_SHIFT) + W_TAG]!;
+  }
+
+  /** Sets the user tag of `slot` (an unsigned 32-bit value, e.g. the auth-cache entry that opened it). */
+  setTag(slot: number, tag: number): void {
+    if (this.isLive(slot)) this.u32[(slot << STRIDE_SHIFT) + W_TAG] = tag >>> 0;
+  }
+
+  /** True once a packet was seen in the reply direction. */
+  replySeen(slot: number): boolean {
+    return (this.u32[(slot << STRIDE_SHIFT) + W_INFO]! & INFO_REPLY_SEEN) !== 0;
+  }
+
+  /** Idle deadline of `slot` (ms, same clock as `nowMs`). */
+  deadlineOf(slot: number): number {
+    return this.f64[(slot << D_STRIDE_SHIFT) + D_DEADLINE]!;
+  }
+
+  /** Time of the last packet accounted to `slot`. */
+  lastSeenOf(slot: number): number {
+    return this.f64[(slot << D_STRIDE_SHIFT) + D_LAST_SEEN]!;
+  }
+
+  /** Time `slot` was created. */
+  createdOf(slot: number): number {
+    return this.f64[(slot << D_STRIDE_SHIFT) + D_CREATED]!;
+  }
+
+  /** Packets accounted to `slot` in direction `dir`. */
+  packetsOf(slot: number, dir: number): number {
+    return this.f64[(slot << D_STRIDE_SHIFT) + D_PACKETS + 2 * (dir & 1)]!;
+  }
+
+  /** Bytes (IP total length) accounted to `slot` in direction `dir`. */
+  bytesOf(slot: number, dir: number): number {
+    return this.f64[(slot << D_STRIDE_SHIFT) + D_BYTES + 2 * (dir & 1)]!;
+  }
+
+  /** Fills `out` with the 5-tuple of `slot` in its original direction; false if the slot is not live. */
+  readTuple(slot: number, out: FlowTuple): boolean {
+    if (!this.isLive(slot)) return false;
+    const u32 = this.u32;
+    const b = slot << STRIDE_SHIFT;
+    const origIsB = (u32[b + W_INFO]! & INFO_ORIG_IS_B) !== 0;
+    const src = origIsB ? 4 : 0;
+    const dst = origIsB ? 0 : 4;
+    for (let i = 0; i < 4; i++) {
+      out.srcAddr[i] = u32[b + src + i]!;
+      out.dstAddr[i] = u32[b + dst + i]!;
+    }
+    const ports = u32[b + 8]!;
+    out.srcPort = origIsB ? ports & 0xffff : ports >>> 16;
+    out.dstPort = origIsB ? ports >>> 16 : ports & 0xffff;
+    out.proto = u32[b + 9]!;
+    return true;
+  }
+
+  /** Calls `fn` with every live slot, in slot order. `fn` may remove the slot it is given. */
+  forEach(fn: (slot: number, table: FlowTable) => void): void {
+    const u32 = this.u32;
+    for (let s = 0; s < this.capacity; s++) {
+      if ((u32[(s << STRIDE_SHIFT) + W_INFO]! & INFO_LIVE) !== 0) fn(s, this);
+    }
+  }
+
+  // ---- internals ------------------------------------------------------------------------------
+
+  /** Idle timeout of a non-TCP flow. */
+  private protoTimeoutMs(proto: number): number {
+    if (proto === IPPROTO_UDP) return this.timeouts.udpMs;
+    if (proto === IPPROTO_ICMP || proto === IPPROTO_ICMPV6) return this.timeouts.icmpMs;
+    return this.timeouts.otherMs;
+  }
+
+  /** Finds the live flow whose key equals `this.key` (hash `h`), or -1. */
+  private find(h: number): number {
+    const u32 = this.u32;
+    const i32 = this.i32;
+    const key = this.key;
+    let s = this.buckets[h & this.bucketMask]!;
+    while (s >= 0) {
+      const b = s << STRIDE_SHIFT;
+      if (u32[b + W_HASH] === h
+        && u32[b] === key[0] && u32[b + 1] === key[1] && u32[b + 2] === key[2] && u32[b + 3] === key[3]
+        && u32[b + 4] === key[4] && u32[b + 5] === key[5] && u32[b + 6] === key[6] && u32[b + 7] === key[7]
+        && u32[b + 8] === key[8] && u32[b + 9] === key[9]) {
+        return s;
+      }
+      s = i32[b + W_CHAIN]!;
+    }
+    return -1;
+  }
+
+  /** Unlinks `slot` from its hash chain and the wheel and returns it to the free list. */
+  private removeSlot(slot: number): void {
+    const u32 = this.u32;
+    const i32 = this.i32;
+    const b = slot << STRIDE_SHIFT;
+    const bi = u32[b + W_HASH]! & this.bucketMask;
+    let s = this.buckets[bi]!;
+    let prev = -1;
+    while (s >= 0 && s !== slot) {
+      prev = s;
+      s = i32[(s << STRIDE_SHIFT) + W_CHAIN]!;
+    }
+    const next = i32[b + W_CHAIN]!;
+    if (prev < 0) this.buckets[bi] = next;
+    else i32[(prev << STRIDE_SHIFT) + W_CHAIN] = next;
+    this.unlink(slot);
+    u32[b + W_INFO] = 0;
+    i32[b + W_CHAIN] = this.freeHead;
+    this.freeHead = slot;
+    this.count--;
+  }
+
+  /** Appends `slot` to the wheel bucket of `deadlineMs` (never earlier than the cursor). */
+  private link(slot: number, deadlineMs: number): void {
+    const i32 = this.i32;
+    let t = Math.floor(deadlineMs / this.tickMs);
+    if (!(t >= this.cursorTick)) t = this.cursorTick;
+    const wb = t & this.wheelMask;
+    const b = slot << STRIDE_SHIFT;
+    const tail = this.wheelTail[wb]!;
+    i32[b + W_WPREV] = tail;
+    i32[b + W_WNEXT] = -1;
+    i32[b + W_WBUCKET] = wb;
+    if (tail < 0) this.wheelHead[wb] = slot;
+    else i32[(tail << STRIDE_SHIFT) + W_WNEXT] = slot;
+    this.wheelTail[wb] = slot;
+    // A paused scan of this bucket that had reached its end must still see the newcomer.
+    if (this.scanSlot === SCAN_END && t === this.cursorTick) this.scanSlot = slot;
+    const whenMs = t > this.cursorTick ? t * this.tickMs : deadlineMs;
+    if (whenMs < this.nextMs) this.nextMs = whenMs;
+  }
+
+  /** Removes `slot` from its wheel bucket, moving a pending scan position past it. */
+  private unlink(slot: number): void {
+    const i32 = this.i32;
+    const b = slot << STRIDE_SHIFT;
+    const wb = i32[b + W_WBUCKET]!;
+    const prev = i32[b + W_WPREV]!;
+    const next = i32[b + W_WNEXT]!;
+    if (prev < 0) this.wheelHead[wb] = next;
+    else i32[(prev << STRIDE_SHIFT) + W_WNEXT] = next;
+    if (next < 0) this.wheelTail[wb] = prev;
+    else i32[(next << STRIDE_SHIFT) + W_WPREV] = prev;
+    if (this.scanSlot === slot) this.scanSlot = next >= 0 ? next : SCAN_END;
+  }
+
+  /** Restarts the (empty) wheel at the tick of `nowMs`. */
+  private resetWheel(nowMs: number): void {
+    const t = Math.floor(nowMs / this.tickMs);
+    this.cursorTick = Number.isFinite(t) ? t : 0;
+    this.scanSlot = SCAN_FRESH;
+    this.pendingMinMs = Infinity;
+    this.nextMs = Infinity;
+  }
+
+  /** Sets `nextMs` after a scan that finished the buckets up to `curTick`. */
+  private recomputeNext(curTick: number): void {
+    if (this.count === 0) {
+      this.nextMs = Infinity;
+      return;
+    }
+    const cursor = this.cursorTick;
+    if (cursor > curTick) {
+      this.nextMs = cursor * this.tickMs;
+      return;
+    }
+    let next = this.pendingMinMs;
+    const mask = this.wheelMask;
+    for (let i = 1; i <= mask + 1; i++) {
+      if (this.wheelHead[(cursor + i) & mask]! >= 0) {
+        const atMs = (cursor + i) * this.tickMs;
+        if (atMs < next) next = atMs;
+        break;
+      }
+    }
+    this.nextMs = next;
+  }
+}
