@@ -373,7 +373,7 @@ export class PcapReader {
         const bom = this.dv.getUint32(p + 8, true);
         if (bom === PCAPNG_BYTE_ORDER_MAGIC) this.le = true;
         else if (bom === 0x4d3c2b1a) this.le = false;
-        else throw this.fail(at, `bad byte-order magic ${hex32(bom)} in Section Header Block`);
+        else throw this.fail(at, `bad byte-order magic ${hex32(this.dv.getUint32(p + 8, false))} in Section Header Block`);
       }
       const len = this.dv.getUint32(p + 4, this.le);
       if (len < 12 || (len & 3) !== 0) throw this.fail(at, `block length ${len} is too small or not a multiple of 4`);
