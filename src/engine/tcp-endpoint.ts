@@ -21,7 +21,9 @@ import type { PacketMeta } from '../wire/packet.js';
 import {
   TCP_FLAG_ACK, TCP_FLAG_FIN, TCP_FLAG_PSH, TCP_FLAG_RST, TCP_FLAG_SYN,
 } from '../wire/packet.js';
-import { foldChecksum, internetChecksum, pseudoHeaderSum4, sumWords } from '../wire/checksum.js';
+import { TcpSegmentSpec, writeTcpSegment } from '../wire/emit-tcp.js';
+import { seqGt, seqLe, seqLt } from '../wire/seq.js';
+import { readU32 } from '../wire/bytes.js';
 import type { TxQueue } from './tx-queue.js';
 
 // ---- connection states (RFC 9293 §3.3.2) ------------------------------------------------------
@@ -61,7 +63,7 @@ export const TCP_CTR_FAST_RETRANSMITS = 4;
 export const TCP_CTR_OUT_OF_ORDER = 5;
 /** Out-of-order segments dropped because the reassembly list was full. */
 export const TCP_CTR_OOO_DROPPED = 6;
-/** Data segments carrying nothing new. */
+/** Data segments partly carrying bytes already received (trimmed; wholly old ones are out of window). */
 export const TCP_CTR_DUPLICATE_DATA = 7;
 /** Segments outside the receive window (RFC 9293 §3.10.7.4 first check). */
 export const TCP_CTR_OUT_OF_WINDOW = 8;
@@ -215,17 +217,6 @@ const TCP_HEADER = 20;
 const TCP_MAX_OPTIONS = 40;
 const TS_OPTION_SPACE = 12;
 
-/** True when sequence number `a` precedes `b` (RFC 9293 §3.4, modulo 2^32). */
-function seqLt(a: number, b: number): boolean {
-  return ((a - b) | 0) < 0;
-}
-function seqLe(a: number, b: number): boolean {
-  return ((a - b) | 0) <= 0;
-}
-function seqGt(a: number, b: number): boolean {
-  return ((a - b) | 0) > 0;
-}
-
 /**
  * A userspace TCP endpoint answering passive opens. Connections are small integers (slots);
  * every method taking a `conn` ignores one that is not open.
@@ -305,7 +296,10 @@ export class TcpEndpoint {
   private readonly rtxAt: Float64Array;
   private readonly rtxKind: Uint8Array;
   private readonly stateAt: Float64Array;
+  /** A lower bound of every armed deadline; exact unless `deadlineDirty`. */
   private earliestMs = Infinity;
+  /** A timer was disarmed or moved later since `earliestMs` was computed. */
+  private deadlineDirty = false;
 
   // Lookup: open addressing with linear probing over a power-of-two table.
   private readonly table: Int32Array;
@@ -322,8 +316,8 @@ export class TcpEndpoint {
   private readonly zeros = new Uint8Array(4096);
   private readonly scratchStart = new Uint32Array(TCP_OOO_RANGES + 1);
   private readonly scratchEnd = new Uint32Array(TCP_OOO_RANGES + 1);
-  private readonly rstSrc = new Uint32Array(4);
-  private readonly rstDst = new Uint32Array(4);
+  private readonly spec = new TcpSegmentSpec();
+  private ipId = 0;
   private segTsVal = 0;
 
   constructor(opts: EndpointOptions) {
@@ -600,7 +594,7 @@ export class TcpEndpoint {
     this.tsOffset[c] = (flags & F_TS) !== 0 ? this.rng() >>> 0 : 0;
     this.lastAckSent[c] = meta.seq + 1;
     this.rtoMs[c] = this.initialRtoMs;
-    this.srttMs[c] = 0;
+    this.srttMs[c] = -1; // no sample yet
     this.rttvarMs[c] = 0;
     this.retries[c] = 0;
     this.dupAcks[c] = 0;
@@ -733,7 +727,7 @@ export class TcpEndpoint {
       } else if (!(seqLt(this.sndUna[c]!, ack) && seqLe(ack, this.sndMax[c]!))) {
         // An unacceptable ACK in SYN-RECEIVED: <SEQ=SEG.ACK><CTL=RST>, stay.
         cnt[TCP_CTR_BAD_SEGMENTS]!++;
-        this.sendRstFor(meta, nowMs);
+        this.sendRstFor(meta);
         return;
       }
       if (!this.establish(c, meta, ack, nowMs)) return;
@@ -803,7 +797,7 @@ export class TcpEndpoint {
     this.fl[c]! = (this.fl[c]! & ~F_TIMING) | F_ESTABLISHED;
     this.retries[c] = 0;
     this.disarmRtx(c);
-    this.stateAt[c] = Infinity;
+    this.armState(c, Infinity);
     const shutting = (this.fl[c]! & F_FIN_QUEUED) !== 0;
     this.st[c] = shutting ? TCP_STATE_FIN_WAIT_1 : TCP_STATE_ESTABLISHED;
     this.counters[TCP_CTR_ESTABLISHED]!++;
@@ -859,7 +853,7 @@ export class TcpEndpoint {
     const data = adv < len ? adv : len;
     adv -= data;
     if (data > 0) {
-      this.bufHead[c] = (this.bufHead[c]! + data) % this.sendBytes;
+      this.bufHead[c] = len === data ? 0 : this.bufHead[c]! + data;
       this.bufLen[c] = len - data;
     }
     let una = (this.sndUna[c]! + data) >>> 0;
@@ -943,10 +937,8 @@ export class TcpEndpoint {
       trimmed = true;
     }
     this.fl[c]! |= F_ACK_NOW;
-    if (n <= 0) {
-      this.counters[TCP_CTR_DUPLICATE_DATA]!++;
-      return trimmed;
-    }
+    if (skip > 0) this.counters[TCP_CTR_DUPLICATE_DATA]!++;
+    if (n <= 0) return trimmed;
     if (rel > 0) {
       this.storeOutOfOrder(c, meta, rel, n);
       return trimmed;
@@ -1091,26 +1083,27 @@ export class TcpEndpoint {
   refuse(meta: PacketMeta, nowMs: number): void {
     this.counters[TCP_CTR_SEGMENTS_IN]!++;
     if ((meta.tcpFlags & TCP_FLAG_RST) !== 0) return;
-    this.sendRstFor(meta, nowMs);
+    this.sendRstFor(meta);
   }
 
-  private sendRstFor(meta: PacketMeta, nowMs: number): void {
+  private sendRstFor(meta: PacketMeta): void {
     const flags = meta.tcpFlags;
-    const v6 = meta.ipVersion === 6;
-    for (let w = 0; w < 4; w++) {
-      this.rstSrc[w] = meta.dstAddr[w]!;
-      this.rstDst[w] = meta.srcAddr[w]!;
-    }
-    let seq = 0, ack = 0, out = TCP_FLAG_RST;
+    const spec = this.spec;
+    spec.clearOptions();
+    spec.setReplyTo(meta);
     if ((flags & TCP_FLAG_ACK) !== 0) {
-      seq = meta.ack >>> 0;
+      spec.seq = meta.ack >>> 0;
+      spec.ack = 0;
+      spec.flags = TCP_FLAG_RST;
     } else {
       const len = (meta.payloadLength > 0 ? meta.payloadLength : 0)
         + ((flags & TCP_FLAG_SYN) !== 0 ? 1 : 0) + ((flags & TCP_FLAG_FIN) !== 0 ? 1 : 0);
-      ack = (meta.seq + len) >>> 0;
-      out |= TCP_FLAG_ACK;
+      spec.seq = 0;
+      spec.ack = (meta.seq + len) >>> 0;
+      spec.flags = TCP_FLAG_RST | TCP_FLAG_ACK;
     }
-    this.writeSegment(-1, v6, this.rstSrc, 0, this.rstDst, 0, meta.dstPort, meta.srcPort, seq, ack, out, 0, 0, 0, nowMs);
+    spec.window = 0;
+    this.emit();
     this.counters[TCP_CTR_RST_OUT]!++;
   }
 
@@ -1137,20 +1130,26 @@ export class TcpEndpoint {
       len -= accepted;
       if (len === 0) return accepted;
     }
-    let ring = this.sndBuf[c]!;
-    if (ring === null) {
-      ring = new Uint8Array(this.sendBytes);
-      this.sndBuf[c] = ring;
+    let buffer = this.sndBuf[c]!;
+    if (buffer === null) {
+      // First send on this slot: its buffer, kept for every later connection in the slot.
+      buffer = new Uint8Array(this.sendBytes);
+      this.sndBuf[c] = buffer;
     }
+    // Unacknowledged bytes stay contiguous at [head, head + used) so that a segment's payload is
+    // one range; they move to the front when the tail has no room.
     const size = this.sendBytes;
     const used = this.bufLen[c]!;
     const space = size - used;
     const n = len < space ? len : space;
-    let pos = (this.bufHead[c]! + used) % size;
-    for (let k = 0; k < n; k++) {
-      ring[pos] = buf[off + k]!;
-      if (++pos === size) pos = 0;
+    let head = this.bufHead[c]!;
+    if (head + used + n > size) {
+      buffer.copyWithin(0, head, head + used);
+      head = 0;
+      this.bufHead[c] = 0;
     }
+    const at = head + used;
+    for (let k = 0; k < n; k++) buffer[at + k] = buf[off + k]!;
     this.bufLen[c] = used + n;
     if (n < len) this.fl[c]! |= F_WANT_WRITABLE;
     if (n > 0) this.output(c, nowMs);
@@ -1312,131 +1311,84 @@ export class TcpEndpoint {
     this.counters[TCP_CTR_RST_OUT]!++;
   }
 
-  /** Emits a segment of connection `c`; `dataLen` bytes come from its send ring at `seq`. */
+  /**
+   * Emits a segment of connection `c` with its options (SYN options on a SYN; timestamps and,
+   * on a pure ACK, SACK blocks for what waits in reassembly otherwise; none on a RST) and
+   * `dataLen` bytes of its send buffer starting at `seq`.
+   */
   private writeConnSegment(c: number, seq: number, flags: number, dataLen: number, nowMs: number): void {
+    const spec = this.spec;
     const b = c * 4;
+    spec.clearOptions();
+    if (this.v6[c] === 1) {
+      spec.ipVersion = 6;
+      for (let w = 0; w < 4; w++) {
+        spec.srcAddr[w] = this.sAddr[b + w]!;
+        spec.dstAddr[w] = this.cAddr[b + w]!;
+      }
+      spec.src4 = 0;
+      spec.dst4 = 0;
+    } else {
+      spec.setAddresses4(this.sAddr[b + 3]!, this.cAddr[b + 3]!);
+    }
+    spec.srcPort = this.sPort[c]!;
+    spec.dstPort = this.cPort[c]!;
+    spec.seq = seq;
+    spec.ack = (flags & TCP_FLAG_ACK) !== 0 ? this.rcvNxt[c]! : 0;
+    spec.flags = flags;
     const syn = (flags & TCP_FLAG_SYN) !== 0;
-    let wnd = this.rcvWnd[c]!;
-    wnd = syn ? (wnd > 0xffff ? 0xffff : wnd) : wnd >>> this.rcvWscale[c]!;
+    // RFC 7323 §2.2: the window of a SYN is never scaled.
+    let wnd = syn ? this.rcvWnd[c]! : this.rcvWnd[c]! >>> this.rcvWscale[c]!;
     if (wnd > 0xffff) wnd = 0xffff;
-    this.writeSegment(c, this.v6[c] === 1, this.sAddr, b, this.cAddr, b, this.sPort[c]!, this.cPort[c]!,
-      seq, this.rcvNxt[c]!, flags, wnd, dataLen, (seq - this.sndUna[c]!) >>> 0, nowMs);
+    spec.window = (flags & TCP_FLAG_RST) !== 0 ? 0 : wnd;
+    const fl = this.fl[c]!;
+    if ((flags & TCP_FLAG_RST) === 0) {
+      if ((fl & F_TS) !== 0) {
+        spec.hasTimestamp = true;
+        spec.tsVal = (Math.floor(nowMs) + this.tsOffset[c]!) >>> 0;
+        spec.tsEcr = this.tsRecent[c]!;
+      }
+      if (syn) {
+        spec.mss = this.v6[c] === 1 ? this.mssV4 - 20 : this.mssV4;
+        spec.sackPermitted = (fl & F_SACK) !== 0;
+        spec.windowScale = (fl & F_WSCALE) !== 0 ? this.rcvWscale[c]! : -1;
+      } else if (dataLen === 0 && (fl & F_SACK) !== 0 && this.oooCount[c]! > 0) {
+        // RFC 2018 §4: report the blocks waiting in reassembly.
+        const base = c * TCP_OOO_RANGES;
+        const k = this.oooCount[c]!;
+        for (let i = 0; i < k; i++) {
+          spec.sackBlocks[2 * i] = this.oooStart[base + i]!;
+          spec.sackBlocks[2 * i + 1] = this.oooEnd[base + i]!;
+        }
+        spec.sackBlockCount = k;
+      }
+    }
+    if (dataLen > 0) {
+      spec.payloadBuf = this.sndBuf[c]!;
+      spec.payloadOff = this.bufHead[c]! + ((seq - this.sndUna[c]!) >>> 0);
+      spec.payloadLen = dataLen;
+    }
+    this.emit();
     this.lastAckSent[c] = this.rcvNxt[c]!;
     this.fl[c]! &= ~F_ACK_NOW;
   }
 
-  /**
-   * Writes one IP + TCP packet into the transmit queue. With `c >= 0` the connection's options
-   * are added (SYN options on a SYN, timestamps and SACK blocks otherwise) and `dataLen` bytes
-   * are copied from its send ring starting `dataRel` bytes after SND.UNA.
-   */
-  private writeSegment(c: number, v6: boolean, src: Uint32Array, so: number, dst: Uint32Array, dOff: number,
-    sport: number, dport: number, seq: number, ack: number, flags: number, wnd: number,
-    dataLen: number, dataRel: number, nowMs: number): void {
+  /** Writes the segment in `spec` into the transmit queue (counted; lost if the queue is full). */
+  private emit(): void {
+    const spec = this.spec;
+    spec.ttl = this.ttl;
+    spec.ipId = this.ipId;
+    this.ipId = (this.ipId + 1) & 0xffff;
     const tx = this.tx;
-    const ipLen = v6 ? IPV6_HEADER : IPV4_HEADER;
-    const at = tx.reserve(ipLen + TCP_HEADER + TCP_MAX_OPTIONS + dataLen);
-    if (at < 0) {
+    const ipLen = spec.ipVersion === 6 ? IPV6_HEADER : IPV4_HEADER;
+    const at = tx.reserve(ipLen + TCP_HEADER + TCP_MAX_OPTIONS + spec.payloadLen);
+    const n = at < 0 ? 0 : writeTcpSegment(tx.buf, at, spec);
+    if (n === 0) {
       this.counters[TCP_CTR_TX_OVERFLOWS]!++;
       return;
     }
-    const out = tx.buf;
-    const t = at + ipLen;
-    // Options (RFC 9293 §3.2, RFC 7323 §2-3, RFC 2018 §2-3), laid out 32-bit aligned with NOPs.
-    let o = t + TCP_HEADER;
-    if (c >= 0) {
-      const fl = this.fl[c]!;
-      const ts = (fl & F_TS) !== 0;
-      if ((flags & TCP_FLAG_SYN) !== 0) {
-        const mss = this.v6[c] === 1 ? this.mssV4 - 20 : this.mssV4;
-        out[o] = 2; out[o + 1] = 4; out[o + 2] = mss >>> 8; out[o + 3] = mss & 0xff;
-        o += 4;
-        if ((fl & F_SACK) !== 0) {
-          if (ts) { out[o] = 4; out[o + 1] = 2; o += 2; } else { out[o] = 1; out[o + 1] = 1; out[o + 2] = 4; out[o + 3] = 2; o += 4; }
-        } else if (ts) {
-          out[o] = 1; out[o + 1] = 1; o += 2;
-        }
-        if (ts) o = this.writeTimestamp(out, o, c, nowMs);
-        if ((fl & F_WSCALE) !== 0) {
-          out[o] = 1; out[o + 1] = 3; out[o + 2] = 3; out[o + 3] = this.rcvWscale[c]!;
-          o += 4;
-        }
-      } else if ((flags & TCP_FLAG_RST) === 0) {
-        if (ts) {
-          out[o] = 1; out[o + 1] = 1;
-          o = this.writeTimestamp(out, o + 2, c, nowMs);
-        }
-        const ranges = this.oooCount[c]!;
-        if (dataLen === 0 && ranges > 0 && (fl & F_SACK) !== 0) {
-          const k = ranges < (ts ? 3 : 4) ? ranges : (ts ? 3 : 4);
-          out[o] = 1; out[o + 1] = 1; out[o + 2] = 5; out[o + 3] = 2 + 8 * k;
-          o += 4;
-          const base = c * TCP_OOO_RANGES;
-          for (let i = 0; i < k; i++) {
-            o = writeU32(out, o, this.oooStart[base + i]!);
-            o = writeU32(out, o, this.oooEnd[base + i]!);
-          }
-        }
-      }
-    }
-    const hdrLen = o - t;
-    // Payload from the send ring.
-    if (dataLen > 0) {
-      const ring = this.sndBuf[c]!;
-      const size = this.sendBytes;
-      let pos = (this.bufHead[c]! + dataRel) % size;
-      for (let k = 0; k < dataLen; k++) {
-        out[o + k] = ring[pos]!;
-        if (++pos === size) pos = 0;
-      }
-    }
-    const tcpLen = hdrLen + dataLen;
-    out[t] = sport >>> 8; out[t + 1] = sport & 0xff;
-    out[t + 2] = dport >>> 8; out[t + 3] = dport & 0xff;
-    writeU32(out, t + 4, seq);
-    writeU32(out, t + 8, (flags & TCP_FLAG_ACK) !== 0 ? ack : 0);
-    out[t + 12] = (hdrLen >>> 2) << 4;
-    out[t + 13] = flags;
-    out[t + 14] = wnd >>> 8; out[t + 15] = wnd & 0xff;
-    out[t + 16] = 0; out[t + 17] = 0;
-    out[t + 18] = 0; out[t + 19] = 0;
-    let sum: number;
-    if (v6) {
-      // RFC 8200 §3: version 6, traffic class 0, flow label 0.
-      out[at] = 0x60; out[at + 1] = 0; out[at + 2] = 0; out[at + 3] = 0;
-      out[at + 4] = tcpLen >>> 8; out[at + 5] = tcpLen & 0xff;
-      out[at + 6] = 6; out[at + 7] = this.ttl;
-      for (let w = 0; w < 4; w++) {
-        writeU32(out, at + 8 + w * 4, src[so + w]!);
-        writeU32(out, at + 24 + w * 4, dst[dOff + w]!);
-      }
-      sum = pseudoHeaderSum6V(src, so, dst, dOff, tcpLen);
-    } else {
-      const total = IPV4_HEADER + tcpLen;
-      const s4 = src[so + 3]!, d4 = dst[dOff + 3]!;
-      out[at] = 0x45; out[at + 1] = 0;
-      out[at + 2] = total >>> 8; out[at + 3] = total & 0xff;
-      // Identification 0 with DF set: an atomic datagram (RFC 6864 §4.1).
-      out[at + 4] = 0; out[at + 5] = 0; out[at + 6] = 0x40; out[at + 7] = 0;
-      out[at + 8] = this.ttl; out[at + 9] = 6;
-      out[at + 10] = 0; out[at + 11] = 0;
-      writeU32(out, at + 12, s4);
-      writeU32(out, at + 16, d4);
-      const hc = internetChecksum(out, at, IPV4_HEADER);
-      out[at + 10] = hc >>> 8; out[at + 11] = hc & 0xff;
-      sum = pseudoHeaderSum4(s4, d4, 6, tcpLen);
-    }
-    const ck = foldChecksum(sumWords(out, t, tcpLen, sum));
-    out[t + 16] = ck >>> 8; out[t + 17] = ck & 0xff;
-    tx.commit(ipLen + tcpLen);
+    tx.commit(n);
     this.counters[TCP_CTR_SEGMENTS_OUT]!++;
-  }
-
-  private writeTimestamp(out: Uint8Array, o: number, c: number, nowMs: number): number {
-    out[o] = 8; out[o + 1] = 10;
-    writeU32(out, o + 2, (Math.floor(nowMs) + this.tsOffset[c]!) >>> 0);
-    writeU32(out, o + 6, this.tsRecent[c]!);
-    return o + 10;
   }
 
   /** Finds the timestamps option of a segment (RFC 7323 §3.2); its TSval goes to segTsVal. */
@@ -1464,17 +1416,20 @@ export class TcpEndpoint {
   // ---- timers ---------------------------------------------------------------------------------
 
   private armRtx(c: number, atMs: number, kind: number): void {
+    if (this.rtxAt[c] === this.earliestMs && atMs > this.earliestMs) this.deadlineDirty = true;
     this.rtxAt[c] = atMs;
     this.rtxKind[c] = kind;
     if (atMs < this.earliestMs) this.earliestMs = atMs;
   }
 
   private disarmRtx(c: number): void {
+    if (this.rtxAt[c] === this.earliestMs) this.deadlineDirty = true;
     this.rtxAt[c] = Infinity;
     this.rtxKind[c] = 0;
   }
 
   private armState(c: number, atMs: number): void {
+    if (this.stateAt[c] === this.earliestMs && atMs > this.earliestMs) this.deadlineDirty = true;
     this.stateAt[c] = atMs;
     if (atMs < this.earliestMs) this.earliestMs = atMs;
   }
@@ -1482,7 +1437,7 @@ export class TcpEndpoint {
   /** RFC 6298 §2.2-2.3: SRTT/RTTVAR from one measurement, then RTO clamped to [min, max]. */
   private sampleRtt(c: number, rttMs: number): void {
     const r = rttMs > 0 ? rttMs : 0;
-    if (this.srttMs[c] === 0 && this.rttvarMs[c] === 0) {
+    if (this.srttMs[c]! < 0) {
       this.srttMs[c] = r;
       this.rttvarMs[c] = r / 2;
     } else {
@@ -1498,7 +1453,19 @@ export class TcpEndpoint {
 
   /** Earliest time at which {@link poll} has work (Infinity if none). May be early, never late. */
   nextDeadline(): number {
-    return this.activeCount === 0 ? Infinity : this.earliestMs;
+    if (this.activeCount === 0) return Infinity;
+    if (this.deadlineDirty) {
+      let e = Infinity;
+      for (let i = 0; i < this.activeCount; i++) {
+        const c = this.active[i]!;
+        const a = this.rtxAt[c]!, b = this.stateAt[c]!;
+        if (a < e) e = a;
+        if (b < e) e = b;
+      }
+      this.earliestMs = e;
+      this.deadlineDirty = false;
+    }
+    return this.earliestMs;
   }
 
   /**
@@ -1508,6 +1475,7 @@ export class TcpEndpoint {
   poll(nowMs: number): void {
     if (nowMs < this.earliestMs) return;
     this.earliestMs = Infinity;
+    this.deadlineDirty = false;
     // Downwards, so that a connection released here (its place taken by the last one, already
     // visited) does not make us skip any.
     for (let i = this.activeCount - 1; i >= 0; i--) {
@@ -1645,6 +1613,7 @@ export class TcpEndpoint {
     this.st[c] = TCP_STATE_CLOSED;
     this.fl[c] = 0;
     this.gen[c]!++;
+    this.deadlineDirty = true;
     this.rtxAt[c] = Infinity;
     this.stateAt[c] = Infinity;
     this.oooCount[c] = 0;
@@ -1735,29 +1704,4 @@ export class TcpEndpoint {
   rto(conn: number): number {
     return this.rtoMs[conn]!;
   }
-}
-
-function writeU32(out: Uint8Array, o: number, v: number): number {
-  out[o] = v >>> 24;
-  out[o + 1] = (v >>> 16) & 0xff;
-  out[o + 2] = (v >>> 8) & 0xff;
-  out[o + 3] = v & 0xff;
-  return o + 4;
-}
-
-function readU32(buf: Uint8Array, o: number): number {
-  return ((buf[o]! << 24) | (buf[o + 1]! << 16) | (buf[o + 2]! << 8) | buf[o + 3]!) >>> 0;
-}
-
-/**
- * IPv6 pseudo-header sum (RFC 8200 §8.1) over addresses stored at offsets of word arrays (the
- * wire layer's `pseudoHeaderSum6` takes whole 4-word arrays; connection addresses share one).
- */
-function pseudoHeaderSum6V(src: Uint32Array, so: number, dst: Uint32Array, dOff: number, len: number): number {
-  let s = 6 + (len >>> 16) + (len & 0xffff);
-  for (let i = 0; i < 4; i++) {
-    const a = src[so + i]!, b = dst[dOff + i]!;
-    s += (a >>> 16) + (a & 0xffff) + (b >>> 16) + (b & 0xffff);
-  }
-  return s;
 }
