@@ -180,6 +180,16 @@ export class CompiledAcls implements AclRuntime {
     return l === undefined ? 0 : Math.max(l.whole.tupleCount, l.later.tupleCount);
   }
 
+  /** Match counter of static entry `e` (in list order, remarks not counted) of list `index`. */
+  staticMatchCount(index: number, e: number): number {
+    return this.lists[index]?.store.matches[e] ?? 0;
+  }
+
+  /** Match counter of dynamic entry `e` of `host` on list `index` (0 when there is none). */
+  dynamicMatchCount(index: number, host: Uint32Array, e: number): number {
+    return this.lists[index]?.hosts.find(host)?.store.matches[e] ?? 0;
+  }
+
   /** Packets list `index` denied by its implicit final deny. */
   implicitDenyCount(index: number): number {
     return this.lists[index]?.implicitDenies ?? 0;
