@@ -59,7 +59,7 @@ class Builder implements AclConfigBuilder {
   private listFor(name: string, kind: AclKind, numbered: boolean, tl: TokenLine, nameToken: number): AclList {
     const have = this.lists.get(name);
     if (have !== undefined) {
-      if (have.kind !== kind) throw expectedAt(tl, nameToken, `the name of a ${kind} access list`, `"${name}" is a ${have.kind} list`);
+      if (have.kind !== kind) throw expectedAt(tl, nameToken, `the name of ${kind === 'standard' ? 'a standard' : kind === 'extended' ? 'an extended' : 'an IPv6'} access list`, `"${name}" is a ${have.kind} list`);
       return have;
     }
     const list: AclList = { name, kind, numbered, entries: [] };
@@ -196,7 +196,9 @@ class Builder implements AclConfigBuilder {
         else this.warn(tl, 1, `access list ${list.name} has no such entry`);
         return true;
       }
-      throw expectedAt(tl, 1, 'a sequence number, "permit" or "deny"');
+      // Not a sub-command (e.g. `no ip access-list …`): the block ends here.
+      this.block = null;
+      return false;
     }
     let i = 0;
     let seq = -1;
