@@ -53,6 +53,26 @@ describe('PcapWriter', () => {
     assert.equal(w.bytesWritten, b.length);
   });
 
+  it('copies from views with an offset into their buffer, alternating between sources', () => {
+    const p = outPath('views.pcap');
+    const w = new PcapWriter(p, 1, { bufferBytes: 100 });
+    const a = packetBytes(300, 1).subarray(7);
+    const b = packetBytes(300, 2).subarray(13, 250);
+    const c = packetBytes(300, 3);
+    const sent: Uint8Array[] = [];
+    for (let i = 0; i < 12; i++) {
+      const src = [a, b, c][i % 3]!;
+      const off = i * 5;
+      const len = 31 + i * 9;
+      w.write(src, off, len, i);
+      sent.push(src.slice(off, off + len));
+    }
+    w.close();
+    const run = readAll(p);
+    assert.equal(run.error, undefined);
+    assert.deepEqual(run.records.map((r) => r.data), sent);
+  });
+
   it('round-trips through PcapReader: snap length, original length, buffer flushes, a record larger than the buffer', () => {
     for (const nanosecond of [false, true]) {
       const p = outPath(`rt-${nanosecond}.pcap`);
