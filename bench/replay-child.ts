@@ -112,7 +112,7 @@ async function main(): Promise<void> {
   // Without a warm-up the whole run is the steady state.
   if (req.warmupPackets <= 0) warmAt = start;
   // GC entries are delivered asynchronously: let the observer catch up before counting.
-  await new Promise((r) => setTimeout(r, 50));
+  for (let i = 0; i < 3; i++) await new Promise((r) => setImmediate(r));
   obs.disconnect();
   let scavenges = 0;
   let scavengesSteady = 0;
@@ -151,6 +151,8 @@ async function main(): Promise<void> {
 }
 
 main().catch((e: unknown) => {
-  process.stderr.write(`replay-child: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+  // First line: the message (the harness reports it); then the stack, for whoever reads stderr.
+  process.stderr.write(`replay-child: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}\n`);
+  if (e instanceof Error && e.stack !== undefined) process.stderr.write(e.stack + '\n');
   process.exitCode = 1;
 });

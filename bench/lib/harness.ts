@@ -280,8 +280,10 @@ export async function replayWallMs(file: string, configPath: string, opts: Repla
   const r = await runTimed(process.execPath, [...flags, REPLAY_CHILD, JSON.stringify(request)], true);
   const line = r.stdout.split('\n').find((l) => l.startsWith('{'));
   if (r.code !== 0 || line === undefined) {
-    throw new BenchChildError(`replay child exited with ${r.code}${line === undefined ? ' and no result' : ''}: `
-      + r.stderr.trim().split('\n').slice(-5).join(' | '), r.code, r.stderr);
+    const lines = r.stderr.trim().split('\n');
+    const why = lines.find((l) => l.startsWith('replay-child: ')) ?? lines.slice(-3).join(' | ');
+    throw new BenchChildError(`replay child exited with ${r.code}${line === undefined ? ' and no result' : ''}: ${why}`,
+      r.code, r.stderr);
   }
   const j = JSON.parse(line) as Omit<ReplayRun, 'wallMs'>;
   return { ...j, wallMs: r.wallMs };

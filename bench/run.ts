@@ -1,0 +1,162 @@
+/**
+ * `npm run bench`: runs the micro-benchmarks, the replay benchmarks (replay-hdr, replay-full,
+ * and the plain-loop floor for orientation) and, when present, the ACL and flow-table scale
+ * benchmarks, then prints markdown tables for the README and the targets of PERFORMANCE.md
+ * met (✓) or missed (✗).
+ *
+ * Flags: `--only NAME[,NAME…]` (micro, replay-hdr, replay-full, replay-floor, acl-scale,
+ * flow-scale; repeatable), `--quick` (a 200k-packet capture and 3 rounds: a smoke run, not a
+ * measurement), `--json FILE` (every figure, machine-readable). Exits 1 if a benchmark failed to
+ * run; a missed target is reported, not fatal.
+ */
+import { existsSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { UsageError } from '../src/errors.js';
+import { runMicro } from './micro.js';
+import type { MicroResult, MicroSkip } from './micro.js';
+import {
+  runReplayBench, REPLAY_FULL_SIZE, REPLAY_QUICK_SIZE, REPLAY_TARGET_RATIO,
+} from './replay.js';
+import type { ReplayBenchId, ReplayBenchResult } from './replay.js';
+import { REPO_ROOT, formatCount } from './lib/harness.js';
+
+/** Every benchmark `--only` accepts, in run order. */
+export const BENCH_NAMES = ['micro', 'replay-hdr', 'replay-full', 'replay-floor', 'acl-scale', 'flow-scale'] as const;
+export type BenchName = typeof BENCH_NAMES[number];
+
+/** Parsed command line of the bench runner. */
+export interface BenchArgs {
+  readonly only: readonly BenchName[];
+  readonly quick: boolean;
+  readonly jsonPath: string | undefined;
+}
+
+/** Parses the runner's flags; throws a UsageError on anything else. */
+export function parseBenchArgs(argv: readonly string[]): BenchArgs {
+  const only: BenchName[] = [];
+  let quick = false;
+  let jsonPath: string | undefined;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '--quick') quick = true;
+    else if (a === '--only' || a === '--json') {
+      const v = argv[++i];
+      if (v === undefined) throw new UsageError(`${a} needs a value`);
+      if (a === '--json') jsonPath = v;
+      else {
+        for (const n of v.split(',')) {
+          if (!(BENCH_NAMES as readonly string[]).includes(n)) {
+            throw new UsageError(`unknown benchmark "${n}" (known: ${BENCH_NAMES.join(', ')})`);
+          }
+          only.push(n as BenchName);
+        }
+      }
+    } else throw new UsageError(`unknown argument "${a}" (flags: --only NAME, --quick, --json FILE)`);
+  }
+  return { only: only.length > 0 ? only : [...BENCH_NAMES], quick, jsonPath };
+}
+
+/** The contract of the other benchmarks' exported runners (bench/acl-scale.ts, bench/flow-scale.ts). */
+type ScaleRunner = (opts: { quick: boolean; log: (line: string) => void }) => Promise<unknown>;
+
+/** Renders rows as a markdown table. */
+export function markdownTable(header: readonly string[], rows: ReadonlyArray<readonly string[]>): string {
+  const line = (cells: readonly string[]): string => `| ${cells.join(' | ')} |`;
+  return [line(header), line(header.map(() => '---')), ...rows.map(line)].join('\n') + '\n';
+}
+
+/** The micro-benchmark table. */
+export function formatMicro(results: readonly MicroResult[], skipped: readonly MicroSkip[]): string {
+  const rows = results.map((r) => [r.suite, r.name, r.nsPerOp.toFixed(1), formatCount(r.opsPerSecond),
+    `±${r.rmePercent.toFixed(1)}%`]);
+  for (const s of skipped) rows.push([s.suite, `not run: ${s.reason}`, '', '', '']);
+  return markdownTable(['suite', 'case', 'ns/op', 'ops/s', 'rme'], rows);
+}
+
+/** The replay table: absolute figures beside the ratio to the interleaved tcpdump runs. */
+export function formatReplay(results: readonly ReplayBenchResult[]): string {
+  const rows = results.map((r) => [
+    r.id,
+    `${formatCount(r.packets)} pkts, ${(r.capture.bytes / 2 ** 20).toFixed(0)} MiB`,
+    `${r.tcpdumpMs.toFixed(0)} ms`,
+    `${r.replayMs.toFixed(0)} ms`,
+    `**${r.ratio.toFixed(2)}×**`,
+    `${r.loopRatio.toFixed(2)}×`,
+    `${(r.packetsPerSecond / 1e6).toFixed(2)} M`,
+    r.nsPerPacket.toFixed(0),
+    `${r.scavenges} / ${r.scavengesSteady}`,
+  ]);
+  return markdownTable(['benchmark', 'capture', 'tcpdump', 'portcullis', 'ratio (process wall)',
+    'ratio (loop only)', 'packets/s', 'ns/packet', 'scavenges (all / steady)'], rows);
+}
+
+/** Target lines for PERFORMANCE.md's replay targets. */
+export function formatTargets(results: readonly ReplayBenchResult[]): string[] {
+  const out: string[] = [];
+  for (const r of results) {
+    if (r.ratioOk !== undefined) {
+      out.push(`${r.ratioOk ? '✓' : '✗'} ${r.id}: ${r.ratio.toFixed(2)}× tcpdump wall (target ≤ ${REPLAY_TARGET_RATIO}×)`);
+    }
+    if (r.scavengesOk !== undefined) {
+      out.push(`${r.scavengesOk ? '✓' : '✗'} ${r.id}: ${r.scavengesSteady} steady-state scavenges (median; target 0 in every run)`);
+    }
+  }
+  return out;
+}
+
+async function main(): Promise<number> {
+  const args = parseBenchArgs(process.argv.slice(2));
+  const log = (l: string): void => { process.stderr.write(l + '\n'); };
+  const size = args.quick ? REPLAY_QUICK_SIZE : REPLAY_FULL_SIZE;
+  const json: Record<string, unknown> = { quick: args.quick, node: process.version, date: new Date().toISOString() };
+  const failures: string[] = [];
+  const replay: ReplayBenchResult[] = [];
+  let out = args.quick ? '_Quick smoke run (200k packets, 3 rounds): not a measurement._\n\n' : '';
+
+  for (const name of args.only) {
+    try {
+      if (name === 'micro') {
+        const m = await runMicro({ quick: args.quick, log });
+        json['micro'] = m;
+        out += `### Micro-benchmarks\n\n${formatMicro(m.results, m.skipped)}\n`;
+      } else if (name === 'acl-scale' || name === 'flow-scale') {
+        const file = join(REPO_ROOT, 'dist', 'bench', `${name}.js`);
+        if (!existsSync(file)) { log(`${name}: not present, skipped`); continue; }
+        const mod = (await import(new URL(`./${name}.js`, import.meta.url).href)) as Record<string, unknown>;
+        const fn = mod[name === 'acl-scale' ? 'runAclScale' : 'runFlowScale'] as ScaleRunner | undefined;
+        if (typeof fn !== 'function') throw new Error(`${name}.js exports no runner`);
+        const r = await fn({ quick: args.quick, log });
+        json[name] = r;
+        const md = (r as { markdown?: unknown } | null)?.markdown;
+        out += `### ${name}\n\n${typeof md === 'string' ? md : '```\n' + JSON.stringify(r, null, 2) + '\n```\n'}\n`;
+      } else {
+        const r = await runReplayBench({ id: name as ReplayBenchId, ...size, log });
+        replay.push(r);
+        json[name] = { ...r, capture: { ...r.capture } };
+      }
+    } catch (e) {
+      const msg = e instanceof Error ? e.message.split('\n')[0]! : String(e);
+      log(`${name}: FAILED: ${msg}`);
+      failures.push(`${name}: ${msg}`);
+    }
+  }
+  if (replay.length > 0) {
+    out += `### Replay (${replay[0]!.rounds} interleaved rounds, medians)\n\n${formatReplay(replay)}\n`;
+    const t = formatTargets(replay);
+    if (t.length > 0) out += t.map((l) => `- ${l}`).join('\n') + '\n';
+  }
+  for (const f of failures) out += `- ✗ not run: ${f}\n`;
+  process.stdout.write(out);
+  if (args.jsonPath !== undefined) {
+    writeFileSync(args.jsonPath, JSON.stringify({ ...json, failures }, null, 2) + '\n');
+  }
+  return failures.length > 0 ? 1 : 0;
+}
+
+if (process.argv[1] !== undefined && fileURLToPath(import.meta.url) === process.argv[1]) {
+  main().then((code) => { process.exitCode = code; }, (e: unknown) => {
+    process.stderr.write(`bench: ${e instanceof Error ? e.message : String(e)}\n`);
+    process.exitCode = e instanceof UsageError ? 2 : 1;
+  });
+}
