@@ -107,7 +107,9 @@ export const TCP_CTR_BYTES_OUT = 26;
 export const TCP_CTR_REPLAY_REBASES = 27;
 /** Replay mode: ACKs beyond what was sent, taken as delivered. */
 export const TCP_CTR_REPLAY_ACK_AHEAD = 28;
-export const TCP_CTR_COUNT = 29;
+/** Connections aborted because the peer sent nothing for `idleTimeoutMs`. */
+export const TCP_CTR_IDLE_ABORTS = 29;
+export const TCP_CTR_COUNT = 30;
 
 /** Stable names of the TCP_CTR_* counters, by index. */
 export const TCP_COUNTER_NAMES: readonly string[] = [
@@ -116,7 +118,7 @@ export const TCP_COUNTER_NAMES: readonly string[] = [
   'ack-too-new', 'paws-rejected', 'rst-in', 'rst-ignored', 'challenge-acks', 'rst-out',
   'passive-opens', 'open-refused', 'established', 'timeout-aborts', 'zero-window-probes',
   'tx-overflows', 'time-wait-reopened', 'evictions', 'dup-acks', 'bytes-in', 'bytes-out',
-  'replay-rebases', 'replay-ack-ahead',
+  'replay-rebases', 'replay-ack-ahead', 'idle-aborts',
 ];
 
 // ---- defaults ---------------------------------------------------------------------------------
@@ -141,6 +143,13 @@ export const TCP_DEFAULT_SYN_RECEIVED_TIMEOUT_MS = 75_000;
 export const TCP_DEFAULT_TIME_WAIT_MS = 60_000;
 /** A FIN_WAIT_2 connection whose peer never closes is dropped after this long (Linux `tcp_fin_timeout`). */
 export const TCP_DEFAULT_FIN_WAIT_2_TIMEOUT_MS = 60_000;
+/**
+ * A synchronized connection from which nothing acceptable arrived for this long is reset. TCP
+ * itself has no such limit (keep-alives are optional, RFC 9293 §3.8.4); the endpoint needs one
+ * because it alone keeps time for intercepted connections and a silent client must not hold a
+ * slot forever.
+ */
+export const TCP_DEFAULT_IDLE_TIMEOUT_MS = 300_000;
 /** IPv4 TTL / IPv6 hop limit of emitted packets. */
 export const TCP_DEFAULT_TTL = 64;
 /** Peer MSS assumed when its SYN carries none (RFC 9293 §3.7.1; RFC 8200 §5 for IPv6). */
@@ -190,6 +199,8 @@ export interface EndpointOptions {
   synReceivedTimeoutMs?: number;
   timeWaitMs?: number;
   finWait2TimeoutMs?: number;
+  /** See {@link TCP_DEFAULT_IDLE_TIMEOUT_MS}; `Infinity` disables it. */
+  idleTimeoutMs?: number;
   ttl?: number;
 }
 
@@ -240,6 +251,7 @@ export class TcpEndpoint {
   private readonly synReceivedTimeoutMs: number;
   private readonly timeWaitMs: number;
   private readonly finWait2TimeoutMs: number;
+  private readonly idleTimeoutMs: number;
   private readonly ttl: number;
 
   // Connection table.
@@ -296,6 +308,7 @@ export class TcpEndpoint {
   private readonly rtxAt: Float64Array;
   private readonly rtxKind: Uint8Array;
   private readonly stateAt: Float64Array;
+  private readonly lastInputMs: Float64Array;
   /** A lower bound of every armed deadline; exact unless `deadlineDirty`. */
   private earliestMs = Infinity;
   /** A timer was disarmed or moved later since `earliestMs` was computed. */
@@ -337,6 +350,7 @@ export class TcpEndpoint {
     this.synReceivedTimeoutMs = opts.synReceivedTimeoutMs ?? TCP_DEFAULT_SYN_RECEIVED_TIMEOUT_MS;
     this.timeWaitMs = opts.timeWaitMs ?? TCP_DEFAULT_TIME_WAIT_MS;
     this.finWait2TimeoutMs = opts.finWait2TimeoutMs ?? TCP_DEFAULT_FIN_WAIT_2_TIMEOUT_MS;
+    this.idleTimeoutMs = opts.idleTimeoutMs ?? TCP_DEFAULT_IDLE_TIMEOUT_MS;
     this.ttl = opts.ttl ?? TCP_DEFAULT_TTL;
 
     this.st = new Uint8Array(n);
@@ -388,6 +402,7 @@ export class TcpEndpoint {
     this.rtxAt = new Float64Array(n).fill(Infinity);
     this.rtxKind = new Uint8Array(n);
     this.stateAt = new Float64Array(n).fill(Infinity);
+    this.lastInputMs = new Float64Array(n);
 
     let size = 16;
     while (size < n * 2) size *= 2;
@@ -683,6 +698,7 @@ export class TcpEndpoint {
       else this.sendAck(c, nowMs);
       return;
     }
+    this.lastInputMs[c] = nowMs;
     // PAWS (RFC 7323 §5.3): an older timestamp marks an old duplicate.
     if (hasTs && (flags & TCP_FLAG_RST) === 0 && seqLt(this.segTsVal, this.tsRecent[c]!)) {
       cnt[TCP_CTR_PAWS_REJECTED]!++;
@@ -797,7 +813,7 @@ export class TcpEndpoint {
     this.fl[c]! = (this.fl[c]! & ~F_TIMING) | F_ESTABLISHED;
     this.retries[c] = 0;
     this.disarmRtx(c);
-    this.armState(c, Infinity);
+    this.armState(c, nowMs + this.idleTimeoutMs);
     const shutting = (this.fl[c]! & F_FIN_QUEUED) !== 0;
     this.st[c] = shutting ? TCP_STATE_FIN_WAIT_1 : TCP_STATE_ESTABLISHED;
     this.counters[TCP_CTR_ESTABLISHED]!++;
@@ -1273,19 +1289,17 @@ export class TcpEndpoint {
     this.resendFirst(c, nowMs);
   }
 
-  /** Sends the first unacknowledged segment (data, or the FIN) again. */
+  /** Sends the first unacknowledged segment (data, or the FIN) again, never past SND.MAX. */
   private resendFirst(c: number, nowMs: number): void {
     const una = this.sndUna[c]!;
+    const sent = (this.sndMax[c]! - una) >>> 0;
     const len = this.bufLen[c]!;
     const mss = this.sndMss[c]!;
-    const fl = this.fl[c]!;
-    if (len > 0) {
-      const n = len < mss ? len : mss;
-      const fin = (fl & (F_FIN_QUEUED | F_FIN_ACKED)) === F_FIN_QUEUED && n === len;
-      this.writeConnSegment(c, una, TCP_FLAG_ACK | TCP_FLAG_PSH | (fin ? TCP_FLAG_FIN : 0), n, nowMs);
-    } else if ((fl & (F_FIN_QUEUED | F_FIN_ACKED)) === F_FIN_QUEUED) {
-      this.writeConnSegment(c, una, TCP_FLAG_FIN | TCP_FLAG_ACK, 0, nowMs);
-    }
+    let n = len < mss ? len : mss;
+    if (n > sent) n = sent;
+    const fin = (this.fl[c]! & (F_FIN_QUEUED | F_FIN_ACKED)) === F_FIN_QUEUED && n === len && sent > len;
+    if (n === 0 && !fin) return;
+    this.writeConnSegment(c, una, TCP_FLAG_ACK | (n > 0 ? TCP_FLAG_PSH : 0) | (fin ? TCP_FLAG_FIN : 0), n, nowMs);
   }
 
   private sendSynAck(c: number, nowMs: number): void {
@@ -1510,8 +1524,16 @@ export class TcpEndpoint {
       case TCP_STATE_FIN_WAIT_2:
         this.abortByEndpoint(c, nowMs);
         return;
-      default:
-        return;
+      default: {
+        // The idle timer of a synchronized connection, re-armed lazily from the last input.
+        const due = this.lastInputMs[c]! + this.idleTimeoutMs;
+        if (due > nowMs) {
+          this.armState(c, due);
+          return;
+        }
+        this.counters[TCP_CTR_IDLE_ABORTS]!++;
+        this.abortByEndpoint(c, nowMs);
+      }
     }
   }
 
@@ -1552,12 +1574,11 @@ export class TcpEndpoint {
       this.armRtx(c, nowMs + this.rtoMs[c]!, TIMER_PERSIST);
       return;
     }
+    // Go back to SND.UNA: with the congestion window at one segment, output() resends just the
+    // first one, within the peer's window; the rest follows as ACKs come (RFC 5681 §3.1).
     this.sndNxt[c] = una;
-    this.resendFirst(c, nowMs);
-    const n = this.bufLen[c]! < mss ? this.bufLen[c]! : mss;
-    const fin = (this.fl[c]! & (F_FIN_QUEUED | F_FIN_ACKED)) === F_FIN_QUEUED && n === this.bufLen[c];
-    this.sndNxt[c] = (una + n + (fin ? 1 : 0)) >>> 0;
     this.armRtx(c, nowMs + this.rtoMs[c]!, TIMER_RTX);
+    this.output(c, nowMs);
   }
 
   /** Zero-window probe timer (RFC 9293 §3.8.6.1): one byte beyond the window, backing off. */

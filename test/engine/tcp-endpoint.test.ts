@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import fc from 'fast-check';
 import {
   PacketMeta, IPPROTO_TCP, TCP_FLAG_ACK, TCP_FLAG_FIN, TCP_FLAG_PSH, TCP_FLAG_RST, TCP_FLAG_SYN,
 } from '../../src/wire/packet.js';
@@ -13,6 +14,7 @@ import {
   TCP_CTR_DUPLICATE_DATA, TCP_CTR_OUT_OF_WINDOW, TCP_CTR_PAWS_REJECTED, TCP_CTR_REPLAY_REBASES, TCP_CTR_TIMEOUT_ABORTS,
   TCP_CTR_ZERO_WINDOW_PROBES, TCP_CTR_RST_IGNORED, TCP_CTR_EVICTIONS, TCP_CTR_OPEN_REFUSED,
   TCP_CTR_TIME_WAIT_REOPENED, TCP_CTR_FAST_RETRANSMITS, TCP_COUNTER_NAMES, TCP_CTR_COUNT,
+  TCP_CTR_IDLE_ABORTS, TCP_DEFAULT_IDLE_TIMEOUT_MS,
 } from '../../src/engine/tcp-endpoint.js';
 import type { EndpointApp, EndpointOptions } from '../../src/engine/tcp-endpoint.js';
 
@@ -412,7 +414,7 @@ test('data both ways: in-order delivery, ACKs, send data segmented and acknowled
   const st = h.seqState(conn);
   assert.equal(st.una, (isn + 2501) >>> 0);
   assert.equal(st.queued, 0);
-  assert.equal(h.ep.nextDeadline(), Infinity, 'no timer once everything is acknowledged');
+  assert.equal(h.ep.nextDeadline(), h.now + TCP_DEFAULT_IDLE_TIMEOUT_MS, 'only the idle timer once all is acknowledged');
   assert.equal(h.out().length, 0);
 });
 
@@ -739,6 +741,24 @@ test('FIN_WAIT_2 times out when the peer never closes', () => {
   assert.deepEqual(h.app.events.slice(-2), ['reset 0', 'released 0 true']);
 });
 
+test('a connection silent for the idle timeout is reset; any input keeps it alive', () => {
+  const h = new Harness({ idleTimeoutMs: 10_000 });
+  const { conn, isn } = h.handshake();
+  h.advance(6000);
+  h.send({ flags: TCP_FLAG_ACK, seq: 1001, ack: isn + 1, data: 'ping' });
+  h.out();
+  h.advance(4000);
+  assert.equal(h.ep.state(conn), TCP_STATE_ESTABLISHED, 'the timer was re-armed from the last input');
+  assert.equal(h.ep.nextDeadline(), h.now + 6000);
+  h.advance(6000);
+  assert.equal(h.ep.state(conn), TCP_STATE_CLOSED);
+  const r = h.one();
+  assert.equal(r.flags & TCP_FLAG_RST, TCP_FLAG_RST);
+  assert.equal(r.seq, isn + 1);
+  assert.equal(h.ep.counters[TCP_CTR_IDLE_ABORTS], 1);
+  assert.deepEqual(h.app.events.slice(-2), ['reset 0', 'released 0 true']);
+});
+
 test('RST from the peer: exact sequence resets, in-window gets a challenge ACK, outside is ignored', () => {
   const h = new Harness();
   const { conn, isn } = h.handshake();
@@ -897,7 +917,7 @@ test('replay mode: ISN rebased on the first ACK; ACKs beyond what was sent count
   assert.equal(st.una, theirs + 301);
   assert.equal(st.nxt, theirs + 301);
   assert.equal(h.out().length, 0, 'no ACK for an ACK from the future in replay');
-  assert.equal(h.ep.nextDeadline(), Infinity);
+  assert.equal(h.ep.nextDeadline(), h.now + TCP_DEFAULT_IDLE_TIMEOUT_MS, 'nothing outstanding to retransmit');
   // The application's next 250 bytes: 200 were already delivered, 50 are new.
   assert.equal(h.ep.send(conn, bytes(250), 0, 250, h.now), 250);
   const o = h.one();
@@ -981,4 +1001,137 @@ test('counter names cover every counter', () => {
   h.ep.abort(3, 0);
   assert.equal(h.ep.send(3, bytes(1), 0, 1, 0), 0);
   assert.equal(h.out().length, 0);
+});
+
+// ---- property ---------------------------------------------------------------------------------
+
+/** The byte a client sends at sequence number `seq` (content is a function of position). */
+function streamByte(seq: number): number {
+  return (Math.imul(seq >>> 0, 31) + 7) & 0xff;
+}
+
+const FLAG_BITS = [TCP_FLAG_FIN, TCP_FLAG_SYN, TCP_FLAG_RST, TCP_FLAG_PSH, TCP_FLAG_ACK, 0x20];
+
+type Step =
+  | { kind: 'seg'; flags: number; seqOff: number; ackOff: number; len: number; win: number; tsStep: number }
+  | { kind: 'send'; n: number }
+  | { kind: 'shutdown' }
+  | { kind: 'abort' }
+  | { kind: 'advance'; ms: number };
+
+const stepArb: fc.Arbitrary<Step> = fc.oneof(
+  { weight: 40, arbitrary: fc.record({
+    kind: fc.constant('seg' as const),
+    // Mostly ACKs, with every other flag combination possible.
+    flags: fc.oneof(
+      { weight: 3, arbitrary: fc.constantFrom(TCP_FLAG_ACK, TCP_FLAG_ACK | TCP_FLAG_PSH, TCP_FLAG_ACK | TCP_FLAG_FIN) },
+      { weight: 1, arbitrary: fc.subarray(FLAG_BITS).map((bits) => bits.reduce((a, b) => a | b, 0)) },
+    ),
+    seqOff: fc.oneof(fc.integer({ min: -200, max: 3000 }), fc.integer({ min: -70_000, max: 140_000 })),
+    ackOff: fc.integer({ min: -3000, max: 6000 }),
+    len: fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 1500 })),
+    win: fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 65535 })),
+    tsStep: fc.integer({ min: -5, max: 100 }),
+  }) },
+  { weight: 10, arbitrary: fc.record({ kind: fc.constant('send' as const), n: fc.integer({ min: 1, max: 6000 }) }) },
+  { weight: 5, arbitrary: fc.record({ kind: fc.constant('shutdown' as const) }) },
+  { weight: 5, arbitrary: fc.record({ kind: fc.constant('advance' as const), ms: fc.integer({ min: 0, max: 20_000 }) }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('abort' as const) }) },
+);
+
+test('property: random segment sequences never throw and keep the invariants', () => {
+  fc.assert(fc.property(
+    fc.boolean(),
+    fc.record({
+      sackOk: fc.boolean(),
+      ts: fc.boolean(),
+      ws: fc.option(fc.integer({ min: 0, max: 15 }), { nil: undefined }),
+      mss: fc.option(fc.integer({ min: 1, max: 9000 }), { nil: undefined }),
+    }),
+    fc.integer({ min: 0, max: 0xffffffff }),
+    fc.array(stepArb, { maxLength: 50 }),
+    (replay, opts, clientIsn, steps) => {
+      const h = new Harness({ followPeerSequence: replay, maxRetransmits: 3, sendBufferBytes: 8192, maxConnections: 2 });
+      const delivered = new Map<number, number>();
+      h.app.events = [];
+      const origReleased = h.app.released.bind(h.app);
+      h.app.released = (conn, was) => {
+        origReleased(conn, was);
+        h.app.received.delete(conn);
+        delivered.delete(conn);
+      };
+      let tsVal = 1;
+      const synOpts: Partial<Seg> = { sackOk: opts.sackOk };
+      if (opts.ts) synOpts.ts = [tsVal, 0];
+      if (opts.ws !== undefined) synOpts.ws = opts.ws;
+      if (opts.mss !== undefined) synOpts.mss = opts.mss;
+      const conn = h.send({ flags: TCP_FLAG_SYN, seq: clientIsn, ...synOpts });
+      assert.equal(conn, 0);
+      const payload = new Uint8Array(1500);
+      const st = new Float64Array(8);
+      let peerMss = 0;
+      const check = (): void => {
+        for (const o of h.out()) {
+          // decodeOut verified the checksums; data never exceeds what the peer can take.
+          if (peerMss > 0) assert.ok(o.payload.length <= peerMss, `segment of ${o.payload.length} > MSS ${peerMss}`);
+        }
+        assert.ok(h.ep.connectionCount() <= 2);
+        if (h.ep.state(conn) === TCP_STATE_CLOSED) return;
+        h.ep.sequenceState(conn, st);
+        const una = st[0]!, nxt = st[1]!, max = st[2]!;
+        assert.ok(((nxt - una) | 0) >= 0, 'SND.UNA <= SND.NXT');
+        assert.ok(((max - nxt) | 0) >= 0, 'SND.NXT <= SND.MAX');
+        assert.ok(st[7]! <= 8192, 'send buffer bound');
+        const got = h.app.received.get(conn) ?? [];
+        const irs = st[5]!;
+        for (let i = delivered.get(conn) ?? 0; i < got.length; i++) {
+          assert.equal(got[i], streamByte(irs + 1 + i), `delivered byte ${i} out of order`);
+        }
+        delivered.set(conn, got.length);
+        assert.ok(h.ep.nextDeadline() >= 0);
+      };
+      peerMss = opts.mss === undefined ? 536 : Math.min(opts.mss, 1460);
+      if (opts.ts) peerMss -= 12;
+      check();
+      for (const step of steps) {
+        switch (step.kind) {
+          case 'seg': {
+            const open = h.ep.state(conn) !== TCP_STATE_CLOSED;
+            if (open) h.ep.sequenceState(conn, st);
+            const base = open ? st[5]! + 1 : clientIsn + 1;
+            const ourNxt = open ? st[1]! : 0;
+            const seq = (base + step.seqOff) >>> 0;
+            for (let i = 0; i < step.len; i++) payload[i] = streamByte(seq + i);
+            tsVal = (tsVal + step.tsStep) >>> 0;
+            const seg: Seg = {
+              flags: step.flags, seq, ack: (ourNxt + step.ackOff) >>> 0, win: step.win,
+              data: payload.subarray(0, step.len),
+            };
+            if (opts.ts) seg.ts = [tsVal, 0];
+            if ((step.flags & TCP_FLAG_SYN) !== 0) Object.assign(seg, synOpts);
+            h.send(seg);
+            break;
+          }
+          case 'send':
+            h.ep.send(conn, bytes(step.n), 0, step.n, h.now);
+            break;
+          case 'shutdown':
+            h.ep.shutdown(conn, h.now);
+            break;
+          case 'abort':
+            h.ep.abort(conn, h.now);
+            break;
+          case 'advance':
+            h.advance(step.ms);
+            break;
+        }
+        check();
+      }
+      // Whatever happened, time alone ends every connection.
+      for (let i = 0; i < 40 && h.ep.connectionCount() > 0; i++) h.advance(Math.max(1, h.ep.nextDeadline() - h.now));
+      check();
+      assert.equal(h.ep.connectionCount(), 0);
+      assert.equal(h.ep.nextDeadline(), Infinity);
+    },
+  ), { numRuns: 300 });
 });
