@@ -5,12 +5,16 @@
  *
  * Modes: `engine` runs the CLI's own `runReplay` (the full engine, no debug output, no
  * progress, no summary); `decode` runs `PcapReader` + `decodePacket` only; `scan` is the plain
- * DataView walk of bench/lib/pcap-scan.ts. Scavenges are counted with a `PerformanceObserver`
- * on `gc` entries of kind `NODE_PERFORMANCE_GC_MINOR`; those starting after the warm-up count
- * as steady-state.
+ * DataView walk of bench/lib/pcap-scan.ts.
+ *
+ * Garbage collections are counted with `v8.GCProfiler`, one over the whole loop and one started
+ * when the warm-up ends (steady state), both stopped synchronously when the loop returns.
+ * Deliberately not a `PerformanceObserver` on `gc` entries: those are delivered asynchronously,
+ * and after a long synchronous replay loop they arrived late or not at all (measured here: the
+ * observer reported 0 scavenges where `--trace-gc` printed 26).
  */
-import { PerformanceObserver, constants } from 'node:perf_hooks';
-import type { PerformanceEntry } from 'node:perf_hooks';
+import { GCProfiler } from 'node:v8';
+import type { GCProfilerResult } from 'node:v8';
 import type { ReplayOptions, ReplayStats } from '../src/cli/replay.js';
 import { PacketMeta, FRAG_LATER, IPPROTO_TCP } from '../src/wire/packet.js';
 import { decodePacket } from '../src/wire/decode.js';
@@ -37,24 +41,33 @@ async function importProject<T>(rel: string): Promise<T> {
   return (await import(new URL(rel, import.meta.url).href)) as T;
 }
 
-const gcStarts: number[] = [];
-const gcKinds: number[] = [];
+/** V8's names of young-generation collections (scavenger, or the minor mark-sweep collector). */
+const MINOR_GC_TYPES = new Set(['Scavenge', 'MinorMarkSweep', 'MinorMarkCompact']);
+/** V8's name of a full collection. */
+const MAJOR_GC_TYPE = 'MarkSweepCompact';
+
+/** Counts young-generation and full collections in a GCProfiler result. */
+function countGcs(r: GCProfilerResult | undefined): { minor: number; major: number } {
+  let minor = 0;
+  let major = 0;
+  for (const s of r?.statistics ?? []) {
+    if (MINOR_GC_TYPES.has(s.gcType)) minor++;
+    else if (s.gcType === MAJOR_GC_TYPE) major++;
+  }
+  return { minor, major };
+}
 
 async function main(): Promise<void> {
   const req = JSON.parse(process.argv[2] ?? '') as ChildRequest;
-  const obs = new PerformanceObserver((list) => {
-    for (const e of list.getEntries()) {
-      const detail = (e as PerformanceEntry & { detail?: { kind?: number } | null }).detail;
-      gcStarts.push(e.startTime);
-      gcKinds.push(detail?.kind ?? -1);
-    }
-  });
-  obs.observe({ entryTypes: ['gc'] });
   const gc = (globalThis as { gc?: () => void }).gc;
   if (gc !== undefined) gc();
 
-  let warmAt = -1;
-  const onWarm = (): void => { warmAt = performance.now(); };
+  const whole = new GCProfiler();
+  let steady: GCProfiler | null = null;
+  const onWarm = (): void => {
+    steady = new GCProfiler();
+    steady.start();
+  };
   let packets = 0;
   let forwarded: number | undefined;
   let dropped: number | undefined;
@@ -62,9 +75,12 @@ async function main(): Promise<void> {
   let matched: number | undefined;
   let start = 0;
   let end = 0;
+  let wholeGc: GCProfilerResult | undefined;
+  let steadyGc: GCProfilerResult | undefined;
 
   if (req.mode === 'engine') {
     const { runReplay } = await importProject<ReplayModule>('../src/cli/replay.js');
+    whole.start();
     start = performance.now();
     const opts: ReplayOptions = {
       capturePath: req.capturePath,
@@ -77,6 +93,8 @@ async function main(): Promise<void> {
     };
     const s = await runReplay(opts);
     end = performance.now();
+    wholeGc = whole.stop();
+    steadyGc = (steady as GCProfiler | null)?.stop();
     if (s.captureError !== undefined) throw s.captureError;
     packets = s.packets;
     forwarded = s.forwarded;
@@ -84,6 +102,7 @@ async function main(): Promise<void> {
     intercepted = s.intercepted;
   } else if (req.mode === 'decode') {
     const meta = new PacketMeta();
+    whole.start();
     start = performance.now();
     const reader = PcapReader.open(req.capturePath);
     let m = 0;
@@ -98,46 +117,38 @@ async function main(): Promise<void> {
       reader.close();
     }
     end = performance.now();
+    wholeGc = whole.stop();
+    steadyGc = (steady as GCProfiler | null)?.stop();
     matched = m;
     dropped = faults;
   } else {
     const r: ScanResult = { packets: 0, matched: 0 };
+    whole.start();
     start = performance.now();
     scanPcap(req.capturePath, r, req.warmupPackets, onWarm);
     end = performance.now();
+    wholeGc = whole.stop();
+    steadyGc = (steady as GCProfiler | null)?.stop();
     packets = r.packets;
     matched = r.matched;
   }
 
   // Without a warm-up the whole run is the steady state.
-  if (req.warmupPackets <= 0) warmAt = start;
-  // GC entries are delivered asynchronously: let the observer catch up before counting.
-  for (let i = 0; i < 3; i++) await new Promise((r) => setImmediate(r));
-  obs.disconnect();
-  let scavenges = 0;
-  let scavengesSteady = 0;
-  let majorGcs = 0;
-  for (let i = 0; i < gcStarts.length; i++) {
-    const t = gcStarts[i]!;
-    if (t < start || t > end) continue;
-    if (gcKinds[i] === constants.NODE_PERFORMANCE_GC_MINOR) {
-      scavenges++;
-      if (warmAt >= 0 && t >= warmAt) scavengesSteady++;
-    } else if (gcKinds[i] === constants.NODE_PERFORMANCE_GC_MAJOR) {
-      majorGcs++;
-    }
-  }
+  if (req.warmupPackets <= 0) steadyGc = wholeGc;
+  const all = countGcs(wholeGc);
+  const steadyCounts = countGcs(steadyGc);
+  const reachedWarm = steadyGc !== undefined;
   const loopMs = end - start;
-  const steadyPackets = warmAt >= 0 ? packets - Math.max(0, req.warmupPackets) : 0;
+  const steadyPackets = reachedWarm ? packets - Math.max(0, req.warmupPackets) : 0;
   const result = {
     mode: req.mode,
     loopMs,
     packets,
     nsPerPacket: packets > 0 ? (loopMs * 1e6) / packets : 0,
     packetsPerSecond: loopMs > 0 ? packets / (loopMs / 1000) : 0,
-    scavenges,
-    scavengesSteady,
-    majorGcs,
+    scavenges: all.minor,
+    scavengesSteady: steadyCounts.minor,
+    majorGcs: all.major,
     steadyPackets,
     ...(forwarded !== undefined ? { forwarded } : {}),
     ...(dropped !== undefined ? { dropped } : {}),
