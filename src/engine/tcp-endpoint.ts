@@ -207,7 +207,6 @@ export interface EndpointOptions {
 // Per-connection flag bits.
 const F_ESTABLISHED = 0x1;      // the handshake completed at some point
 const F_CLOSED_BY_US = 0x2;     // the app shut down before the peer's FIN
-const F_PEER_FIN = 0x4;         // the peer's FIN was received in order
 const F_FIN_QUEUED = 0x8;       // the app shut down: FIN after the queued data
 const F_FIN_ACKED = 0x10;       // our FIN was acknowledged
 const F_TS = 0x20;              // timestamps negotiated
@@ -1068,7 +1067,7 @@ export class TcpEndpoint {
 
   /** The peer's FIN, in order (RFC 9293 §3.10.7.4 eighth step). */
   private peerFinReceived(c: number, nowMs: number): void {
-    this.fl[c] = (this.fl[c]! & ~F_PEER_FIN_PENDING) | F_PEER_FIN | F_ACK_NOW;
+    this.fl[c] = (this.fl[c]! & ~F_PEER_FIN_PENDING) | F_ACK_NOW;
     this.rcvNxt[c] = this.rcvNxt[c]! + 1;
     this.oooCount[c] = 0;
     switch (this.st[c]) {

@@ -379,6 +379,18 @@ test('handshake without options: no options echoed, default peer MSS of 536', ()
   assert.deepEqual(h.out().map((s) => s.payload.length), [536, 536, 128]);
 });
 
+test('window scale: a 1 MiB receive buffer announces shift 5 and a window field of buffer >> 5', () => {
+  const h = new Harness({ receiveBufferBytes: 1 << 20 });
+  const conn = h.send({ flags: TCP_FLAG_SYN, seq: 1, ws: 0 });
+  const sa = h.one();
+  assert.equal(sa.ws, 5);
+  assert.equal(sa.window, 65535);
+  h.send({ flags: TCP_FLAG_ACK, seq: 2, ack: sa.seq + 1, data: 'x' });
+  assert.equal(h.one().window, (1 << 20) >>> 5);
+  assert.equal(h.app.text(conn), 'x', 'data on the ACK that completes the handshake is delivered');
+  assert.deepEqual(h.app.events, ['accepted 0', 'data 0 1']);
+});
+
 test('IPv6: SYN-ACK with an MSS 20 bytes smaller, valid checksums, 1220 default peer MSS', () => {
   const h = new Harness();
   h.v6 = true;
