@@ -160,9 +160,9 @@ const INFO_ORIG_IS_B = 0x10;
 const INFO_REPLY_SEEN = 0x20;
 const INFO_LIVE = 0x40;
 
-// Wheel scan position: start from the bucket head / the bucket was scanned to its end.
-const SCAN_FRESH = -1;
-const SCAN_END = -2;
+// `passLast` values besides a slot: no pass under way / a pass with nothing left to visit.
+const PASS_NONE = -1;
+const PASS_DONE = -2;
 
 function isPowerOfTwo(n: number): boolean {
   return Number.isInteger(n) && n > 0 && (n & (n - 1)) === 0;
@@ -211,9 +211,12 @@ export class FlowTable {
   private readonly wheelTail: Int32Array;
   /** Wheel tick being (or next to be) scanned; every linked flow sits at a tick >= it. */
   private cursorTick = 0;
-  /** Where the scan of the cursor's bucket resumes (a slot, `SCAN_FRESH` or `SCAN_END`). */
-  private scanSlot = SCAN_FRESH;
-  /** Earliest deadline among flows kept in the cursor's bucket by the current scan. */
+  /**
+   * Last flow the current pass over the cursor's bucket has to visit (`PASS_NONE` when no pass
+   * is under way, `PASS_DONE` when nothing is left to visit).
+   */
+  private passLast = PASS_NONE;
+  /** Earliest deadline among flows the current (or last) pass kept for later in the cursor's tick. */
   private pendingMinMs = Infinity;
   /** Lower bound on the time `expire` next has work to do. */
   private nextMs = Infinity;
@@ -294,7 +297,7 @@ export class FlowTable {
     this.freeHead = 0;
     this.count = 0;
     this.cursorTick = 0;
-    this.scanSlot = SCAN_FRESH;
+    this.passLast = PASS_NONE;
     this.pendingMinMs = Infinity;
     this.nextMs = Infinity;
   }
@@ -402,15 +405,16 @@ export class FlowTable {
    * the deadline, so junk cannot hold a flow open.
    */
   update(slot: number, dir: number, meta: PacketMeta, nowMs: number): number {
-    if (!(slot >= 0 && slot < this.capacity) || (dir !== FLOW_DIR_ORIGINAL && dir !== FLOW_DIR_REPLY)) {
+    if (!(slot >= 0 && slot < this.capacity && (slot | 0) === slot)
+      || (dir !== FLOW_DIR_ORIGINAL && dir !== FLOW_DIR_REPLY)) {
       return FLOW_INVALID;
     }
     const u32 = this.u32;
     const f64 = this.f64;
-    const b = (slot | 0) << STRIDE_SHIFT;
+    const b = slot << STRIDE_SHIFT;
     let info = u32[b + W_INFO]!;
     if ((info & INFO_LIVE) === 0) return FLOW_INVALID;
-    const d = (slot | 0) << D_STRIDE_SHIFT;
+    const d = slot << D_STRIDE_SHIFT;
     f64[d + D_PACKETS + 2 * dir]!++;
     f64[d + D_BYTES + 2 * dir]! += meta.ipTotalLength;
     let verdict = FLOW_OK;
@@ -451,9 +455,9 @@ export class FlowTable {
   }
 
   /**
-   * Removes flows whose idle deadline is at or before `nowMs`, visiting at most about `budget`
-   * flows and wheel buckets; returns how many it removed. Call it again (at once, or when
-   * `nextDeadline()` says) to continue where it stopped.
+   * Removes flows whose idle deadline is at or before `nowMs`, visiting at most `budget` flows
+   * (and at most one lap of wheel buckets, `wheelSlots` array reads); returns how many it
+   * removed. Call it again (at once, or when `nextDeadline()` says) to continue where it stopped.
    *
    * Flows are found through the timer wheel, so the work is proportional to the flows that
    * fall due (plus those whose deadline was pushed back since they were last scheduled), not
@@ -467,7 +471,6 @@ export class FlowTable {
       return 0;
     }
     if (!(budget >= 1)) return 0;
-    const i32 = this.i32;
     const f64 = this.f64;
     const tickMs = this.tickMs;
     const mask = this.wheelMask;
@@ -475,56 +478,46 @@ export class FlowTable {
     if (curTick - this.cursorTick > mask) {
       // More than a lap behind: one lap from here visits every bucket.
       this.cursorTick = curTick - mask;
-      this.scanSlot = SCAN_FRESH;
-      this.pendingMinMs = Infinity;
+      this.passLast = PASS_NONE;
     }
     let work = 0;
     let removed = 0;
     while (this.cursorTick <= curTick) {
+      // A pass over the cursor's bucket takes its head every time; a flow that stays is moved
+      // to the tail, behind the pass's last flow, so a pass cut short by the budget resumes
+      // with exactly the flows it has not visited yet.
       const bucket = this.cursorTick & mask;
-      let s: number;
-      if (this.scanSlot === SCAN_FRESH) {
-        s = this.wheelHead[bucket]!;
+      if (this.passLast === PASS_NONE) {
+        const tail = this.wheelTail[bucket]!;
+        this.passLast = tail >= 0 ? tail : PASS_DONE;
         this.pendingMinMs = Infinity;
-      } else {
-        s = this.scanSlot === SCAN_END ? -1 : this.scanSlot;
       }
-      this.scanSlot = SCAN_END;
-      while (s >= 0) {
+      while (this.passLast !== PASS_DONE) {
         if (work >= budget) {
-          this.scanSlot = s;
           this.expiredTotal += removed;
           this.nextMs = nowMs;
           return removed;
         }
         work++;
-        const next = i32[(s << STRIDE_SHIFT) + W_WNEXT]!;
+        const s = this.wheelHead[bucket]!;
         const deadlineMs = f64[(s << D_STRIDE_SHIFT) + D_DEADLINE]!;
         if (deadlineMs <= nowMs) {
           this.removeSlot(s);
           removed++;
         } else {
           const t = Math.floor(deadlineMs / tickMs);
-          if ((t & mask) !== bucket) {
-            this.unlink(s);
-            this.link(s, deadlineMs);
-          } else if (t === this.cursorTick && deadlineMs < this.pendingMinMs) {
-            this.pendingMinMs = deadlineMs;
-          }
+          this.unlink(s);
+          this.append(s, t & mask);
+          if (t === this.cursorTick && deadlineMs < this.pendingMinMs) this.pendingMinMs = deadlineMs;
         }
-        s = next;
       }
+      this.passLast = PASS_NONE;
+      // A flow this pass kept for later in the tick may have fallen due while the pass was
+      // paused: pass over the bucket again before leaving it.
+      if (this.pendingMinMs <= nowMs) continue;
       if (this.cursorTick === curTick) break;
       this.cursorTick++;
-      this.scanSlot = SCAN_FRESH;
-      work++;
-      if (work >= budget && this.cursorTick <= curTick) {
-        this.expiredTotal += removed;
-        this.nextMs = nowMs;
-        return removed;
-      }
     }
-    this.scanSlot = SCAN_FRESH;
     this.expiredTotal += removed;
     this.recomputeNext(curTick);
     return removed;
@@ -543,7 +536,7 @@ export class FlowTable {
 
   /** True if `slot` holds a flow. */
   isLive(slot: number): boolean {
-    return slot >= 0 && slot < this.capacity && Number.isInteger(slot)
+    return slot >= 0 && slot < this.capacity && (slot | 0) === slot
       && (this.u32[(slot << STRIDE_SHIFT) + W_INFO]! & INFO_LIVE) !== 0;
   }
 
@@ -679,12 +672,36 @@ export class FlowTable {
     this.count--;
   }
 
-  /** Appends `slot` to the wheel bucket of `deadlineMs` (never earlier than the cursor). */
+  /**
+   * Schedules `slot` in the wheel bucket of `deadlineMs` (never earlier than the cursor). A flow
+   * joining the cursor's bucket while a pass over it is under way goes to the head, among the
+   * flows the pass has still to visit.
+   */
   private link(slot: number, deadlineMs: number): void {
-    const i32 = this.i32;
     let t = Math.floor(deadlineMs / this.tickMs);
     if (!(t >= this.cursorTick)) t = this.cursorTick;
     const wb = t & this.wheelMask;
+    if (t === this.cursorTick && this.passLast !== PASS_NONE) {
+      const i32 = this.i32;
+      const b = slot << STRIDE_SHIFT;
+      const head = this.wheelHead[wb]!;
+      i32[b + W_WPREV] = -1;
+      i32[b + W_WNEXT] = head;
+      i32[b + W_WBUCKET] = wb;
+      if (head < 0) this.wheelTail[wb] = slot;
+      else i32[(head << STRIDE_SHIFT) + W_WPREV] = slot;
+      this.wheelHead[wb] = slot;
+      if (this.passLast === PASS_DONE) this.passLast = slot;
+    } else {
+      this.append(slot, wb);
+    }
+    const whenMs = t > this.cursorTick ? t * this.tickMs : deadlineMs;
+    if (whenMs < this.nextMs) this.nextMs = whenMs;
+  }
+
+  /** Appends `slot` to the tail of wheel bucket `wb`. */
+  private append(slot: number, wb: number): void {
+    const i32 = this.i32;
     const b = slot << STRIDE_SHIFT;
     const tail = this.wheelTail[wb]!;
     i32[b + W_WPREV] = tail;
@@ -693,13 +710,9 @@ export class FlowTable {
     if (tail < 0) this.wheelHead[wb] = slot;
     else i32[(tail << STRIDE_SHIFT) + W_WNEXT] = slot;
     this.wheelTail[wb] = slot;
-    // A paused scan of this bucket that had reached its end must still see the newcomer.
-    if (this.scanSlot === SCAN_END && t === this.cursorTick) this.scanSlot = slot;
-    const whenMs = t > this.cursorTick ? t * this.tickMs : deadlineMs;
-    if (whenMs < this.nextMs) this.nextMs = whenMs;
   }
 
-  /** Removes `slot` from its wheel bucket, moving a pending scan position past it. */
+  /** Removes `slot` from its wheel bucket (the pass's last flow becomes the one before it). */
   private unlink(slot: number): void {
     const i32 = this.i32;
     const b = slot << STRIDE_SHIFT;
@@ -710,14 +723,14 @@ export class FlowTable {
     else i32[(prev << STRIDE_SHIFT) + W_WNEXT] = next;
     if (next < 0) this.wheelTail[wb] = prev;
     else i32[(next << STRIDE_SHIFT) + W_WPREV] = prev;
-    if (this.scanSlot === slot) this.scanSlot = next >= 0 ? next : SCAN_END;
+    if (this.passLast === slot) this.passLast = prev >= 0 ? prev : PASS_DONE;
   }
 
   /** Restarts the (empty) wheel at the tick of `nowMs`. */
   private resetWheel(nowMs: number): void {
     const t = Math.floor(nowMs / this.tickMs);
     this.cursorTick = Number.isFinite(t) ? t : 0;
-    this.scanSlot = SCAN_FRESH;
+    this.passLast = PASS_NONE;
     this.pendingMinMs = Infinity;
     this.nextMs = Infinity;
   }
