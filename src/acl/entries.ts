@@ -26,130 +26,171 @@ export const ENTRY_SPORT = 8;
 export const ENTRY_DPORT = 16;
 export const ENTRY_ICMP = 32;
 
-/** The rules of one list (or one host) as typed arrays; `words` is 1 for IPv4, 4 for IPv6. */
-export class EntryStore {
-  readonly count: number;
-  readonly words: number;
-  readonly rules: readonly AclRule[];
-  readonly action: Uint8Array;
-  readonly proto: Int16Array;
-  readonly srcAddr: Uint32Array;
-  readonly srcMask: Uint32Array;
-  readonly dstAddr: Uint32Array;
-  readonly dstMask: Uint32Array;
-  readonly flags: Uint8Array;
-  readonly sLo: Int32Array;
-  readonly sHi: Int32Array;
-  readonly dLo: Int32Array;
-  readonly dHi: Int32Array;
-  /** 1 where the port test is negated (`neq`). */
-  readonly sNeg: Uint8Array;
-  readonly dNeg: Uint8Array;
-  readonly icmpType: Int16Array;
-  readonly icmpCode: Int16Array;
-  readonly log: Uint8Array;
-  /** Match counters (`show … (N matches)`). */
-  readonly matches: Float64Array;
+/** Word offsets within an entry record. */
+const F_PROTO = 0;
+const F_FLAGS = 1;
+const F_ACTION = 2;
+const F_LOG = 3;
+const F_SLO = 4;
+const F_SHI = 5;
+const F_DLO = 6;
+const F_DHI = 7;
+const F_ICMP_TYPE = 8;
+const F_ICMP_CODE = 9;
+const F_NEG = 10;
+const F_ADDR = 12;
 
-  constructor(rules: readonly AclRule[], words: number) {
-    const n = rules.length;
-    this.count = n;
+/**
+ * Compiled entries as fixed-size records in one Int32Array (all fields of an entry on one or
+ * two cache lines), with their match counters. `words` is 1 for IPv4, 4 for IPv6. A store can
+ * grow; the per-list pool of dynamic entries is one store shared by all hosts.
+ */
+export class EntryStore {
+  readonly words: number;
+  /** Words per entry record. */
+  readonly stride: number;
+  /** Entries in use (for a pool: the high-water mark). */
+  count: number;
+  /** The parsed rule of each entry (control plane: show, logging). */
+  readonly rules: Array<AclRule | undefined>;
+  data: Int32Array;
+  /** Match counters (`show … (N matches)`). */
+  matches: Float64Array;
+
+  constructor(rules: readonly AclRule[], words: number, capacity = rules.length) {
     this.words = words;
-    this.rules = rules;
-    this.action = new Uint8Array(n);
-    this.proto = new Int16Array(n);
-    this.srcAddr = new Uint32Array(n * words);
-    this.srcMask = new Uint32Array(n * words);
-    this.dstAddr = new Uint32Array(n * words);
-    this.dstMask = new Uint32Array(n * words);
-    this.flags = new Uint8Array(n);
-    this.sLo = new Int32Array(n);
-    this.sHi = new Int32Array(n);
-    this.dLo = new Int32Array(n);
-    this.dHi = new Int32Array(n);
-    this.sNeg = new Uint8Array(n);
-    this.dNeg = new Uint8Array(n);
-    this.icmpType = new Int16Array(n);
-    this.icmpCode = new Int16Array(n);
-    this.log = new Uint8Array(n);
-    this.matches = new Float64Array(n);
-    for (let e = 0; e < n; e++) {
-      const r = rules[e]!;
-      this.action[e] = r.action;
-      this.proto[e] = r.proto;
-      for (let w = 0; w < words; w++) {
-        this.srcAddr[e * words + w] = r.srcAddr[w]!;
-        this.srcMask[e * words + w] = ~r.srcWild[w]! >>> 0;
-        this.dstAddr[e * words + w] = r.dstAddr[w]!;
-        this.dstMask[e * words + w] = ~r.dstWild[w]! >>> 0;
-      }
-      let f = 0;
-      if (hasL4Criteria(r)) f |= ENTRY_L4;
-      if (r.established) f |= ENTRY_ESTABLISHED;
-      if (r.fragments) f |= ENTRY_FRAGMENTS;
-      if (r.srcPortOp !== ACL_PORT_NONE) f |= ENTRY_SPORT;
-      if (r.dstPortOp !== ACL_PORT_NONE) f |= ENTRY_DPORT;
-      if (r.icmpType >= 0) f |= ENTRY_ICMP;
-      this.flags[e] = f;
-      const [sl, sh] = portBounds(r.srcPortOp, r.srcPortA, r.srcPortB);
-      const [dl, dh] = portBounds(r.dstPortOp, r.dstPortA, r.dstPortB);
-      this.sLo[e] = sl; this.sHi[e] = sh; this.dLo[e] = dl; this.dHi[e] = dh;
-      this.sNeg[e] = r.srcPortOp === ACL_PORT_NEQ ? 1 : 0;
-      this.dNeg[e] = r.dstPortOp === ACL_PORT_NEQ ? 1 : 0;
-      this.icmpType[e] = r.icmpType;
-      this.icmpCode[e] = r.icmpCode;
-      this.log[e] = r.log;
-    }
+    this.stride = words === 1 ? 16 : 32;
+    this.count = rules.length;
+    this.rules = [...rules];
+    this.data = new Int32Array(Math.max(capacity, rules.length) * this.stride);
+    this.matches = new Float64Array(Math.max(capacity, rules.length));
+    for (let e = 0; e < rules.length; e++) this.write(e, rules[e]!);
   }
 
-  /** True if entry `e` matches the packet (all criteria, IOS fragment rules). Allocates nothing. */
+  /** Entries the store can hold before it must grow. */
+  get capacity(): number {
+    return this.matches.length;
+  }
+
+  /** Doubles the capacity until it holds `n` entries (copies; control plane only). */
+  ensureCapacity(n: number): void {
+    if (n <= this.capacity) return;
+    let c = Math.max(16, this.capacity);
+    while (c < n) c *= 2;
+    const data = new Int32Array(c * this.stride);
+    data.set(this.data);
+    const matches = new Float64Array(c);
+    matches.set(this.matches);
+    this.data = data;
+    this.matches = matches;
+  }
+
+  /** Writes `r` as entry `e` and zeroes its counter. */
+  write(e: number, r: AclRule): void {
+    const W = this.words;
+    const d = this.data;
+    const o = e * this.stride;
+    d.fill(0, o, o + this.stride);
+    d[o + F_PROTO] = r.proto;
+    let f = 0;
+    if (hasL4Criteria(r)) f |= ENTRY_L4;
+    if (r.established) f |= ENTRY_ESTABLISHED;
+    if (r.fragments) f |= ENTRY_FRAGMENTS;
+    if (r.srcPortOp !== ACL_PORT_NONE) f |= ENTRY_SPORT;
+    if (r.dstPortOp !== ACL_PORT_NONE) f |= ENTRY_DPORT;
+    if (r.icmpType >= 0) f |= ENTRY_ICMP;
+    d[o + F_FLAGS] = f;
+    d[o + F_ACTION] = r.action;
+    d[o + F_LOG] = r.log;
+    const [sl, sh] = portBounds(r.srcPortOp, r.srcPortA, r.srcPortB);
+    const [dl, dh] = portBounds(r.dstPortOp, r.dstPortA, r.dstPortB);
+    d[o + F_SLO] = sl; d[o + F_SHI] = sh; d[o + F_DLO] = dl; d[o + F_DHI] = dh;
+    d[o + F_ICMP_TYPE] = r.icmpType;
+    d[o + F_ICMP_CODE] = r.icmpCode;
+    d[o + F_NEG] = (r.srcPortOp === ACL_PORT_NEQ ? 1 : 0) | (r.dstPortOp === ACL_PORT_NEQ ? 2 : 0);
+    for (let w = 0; w < W; w++) {
+      d[o + F_ADDR + w] = r.srcAddr[w]! | 0;
+      d[o + F_ADDR + W + w] = ~r.srcWild[w]! | 0;
+      d[o + F_ADDR + 2 * W + w] = r.dstAddr[w]! | 0;
+      d[o + F_ADDR + 3 * W + w] = ~r.dstWild[w]! | 0;
+    }
+    this.rules[e] = r;
+    this.matches[e] = 0;
+  }
+
+  /** Entry action (ACL_ACTION_*). */
+  action(e: number): number {
+    return this.data[e * this.stride + F_ACTION]!;
+  }
+
+  /** Entry `log` option (ACL_LOG_*). */
+  log(e: number): number {
+    return this.data[e * this.stride + F_LOG]!;
+  }
+
+  /** Entry flags (ENTRY_*). */
+  flags(e: number): number {
+    return this.data[e * this.stride + F_FLAGS]!;
+  }
+
+  /** Word `w` of the source address / mask, destination address / mask (uint32). */
+  srcAddr(e: number, w: number): number { return this.data[e * this.stride + F_ADDR + w]! >>> 0; }
+  srcMask(e: number, w: number): number { return this.data[e * this.stride + F_ADDR + this.words + w]! >>> 0; }
+  dstAddr(e: number, w: number): number { return this.data[e * this.stride + F_ADDR + 2 * this.words + w]! >>> 0; }
+  dstMask(e: number, w: number): number { return this.data[e * this.stride + F_ADDR + 3 * this.words + w]! >>> 0; }
+
+  /** True if entry `e` matches the IPv4 packet (all criteria, IOS fragment rules). Allocates nothing. */
   matches4(e: number, meta: PacketMeta): boolean {
-    const p = this.proto[e]!;
+    const d = this.data;
+    const o = e * 16;
+    const p = d[o + F_PROTO]!;
     if (p !== ACL_PROTO_ANY && p !== meta.proto) return false;
-    if (((meta.src4 & this.srcMask[e]!) >>> 0) !== this.srcAddr[e]) return false;
-    if (((meta.dst4 & this.dstMask[e]!) >>> 0) !== this.dstAddr[e]) return false;
-    return this.matchesL4(e, meta);
+    if ((meta.src4 & d[o + F_ADDR + 1]!) !== d[o + F_ADDR]) return false;
+    if ((meta.dst4 & d[o + F_ADDR + 3]!) !== d[o + F_ADDR + 2]) return false;
+    return this.matchesL4(d, o, meta);
   }
 
   /** As {@link matches4}, for an IPv6 list (four-word addresses). */
   matches6(e: number, meta: PacketMeta): boolean {
-    const p = this.proto[e]!;
+    const d = this.data;
+    const o = e * 32;
+    const p = d[o + F_PROTO]!;
     if (p !== ACL_PROTO_ANY && p !== meta.proto) return false;
-    const o = e * 4;
     const s = meta.srcAddr;
-    const d = meta.dstAddr;
-    const sm = this.srcMask, sa = this.srcAddr, dm = this.dstMask, da = this.dstAddr;
-    if (((s[0]! & sm[o]!) >>> 0) !== sa[o] || ((s[1]! & sm[o + 1]!) >>> 0) !== sa[o + 1] ||
-      ((s[2]! & sm[o + 2]!) >>> 0) !== sa[o + 2] || ((s[3]! & sm[o + 3]!) >>> 0) !== sa[o + 3]) return false;
-    if (((d[0]! & dm[o]!) >>> 0) !== da[o] || ((d[1]! & dm[o + 1]!) >>> 0) !== da[o + 1] ||
-      ((d[2]! & dm[o + 2]!) >>> 0) !== da[o + 2] || ((d[3]! & dm[o + 3]!) >>> 0) !== da[o + 3]) return false;
-    return this.matchesL4(e, meta);
+    const t = meta.dstAddr;
+    const a = o + F_ADDR;
+    if ((s[0]! & d[a + 4]!) !== d[a] || (s[1]! & d[a + 5]!) !== d[a + 1] ||
+      (s[2]! & d[a + 6]!) !== d[a + 2] || (s[3]! & d[a + 7]!) !== d[a + 3]) return false;
+    if ((t[0]! & d[a + 12]!) !== d[a + 8] || (t[1]! & d[a + 13]!) !== d[a + 9] ||
+      (t[2]! & d[a + 14]!) !== d[a + 10] || (t[3]! & d[a + 15]!) !== d[a + 11]) return false;
+    return this.matchesL4(d, o, meta);
   }
 
   /** The part of the test after protocol and addresses matched. */
-  private matchesL4(e: number, meta: PacketMeta): boolean {
-    const f = this.flags[e]!;
+  private matchesL4(d: Int32Array, o: number, meta: PacketMeta): boolean {
+    const f = d[o + F_FLAGS]!;
     if (meta.fragment === FRAG_LATER) {
       // A non-initial fragment: only the layer-3 part of an L4 entry applies, and only a permit.
-      if ((f & ENTRY_L4) !== 0) return this.action[e] === ACL_ACTION_PERMIT;
+      if ((f & ENTRY_L4) !== 0) return d[o + F_ACTION] === ACL_ACTION_PERMIT;
       return true;
     }
     if ((f & ENTRY_FRAGMENTS) !== 0) return false;
     if ((f & ENTRY_L4) === 0) return true;
+    const neg = d[o + F_NEG]!;
     if ((f & ENTRY_SPORT) !== 0) {
       const port = meta.srcPort;
-      const inside = port >= this.sLo[e]! && port <= this.sHi[e]!;
-      if (inside === (this.sNeg[e] === 1)) return false;
+      const inside = port >= d[o + F_SLO]! && port <= d[o + F_SHI]!;
+      if (inside === ((neg & 1) !== 0)) return false;
     }
     if ((f & ENTRY_DPORT) !== 0) {
       const port = meta.dstPort;
-      const inside = port >= this.dLo[e]! && port <= this.dHi[e]!;
-      if (inside === (this.dNeg[e] === 1)) return false;
+      const inside = port >= d[o + F_DLO]! && port <= d[o + F_DHI]!;
+      if (inside === ((neg & 2) !== 0)) return false;
     }
     if ((f & ENTRY_ESTABLISHED) !== 0 && (meta.tcpFlags & (TCP_FLAG_ACK | TCP_FLAG_RST)) === 0) return false;
     if ((f & ENTRY_ICMP) !== 0) {
-      if (meta.icmpType !== this.icmpType[e]) return false;
-      const code = this.icmpCode[e]!;
+      if (meta.icmpType !== d[o + F_ICMP_TYPE]) return false;
+      const code = d[o + F_ICMP_CODE]!;
       if (code >= 0 && meta.icmpCode !== code) return false;
     }
     return true;

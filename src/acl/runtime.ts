@@ -44,9 +44,36 @@ class CompiledList {
   /** Index for non-initial fragments. */
   readonly later: TupleClassifier;
   readonly hosts: HostTable;
+  /** Dynamic entries of all hosts, one block per host. */
+  readonly pool: EntryStore;
+  /** Freed pool blocks by size (hosts usually get the same number of entries from AAA). */
+  private readonly freeBlocks = new Map<number, number[]>();
   /** `log` label per static entry (`101`, or `NAME/10` for IPv6 lists). */
   readonly logLabels: readonly string[];
   implicitDenies = 0;
+
+  /** Writes `rules` into a free block of the pool and returns its first entry. */
+  allocate(rules: readonly AclRule[]): number {
+    const n = rules.length;
+    const reuse = this.freeBlocks.get(n);
+    let first: number;
+    if (reuse !== undefined && reuse.length > 0) first = reuse.pop()!;
+    else {
+      first = this.pool.count;
+      this.pool.ensureCapacity(first + n);
+      this.pool.count = first + n;
+    }
+    for (let k = 0; k < n; k++) this.pool.write(first + k, rules[k]!);
+    return first;
+  }
+
+  /** Returns a block to the pool. */
+  release(first: number, count: number): void {
+    for (let k = 0; k < count; k++) this.pool.rules[first + k] = undefined;
+    let list = this.freeBlocks.get(count);
+    if (list === undefined) { list = []; this.freeBlocks.set(count, list); }
+    list.push(first);
+  }
 
   constructor(readonly name: string, readonly kind: AclKind, readonly numbered: boolean, list: AclList, hostCapacity: number) {
     this.family = kind === 'ipv6' ? 6 : 4;
@@ -60,10 +87,11 @@ class CompiledList {
     this.seqs = seqs;
     const store = new EntryStore(rules, this.family === 4 ? 1 : 4);
     this.store = store;
-    this.whole = new TupleClassifier(store, (e) => (store.flags[e]! & ENTRY_FRAGMENTS) === 0, true);
+    this.whole = new TupleClassifier(store, (e) => (store.flags(e) & ENTRY_FRAGMENTS) === 0, true);
     this.later = new TupleClassifier(store,
-      (e) => !((store.flags[e]! & ENTRY_L4) !== 0 && store.action[e] === ACL_ACTION_DENY), false);
+      (e) => !((store.flags(e) & ENTRY_L4) !== 0 && store.action(e) === ACL_ACTION_DENY), false);
     this.hosts = new HostTable(hostCapacity);
+    this.pool = new EntryStore([], this.family === 4 ? 1 : 4, 0);
     this.logLabels = seqs.map((s) => (this.family === 6 ? `${name}/${s}` : name));
   }
 }
@@ -104,14 +132,16 @@ export class CompiledAcls implements AclRuntime {
     if (l === undefined || meta.ipVersion !== l.family) return ACL_DENY;
     const v4 = l.family === 4;
     if (withDynamic && l.hosts.size > 0) {
-      const rec = l.hosts.find(meta.srcAddr);
-      if (rec !== undefined) {
-        const st = rec.store;
-        for (let e = 0; e < st.count; e++) {
+      const h = l.hosts.find(meta.srcAddr);
+      if (h >= 0) {
+        const st = l.pool;
+        const end = l.hosts.firstAt(h) + l.hosts.countAt(h);
+        for (let e = l.hosts.firstAt(h); e < end; e++) {
           if (v4 ? st.matches4(e, meta) : st.matches6(e, meta)) {
             st.matches[e]!++;
-            if (st.log[e] !== 0) this.logger.record(index, -1 - e, l.name, false, st.action[e] !== ACL_DENY, meta, nowMs);
-            return st.action[e]!;
+            const action = st.action(e);
+            if (st.log(e) !== 0) this.logger.record(index, -1 - e, l.name, false, action !== ACL_DENY, meta, nowMs);
+            return action;
           }
         }
       }
@@ -125,8 +155,9 @@ export class CompiledAcls implements AclRuntime {
     }
     const st = l.store;
     st.matches[e]!++;
-    if (st.log[e] !== 0) this.logger.record(index, e, l.logLabels[e]!, l.kind === 'standard', st.action[e] !== ACL_DENY, meta, nowMs);
-    return st.action[e]!;
+    const action = st.action(e);
+    if (st.log(e) !== 0) this.logger.record(index, e, l.logLabels[e]!, l.kind === 'standard', action !== ACL_DENY, meta, nowMs);
+    return action;
   }
 
   installDynamic(index: number, host: Uint32Array, entries: readonly DynamicAclText[]): InstallResult {
@@ -158,16 +189,21 @@ export class CompiledAcls implements AclRuntime {
       rules.push({ ...rule, srcAddr: words, srcWild: words.map(() => 0) });
     }
     if (rules.length === 0) {
-      l.hosts.delete(host);
+      this.removeDynamic(index, host);
       return { ok: true };
     }
-    l.hosts.set({ host: Uint32Array.from(host.subarray(0, 4)), store: new EntryStore(rules, l.family === 4 ? 1 : 4), order: this.installs++ });
+    const first = l.allocate(rules);
+    const old = l.hosts.set({ host: Uint32Array.from(host.subarray(0, 4)), first, count: rules.length, order: this.installs++ });
+    if (old !== undefined) l.release(old.first, old.count);
     return { ok: true };
   }
 
   removeDynamic(index: number, host: Uint32Array): boolean {
     const l = this.lists[index];
-    return l === undefined ? false : l.hosts.delete(host);
+    const old = l?.hosts.delete(host);
+    if (l === undefined || old === undefined) return false;
+    l.release(old.first, old.count);
+    return true;
   }
 
   dynamicHostCount(index: number): number {
@@ -187,7 +223,9 @@ export class CompiledAcls implements AclRuntime {
 
   /** Match counter of dynamic entry `e` of `host` on list `index` (0 when there is none). */
   dynamicMatchCount(index: number, host: Uint32Array, e: number): number {
-    return this.lists[index]?.hosts.find(host)?.store.matches[e] ?? 0;
+    const l = this.lists[index];
+    const rec = l?.hosts.get(host);
+    return l === undefined || rec === undefined || e >= rec.count ? 0 : l.pool.matches[rec.first + e]!;
   }
 
   /** Packets list `index` denied by its implicit final deny. */
@@ -201,7 +239,7 @@ export class CompiledAcls implements AclRuntime {
       if (name !== undefined && l.name !== name) continue;
       l.store.matches.fill(0);
       l.implicitDenies = 0;
-      for (const h of l.hosts.hosts()) h.store.matches.fill(0);
+      l.pool.matches.fill(0);
     }
   }
 
@@ -209,8 +247,7 @@ export class CompiledAcls implements AclRuntime {
     let out = formatListHeader(l) + '\n';
     const indent = l.numbered ? ' ' : '    ';
     for (const h of l.hosts.hosts()) {
-      const st = h.store;
-      for (let e = 0; e < st.count; e++) out += `${indent}${formatRule(st.rules[e]!, true)}${formatMatches(st.matches[e]!)}\n`;
+      for (let e = h.first; e < h.first + h.count; e++) out += `${indent}${formatRule(l.pool.rules[e]!, true)}${formatMatches(l.pool.matches[e]!)}\n`;
     }
     const st = l.store;
     for (let e = 0; e < st.count; e++) {

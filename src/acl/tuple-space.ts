@@ -29,10 +29,10 @@ function mix(h: number, v: number): number {
   return h ^ (h >>> 15);
 }
 
-function leadingOnes(mask: Uint32Array, off: number, words: number): number {
+function leadingOnes(mask: (w: number) => number, words: number): number {
   let n = 0;
   for (let w = 0; w < words; w++) {
-    const c = Math.clz32(~mask[off + w]! >>> 0);
+    const c = Math.clz32(~mask(w) >>> 0);
     n += c;
     if (c < 32) break;
   }
@@ -109,8 +109,8 @@ export class TupleClassifier {
     const keyOf = (e: number, t: number): [number, number] => {
       const f = specs[t]!.flags;
       for (let w = 0; w < W; w++) {
-        ks[w] = (store.srcAddr[e * W + w]! & tSrc[t * W + w]!) >>> 0;
-        kd[w] = (store.dstAddr[e * W + w]! & tDst[t * W + w]!) >>> 0;
+        ks[w] = (store.srcAddr(e, w) & tSrc[t * W + w]!) >>> 0;
+        kd[w] = (store.dstAddr(e, w) & tDst[t * W + w]!) >>> 0;
       }
       const r = rules[e]!;
       const x = (f & T_PROTO) !== 0 ? r.proto : 0;
@@ -138,8 +138,8 @@ export class TupleClassifier {
 
     for (const e of members) {
       const r = rules[e]!;
-      const sLen = leadingOnes(store.srcMask, e * W, W);
-      const dLen = leadingOnes(store.dstMask, e * W, W);
+      const sLen = leadingOnes((w) => store.srcMask(e, w), W);
+      const dLen = leadingOnes((w) => store.dstMask(e, w), W);
       let flags = 0;
       if (r.proto !== ACL_PROTO_ANY) flags |= T_PROTO;
       if (usePorts && r.srcPortOp === ACL_PORT_EQ) flags |= T_SPORT;
