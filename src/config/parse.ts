@@ -439,7 +439,10 @@ class ConfigParser {
     const w0 = wordAt(tl, 0)!;
     const w1 = wordAt(tl, 1);
     if (w0 === 'ip') {
-      if (w1 === 'address') return this.parseIpAddress(tl, itf), true;
+      if (w1 === 'address') {
+        this.parseIpAddress(tl, itf);
+        return true;
+      }
       if (w1 === 'access-group') {
         const [name, dir] = this.nameAndDirection(tl, 'an access list name or number');
         if (dir === 'in') itf.accessGroupIn = name;
@@ -457,7 +460,10 @@ class ConfigParser {
       // `ip nat inside|outside` is an interface command; `ip nat inside source …` a global one.
       if (w1 === 'nat' && tl.tokens.length === 3) return this.ignoreInterfaceLine(tl, itf);
     } else if (w0 === 'ipv6') {
-      if (w1 === 'address') return this.parseIpv6Address(tl, itf), true;
+      if (w1 === 'address') {
+        this.parseIpv6Address(tl, itf);
+        return true;
+      }
       if (w1 === 'traffic-filter') {
         const [name, dir] = this.nameAndDirection(tl, 'an IPv6 access list name');
         if (dir === 'in') itf.ipv6FilterIn = name;
@@ -962,7 +968,14 @@ class ConfigParser {
       ipv6FilterOut: i.ipv6FilterOut?.name,
       description: i.description,
     }));
-    const { newModelSeen: _seen, firstAaaLine: _first, ...aaa } = this.aaa;
+    const a = this.aaa;
+    const aaa = {
+      newModel: a.newModel,
+      authenticationLogin: a.authenticationLogin,
+      authorizationAuthProxy: a.authorizationAuthProxy,
+      accountingAuthProxy: a.accountingAuthProxy,
+      sessionId: a.sessionId,
+    };
     return {
       file: this.file,
       hostname: this.hostname,
