@@ -36,7 +36,7 @@ export interface TcpPacket {
   readonly sackPermitted?: boolean;
 }
 
-interface Frame {
+export interface Frame {
   readonly timeMs: number;
   readonly bytes: Uint8Array;
 }
@@ -121,6 +121,16 @@ export class CaptureBuilder {
     u.emit(buf, hl, ip);
     this.frames.push({ timeMs: p.timeMs, bytes: this.frame(buf.subarray(0, hl + u.datagramLength), ip.version) });
     return this;
+  }
+
+  /** The frames built so far, in order (for tests that feed them to an engine directly). */
+  packets(): readonly Frame[] {
+    return this.frames;
+  }
+
+  /** Link type of the frames (LINKTYPE_*). */
+  get linkTypeValue(): number {
+    return this.linkType();
   }
 
   /** Appends the frames of another builder (with its own framing, e.g. other VLAN tags). */

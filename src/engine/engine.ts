@@ -177,7 +177,7 @@ export class Engine implements EndpointApp {
     const maxConns = opts.maxInterceptedConnections ?? 4096;
     this.tx = new TxQueue(opts.txQueueBytes ?? 8 << 20);
     this.cache = new AuthCache(opts.maxHosts ?? 65536);
-    this.flows = new FlowTable({ capacity: opts.maxFlows ?? 262144, midstreamPickup: opts.replay });
+    this.flows = new FlowTable({ capacity: opts.maxFlows ?? 262144, midstreamPickup: opts.replay, hashSeed: opts.rng() });
     this.endpoint = new TcpEndpoint({
       maxConnections: maxConns,
       mss: opts.mss ?? 1460,

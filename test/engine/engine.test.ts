@@ -1,0 +1,203 @@
+/**
+ * The engine end to end on crafted packets: the ACL path, dynamic entries of authenticated
+ * hosts and their expiry, return traffic, the auth-proxy limits, the gateway's own traffic,
+ * the login page served through Node's http.Server, and robustness on random bytes.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import { parseConfig } from '../../src/config/parse.js';
+import { compileAcls } from '../../src/acl/index.js';
+import { Engine, VERDICT_DROP, VERDICT_FORWARD, VERDICT_INTERCEPT, VERDICT_LOCAL } from '../../src/engine/engine.js';
+import { DEBUG_DETAILED, DEBUG_OBJECT_CREATION, DEBUG_OBJECT_DELETION } from '../../src/engine/debug.js';
+import type { DebugSink } from '../../src/engine/debug.js';
+import {
+  COUNTER_DROP_ACL_IN, COUNTER_DROP_HALF_OPEN_LIMIT, COUNTER_DROP_NODATA_LIMIT, COUNTER_FAULT_BASE,
+  COUNTER_RETURN_TRAFFIC, COUNTER_PACKETS,
+} from '../../src/engine/counters.js';
+import { AuthProxyDebugFormatter } from '../../src/log/auth-proxy-debug.js';
+import { LoginInterceptApp } from '../../src/login/intercept-app.js';
+import { CaptureBuilder } from '../../captures/tools/builder.js';
+import type { TcpPacket } from '../../captures/tools/builder.js';
+import { seededRng } from '../../src/cli/rng.js';
+import { decodeIp } from '../../src/wire/decode.js';
+import { PacketMeta, LINKTYPE_RAW, LINKTYPE_ETHERNET } from '../../src/wire/packet.js';
+import { FAULT_TRUNCATED_IP } from '../../src/wire/faults.js';
+
+const CONFIG = `hostname gw
+ip auth-proxy name web http
+ip auth-proxy auth-cache-time 2
+ip auth-proxy max-nodata-conns 2
+ip auth-proxy half-open-limit 3
+interface Gi0/0
+ ip address 10.1.0.1 255.255.255.0
+ ip auth-proxy web
+ ip access-group 101 in
+interface Gi0/1
+ ip address 10.2.0.1 255.255.255.0
+ ip access-group 102 in
+access-list 101 permit udp any any eq domain
+access-list 101 deny tcp any any
+access-list 102 deny ip any any
+end
+`;
+
+function makeEngine(cfgText = CONFIG, debugLines?: string[]): { engine: Engine; app: LoginInterceptApp; now: { t: number } } {
+  const config = parseConfig(cfgText, 'test.cfg');
+  const acls = compileAcls(config.acls);
+  const now = { t: 0 };
+  const app = new LoginInterceptApp({ config, clock: () => now.t });
+  const debug: DebugSink | null = debugLines === undefined ? null : new AuthProxyDebugFormatter((l) => debugLines.push(l));
+  const engine = new Engine({
+    config, acls, rng: seededRng(7), replay: false, debug,
+    debugFlags: DEBUG_DETAILED | DEBUG_OBJECT_CREATION | DEBUG_OBJECT_DELETION, app,
+  });
+  app.attach(engine);
+  return { engine, app, now };
+}
+
+/** Builds one raw IP packet. */
+function tcp(p: Omit<TcpPacket, 'timeMs'>): Uint8Array {
+  return new CaptureBuilder({ kind: 'raw' }).tcp({ ...p, timeMs: 0 }).packets()[0]!.bytes;
+}
+
+function udp(src: string, dst: string, sport: number, dport: number): Uint8Array {
+  return new CaptureBuilder({ kind: 'raw' }).udp({ timeMs: 0, src, dst, sport, dport, payload: new Uint8Array(12) }).packets()[0]!.bytes;
+}
+
+const handle = (e: Engine, b: Uint8Array, t: number): number => e.handle(b, 0, b.length, LINKTYPE_RAW, t);
+const v4 = (a: number, b: number, c: number, d: number): Uint32Array =>
+  new Uint32Array([0, 0, 0xffff, ((a << 24) | (b << 16) | (c << 8) | d) >>> 0]);
+
+test('unauthenticated hosts: ACL decides non-trigger traffic, trigger ports are intercepted', () => {
+  const { engine } = makeEngine();
+  assert.equal(handle(engine, udp('10.1.0.5', '10.2.0.9', 5000, 53), 0), VERDICT_FORWARD, 'permit udp eq domain');
+  assert.equal(handle(engine, udp('10.1.0.5', '10.2.0.9', 5000, 123), 0), VERDICT_DROP, 'implicit deny');
+  assert.equal(handle(engine, tcp({ src: '10.1.0.5', dst: '10.2.0.9', sport: 4000, dport: 22, flags: 'SYN', seq: 1 }), 0), VERDICT_DROP);
+  assert.equal(engine.counters[COUNTER_DROP_ACL_IN], 2);
+  assert.equal(handle(engine, tcp({ src: '10.1.0.5', dst: '10.2.0.9', sport: 4001, dport: 80, flags: 'SYN', seq: 1 }), 0), VERDICT_INTERCEPT);
+  assert.equal(engine.halfOpenCount, 1);
+  assert.equal(engine.tx.length, 1, 'the endpoint answered with a SYN-ACK');
+  const m = new PacketMeta();
+  assert.equal(decodeIp(engine.tx.buf, engine.tx.offsetOf(0), engine.tx.lengthOf(0), m), 0);
+  assert.equal(m.srcPort, 80, 'answered from the original port');
+  assert.deepEqual([...m.srcAddr], [...v4(10, 2, 0, 9)], 'answered from the original address');
+  assert.equal(m.tcpFlags, 0x12);
+});
+
+test('authorized host: dynamic entries first, inactivity expiry removes them atomically', () => {
+  const lines: string[] = [];
+  const { engine } = makeEngine(CONFIG, lines);
+  const host = v4(10, 1, 0, 7);
+  const r = engine.authorizeHost(host, 'alice', [
+    { n: 2, text: 'permit tcp any host 10.2.0.9 eq 443' },
+    { n: 1, text: 'permit tcp any host 10.2.0.9 eq 22' },
+  ], 1000);
+  assert.deepEqual(r, { ok: true });
+  const ssh = tcp({ src: '10.1.0.7', dst: '10.2.0.9', sport: 4000, dport: 22, flags: 'SYN', seq: 1 });
+  assert.equal(handle(engine, ssh, 2000), VERDICT_FORWARD);
+  assert.equal(handle(engine, tcp({ src: '10.1.0.7', dst: '10.2.0.9', sport: 4002, dport: 25, flags: 'SYN', seq: 1 }), 2000),
+    VERDICT_DROP, 'not in the user\'s entries: the interface ACL denies');
+  // Another host gets nothing from alice's entries.
+  assert.equal(handle(engine, tcp({ src: '10.1.0.8', dst: '10.2.0.9', sport: 4000, dport: 22, flags: 'SYN', seq: 1 }), 2000), VERDICT_DROP);
+  const show = engine.acls.showIpAccessLists('101');
+  assert.match(show, /permit tcp host 10\.1\.0\.7 host 10\.2\.0\.9 eq 22 \(1 match/);
+  assert.ok(show.indexOf('eq 22') < show.indexOf('eq 443'), 'entries in the order of N');
+  assert.ok(show.indexOf('eq 443') < show.indexOf('deny tcp any any'), 'dynamic entries above the static ones');
+  // Return traffic of the permitted flow passes the outside ACL (deny ip any any) as a temporary opening.
+  assert.equal(handle(engine, tcp({ src: '10.2.0.9', dst: '10.1.0.7', sport: 22, dport: 4000, flags: 'SYN ACK', seq: 9, ack: 2 }), 2100), VERDICT_FORWARD);
+  assert.equal(engine.counters[COUNTER_RETURN_TRAFFIC], 1);
+  assert.equal(handle(engine, tcp({ src: '10.2.0.9', dst: '10.1.0.7', sport: 22, dport: 4999, flags: 'SYN', seq: 9 }), 2100), VERDICT_DROP,
+    'unsolicited traffic from outside is still denied');
+  // Activity at 2.1 s keeps the entry until 2.1 s + 2 min.
+  const deadline = engine.nextDeadline();
+  assert.ok(deadline <= 2000 + 120_000);
+  engine.poll(2000 + 120_000);
+  assert.equal(engine.cache.lookup(host) >= 0, true, 'refreshed by activity');
+  engine.poll(2100 + 120_000);
+  assert.equal(engine.cache.lookup(host), -1, 'expired after 2 idle minutes');
+  assert.equal(handle(engine, ssh, 200_000), VERDICT_DROP, 'entries gone with the cache entry');
+  assert.doesNotMatch(engine.acls.showIpAccessLists('101'), /10\.1\.0\.7/);
+  assert.ok(lines.some((l) => /OBJ_DELETE: .*10\.1\.0\.7 \(idle\)/.test(l)), lines.join(''));
+});
+
+test('a malformed proxyacl rejects the login and installs nothing', () => {
+  const { engine } = makeEngine();
+  const host = v4(10, 1, 0, 9);
+  const r = engine.authorizeHost(host, 'bob', [
+    { n: 1, text: 'permit tcp any host 10.2.0.9 eq 22' },
+    { n: 2, text: 'permit tcp any hots 10.2.0.9' },
+  ], 0);
+  assert.equal(r.ok, false);
+  assert.equal(engine.cache.lookup(host), -1);
+  assert.doesNotMatch(engine.acls.showIpAccessLists('101'), /10\.1\.0\.9/);
+  assert.equal(handle(engine, tcp({ src: '10.1.0.9', dst: '10.2.0.9', sport: 4000, dport: 22, flags: 'SYN', seq: 1 }), 0), VERDICT_DROP);
+});
+
+test('half-open limit and max-nodata-conns refuse further SYNs', () => {
+  const { engine } = makeEngine();
+  const syn = (src: string, sport: number): Uint8Array => tcp({ src, dst: '10.2.0.9', sport, dport: 80, flags: 'SYN', seq: 100 });
+  assert.equal(handle(engine, syn('10.1.0.20', 1000), 0), VERDICT_INTERCEPT);
+  assert.equal(handle(engine, syn('10.1.0.20', 1001), 0), VERDICT_INTERCEPT);
+  assert.equal(handle(engine, syn('10.1.0.20', 1002), 0), VERDICT_DROP, 'third connection without data from one host');
+  assert.equal(engine.counters[COUNTER_DROP_NODATA_LIMIT], 1);
+  assert.equal(handle(engine, syn('10.1.0.21', 1000), 0), VERDICT_INTERCEPT);
+  assert.equal(engine.halfOpenCount, 3);
+  assert.equal(handle(engine, syn('10.1.0.22', 1000), 0), VERDICT_DROP, 'global half-open limit');
+  assert.equal(engine.counters[COUNTER_DROP_HALF_OPEN_LIMIT], 1);
+});
+
+test('the gateway\'s own traffic is local, in both directions', () => {
+  const lines: string[] = [];
+  const { engine } = makeEngine(CONFIG, lines);
+  assert.equal(handle(engine, tcp({ src: '10.1.0.5', dst: '10.1.0.1', sport: 3000, dport: 443, flags: 'SYN', seq: 1 }), 0), VERDICT_LOCAL);
+  assert.equal(handle(engine, tcp({ src: '10.1.0.1', dst: '10.1.0.5', sport: 443, dport: 3000, flags: 'SYN ACK', seq: 1, ack: 2 }), 0), VERDICT_LOCAL);
+  assert.deepEqual(lines.map((l) => l.slice(l.indexOf(': ') + 2)), [
+    'AUTH-PROXY:proto_flag=1, dstport_index=0\n',
+    'AUTH-PROXY:Protocol not configured on if_input\n',
+  ]);
+});
+
+test('an intercepted GET is answered with the login page by Node\'s http.Server', async () => {
+  const { engine, app, now } = makeEngine();
+  const c = { src: '10.1.0.5', dst: '10.2.0.9', sport: 4001, dport: 80 };
+  handle(engine, tcp({ ...c, flags: 'SYN', seq: 1000, mss: 1460 }), 0);
+  const m = new PacketMeta();
+  decodeIp(engine.tx.buf, engine.tx.offsetOf(0), engine.tx.lengthOf(0), m);
+  const isn = m.seq;
+  engine.tx.clear();
+  now.t = 10;
+  handle(engine, tcp({ ...c, flags: 'ACK', seq: 1001, ack: (isn + 1) >>> 0 }), 10);
+  const req = new TextEncoder().encode('GET /wiki/Main HTTP/1.1\r\nHost: example.test\r\nConnection: close\r\n\r\n');
+  now.t = 20;
+  handle(engine, tcp({ ...c, flags: 'PSH ACK', seq: 1001, ack: (isn + 1) >>> 0, payload: req }), 20);
+  await app.settle();
+  let text = '';
+  let fin = false;
+  for (let i = 0; i < engine.tx.length; i++) {
+    decodeIp(engine.tx.buf, engine.tx.offsetOf(i), engine.tx.lengthOf(i), m);
+    text += Buffer.from(engine.tx.buf.subarray(m.payloadOffset, m.payloadOffset + m.payloadCaptured)).toString('latin1');
+    if (m.tcpFlags & 1) fin = true;
+  }
+  assert.match(text, /^HTTP\/1\.1 200 OK\r\n/);
+  assert.match(text, /<form method="post" action="https:\/\/10\.1\.0\.1\/">/, 'the form posts over HTTPS to the gateway');
+  assert.match(text, /name="uname"/);
+  assert.match(text, /name="pwd"/);
+  assert.match(text, /value="http:\/\/example\.test\/wiki\/Main"/, 'the original URL travels with the form');
+  assert.ok(fin, 'Connection: close makes the proxy close (FIN_WAIT)');
+});
+
+test('random bytes never throw out of the engine and are counted', () => {
+  const { engine } = makeEngine();
+  fc.assert(fc.property(fc.uint8Array({ maxLength: 200 }), fc.constantFrom(LINKTYPE_RAW, LINKTYPE_ETHERNET, 113, 276, 0),
+    (bytes, link) => {
+      const before = engine.counters[COUNTER_PACKETS]!;
+      const v = engine.handle(bytes, 0, bytes.length, link, 5);
+      assert.ok(v >= 0 && v <= 3);
+      assert.equal(engine.counters[COUNTER_PACKETS], before + 1);
+    }), { numRuns: 3000 });
+  // A truncated IPv4 header is counted under its reason.
+  const short = new Uint8Array([0x45, 0, 0, 40, 0, 0]);
+  assert.equal(engine.handle(short, 0, short.length, LINKTYPE_RAW, 6), VERDICT_DROP);
+  assert.ok(engine.counters[COUNTER_FAULT_BASE + FAULT_TRUNCATED_IP]! >= 1);
+});
