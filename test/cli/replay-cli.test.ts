@@ -1,0 +1,148 @@
+/**
+ * The replay command as a user runs it: stdout carries only debug lines, the summary goes to
+ * stderr, `--out`/`--dropped` are valid captures (read back by our reader and by tcpdump), a
+ * truncated capture names the offset and keeps the output so far, a bad config starts nothing.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { PcapReader } from '../../src/io/pcap-reader.js';
+import { decodeIp } from '../../src/wire/decode.js';
+import { PacketMeta, LINKTYPE_RAW } from '../../src/wire/packet.js';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+const bin = join(root, 'bin', 'portcullis.js');
+const seedPcap = join(root, 'captures', 'seed-https-authproxy.pcap');
+const seedCfg = join(root, 'captures', 'seed-https-authproxy.cfg');
+
+function run(args: string[]): { status: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8' });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+function readAll(path: string): { linkType: number; packets: Uint8Array[] } {
+  const r = PcapReader.open(path);
+  const packets: Uint8Array[] = [];
+  let linkType = -1;
+  while (r.next()) {
+    linkType = r.linkType;
+    packets.push(r.buf.slice(r.offset, r.offset + r.capturedLength));
+  }
+  r.close();
+  return { linkType, packets };
+}
+
+test('--out holds forwarded packets and the proxy\'s answers as raw IP; --dropped the dropped frames', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'portcullis-cli-'));
+  try {
+    const out = join(dir, 'out.pcap');
+    const dropped = join(dir, 'dropped.pcap');
+    const r = run(['replay', join(root, 'captures', 'two-hosts-interleaved.pcap'), '--config',
+      join(root, 'captures', 'two-hosts-interleaved.cfg'), '--out', out, '--dropped', dropped]);
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(r.stdout, '', 'no debug requested: nothing on stdout');
+    assert.match(r.stderr, /permitted\s+3\n/);
+    const o = readAll(out);
+    assert.equal(o.linkType, LINKTYPE_RAW);
+    const m = new PacketMeta();
+    let fromProxy = 0, http200 = 0, udp = 0;
+    for (const p of o.packets) {
+      assert.equal(decodeIp(p, 0, p.length, m), 0);
+      if (m.srcPort === 80) fromProxy++;
+      if (m.proto === 17) udp++;
+      if (Buffer.from(p.subarray(m.payloadOffset)).toString('latin1').startsWith('HTTP/1.1 200 OK')) http200++;
+    }
+    assert.ok(fromProxy >= 4, 'SYN-ACKs and the page from the original server port');
+    assert.equal(http200, 1);
+    assert.equal(udp, 1, 'the permitted DNS datagram was forwarded');
+    assert.equal(readAll(dropped).packets.length, 0);
+    // tcpdump, an independent reader, reads the same number of packets.
+    const td = spawnSync('tcpdump', ['-nn', '-r', out], { encoding: 'utf8' });
+    assert.equal(td.status, 0, td.stderr);
+    assert.equal(td.stdout.trim().split('\n').length, o.packets.length);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('dropped frames are written as captured', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'portcullis-cli-'));
+  try {
+    const dropped = join(dir, 'dropped.pcap');
+    const cfg = join(dir, 'deny.cfg');
+    writeFileSync(cfg, readFileSync(join(root, 'captures', 'two-hosts-interleaved.cfg'), 'utf8')
+      .replace(' ip auth-proxy web\n', ' ip auth-proxy web\n ip access-group 110 in\n')
+      .replace('end\n', 'access-list 110 deny udp any any\naccess-list 110 permit ip any any\nend\n'));
+    const r = run(['replay', join(root, 'captures', 'two-hosts-interleaved.pcap'), '--config', cfg, '--dropped', dropped]);
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stderr, /drop-acl-in\s+1\n/);
+    const d = readAll(dropped);
+    assert.equal(d.packets.length, 1);
+    assert.equal(d.linkType, 1, 'Ethernet, as captured');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a truncated capture stops with the byte offset and the packets processed; their output stands', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'portcullis-cli-'));
+  try {
+    const whole = readFileSync(seedPcap);
+    const cut = join(dir, 'cut.pcap');
+    // Keep the global header and the first two records (SYN 78 + 16, ACK 66 + 16 bytes) and 5 more bytes.
+    const r0 = run(['replay', seedPcap, '--config', seedCfg, '--debug', 'detailed']);
+    const firstTwo = 24 + (16 + whole.readUInt32LE(24 + 8)) + (16 + whole.readUInt32LE(24 + 16 + whole.readUInt32LE(24 + 8) + 8));
+    writeFileSync(cut, whole.subarray(0, firstTwo + 5));
+    const r = run(['replay', cut, '--config', seedCfg, '--debug', 'detailed']);
+    assert.equal(r.status, 1);
+    assert.match(r.stderr, new RegExp(`at byte offset ${firstTwo} \\(after 2 packets\\)`));
+    const expectedLines = r0.stdout.split('\n').slice(0, 8).join('\n') + '\n';
+    assert.equal(r.stdout, expectedLines, 'the two packets before the fault printed their lines');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a malformed config names file, line and column and nothing starts', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'portcullis-cli-'));
+  try {
+    const cfg = join(dir, 'bad.cfg');
+    writeFileSync(cfg, 'hostname x\nip auth-proxy name web gopher\n');
+    const r = run(['replay', seedPcap, '--config', cfg, '--debug', 'detailed']);
+    assert.equal(r.status, 1);
+    assert.equal(r.stdout, '');
+    assert.match(r.stderr, /^portcullis: .*bad\.cfg:2:24: expected .*found "gopher"/);
+    assert.doesNotMatch(r.stderr, /replay summary/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('usage errors exit 2; unknown debug keywords are named', () => {
+  const r = run(['replay', seedPcap, '--config', seedCfg, '--debug', 'detailed,verbose']);
+  assert.equal(r.status, 2);
+  assert.match(r.stderr, /unknown debug keyword "verbose"/);
+  assert.equal(run(['frobnicate']).status, 2);
+});
+
+test('show commands work offline from a config', () => {
+  const r = run(['show', 'ip', 'auth-proxy', 'configuration', '--config', seedCfg]);
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(r.stdout, [
+    'Authentication global cache time is 3 minutes',
+    'Authentication global absolute time is 0 minutes',
+    'Authentication Proxy Rule Configuration',
+    ' Auth-proxy name authname',
+    '    http list not specified auth-cache-time 3 minutes',
+    '    ftp list not specified auth-cache-time 3 minutes',
+    '    telnet list not specified auth-cache-time 3 minutes',
+    '',
+  ].join('\n'));
+  const a = run(['show', 'ip', 'access-lists', '--config', seedCfg]);
+  assert.equal(a.status, 0, a.stderr);
+  assert.equal(a.stdout, 'Extended IP access list 101\n deny tcp any any\n');
+});
