@@ -10,7 +10,9 @@
  * significant bits. Buckets chain their entries in list order, tuples are probed in the order
  * of their first entry for the packet's protocol, and the search stops as soon as no remaining
  * tuple can hold an entry earlier than the best match found: first match, in a number of probes
- * bounded by the number of tuples, not of entries. Lookups allocate nothing.
+ * bounded by the number of tuples, not of entries. Before hashing, a tuple is skipped when no
+ * entry in it can match the packet's first source or destination address byte (two 256-bit
+ * maps per tuple). Lookups allocate nothing.
  */
 import type { PacketMeta } from '../wire/packet.js';
 import { ACL_PORT_EQ, ACL_PROTO_ANY } from './model.js';
@@ -73,6 +75,12 @@ export class TupleClassifier {
   private readonly pStart: Int32Array;
   private readonly pTuple: Int32Array;
   private readonly pMin: Int32Array;
+  /**
+   * Per tuple, 256-bit maps of the first address byte its entries can match (source, destination):
+   * a packet whose first bytes are not in the maps skips the tuple without hashing.
+   */
+  private readonly srcByte: Int32Array;
+  private readonly dstByte: Int32Array;
   private readonly scratchS = new Uint32Array(4);
   private readonly scratchD = new Uint32Array(4);
 
@@ -183,6 +191,17 @@ export class TupleClassifier {
     }
     const T = specs.length;
     this.tupleCount = T;
+    this.srcByte = new Int32Array(T * 8);
+    this.dstByte = new Int32Array(T * 8);
+    for (const e of members) {
+      const t = entryTuple[e]!;
+      const setByte = (map: Int32Array, addr: number, mask: number): void => {
+        if ((mask >>> 24) === 0xff) map[t * 8 + (addr >>> 29)]! |= 1 << ((addr >>> 24) & 31);
+        else map.fill(-1, t * 8, t * 8 + 8);
+      };
+      setByte(this.srcByte, store.srcAddr(e, 0), store.srcMask(e, 0));
+      setByte(this.dstByte, store.dstAddr(e, 0), store.dstMask(e, 0));
+    }
     this.tSrcMask = Uint32Array.from(tSrc);
     this.tDstMask = Uint32Array.from(tDst);
     this.tFlags = Uint8Array.from(specs.map((s) => s.flags));
@@ -247,6 +266,8 @@ export class TupleClassifier {
     for (let i = this.pStart[p]!; i < end; i++) {
       if (this.pMin[i]! >= best) break;
       const t = this.pTuple[i]!;
+      if ((this.srcByte[(t << 3) + (src >>> 29)]! & (1 << ((src >>> 24) & 31))) === 0 ||
+        (this.dstByte[(t << 3) + (dst >>> 29)]! & (1 << ((dst >>> 24) & 31))) === 0) continue;
       const f = this.tFlags[t]!;
       const s = (src & this.tSrcMask[t]!) >>> 0;
       const d = (dst & this.tDstMask[t]!) >>> 0;
@@ -283,6 +304,10 @@ export class TupleClassifier {
     for (let i = this.pStart[p]!; i < end; i++) {
       if (this.pMin[i]! >= best) break;
       const t = this.pTuple[i]!;
+      const s0 = src[0]!;
+      const d0 = dst[0]!;
+      if ((this.srcByte[(t << 3) + (s0 >>> 29)]! & (1 << ((s0 >>> 24) & 31))) === 0 ||
+        (this.dstByte[(t << 3) + (d0 >>> 29)]! & (1 << ((d0 >>> 24) & 31))) === 0) continue;
       const f = this.tFlags[t]!;
       const o = t * 4;
       for (let w = 0; w < 4; w++) {
