@@ -9,15 +9,17 @@ import { formatWarning } from '../config/tokens.js';
 import { compileAcls } from '../acl/index.js';
 import { renderShowAuthProxyConfiguration } from '../log/show-config.js';
 import { DEBUG_KEYWORDS } from '../engine/debug.js';
-import { runReplay } from './replay.js';
+import { runReplay, REPLAY_SHOW_NAMES } from './replay.js';
 
 const USAGE = `usage: portcullis <command> [options]
 
 commands:
-  replay CAPTURE --config FILE [--debug KEYWORDS] [--out FILE] [--dropped FILE] [--seed N] [--no-summary]
+  replay CAPTURE --config FILE [--debug KEYWORDS] [--out FILE] [--dropped FILE] [--seed N]
+         [--show cache,statistics,access-lists] [--no-summary]
       Feed a pcap/pcapng capture through the engine with the capture's clock.
       --debug takes a comma-separated list of: ${[...DEBUG_KEYWORDS.keys()].join(', ')}, all
-      (debug lines go to stdout; progress and summary to stderr).
+      (debug lines go to stdout; progress and summary to stderr). --show prints those
+      show outputs on stdout after the last packet.
   show ip access-lists [NAME] --config FILE
   show ipv6 access-list [NAME] --config FILE
   show ip auth-proxy configuration --config FILE
@@ -37,7 +39,7 @@ interface Parsed {
   flags: Map<string, string | true>;
 }
 
-const VALUE_FLAGS = new Set(['--config', '--debug', '--out', '--dropped', '--seed']);
+const VALUE_FLAGS = new Set(['--config', '--debug', '--out', '--dropped', '--seed', '--show']);
 const BOOL_FLAGS = new Set(['--verbose', '--help', '--no-summary', '--no-progress']);
 
 function parseArgs(argv: readonly string[]): Parsed {
@@ -101,6 +103,12 @@ async function dispatch(p: Parsed): Promise<number> {
       if (rest.length !== 1) throw new UsageError('replay takes one capture file');
       const debug = p.flags.get('--debug');
       const seed = p.flags.get('--seed');
+      const showAtEnd = (strFlag(p, '--show') ?? '').split(',').filter((x) => x.length > 0);
+      for (const s of showAtEnd) {
+        if (!(REPLAY_SHOW_NAMES as readonly string[]).includes(s)) {
+          throw new UsageError(`--show takes ${REPLAY_SHOW_NAMES.join(', ')}; not "${s}"`);
+        }
+      }
       const stats = await runReplay({
         capturePath: rest[0]!,
         configPath: requireConfig(p),
@@ -108,6 +116,7 @@ async function dispatch(p: Parsed): Promise<number> {
         outPath: strFlag(p, '--out'),
         droppedPath: strFlag(p, '--dropped'),
         ...(typeof seed === 'string' ? { seed: parseSeed(seed) } : {}),
+        showAtEnd,
         progress: !p.flags.has('--no-progress'),
         summary: !p.flags.has('--no-summary'),
       });

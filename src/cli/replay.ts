@@ -18,6 +18,7 @@ import { COUNTER_NAMES, DROP_REASON_COUNTERS, COUNTER_EMITTED } from '../engine/
 import { AuthProxyDebugFormatter, LineBuffer } from '../log/auth-proxy-debug.js';
 import { formatWarning } from '../config/tokens.js';
 import { LoginInterceptApp } from '../login/intercept-app.js';
+import { renderShowAuthProxyCache, renderShowAuthProxyStatistics } from '../log/show-cache.js';
 import { CaptureError } from '../errors.js';
 import { seededRng } from './rng.js';
 import { ProgressBar } from './progress.js';
@@ -41,6 +42,8 @@ export interface ReplayOptions {
   /** Called once after `warmupPackets` packets (benchmarks measure the steady state after it). */
   readonly warmupPackets?: number;
   readonly onWarmupDone?: () => void;
+  /** `show` outputs to print on stdout after the run: `cache`, `statistics`, `access-lists`. */
+  readonly showAtEnd?: readonly string[];
   /** Where debug lines go (default: stdout). */
   readonly stdout?: (chunk: string) => void;
   /** Where warnings, progress and the summary go (default: stderr). */
@@ -157,11 +160,21 @@ export async function runReplay(o: ReplayOptions): Promise<ReplayStats> {
     packets: c[0]!, forwarded: c[1]!, dropped: c[2]!, intercepted: c[3]!, toGateway: c[4]!, emitted: c[5]!,
     wallMs, counters, ...(captureError !== undefined ? { captureError } : {}),
   };
+  for (const what of o.showAtEnd ?? []) out(renderShow(what, engine));
   if (o.summary) err(formatSummary(stats, engine));
   if (droppedOtherLink > 0) {
     err(`portcullis: ${droppedOtherLink} dropped frames of another link type were not written to ${o.droppedPath}\n`);
   }
   return stats;
+}
+
+/** Names accepted by `replay --show`. */
+export const REPLAY_SHOW_NAMES = ['cache', 'statistics', 'access-lists'] as const;
+
+function renderShow(what: string, engine: Engine): string {
+  if (what === 'cache') return renderShowAuthProxyCache(engine);
+  if (what === 'statistics') return renderShowAuthProxyStatistics(engine);
+  return engine.acls.showIpAccessLists() + engine.acls.showIpv6AccessList();
 }
 
 /** The end-of-run summary table (stderr). */

@@ -146,3 +146,18 @@ test('show commands work offline from a config', () => {
   assert.equal(a.status, 0, a.stderr);
   assert.equal(a.stdout, 'Extended IP access list 101\n deny tcp any any\n');
 });
+
+test('replay --show cache prints the cache in the spec §4 format after the run', () => {
+  const r = run(['replay', join(root, 'captures', 'two-hosts-interleaved.pcap'), '--config',
+    join(root, 'captures', 'two-hosts-interleaved.cfg'), '--show', 'cache', '--no-summary']);
+  assert.equal(r.status, 0, r.stderr);
+  // Both hosts opened intercepted connections and never logged in: INIT, created by the
+  // SYNs from ports 40000 and 50000, default inactivity time 60 minutes.
+  assert.equal(r.stdout, [
+    'Authentication Proxy Cache',
+    ' Client IP 192.0.2.10 Port 40000, timeout 60, state INIT',
+    ' Client IP 192.0.2.20 Port 50000, timeout 60, state INIT',
+    '',
+  ].join('\n'));
+  assert.equal(run(['replay', seedPcap, '--config', seedCfg, '--show', 'everything']).status, 2);
+});
