@@ -66,6 +66,22 @@ export function markdownTable(header: readonly string[], rows: ReadonlyArray<rea
   return [line(header), line(header.map(() => '---')), ...rows.map(line)].join('\n') + '\n';
 }
 
+/**
+ * Renders another benchmark's result: its own `markdown` if it has one, an array of flat rows
+ * as a table (array-valued fields such as raw samples left out), anything else as JSON.
+ */
+export function formatRunnerResult(r: unknown): string {
+  const md = (r as { markdown?: unknown } | null)?.markdown;
+  if (typeof md === 'string') return md;
+  if (Array.isArray(r) && r.length > 0 && r.every((x) => typeof x === 'object' && x !== null)) {
+    const rows = r as Array<Record<string, unknown>>;
+    const keys = Object.keys(rows[0]!).filter((k) => rows.every((x) => ['number', 'string', 'boolean'].includes(typeof x[k])));
+    const cell = (v: unknown): string => (typeof v === 'number' && !Number.isInteger(v) ? v.toFixed(2) : String(v));
+    return markdownTable(keys, rows.map((x) => keys.map((k) => cell(x[k]))));
+  }
+  return '```\n' + JSON.stringify(r, null, 2) + '\n```\n';
+}
+
 /** The micro-benchmark table. */
 export function formatMicro(results: readonly MicroResult[], skipped: readonly MicroSkip[]): string {
   const rows = results.map((r) => [r.suite, r.name, r.nsPerOp.toFixed(1), formatCount(r.opsPerSecond),
@@ -128,8 +144,7 @@ async function main(): Promise<number> {
         if (typeof fn !== 'function') throw new Error(`${name}.js exports no runner`);
         const r = await fn({ quick: args.quick, log });
         json[name] = r;
-        const md = (r as { markdown?: unknown } | null)?.markdown;
-        out += `### ${name}\n\n${typeof md === 'string' ? md : '```\n' + JSON.stringify(r, null, 2) + '\n```\n'}\n`;
+        out += `### ${name}\n\n${formatRunnerResult(r)}\n`;
       } else {
         const r = await runReplayBench({ id: name as ReplayBenchId, ...size, log });
         replay.push(r);

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { interleave, median, replayWallMs, tcpdumpWallMs, wallOf } from '../../bench/lib/harness.js';
 import { generateCapture, newCaptureTally } from '../../bench/lib/gen-capture.js';
-import { parseBenchArgs, markdownTable, BENCH_NAMES } from '../../bench/run.js';
+import { parseBenchArgs, markdownTable, formatRunnerResult, BENCH_NAMES } from '../../bench/run.js';
 import { UsageError } from '../../src/errors.js';
 
 test('median: odd, even, unsorted input left untouched, empty', () => {
@@ -86,4 +86,8 @@ test('bench runner flags: --only lists, --quick, --json; unknown names are usage
   assert.throws(() => parseBenchArgs(['--json']), UsageError);
   assert.throws(() => parseBenchArgs(['--fast']), UsageError);
   assert.equal(markdownTable(['a', 'b'], [['1', '2']]), '| a | b |\n| --- | --- |\n| 1 | 2 |\n');
+  assert.equal(formatRunnerResult({ markdown: 'x\n' }), 'x\n');
+  assert.equal(formatRunnerResult([{ flows: 10, ns: 73.858, samples: [1, 2] }, { flows: 100, ns: 160.5, samples: [3] }]),
+    '| flows | ns |\n| --- | --- |\n| 10 | 73.86 |\n| 100 | 160.50 |\n');
+  assert.match(formatRunnerResult({ a: 1 }), /^```\n\{/);
 });
