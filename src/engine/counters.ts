@@ -27,7 +27,9 @@ export const COUNTER_RETURN_TRAFFIC = 16;
 export const COUNTER_HOSTS_CREATED = 17;
 export const COUNTER_HOSTS_EXPIRED = 18;
 export const COUNTER_TX_OVERFLOW = 19;
-export const COUNTER_FAULT_BASE = 20;
+/** Permitted packets that start no trackable flow (e.g. a bare ACK when mid-stream pickup is off). */
+export const COUNTER_FLOW_UNTRACKED = 20;
+export const COUNTER_FAULT_BASE = 21;
 export const COUNTER_COUNT = COUNTER_FAULT_BASE + FAULT_COUNT;
 
 const NAMES: string[] = [
@@ -51,6 +53,7 @@ const NAMES: string[] = [
   'hosts-created',
   'hosts-expired',
   'tx-queue-overflow',
+  'flow-untracked',
 ];
 for (let i = 0; i < FAULT_COUNT; i++) NAMES.push(`drop-${FAULT_NAMES[i]!}`);
 

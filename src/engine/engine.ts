@@ -20,7 +20,7 @@ import type { Config } from '../config/types.js';
 import {
   AP_PROTO_FTP, AP_PROTO_HTTP, AP_PROTO_HTTPS, AP_PROTO_TELNET,
 } from '../config/types.js';
-import { FlowTable, FLOW_DIR_REPLY } from '../flow/flow-table.js';
+import { FlowTable, FLOW_DIR_REPLY, FLOW_INSERT_FULL } from '../flow/flow-table.js';
 import { AuthCache } from '../authproxy/auth-cache.js';
 import {
   AP_STATE_FIN_WAIT, AP_STATE_HTTP_ESTAB, AP_STATE_WATCH_LIST,
@@ -40,7 +40,7 @@ import {
   COUNTER_DROP_NODATA_LIMIT, COUNTER_DROP_NO_CONNECTION, COUNTER_DROP_WATCH_LIST,
   COUNTER_FAULT_BASE, COUNTER_FLOWS_CREATED, COUNTER_FLOW_TABLE_FULL, COUNTER_FORWARDED,
   COUNTER_HOSTS_CREATED, COUNTER_HOSTS_EXPIRED, COUNTER_INTERCEPTED, COUNTER_LOCAL,
-  COUNTER_PACKETS, COUNTER_RETURN_TRAFFIC,
+  COUNTER_PACKETS, COUNTER_RETURN_TRAFFIC, COUNTER_FLOW_UNTRACKED,
 } from './counters.js';
 
 /** Write the packet back (to the TUN device / `--out`). */
@@ -383,10 +383,9 @@ export class Engine implements EndpointApp {
     }
     if (slot >= 0) {
       flows.update(slot, flows.lastDirection, meta, nowMs);
-    } else if (flows.insert(meta, ingress, nowMs) >= 0) {
-      this.counters[COUNTER_FLOWS_CREATED]!++;
     } else {
-      this.counters[COUNTER_FLOW_TABLE_FULL]!++;
+      const r = flows.insert(meta, ingress, nowMs);
+      this.counters[r >= 0 ? COUNTER_FLOWS_CREATED : r === FLOW_INSERT_FULL ? COUNTER_FLOW_TABLE_FULL : COUNTER_FLOW_UNTRACKED]!++;
     }
     return VERDICT_FORWARD;
   }
