@@ -62,3 +62,12 @@ export function updateChecksum32(hc: number, oldValue: number, newValue: number)
   hc = updateChecksum16(hc, oldValue >>> 16, newValue >>> 16);
   return updateChecksum16(hc, oldValue & 0xffff, newValue & 0xffff);
 }
+
+/**
+ * Incremental update for a 128-bit field given as four 32-bit words, e.g. an IPv6 address in
+ * a transport checksum's pseudo-header (RFC 1624 eqn. 3 applied word by word).
+ */
+export function updateChecksum128(hc: number, oldWords: Uint32Array, newWords: Uint32Array): number {
+  for (let i = 0; i < 4; i++) hc = updateChecksum32(hc, oldWords[i]!, newWords[i]!);
+  return hc;
+}
