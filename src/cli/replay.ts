@@ -12,7 +12,7 @@ import { PcapReader } from '../io/pcap-reader.js';
 import { PcapWriter } from '../io/pcap-writer.js';
 import { LINKTYPE_RAW } from '../wire/packet.js';
 import {
-  Engine, VERDICT_DROP, VERDICT_FORWARD, VERDICT_INTERCEPT,
+  Engine, VERDICT_DROP, VERDICT_FORWARD,
 } from '../engine/engine.js';
 import { COUNTER_NAMES, DROP_REASON_COUNTERS, COUNTER_EMITTED } from '../engine/counters.js';
 import { AuthProxyDebugFormatter, LineBuffer } from '../log/auth-proxy-debug.js';
@@ -75,10 +75,13 @@ export async function runReplay(o: ReplayOptions): Promise<ReplayStats> {
   for (const w of config.warnings) err(formatWarning(w) + '\n');
   const acls = compileAcls(config.acls);
   const reader = PcapReader.open(o.capturePath);
-  let now = 0;
-  const app = new LoginInterceptApp({ config, clock: () => now });
+  // Engine time is whole milliseconds since the capture's first packet (clock[1], in ms since the
+  // epoch): small integers stay unboxed on the per-packet path, and every timer and debug line
+  // keeps millisecond resolution. clock[0] is the current engine time, for the login app.
+  const clock = new Float64Array(2);
+  const app = new LoginInterceptApp({ config, clock: () => clock[0]!, wallClockMs: (t) => t + clock[1]! });
   const lines = new LineBuffer(out);
-  const debug = o.debugFlags !== 0 ? new AuthProxyDebugFormatter(lines.write) : null;
+  const debug = o.debugFlags !== 0 ? new AuthProxyDebugFormatter(lines.write, () => clock[1]!) : null;
   const engine = new Engine({
     config, acls, rng: seededRng(o.seed ?? 1), replay: true, debug, debugFlags: o.debugFlags, app,
   });
@@ -87,71 +90,25 @@ export async function runReplay(o: ReplayOptions): Promise<ReplayStats> {
   if (o.preauthHosts !== undefined && o.preauthHosts > 0) preauthorize(engine, o.preauthHosts, o.entriesPerHost ?? 5);
 
   const outWriter = o.outPath !== undefined ? new PcapWriter(o.outPath, LINKTYPE_RAW) : null;
-  let droppedWriter: PcapWriter | null = null;
-  let droppedLinkType = -1;
-  let droppedOtherLink = 0;
-  const progress = o.progress ? ProgressBar.forStderr(reader.fileSize) : null;
-  const tx = engine.tx;
-  const drain = (t: number): void => {
-    const n = tx.length;
-    if (n === 0) return;
-    engine.counters[COUNTER_EMITTED]! += n;
-    if (outWriter !== null) {
-      for (let i = 0; i < n; i++) outWriter.write(tx.buf, tx.offsetOf(i), tx.lengthOf(i), t);
-    }
-    tx.clear();
-  };
+  const pump = new ReplayPump(engine, app, reader, clock, outWriter, o.droppedPath,
+    o.progress ? ProgressBar.forStderr(reader.fileSize) : null, o.warmupPackets ?? -1, o.onWarmupDone ?? null);
   const start = performance.now();
   let captureError: CaptureError | undefined;
-  let warm = o.warmupPackets ?? -1;
-  let activity = app.activityCount;
   try {
-    while (reader.next()) {
-      const t = reader.timestampMs;
-      // Timers due before this packet run at their own time.
-      for (let guard = 0; guard < 64; guard++) {
-        const d = engine.nextDeadline();
-        if (d > t) break;
-        now = d;
-        engine.poll(d);
-        if (app.activityCount !== activity) { await app.settle(); activity = app.activityCount; }
-        drain(d);
-      }
-      now = t;
-      const v = engine.handle(reader.buf, reader.offset, reader.capturedLength, reader.linkType, t);
-      if (v === VERDICT_FORWARD) {
-        if (outWriter !== null) {
-          const m = engine.meta;
-          outWriter.write(reader.buf, m.l3Offset, reader.offset + reader.capturedLength - m.l3Offset, t,
-            reader.originalLength - (m.l3Offset - reader.offset));
-        }
-      } else if (v === VERDICT_DROP && o.droppedPath !== undefined) {
-        if (droppedWriter === null) {
-          droppedLinkType = reader.linkType;
-          droppedWriter = new PcapWriter(o.droppedPath, droppedLinkType);
-        }
-        if (reader.linkType === droppedLinkType) {
-          droppedWriter.write(reader.buf, reader.offset, reader.capturedLength, t, reader.originalLength);
-        } else droppedOtherLink++;
-      }
-      if (v === VERDICT_INTERCEPT || app.activityCount !== activity) {
-        if (app.activityCount !== activity) { await app.settle(); activity = app.activityCount; }
-      }
-      drain(t);
-      if (progress !== null && (reader.packets & 0xffff) === 0) progress.update(reader.bytesRead);
-      if (--warm === 0 && o.onWarmupDone !== undefined) o.onWarmupDone();
+    // The packet loop is synchronous; it returns only when the login app must run (an
+    // intercepted connection got bytes), and resumes after the app has answered.
+    while (pump.run() === PUMP_SETTLE) {
+      await app.settle();
+      pump.afterSettle();
     }
   } catch (e) {
     if (!(e instanceof CaptureError)) throw e;
     captureError = e;
   } finally {
     lines.flush();
-    progress?.finish();
-    outWriter?.close();
-    droppedWriter?.close();
+    pump.close();
     reader.close();
   }
-  if (o.droppedPath !== undefined && droppedWriter === null) new PcapWriter(o.droppedPath, LINKTYPE_RAW).close();
   const wallMs = performance.now() - start;
   const c = engine.counters;
   const counters: Record<string, number> = {};
@@ -162,10 +119,135 @@ export async function runReplay(o: ReplayOptions): Promise<ReplayStats> {
   };
   for (const what of o.showAtEnd ?? []) out(renderShow(what, engine));
   if (o.summary) err(formatSummary(stats, engine));
-  if (droppedOtherLink > 0) {
-    err(`portcullis: ${droppedOtherLink} dropped frames of another link type were not written to ${o.droppedPath}\n`);
+  if (pump.droppedOtherLink > 0) {
+    err(`portcullis: ${pump.droppedOtherLink} dropped frames of another link type were not written to ${o.droppedPath}\n`);
   }
   return stats;
+}
+
+const PUMP_END = 0;
+const PUMP_SETTLE = 1;
+
+/**
+ * The replay packet loop. Synchronous and allocation-free per packet: times live in fields and
+ * typed arrays, never in variables an `await` would have to keep.
+ */
+class ReplayPump {
+  /** Frames dropped whose link type differs from the first dropped frame's (not writable). */
+  droppedOtherLink = 0;
+  private droppedWriter: PcapWriter | null = null;
+  private droppedLinkType = -1;
+  private havePacket = false;
+  private started = false;
+  /** Time the queued answers are stamped with once the app has settled. */
+  private settleTime = 0;
+  private activity: number;
+  private warm: number;
+
+  constructor(
+    private readonly engine: Engine,
+    private readonly app: LoginInterceptApp,
+    private readonly reader: PcapReader,
+    private readonly clock: Float64Array,
+    private readonly outWriter: PcapWriter | null,
+    private readonly droppedPath: string | undefined,
+    private readonly progress: ProgressBar | null,
+    warmupPackets: number,
+    private readonly onWarmupDone: (() => void) | null,
+  ) {
+    this.activity = app.activityCount;
+    this.warm = warmupPackets;
+  }
+
+  /** Processes packets until the end of the capture (PUMP_END) or until the app must run (PUMP_SETTLE). */
+  run(): number {
+    const engine = this.engine, reader = this.reader, clock = this.clock, app = this.app;
+    let timerRounds = 0;
+    for (;;) {
+      if (!this.havePacket) {
+        if (!reader.next()) return PUMP_END;
+        this.havePacket = true;
+        timerRounds = 0;
+        if (!this.started) {
+          this.started = true;
+          clock[1] = Math.floor(reader.timestampMs);
+        }
+      }
+      const t = Math.floor(reader.timestampMs) - clock[1]!;
+      // Timers due before this packet run at their own time (bounded per packet).
+      if (timerRounds < 64 && engine.dueBy(t)) {
+        timerRounds++;
+        const d = Math.max(0, engine.nextDeadline());
+        clock[0] = d;
+        engine.poll(d);
+        if (app.activityCount !== this.activity) {
+          this.settleTime = d;
+          return PUMP_SETTLE;
+        }
+        this.drain(d);
+        continue;
+      }
+      clock[0] = t;
+      this.havePacket = false;
+      const v = engine.handle(reader.buf, reader.offset, reader.capturedLength, reader.linkType, t);
+      if (v === VERDICT_FORWARD) {
+        if (this.outWriter !== null) {
+          const l3 = engine.meta.l3Offset;
+          this.outWriter.writeExact(reader.buf, l3, reader.offset + reader.capturedLength - l3,
+            reader.timestampSec, reader.timestampNs, reader.originalLength - (l3 - reader.offset));
+        }
+      } else if (v === VERDICT_DROP && this.droppedPath !== undefined) {
+        this.writeDropped();
+      }
+      if (this.progress !== null && (reader.packets & 0xffff) === 0) this.progress.update(reader.bytesRead);
+      if (--this.warm === 0 && this.onWarmupDone !== null) this.onWarmupDone();
+      if (app.activityCount !== this.activity) {
+        this.settleTime = t;
+        return PUMP_SETTLE;
+      }
+      this.drain(t);
+    }
+  }
+
+  /** After the app ran: its answers are stamped with the time that made it run. */
+  afterSettle(): void {
+    this.activity = this.app.activityCount;
+    this.drain(this.settleTime);
+  }
+
+  private writeDropped(): void {
+    const reader = this.reader;
+    if (this.droppedWriter === null) {
+      this.droppedLinkType = reader.linkType;
+      this.droppedWriter = new PcapWriter(this.droppedPath!, this.droppedLinkType);
+    }
+    if (reader.linkType === this.droppedLinkType) {
+      this.droppedWriter.writeExact(reader.buf, reader.offset, reader.capturedLength, reader.timestampSec,
+        reader.timestampNs, reader.originalLength);
+    } else this.droppedOtherLink++;
+  }
+
+  /** Moves the engine's own packets to `--out` (stamped at engine time `t`). */
+  private drain(t: number): void {
+    const tx = this.engine.tx;
+    const n = tx.length;
+    if (n === 0) return;
+    this.engine.counters[COUNTER_EMITTED]! += n;
+    if (this.outWriter !== null) {
+      const wallMs = t + this.clock[1]!;
+      for (let i = 0; i < n; i++) this.outWriter.write(tx.buf, tx.offsetOf(i), tx.lengthOf(i), wallMs);
+    }
+    tx.clear();
+  }
+
+  /** Finishes the output files (an empty `--dropped` capture when nothing was dropped). */
+  close(): void {
+    this.progress?.finish();
+    this.outWriter?.close();
+    if (this.droppedPath !== undefined) {
+      (this.droppedWriter ?? new PcapWriter(this.droppedPath, LINKTYPE_RAW)).close();
+    }
+  }
 }
 
 /** Names accepted by `replay --show`. */

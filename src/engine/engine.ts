@@ -8,6 +8,9 @@
  *
  * Nothing here does I/O, reads a clock, draws random numbers or sets timers: time comes in as
  * `nowMs`, ISNs from the injected `rng`, and `nextDeadline()` says when `poll()` has work.
+ * `nowMs` is milliseconds on the adapter's timeline; adapters pass whole milliseconds from an
+ * origin of their choosing (replay: the capture's first packet), which keeps times small
+ * integers that the per-packet path never has to box.
  */
 import {
   PacketMeta, FRAG_LATER, IPPROTO_TCP, TCP_FLAG_ACK, TCP_FLAG_RST, TCP_FLAG_SYN,
@@ -418,6 +421,14 @@ export class Engine implements EndpointApp {
       this.counters[COUNTER_HOSTS_EXPIRED]! += this.cache.expire(nowMs, this.onHostExpire);
     }
     if (this.flows.nextDeadline() <= nowMs) this.flows.expire(nowMs, 4096);
+  }
+
+  /**
+   * True if `poll()` has work due at or before `nowMs`. The per-packet check of adapters: it
+   * returns a boolean, so no time value is boxed.
+   */
+  dueBy(nowMs: number): boolean {
+    return this.endpoint.nextDeadline() <= nowMs || this.cache.nextDeadline() <= nowMs || this.flows.nextDeadline() <= nowMs;
   }
 
   /** Earliest time `poll()` has work to do (Infinity if none). */

@@ -75,12 +75,17 @@ export class AuthProxyDebugFormatter implements DebugSink {
   private lastMs = NaN;
   private lastStamp = '';
 
-  constructor(private readonly write: (line: string) => void) {}
+  /**
+   * @param write receives each line.
+   * @param originMs maps engine time to wall-clock time: the engine's `nowMs` is milliseconds
+   *   since this origin (ms since the epoch). Default 0: engine time is epoch time.
+   */
+  constructor(private readonly write: (line: string) => void, private readonly originMs: () => number = () => 0) {}
 
   private line(nowMs: number, text: string): void {
     if (nowMs !== this.lastMs) {
       this.lastMs = nowMs;
-      this.lastStamp = formatDebugTimestamp(nowMs);
+      this.lastStamp = formatDebugTimestamp(this.originMs() + nowMs);
     }
     this.write(`${this.lastStamp}: ${text}\n`);
   }

@@ -15,8 +15,10 @@ import { renderLoginPage } from './pages.js';
 
 export interface InterceptAppOptions {
   readonly config: Config;
-  /** Current time in ms (the replay clock, or the wall clock live). */
+  /** Current engine time in ms (the replay clock, or the gateway's monotonic clock). */
   readonly clock: () => number;
+  /** Converts engine time to ms since the epoch (for the HTTP `Date` header). Default: identity. */
+  readonly wallClockMs?: (engineMs: number) => number;
 }
 
 export class LoginInterceptApp implements InterceptApp {
@@ -148,7 +150,8 @@ export class LoginInterceptApp implements InterceptApp {
       originalUrl,
     });
     res.sendDate = false;
-    res.setHeader('Date', new Date(this.opts.clock()).toUTCString());
+    const t = this.opts.clock();
+    res.setHeader('Date', new Date(this.opts.wallClockMs === undefined ? t : this.opts.wallClockMs(t)).toUTCString());
     res.setHeader('Content-Type', 'text/html; charset=utf-8');
     res.setHeader('Cache-Control', 'no-store');
     res.setHeader('Content-Length', Buffer.byteLength(body));
