@@ -159,7 +159,8 @@ export function tcpSegmentLength(spec: TcpSegmentSpec): number {
  * ID `spec.ipId`, RFC 791 §3.1) or an IPv6 header (RFC 8200 §3), then the TCP header (RFC 9293
  * §3.1) with options in the order Linux sends them — MSS; SACK-permitted and timestamps
  * (NOP-padded); NOP + window scale; NOP NOP + SACK blocks — and the payload copied from
- * `spec.payloadBuf` (which may alias `out`). Computes the IPv4 header checksum and the TCP
+ * `spec.payloadBuf` (which may alias `out`, overlapping
+ * the segment's own bytes included). Computes the IPv4 header checksum and the TCP
  * checksum over the pseudo-header (RFC 9293 §3.1, RFC 8200 §8.1).
  *
  * Returns the number of bytes written, or 0 when `out` has no room for the segment, the
@@ -178,8 +179,12 @@ export function writeTcpSegment(out: Uint8Array, off: number, spec: TcpSegmentSp
   if (payLen < 0 || spec.payloadOff < 0 || spec.payloadOff + payLen > spec.payloadBuf.length) return 0;
   if (v6 ? l4Len > 0xffff : total > 0xffff) return 0;
 
+  // Payload first: its source may alias `out`, even the bytes the headers are about to cover.
+  const t = off + ipLen;
+  if (payLen > 0) copyPayload(out, t + tcpHdrLen, spec.payloadBuf, spec.payloadOff, payLen);
+
   // IP header.
-  let p = off;
+  const p = off;
   if (v6) {
     const fl = spec.flowLabel & 0xfffff;
     const tc = spec.tos & 0xff;
@@ -214,7 +219,6 @@ export function writeTcpSegment(out: Uint8Array, off: number, spec: TcpSegmentSp
   }
 
   // TCP header.
-  const t = off + ipLen;
   out[t] = (spec.srcPort >>> 8) & 0xff;
   out[t + 1] = spec.srcPort & 0xff;
   out[t + 2] = (spec.dstPort >>> 8) & 0xff;
@@ -230,10 +234,6 @@ export function writeTcpSegment(out: Uint8Array, off: number, spec: TcpSegmentSp
   out[t + 18] = (spec.urgent >>> 8) & 0xff;
   out[t + 19] = spec.urgent & 0xff;
   writeOptions(out, t + TCP_HEADER_LENGTH, spec);
-
-  // Payload.
-  p = t + tcpHdrLen;
-  if (payLen > 0) copyPayload(out, p, spec.payloadBuf, spec.payloadOff, payLen);
 
   // TCP checksum (header + options + payload; the header length is even, so one pass works).
   let sum = v6
