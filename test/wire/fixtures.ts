@@ -220,13 +220,16 @@ export function echoRepr(version: 4 | 6): IcmpRepr {
   return r;
 }
 
-/** The extension chain used in the IPv6 tests: hop-by-hop, routing, fragment (first), dest opts, AH. */
+/**
+ * The extension chain used in the IPv6 tests: hop-by-hop, routing, fragment (first), dest
+ * opts, AH. Bodies are already padded to their unit so that parse gives them back unchanged.
+ */
 export function extChain(): Ipv6ExtRepr[] {
   return [
     { type: 0, body: fromHex('010400000000') },             // PadN
-    { type: 43, body: fromHex('0000000000002001') },        // type 0, segments left 0 (+ 8 bytes)
+    { type: 43, body: fromHex('0000000000002001000000000000') }, // type 0, segments left 0
     { type: 44, body: fromHex('00000100abcdef') },          // reserved, offset 0, M = 1, id
     { type: 60, body: fromHex('010400000000') },
-    { type: 51, body: fromHex('0000000000010000000200000003000000040000') },
+    { type: 51, body: fromHex('00000000000100000002000000030000000400000000') }, // SPI 1, seq 2, ICV
   ];
 }
