@@ -226,9 +226,11 @@ export class Engine implements EndpointApp {
       const conn = this.endpoint.lookup(meta);
       if (conn >= 0) return this.interceptedSegment(conn, meta, nowMs);
     }
+    const itf = this.interfaces;
+    itf.resolve(meta);
     // The gateway's own output (its login service answering, say) is the host stack's business.
-    if (this.interfaces.isOwnAddress(meta.srcAddr)) return VERDICT_LOCAL;
-    const ingress = this.interfaces.ingressOf(meta);
+    if (itf.srcIsOwn) return VERDICT_LOCAL;
+    const ingress = itf.ingress;
     const rule = ingress >= 0 ? this.interfaces.rule[ingress]! : -1;
     let host = -1;
     let hostState = -1;
@@ -240,7 +242,7 @@ export class Engine implements EndpointApp {
         if (v >= 0) return v;
       }
     }
-    if (this.interfaces.isOwnAddress(meta.dstAddr)) return VERDICT_LOCAL;
+    if (itf.dstIsOwn) return VERDICT_LOCAL;
     return this.filter(meta, ingress, host, hostState, nowMs);
   }
 
@@ -252,7 +254,7 @@ export class Engine implements EndpointApp {
   private authProxyCandidate(meta: PacketMeta, rule: number, ingress: number, host: number, hostState: number,
     nowMs: number): number {
     const protoFlag = this.ruleProtoFlags[rule]!;
-    let index = this.interfaces.isOwnAddress(meta.dstAddr) ? 0 : dstportIndex(meta.dstPort, protoFlag);
+    const index = this.interfaces.dstIsOwn ? 0 : dstportIndex(meta.dstPort, protoFlag);
     if (index !== 0) {
       const list = this.ruleListAcl[rule * 5 + index]!;
       // A rule's `list ACL` limits which traffic triggers the proxy; other traffic is not its concern.
@@ -370,7 +372,7 @@ export class Engine implements EndpointApp {
         }
       }
     }
-    const egress = this.interfaces.egressOf(meta);
+    const egress = this.interfaces.egress;
     if (egress >= 0) {
       const list = v6 ? this.interfaces.aclOut6[egress]! : this.interfaces.aclOut4[egress]!;
       if (list >= 0 && this.acls.classify(list, meta, false, nowMs) !== ACL_PERMIT) {

@@ -33,6 +33,20 @@ export class InterfaceTable {
   // Own addresses (host routes to the gateway itself), four words each.
   private ownAddr: Uint32Array = new Uint32Array(0);
   private ownCount = 0;
+  // The IPv4 prefixes and own addresses again as single words, for the per-packet IPv4 path.
+  private pfx4Addr: Uint32Array = new Uint32Array(0);
+  private pfx4Mask: Uint32Array = new Uint32Array(0);
+  private pfx4Len: Int32Array = new Int32Array(0);
+  private pfx4If: Int32Array = new Int32Array(0);
+  private pfx4Count = 0;
+  private own4: Uint32Array = new Uint32Array(0);
+  private own4Count = 0;
+
+  /** Results of {@link resolve}: ingress and egress interface (-1 = none), own-address flags. */
+  ingress = -1;
+  egress = -1;
+  srcIsOwn = false;
+  dstIsOwn = false;
 
   /** Adds an interface and returns its index. */
   addInterface(name: string, rule: number, aclIn4: number, aclOut4: number, aclIn6: number, aclOut6: number): number {
@@ -65,6 +79,53 @@ export class InterfaceTable {
     this.ownAddr = grow(this.ownAddr, (o + 1) * 4);
     for (let w = 0; w < 4; w++) this.ownAddr[o * 4 + w] = words[w]!;
     this.ownCount = o + 1;
+    if (words[0] === 0 && words[1] === 0 && words[2] === 0xffff && prefixLength >= 96) {
+      const k = this.pfx4Count;
+      this.pfx4Addr = grow(this.pfx4Addr, k + 1);
+      this.pfx4Mask = grow(this.pfx4Mask, k + 1);
+      this.pfx4Len = growI(this.pfx4Len, k + 1);
+      this.pfx4If = growI(this.pfx4If, k + 1);
+      this.pfx4Addr[k] = this.pfxAddr[n * 4 + 3]!;
+      this.pfx4Mask[k] = this.pfxMask[n * 4 + 3]!;
+      this.pfx4Len[k] = prefixLength;
+      this.pfx4If[k] = ifIndex;
+      this.pfx4Count = k + 1;
+      this.own4 = grow(this.own4, this.own4Count + 1);
+      this.own4[this.own4Count++] = words[3]!;
+    }
+  }
+
+  /**
+   * Resolves a decoded packet's interfaces in one pass: sets `ingress` (the interface whose
+   * prefix holds the source), `egress` (the destination's), `srcIsOwn`, `dstIsOwn`.
+   */
+  resolve(meta: PacketMeta): void {
+    if (meta.ipVersion !== 4) {
+      this.ingress = this.interfaceOf(meta.srcAddr);
+      this.egress = this.interfaceOf(meta.dstAddr);
+      this.srcIsOwn = this.isOwnAddress(meta.srcAddr);
+      this.dstIsOwn = this.isOwnAddress(meta.dstAddr);
+      return;
+    }
+    const src = meta.src4, dst = meta.dst4;
+    let ing = -1, ingLen = -1, eg = -1, egLen = -1;
+    const a = this.pfx4Addr, m = this.pfx4Mask, len = this.pfx4Len;
+    for (let i = 0; i < this.pfx4Count; i++) {
+      const mask = m[i]!, net = a[i]!, l = len[i]!;
+      if (((src & mask) >>> 0) === net && l > ingLen) { ing = this.pfx4If[i]!; ingLen = l; }
+      if (((dst & mask) >>> 0) === net && l > egLen) { eg = this.pfx4If[i]!; egLen = l; }
+    }
+    let so = false, dso = false;
+    const own = this.own4;
+    for (let i = 0; i < this.own4Count; i++) {
+      const x = own[i]!;
+      if (x === src) so = true;
+      if (x === dst) dso = true;
+    }
+    this.ingress = ing;
+    this.egress = eg;
+    this.srcIsOwn = so;
+    this.dstIsOwn = dso;
   }
 
   /** Interface whose connected prefix holds `words` (longest match), or -1. */
@@ -99,10 +160,6 @@ export class InterfaceTable {
     return this.interfaceOf(meta.srcAddr);
   }
 
-  /** Egress interface of a decoded packet (by its destination address). */
-  egressOf(meta: PacketMeta): number {
-    return this.interfaceOf(meta.dstAddr);
-  }
 
   /** Number of interfaces. */
   get count(): number {
