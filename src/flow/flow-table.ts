@@ -8,18 +8,27 @@
  * firewall's temporary openings (DESIGN.md §1 step 5).
  *
  * Layout. Every flow lives in one 128-byte record of a single `ArrayBuffer`, read through
- * `Uint32Array`, `Int32Array` and `Float64Array` views: the key, its hash, state, links and
- * counters of one flow sit on two adjacent cache lines instead of being spread over a dozen
- * parallel arrays. With a million flows and random access a lookup plus update then costs about
- * three cache misses (bucket head, record, second record line) whatever else is tracked, which
- * is what keeps the cost per packet within PERFORMANCE.md's "flow-scale" target.
+ * `Uint32Array`, `Int32Array` and `Float64Array` views: the hash, key, state and counters of one
+ * flow sit on two adjacent cache lines of one page instead of being spread over a dozen parallel
+ * arrays. The record array is itself the hash table: open addressing with linear probing over at
+ * least twice as many record positions as flows, so a flow's record usually sits at its hash's
+ * home position and a lookup plus update is one random memory access (one TLB and DRAM miss
+ * with a million flows) with no dependent second access. A probe past the home position reads
+ * the next record, on the same or the next page. Deletion shifts later records of the cluster
+ * back (Knuth's algorithm R, "backward-shift"), so the table needs no tombstones and an
+ * unsuccessful lookup stops at the first empty position however long the table has churned.
  *
- * Hashing uses chained buckets (`Int32Array` heads, a `next` word in each record) over twice as
- * many buckets as flows, and a free list threaded through the same word. Expiry uses a hashed
- * timer wheel with lazy rescheduling: refreshing a flow's deadline on a packet writes one number
- * and touches no list; a flow is moved to a later wheel bucket only when the wheel reaches it
- * and finds its deadline was pushed back, or when its deadline moves earlier (a TCP close).
- * Each flow is therefore visited by the wheel about once per idle timeout, never per packet.
+ * Because deletion moves records, the slot handed out by `lookup` and `insert` is a stable
+ * handle (0 .. capacity − 1, reused last-freed first), not a record position: `slotPos` maps it
+ * to the record's current position and each record stores its slot. `update` is called with the
+ * slot `lookup` has just returned, so the position found by that lookup is remembered and the
+ * map is read only when `update` is given another slot.
+ *
+ * Expiry uses a hashed timer wheel with lazy rescheduling, its links in per-slot arrays: refreshing
+ * a flow's deadline on a packet writes one number and touches no list; a flow is moved to a later
+ * wheel bucket only when the wheel reaches it and finds its deadline was pushed back, or when its
+ * deadline moves earlier (a TCP close). Each flow is therefore visited by the wheel about once
+ * per idle timeout, never per packet.
  *
  * Nothing on the packet path allocates or throws: out-of-range slots and directions give
  * `FLOW_INVALID`, non-IP packets miss. Control-plane errors (bad options) throw
@@ -91,7 +100,11 @@ export const FLOW_DEFAULT_TIMEOUTS: FlowTimeouts = Object.freeze({
 
 /** Options of a {@link FlowTable}. */
 export interface FlowTableOptions {
-  /** Maximum number of concurrent flows (all memory is allocated up front: 128 bytes each). */
+  /**
+   * Maximum number of concurrent flows. All memory is allocated up front: a 128-byte record
+   * position per flow rounded up to the next power of two at or above twice the capacity
+   * (256–512 bytes per flow), plus 20 bytes per flow of slot map, free list and wheel links.
+   */
   readonly capacity: number;
   /**
    * Accept TCP flows whose first segment seen is not a SYN (an ACK, data or a FIN) as already
@@ -136,23 +149,23 @@ export class FlowTuple {
 /** Largest capacity accepted (1 GiB of records). */
 const FLOW_MAX_CAPACITY = 1 << 23;
 
-// Record layout, in 32-bit words (stride 32 words = 128 bytes = 16 doubles).
+// Record layout, in 32-bit words (stride 32 words = 128 bytes = 16 doubles). What a lookup
+// compares (hash, info, key) comes first.
 const STRIDE_SHIFT = 5;
 const D_STRIDE_SHIFT = 4;
-const W_HASH = 10;
-const W_INFO = 11;
-const W_INGRESS = 12;
-const W_TAG = 13;
-const W_CHAIN = 14;
-const W_WNEXT = 15;
-const W_WPREV = 16;
-const W_WBUCKET = 17;
-// Doubles (index in the Float64Array: record * 16 + D_*; words 18..31).
-const D_DEADLINE = 9;
-const D_LAST_SEEN = 10;
-const D_CREATED = 11;
-const D_PACKETS = 12; // + 2 * dir
-const D_BYTES = 13;   // + 2 * dir
+const W_HASH = 0;
+const W_INFO = 1;
+const W_KEY = 2; // .. W_KEY + 9
+const W_PROTO = W_KEY + 9;
+const W_SLOT = 12;
+const W_INGRESS = 13;
+const W_TAG = 14;
+// Doubles (index in the Float64Array: record * 16 + D_*; words 16..29).
+const D_DEADLINE = 8;
+const D_LAST_SEEN = 9;
+const D_CREATED = 10;
+const D_PACKETS = 11; // + 2 * dir
+const D_BYTES = 12;   // + 2 * dir
 
 // W_INFO bits.
 const INFO_STATE_MASK = 0x0f;
@@ -197,9 +210,18 @@ export class FlowTable {
   private readonly u32: Uint32Array;
   private readonly i32: Int32Array;
   private readonly f64: Float64Array;
-  private readonly buckets: Int32Array;
-  private readonly bucketMask: number;
-  private freeHead = -1;
+  /** Record positions minus one (a power of two at or above twice the capacity). */
+  private readonly posMask: number;
+  /** Record position of each live slot, -1 for a free slot. */
+  private readonly slotPos: Int32Array;
+  /** Free slots, a stack: `freeSlots[freeTop - 1]` is handed out next. */
+  private readonly freeSlots: Int32Array;
+  private freeTop = 0;
+  /** Slot and position of the flow last found or inserted (-1: none), so `update` skips `slotPos`. */
+  private lastSlot = -1;
+  private lastPos = -1;
+  /** The empty position at which the last unsuccessful `find` stopped. */
+  private probeEnd = 0;
   private readonly seed: number;
   private readonly key = new Uint32Array(FLOW_KEY_WORDS);
   /** Idle timeout per TCP tracker state. */
@@ -209,6 +231,10 @@ export class FlowTable {
   private readonly wheelMask: number;
   private readonly wheelHead: Int32Array;
   private readonly wheelTail: Int32Array;
+  /** Wheel links of each slot: next and previous slot in its bucket, and the bucket. */
+  private readonly wheelNext: Int32Array;
+  private readonly wheelPrev: Int32Array;
+  private readonly wheelBucket: Int32Array;
   /** Wheel tick being (or next to be) scanned; every linked flow sits at a tick >= it. */
   private cursorTick = 0;
   /**
@@ -258,17 +284,21 @@ export class FlowTable {
     this.capacity = cap;
     this.midstreamPickup = opts.midstreamPickup === true;
     this.seed = seed | 0;
-    const buf = new ArrayBuffer(cap << (STRIDE_SHIFT + 2));
+    let positions = 2;
+    while (positions < cap * 2) positions *= 2;
+    const buf = new ArrayBuffer(positions << (STRIDE_SHIFT + 2));
     this.u32 = new Uint32Array(buf);
     this.i32 = new Int32Array(buf);
     this.f64 = new Float64Array(buf);
-    let nb = 2;
-    while (nb < cap * 2) nb *= 2;
-    this.buckets = new Int32Array(nb);
-    this.bucketMask = nb - 1;
+    this.posMask = positions - 1;
+    this.slotPos = new Int32Array(cap);
+    this.freeSlots = new Int32Array(cap);
     this.tickMs = tickMs;
     this.wheelHead = new Int32Array(slots);
     this.wheelTail = new Int32Array(slots);
+    this.wheelNext = new Int32Array(cap);
+    this.wheelPrev = new Int32Array(cap);
+    this.wheelBucket = new Int32Array(cap);
     this.wheelMask = slots - 1;
 
     const to = this.timeouts;
@@ -289,12 +319,14 @@ export class FlowTable {
   clear(): void {
     const cap = this.capacity;
     this.u32.fill(0);
-    this.buckets.fill(-1);
+    this.slotPos.fill(-1);
     this.wheelHead.fill(-1);
     this.wheelTail.fill(-1);
-    const i32 = this.i32;
-    for (let s = 0; s < cap; s++) i32[(s << STRIDE_SHIFT) + W_CHAIN] = s + 1 < cap ? s + 1 : -1;
-    this.freeHead = 0;
+    const free = this.freeSlots;
+    for (let i = 0; i < cap; i++) free[i] = cap - 1 - i;
+    this.freeTop = cap;
+    this.lastSlot = -1;
+    this.lastPos = -1;
     this.count = 0;
     this.cursorTick = 0;
     this.passLast = PASS_NONE;
@@ -311,11 +343,14 @@ export class FlowTable {
   lookup(meta: PacketMeta): number {
     const swap = writeFlowKey(meta, this.key, 0);
     if (swap < 0) return -1;
-    const slot = this.find(hashFlowKey(this.key, 0, this.seed));
-    if (slot >= 0) {
-      const orig = (this.u32[(slot << STRIDE_SHIFT) + W_INFO]! & INFO_ORIG_IS_B) !== 0 ? 1 : 0;
-      this.lastDirection = swap ^ orig;
-    }
+    const pos = this.find(hashFlowKey(this.key, 0, this.seed));
+    if (pos < 0) return -1;
+    const b = pos << STRIDE_SHIFT;
+    const orig = (this.u32[b + W_INFO]! & INFO_ORIG_IS_B) !== 0 ? 1 : 0;
+    this.lastDirection = swap ^ orig;
+    const slot = this.i32[b + W_SLOT]!;
+    this.lastSlot = slot;
+    this.lastPos = pos;
     return slot;
   }
 
@@ -339,11 +374,16 @@ export class FlowTable {
     const h = hashFlowKey(key, 0, this.seed);
     const existing = this.find(h);
     if (existing >= 0) {
-      const orig = (this.u32[(existing << STRIDE_SHIFT) + W_INFO]! & INFO_ORIG_IS_B) !== 0 ? 1 : 0;
+      const eb = existing << STRIDE_SHIFT;
+      const orig = (this.u32[eb + W_INFO]! & INFO_ORIG_IS_B) !== 0 ? 1 : 0;
       this.lastDirection = swap ^ orig;
       this.lastVerdict = FLOW_OK;
-      return existing;
+      const slot = this.i32[eb + W_SLOT]!;
+      this.lastSlot = slot;
+      this.lastPos = existing;
+      return slot;
     }
+    const pos = this.probeEnd;
     const proto = meta.proto;
     let state = TCP_CT_NONE;
     let timeoutMs: number;
@@ -358,26 +398,26 @@ export class FlowTable {
     } else {
       timeoutMs = this.protoTimeoutMs(proto);
     }
-    const slot = this.freeHead;
-    if (slot < 0) {
+    if (this.freeTop === 0) {
       this.insertsFull++;
       this.lastVerdict = FLOW_OK;
       return FLOW_INSERT_FULL;
     }
+    const slot = this.freeSlots[--this.freeTop]!;
     const u32 = this.u32;
     const i32 = this.i32;
     const f64 = this.f64;
-    const b = slot << STRIDE_SHIFT;
-    const d = slot << D_STRIDE_SHIFT;
-    this.freeHead = i32[b + W_CHAIN]!;
-    for (let i = 0; i < FLOW_KEY_WORDS; i++) u32[b + i] = key[i]!;
+    const b = pos << STRIDE_SHIFT;
+    const d = pos << D_STRIDE_SHIFT;
+    for (let i = 0; i < FLOW_KEY_WORDS; i++) u32[b + W_KEY + i] = key[i]!;
     u32[b + W_HASH] = h;
     u32[b + W_INFO] = INFO_LIVE | state | (swap !== 0 ? INFO_ORIG_IS_B : 0);
+    i32[b + W_SLOT] = slot;
     i32[b + W_INGRESS] = ingress | 0;
     u32[b + W_TAG] = 0;
-    const bi = h & this.bucketMask;
-    i32[b + W_CHAIN] = this.buckets[bi]!;
-    this.buckets[bi] = slot;
+    this.slotPos[slot] = pos;
+    this.lastSlot = slot;
+    this.lastPos = pos;
     const deadlineMs = nowMs + timeoutMs;
     f64[d + D_DEADLINE] = deadlineMs;
     f64[d + D_LAST_SEEN] = nowMs;
@@ -409,17 +449,18 @@ export class FlowTable {
       || (dir !== FLOW_DIR_ORIGINAL && dir !== FLOW_DIR_REPLY)) {
       return FLOW_INVALID;
     }
+    const pos = slot === this.lastSlot ? this.lastPos : this.slotPos[slot]!;
+    if (pos < 0) return FLOW_INVALID;
     const u32 = this.u32;
     const f64 = this.f64;
-    const b = slot << STRIDE_SHIFT;
+    const b = pos << STRIDE_SHIFT;
     let info = u32[b + W_INFO]!;
-    if ((info & INFO_LIVE) === 0) return FLOW_INVALID;
-    const d = slot << D_STRIDE_SHIFT;
+    const d = pos << D_STRIDE_SHIFT;
     f64[d + D_PACKETS + 2 * dir]!++;
     f64[d + D_BYTES + 2 * dir]! += meta.ipTotalLength;
     let verdict = FLOW_OK;
     let timeoutMs: number;
-    const proto = u32[b + 9]!;
+    const proto = u32[b + W_PROTO]!;
     if (proto === IPPROTO_TCP) {
       const state = info & INFO_STATE_MASK;
       const next = nextTcpState(state, dir, meta.tcpFlags, false);
@@ -500,7 +541,7 @@ export class FlowTable {
         }
         work++;
         const s = this.wheelHead[bucket]!;
-        const deadlineMs = f64[(s << D_STRIDE_SHIFT) + D_DEADLINE]!;
+        const deadlineMs = f64[(this.slotPos[s]! << D_STRIDE_SHIFT) + D_DEADLINE]!;
         if (deadlineMs <= nowMs) {
           this.removeSlot(s);
           removed++;
@@ -536,71 +577,70 @@ export class FlowTable {
 
   /** True if `slot` holds a flow. */
   isLive(slot: number): boolean {
-    return slot >= 0 && slot < this.capacity && (slot | 0) === slot
-      && (this.u32[(slot << STRIDE_SHIFT) + W_INFO]! & INFO_LIVE) !== 0;
+    return slot >= 0 && slot < this.capacity && (slot | 0) === slot && this.slotPos[slot]! >= 0;
   }
 
-  /** TCP tracker state of `slot` (`TCP_CT_*`; `TCP_CT_NONE` for other protocols). */
+  /** TCP tracker state of `slot` (`TCP_CT_*`; `TCP_CT_NONE` for other protocols and free slots). */
   stateOf(slot: number): number {
-    return this.u32[(slot << STRIDE_SHIFT) + W_INFO]! & INFO_STATE_MASK;
+    return this.wordOf(slot, W_INFO) & INFO_STATE_MASK;
   }
 
-  /** IP protocol number of `slot`. */
+  /** IP protocol number of `slot` (0 for a free slot). */
   protocolOf(slot: number): number {
-    return this.u32[(slot << STRIDE_SHIFT) + 9]!;
+    return this.wordOf(slot, W_PROTO);
   }
 
-  /** Interface index the flow's first packet arrived on. */
+  /** Interface index the flow's first packet arrived on (0 for a free slot). */
   ingressOf(slot: number): number {
-    return this.i32[(slot << STRIDE_SHIFT) + W_INGRESS]!;
+    return this.wordOf(slot, W_INGRESS) | 0;
   }
 
-  /** User tag of `slot` (0 until set). */
+  /** User tag of `slot` (0 until set, and for a free slot). */
   tagOf(slot: number): number {
-    return this.u32[(slot << STRIDE_SHIFT) + W_TAG]!;
+    return this.wordOf(slot, W_TAG);
   }
 
   /** Sets the user tag of `slot` (an unsigned 32-bit value, e.g. the auth-cache entry that opened it). */
   setTag(slot: number, tag: number): void {
-    if (this.isLive(slot)) this.u32[(slot << STRIDE_SHIFT) + W_TAG] = tag >>> 0;
+    if (this.isLive(slot)) this.u32[(this.slotPos[slot]! << STRIDE_SHIFT) + W_TAG] = tag >>> 0;
   }
 
   /** True once a packet was seen in the reply direction. */
   replySeen(slot: number): boolean {
-    return (this.u32[(slot << STRIDE_SHIFT) + W_INFO]! & INFO_REPLY_SEEN) !== 0;
+    return (this.wordOf(slot, W_INFO) & INFO_REPLY_SEEN) !== 0;
   }
 
-  /** Idle deadline of `slot` (ms, same clock as `nowMs`). */
+  /** Idle deadline of `slot` (ms, same clock as `nowMs`; 0 for a free slot). */
   deadlineOf(slot: number): number {
-    return this.f64[(slot << D_STRIDE_SHIFT) + D_DEADLINE]!;
+    return this.doubleOf(slot, D_DEADLINE);
   }
 
-  /** Time of the last packet accounted to `slot`. */
+  /** Time of the last packet accounted to `slot` (0 for a free slot). */
   lastSeenOf(slot: number): number {
-    return this.f64[(slot << D_STRIDE_SHIFT) + D_LAST_SEEN]!;
+    return this.doubleOf(slot, D_LAST_SEEN);
   }
 
-  /** Time `slot` was created. */
+  /** Time `slot` was created (0 for a free slot). */
   createdOf(slot: number): number {
-    return this.f64[(slot << D_STRIDE_SHIFT) + D_CREATED]!;
+    return this.doubleOf(slot, D_CREATED);
   }
 
-  /** Packets accounted to `slot` in direction `dir`. */
+  /** Packets accounted to `slot` in direction `dir` (0 for a free slot). */
   packetsOf(slot: number, dir: number): number {
-    return this.f64[(slot << D_STRIDE_SHIFT) + D_PACKETS + 2 * (dir & 1)]!;
+    return this.doubleOf(slot, D_PACKETS + 2 * (dir & 1));
   }
 
-  /** Bytes (IP total length) accounted to `slot` in direction `dir`. */
+  /** Bytes (IP total length) accounted to `slot` in direction `dir` (0 for a free slot). */
   bytesOf(slot: number, dir: number): number {
-    return this.f64[(slot << D_STRIDE_SHIFT) + D_BYTES + 2 * (dir & 1)]!;
+    return this.doubleOf(slot, D_BYTES + 2 * (dir & 1));
   }
 
   /** Fills `out` with the 5-tuple of `slot` in its original direction; false if the slot is not live. */
   readTuple(slot: number, out: FlowTuple): boolean {
     if (!this.isLive(slot)) return false;
     const u32 = this.u32;
-    const b = slot << STRIDE_SHIFT;
-    const origIsB = (u32[b + W_INFO]! & INFO_ORIG_IS_B) !== 0;
+    const b = (this.slotPos[slot]! << STRIDE_SHIFT) + W_KEY;
+    const origIsB = (u32[b - W_KEY + W_INFO]! & INFO_ORIG_IS_B) !== 0;
     const src = origIsB ? 4 : 0;
     const dst = origIsB ? 0 : 4;
     for (let i = 0; i < 4; i++) {
@@ -616,9 +656,9 @@ export class FlowTable {
 
   /** Calls `fn` with every live slot, in slot order. `fn` may remove the slot it is given. */
   forEach(fn: (slot: number, table: FlowTable) => void): void {
-    const u32 = this.u32;
+    const pos = this.slotPos;
     for (let s = 0; s < this.capacity; s++) {
-      if ((u32[(s << STRIDE_SHIFT) + W_INFO]! & INFO_LIVE) !== 0) fn(s, this);
+      if (pos[s]! >= 0) fn(s, this);
     }
   }
 
@@ -631,45 +671,72 @@ export class FlowTable {
     return this.timeouts.otherMs;
   }
 
-  /** Finds the live flow whose key equals `this.key` (hash `h`), or -1. */
-  private find(h: number): number {
-    const u32 = this.u32;
-    const i32 = this.i32;
-    const key = this.key;
-    let s = this.buckets[h & this.bucketMask]!;
-    while (s >= 0) {
-      const b = s << STRIDE_SHIFT;
-      if (u32[b + W_HASH] === h
-        && u32[b] === key[0] && u32[b + 1] === key[1] && u32[b + 2] === key[2] && u32[b + 3] === key[3]
-        && u32[b + 4] === key[4] && u32[b + 5] === key[5] && u32[b + 6] === key[6] && u32[b + 7] === key[7]
-        && u32[b + 8] === key[8] && u32[b + 9] === key[9]) {
-        return s;
-      }
-      s = i32[b + W_CHAIN]!;
-    }
-    return -1;
+  /** Word `w` of live slot `slot`'s record, or 0 when the slot is not live. */
+  private wordOf(slot: number, w: number): number {
+    return this.isLive(slot) ? this.u32[(this.slotPos[slot]! << STRIDE_SHIFT) + w]! : 0;
   }
 
-  /** Unlinks `slot` from its hash chain and the wheel and returns it to the free list. */
+  /** Double `i` of live slot `slot`'s record, or 0 when the slot is not live. */
+  private doubleOf(slot: number, i: number): number {
+    return this.isLive(slot) ? this.f64[(this.slotPos[slot]! << D_STRIDE_SHIFT) + i]! : 0;
+  }
+
+  /**
+   * Finds the live flow whose key equals `this.key` (hash `h`) and returns its record position,
+   * or returns -1 and leaves the empty position that ended the probe in `probeEnd`. There is
+   * always one: positions outnumber flows at least twice.
+   */
+  private find(h: number): number {
+    const u32 = this.u32;
+    const key = this.key;
+    const mask = this.posMask;
+    let p = h & mask;
+    for (;;) {
+      const b = p << STRIDE_SHIFT;
+      if ((u32[b + W_INFO]! & INFO_LIVE) === 0) {
+        this.probeEnd = p;
+        return -1;
+      }
+      if (u32[b + W_HASH] === h
+        && u32[b + W_KEY + 3] === key[3] && u32[b + W_KEY + 7] === key[7] && u32[b + W_KEY + 8] === key[8]
+        && u32[b + W_KEY] === key[0] && u32[b + W_KEY + 1] === key[1] && u32[b + W_KEY + 2] === key[2]
+        && u32[b + W_KEY + 4] === key[4] && u32[b + W_KEY + 5] === key[5] && u32[b + W_KEY + 6] === key[6]
+        && u32[b + W_KEY + 9] === key[9]) {
+        return p;
+      }
+      p = (p + 1) & mask;
+    }
+  }
+
+  /**
+   * Unlinks `slot` from the wheel, frees it and empties its record position; later records of
+   * the probe cluster that may fill the hole move back into it (Knuth, TAOCP vol. 3, §6.4
+   * algorithm R), so every flow stays reachable from its home position without tombstones.
+   */
   private removeSlot(slot: number): void {
     const u32 = this.u32;
-    const i32 = this.i32;
-    const b = slot << STRIDE_SHIFT;
-    const bi = u32[b + W_HASH]! & this.bucketMask;
-    let s = this.buckets[bi]!;
-    let prev = -1;
-    while (s >= 0 && s !== slot) {
-      prev = s;
-      s = i32[(s << STRIDE_SHIFT) + W_CHAIN]!;
-    }
-    const next = i32[b + W_CHAIN]!;
-    if (prev < 0) this.buckets[bi] = next;
-    else i32[(prev << STRIDE_SHIFT) + W_CHAIN] = next;
+    const mask = this.posMask;
+    const slotPos = this.slotPos;
     this.unlink(slot);
-    u32[b + W_INFO] = 0;
-    i32[b + W_CHAIN] = this.freeHead;
-    this.freeHead = slot;
+    let hole = slotPos[slot]!;
+    slotPos[slot] = -1;
+    this.freeSlots[this.freeTop++] = slot;
     this.count--;
+    this.lastSlot = -1;
+    let p = (hole + 1) & mask;
+    for (;;) {
+      const b = p << STRIDE_SHIFT;
+      if ((u32[b + W_INFO]! & INFO_LIVE) === 0) break;
+      // The record at p may move back to the hole if the hole lies between its home and p.
+      const home = u32[b + W_HASH]! & mask;
+      if (((p - home) & mask) >= ((p - hole) & mask)) {
+        u32.copyWithin(hole << STRIDE_SHIFT, b, b + (1 << STRIDE_SHIFT));
+        slotPos[this.i32[b + W_SLOT]!] = hole;
+        hole = p;
+      }
+      p = (p + 1) & mask;
+    }
+    u32[(hole << STRIDE_SHIFT) + W_INFO] = 0;
   }
 
   /**
@@ -682,14 +749,12 @@ export class FlowTable {
     if (!(t >= this.cursorTick)) t = this.cursorTick;
     const wb = t & this.wheelMask;
     if (t === this.cursorTick && this.passLast !== PASS_NONE) {
-      const i32 = this.i32;
-      const b = slot << STRIDE_SHIFT;
       const head = this.wheelHead[wb]!;
-      i32[b + W_WPREV] = -1;
-      i32[b + W_WNEXT] = head;
-      i32[b + W_WBUCKET] = wb;
+      this.wheelPrev[slot] = -1;
+      this.wheelNext[slot] = head;
+      this.wheelBucket[slot] = wb;
       if (head < 0) this.wheelTail[wb] = slot;
-      else i32[(head << STRIDE_SHIFT) + W_WPREV] = slot;
+      else this.wheelPrev[head] = slot;
       this.wheelHead[wb] = slot;
       if (this.passLast === PASS_DONE) this.passLast = slot;
     } else {
@@ -701,28 +766,24 @@ export class FlowTable {
 
   /** Appends `slot` to the tail of wheel bucket `wb`. */
   private append(slot: number, wb: number): void {
-    const i32 = this.i32;
-    const b = slot << STRIDE_SHIFT;
     const tail = this.wheelTail[wb]!;
-    i32[b + W_WPREV] = tail;
-    i32[b + W_WNEXT] = -1;
-    i32[b + W_WBUCKET] = wb;
+    this.wheelPrev[slot] = tail;
+    this.wheelNext[slot] = -1;
+    this.wheelBucket[slot] = wb;
     if (tail < 0) this.wheelHead[wb] = slot;
-    else i32[(tail << STRIDE_SHIFT) + W_WNEXT] = slot;
+    else this.wheelNext[tail] = slot;
     this.wheelTail[wb] = slot;
   }
 
   /** Removes `slot` from its wheel bucket (the pass's last flow becomes the one before it). */
   private unlink(slot: number): void {
-    const i32 = this.i32;
-    const b = slot << STRIDE_SHIFT;
-    const wb = i32[b + W_WBUCKET]!;
-    const prev = i32[b + W_WPREV]!;
-    const next = i32[b + W_WNEXT]!;
+    const wb = this.wheelBucket[slot]!;
+    const prev = this.wheelPrev[slot]!;
+    const next = this.wheelNext[slot]!;
     if (prev < 0) this.wheelHead[wb] = next;
-    else i32[(prev << STRIDE_SHIFT) + W_WNEXT] = next;
+    else this.wheelNext[prev] = next;
     if (next < 0) this.wheelTail[wb] = prev;
-    else i32[(next << STRIDE_SHIFT) + W_WPREV] = prev;
+    else this.wheelPrev[next] = prev;
     if (this.passLast === slot) this.passLast = prev >= 0 ? prev : PASS_DONE;
   }
 
