@@ -1,0 +1,51 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { IcmpRepr, IcmpView } from '../../src/wire/icmp.js';
+import { FAULT_OK, FAULT_TRUNCATED_L4 } from '../../src/wire/faults.js';
+import { echoRepr, ip6, junk, naiveChecksum, pseudo6, toHex } from './fixtures.js';
+
+test('IcmpRepr emits an ICMPv4 echo request with its RFC 792 checksum, and the view reads it back', () => {
+  const r = echoRepr(4);
+  const out = junk(r.messageLength + 2);
+  const n = r.emit(out, 1);
+  assert.equal(n, 24);
+  assert.equal(out[0], 0xa5);
+  assert.equal(out[25], 0xa5);
+  const m = out.slice(1, 25);
+  assert.equal(toHex(m.subarray(4)), '00420001000102030405060708090a0b0c0d0e0f');
+  assert.equal(toHex(m.subarray(0, 2)), '0800');
+  const sum = (m[2]! << 8) | m[3]!;
+  m[2] = 0; m[3] = 0;
+  assert.equal(sum, naiveChecksum(m));
+  const v = new IcmpView();
+  assert.equal(v.bind(out, 1, n), FAULT_OK);
+  assert.equal(v.type, 8);
+  assert.equal(v.code, 0);
+  assert.equal(v.echoIdent, 0x42);
+  assert.equal(v.echoSeq, 1);
+  assert.equal(v.payloadLength, 16);
+  assert.deepEqual(IcmpRepr.parse(v), r);
+  for (let k = 0; k < 8; k++) assert.equal(v.bind(out, 1, k), FAULT_TRUNCATED_L4);
+});
+
+test('IcmpRepr emits ICMPv6 with the pseudo-header in its checksum (RFC 4443 §2.3)', () => {
+  const r = echoRepr(6);
+  const ip = ip6();
+  assert.equal(r.emit(junk(40), 0), 0, 'ICMPv6 needs the IP header for its checksum');
+  const out = junk(24);
+  assert.equal(r.emit(out, 0, ip), 24);
+  const m = out.slice();
+  const sum = (m[2]! << 8) | m[3]!;
+  m[2] = 0; m[3] = 0;
+  assert.equal(sum, naiveChecksum(pseudo6(ip.src, ip.dst, 58, 24), m));
+  const v = new IcmpView();
+  assert.equal(v.bind(out, 0, 24, true), FAULT_OK);
+  assert.equal(v.v6, true);
+  assert.equal(v.type, 128);
+  assert.deepEqual(IcmpRepr.parse(v), r);
+  v.type = 129;
+  v.code = 0;
+  v.restOfHeader = 0xdeadbeef;
+  v.checksum = 0x1234;
+  assert.equal(toHex(out.subarray(0, 8)), '81001234deadbeef');
+});
