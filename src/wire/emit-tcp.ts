@@ -180,8 +180,9 @@ export function writeTcpSegment(out: Uint8Array, off: number, spec: TcpSegmentSp
   if (v6 ? l4Len > 0xffff : total > 0xffff) return 0;
 
   // Payload first: its source may alias `out`, even the bytes the headers are about to cover.
+  // The copy also returns the payload's checksum contribution.
   const t = off + ipLen;
-  if (payLen > 0) copyPayload(out, t + tcpHdrLen, spec.payloadBuf, spec.payloadOff, payLen);
+  const paySum = payLen > 0 ? copyPayload(out, t + tcpHdrLen, spec.payloadBuf, spec.payloadOff, payLen) : 0;
 
   // IP header.
   const p = off;
@@ -239,7 +240,8 @@ export function writeTcpSegment(out: Uint8Array, off: number, spec: TcpSegmentSp
   let sum = v6
     ? pseudoHeaderSum6(spec.srcAddr, spec.dstAddr, IPPROTO_TCP, l4Len)
     : pseudoHeaderSum4(spec.src4, spec.dst4, IPPROTO_TCP, l4Len);
-  sum = sumWords(out, t, l4Len, sum);
+  // The header length is a multiple of 4, so the payload's words line up with the header's.
+  sum = sumWords(out, t, tcpHdrLen, sum + paySum);
   const tc = foldChecksum(sum);
   out[t + 16] = tc >>> 8;
   out[t + 17] = tc & 0xff;
@@ -298,22 +300,53 @@ function writeOptions(out: Uint8Array, p: number, spec: TcpSegmentSpec): void {
 }
 
 /**
- * Copies `len` bytes from `src[srcOff…]` to `out[dst…]`. When `src` shares `out`'s memory the
- * copy is overlap-safe (`copyWithin` inside `out`, otherwise a loop in the safe direction).
+ * Copies `len` bytes from `src[srcOff…]` to `out[dst…]` and returns their unfolded checksum
+ * sum. Allocation-free. Native copies where no view has to be made: `copyWithin` when `src`
+ * lies inside `out`'s window of the same memory (overlap-safe), `set` when `src` is exactly
+ * the payload. Otherwise one loop copies and sums eight bytes at a time: a per-segment
+ * `subarray` for a native copy would allocate (measured: native 0.05 µs, this loop about
+ * 1 µs, for 1400 bytes), so callers that care give the payload in one of the native forms.
  */
-function copyPayload(out: Uint8Array, dst: number, src: Uint8Array, srcOff: number, len: number): void {
+function copyPayload(out: Uint8Array, dst: number, src: Uint8Array, srcOff: number, len: number): number {
   if (src.buffer === out.buffer) {
     const rel = src.byteOffset + srcOff - out.byteOffset;
     if (rel >= 0 && rel + len <= out.length) {
       if (rel !== dst) out.copyWithin(dst, rel, rel + len);
-      return;
+      return sumWords(out, dst, len, 0);
     }
     if (rel < dst) {
+      // Shared memory outside `out`'s window, before the destination: copy backwards.
       for (let i = len - 1; i >= 0; i--) out[dst + i] = src[srcOff + i]!;
-      return;
+      return sumWords(out, dst, len, 0);
     }
+  } else if (srcOff === 0 && len === src.length) {
+    out.set(src, dst);
+    return sumWords(out, dst, len, 0);
   }
-  for (let i = 0; i < len; i++) out[dst + i] = src[srcOff + i]!;
+  let sum = 0;
+  let i = srcOff;
+  let j = dst;
+  const end8 = srcOff + (len & ~7);
+  while (i < end8) {
+    const a0 = src[i]!, a1 = src[i + 1]!, a2 = src[i + 2]!, a3 = src[i + 3]!;
+    const a4 = src[i + 4]!, a5 = src[i + 5]!, a6 = src[i + 6]!, a7 = src[i + 7]!;
+    out[j] = a0; out[j + 1] = a1; out[j + 2] = a2; out[j + 3] = a3;
+    out[j + 4] = a4; out[j + 5] = a5; out[j + 6] = a6; out[j + 7] = a7;
+    sum += ((a0 << 8) | a1) + ((a2 << 8) | a3) + ((a4 << 8) | a5) + ((a6 << 8) | a7);
+    if (sum > 0x3fffffff) sum = (sum & 0xffff) + (sum >>> 16);
+    i += 8;
+    j += 8;
+  }
+  const end = srcOff + len;
+  while (i < end) {
+    const a = src[i]!;
+    out[j] = a;
+    // Even positions are high bytes of a 16-bit word, odd ones low bytes (RFC 1071 §2).
+    sum += ((i - srcOff) & 1) === 0 ? a << 8 : a;
+    i++;
+    j++;
+  }
+  return sum;
 }
 
 function writeU32(out: Uint8Array, p: number, v: number): void {
