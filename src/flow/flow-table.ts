@@ -177,6 +177,14 @@ const INFO_LIVE = 0x40;
 const PASS_NONE = -1;
 const PASS_DONE = -2;
 
+/**
+ * The one-byte tag of a flow with hash `h`: its top byte, never 0 (which marks an empty position).
+ * The home position comes from the low bits, so the tag adds eight independent bits.
+ */
+function fingerprintOf(h: number): number {
+  return (h >>> 24) | 1;
+}
+
 function isPowerOfTwo(n: number): boolean {
   return Number.isInteger(n) && n > 0 && (n & (n - 1)) === 0;
 }
@@ -212,6 +220,8 @@ export class FlowTable {
   private readonly f64: Float64Array;
   /** Record positions minus one (a power of two at or above twice the capacity). */
   private readonly posMask: number;
+  /** One byte per record position: 0 when empty, else the flow's {@link fingerprintOf}. */
+  private readonly tags: Uint8Array;
   /** Record position of each live slot, -1 for a free slot. */
   private readonly slotPos: Int32Array;
   /** Free slots, a stack: `freeSlots[freeTop - 1]` is handed out next. */
@@ -291,6 +301,7 @@ export class FlowTable {
     this.i32 = new Int32Array(buf);
     this.f64 = new Float64Array(buf);
     this.posMask = positions - 1;
+    this.tags = new Uint8Array(positions);
     this.slotPos = new Int32Array(cap);
     this.freeSlots = new Int32Array(cap);
     this.tickMs = tickMs;
@@ -319,6 +330,7 @@ export class FlowTable {
   clear(): void {
     const cap = this.capacity;
     this.u32.fill(0);
+    this.tags.fill(0);
     this.slotPos.fill(-1);
     this.wheelHead.fill(-1);
     this.wheelTail.fill(-1);
@@ -343,7 +355,7 @@ export class FlowTable {
   lookup(meta: PacketMeta): number {
     const swap = writeFlowKey(meta, this.key, 0);
     if (swap < 0) return -1;
-    const pos = this.find(hashFlowKey(this.key, 0, this.seed));
+    const pos = this.find(hashFlowKey(this.key, 0, this.seed) | 0);
     if (pos < 0) return -1;
     const b = pos << STRIDE_SHIFT;
     const orig = (this.u32[b + W_INFO]! & INFO_ORIG_IS_B) !== 0 ? 1 : 0;
@@ -371,7 +383,7 @@ export class FlowTable {
       this.lastVerdict = FLOW_INVALID;
       return FLOW_INSERT_INVALID;
     }
-    const h = hashFlowKey(key, 0, this.seed);
+    const h = hashFlowKey(key, 0, this.seed) | 0;
     const existing = this.find(h);
     if (existing >= 0) {
       const eb = existing << STRIDE_SHIFT;
@@ -410,11 +422,12 @@ export class FlowTable {
     const b = pos << STRIDE_SHIFT;
     const d = pos << D_STRIDE_SHIFT;
     for (let i = 0; i < FLOW_KEY_WORDS; i++) u32[b + W_KEY + i] = key[i]!;
-    u32[b + W_HASH] = h;
+    i32[b + W_HASH] = h;
     u32[b + W_INFO] = INFO_LIVE | state | (swap !== 0 ? INFO_ORIG_IS_B : 0);
     i32[b + W_SLOT] = slot;
     i32[b + W_INGRESS] = ingress | 0;
     u32[b + W_TAG] = 0;
+    this.tags[pos] = fingerprintOf(h);
     this.slotPos[slot] = pos;
     this.lastSlot = slot;
     this.lastPos = pos;
@@ -688,21 +701,25 @@ export class FlowTable {
    */
   private find(h: number): number {
     const u32 = this.u32;
+    const tags = this.tags;
     const key = this.key;
     const mask = this.posMask;
+    const fp = fingerprintOf(h);
     let p = h & mask;
     for (;;) {
-      const b = p << STRIDE_SHIFT;
-      if ((u32[b + W_INFO]! & INFO_LIVE) === 0) {
+      const tag = tags[p]!;
+      if (tag === fp) {
+        const b = p << STRIDE_SHIFT;
+        if (this.i32[b + W_HASH] === h
+          && u32[b + W_KEY + 3] === key[3] && u32[b + W_KEY + 7] === key[7] && u32[b + W_KEY + 8] === key[8]
+          && u32[b + W_KEY] === key[0] && u32[b + W_KEY + 1] === key[1] && u32[b + W_KEY + 2] === key[2]
+          && u32[b + W_KEY + 4] === key[4] && u32[b + W_KEY + 5] === key[5] && u32[b + W_KEY + 6] === key[6]
+          && u32[b + W_KEY + 9] === key[9]) {
+          return p;
+        }
+      } else if (tag === 0) {
         this.probeEnd = p;
         return -1;
-      }
-      if (u32[b + W_HASH] === h
-        && u32[b + W_KEY + 3] === key[3] && u32[b + W_KEY + 7] === key[7] && u32[b + W_KEY + 8] === key[8]
-        && u32[b + W_KEY] === key[0] && u32[b + W_KEY + 1] === key[1] && u32[b + W_KEY + 2] === key[2]
-        && u32[b + W_KEY + 4] === key[4] && u32[b + W_KEY + 5] === key[5] && u32[b + W_KEY + 6] === key[6]
-        && u32[b + W_KEY + 9] === key[9]) {
-        return p;
       }
       p = (p + 1) & mask;
     }
@@ -715,6 +732,7 @@ export class FlowTable {
    */
   private removeSlot(slot: number): void {
     const u32 = this.u32;
+    const tags = this.tags;
     const mask = this.posMask;
     const slotPos = this.slotPos;
     this.unlink(slot);
@@ -725,17 +743,20 @@ export class FlowTable {
     this.lastSlot = -1;
     let p = (hole + 1) & mask;
     for (;;) {
-      const b = p << STRIDE_SHIFT;
-      if ((u32[b + W_INFO]! & INFO_LIVE) === 0) break;
+      const tag = tags[p]!;
+      if (tag === 0) break;
       // The record at p may move back to the hole if the hole lies between its home and p.
+      const b = p << STRIDE_SHIFT;
       const home = u32[b + W_HASH]! & mask;
       if (((p - home) & mask) >= ((p - hole) & mask)) {
         u32.copyWithin(hole << STRIDE_SHIFT, b, b + (1 << STRIDE_SHIFT));
+        tags[hole] = tag;
         slotPos[this.i32[b + W_SLOT]!] = hole;
         hole = p;
       }
       p = (p + 1) & mask;
     }
+    tags[hole] = 0;
     u32[(hole << STRIDE_SHIFT) + W_INFO] = 0;
   }
 

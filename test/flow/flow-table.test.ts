@@ -539,3 +539,57 @@ test('property: the table behaves like a naive Map model over random operation s
     },
   ), { numRuns: 400 });
 });
+
+test('removal from a probe cluster that wraps around the record array keeps every other flow and its slot', () => {
+  // Capacity 4 gives 8 record positions: pick five flows whose home is the last position, so
+  // their records wrap around to the front, and remove them in every order of a few patterns.
+  const seed = 4242;
+  const same: MetaSpec[] = [];
+  for (let p = 1; same.length < 4; p++) {
+    const spec = { ...DNS4, sport: p };
+    if ((hashFlowMeta(fillMeta(spec), seed) & 7) === 7) same.push(spec);
+  }
+  for (const order of [[0, 1, 2, 3], [3, 2, 1, 0], [1, 3, 0, 2], [2, 0, 3, 1]]) {
+    const t = new FlowTable({ capacity: 4, hashSeed: seed });
+    const slots = same.map((s, i) => t.insert(fillMeta({ ...s, length: 100 + i }), 0, 0));
+    assert.deepEqual(slots, [0, 1, 2, 3]);
+    const m = new PacketMeta();
+    for (const k of order) {
+      assert.ok(t.remove(slots[k]!));
+      for (let i = 0; i < 4; i++) {
+        const live = t.isLive(slots[i]!);
+        assert.equal(live, order.indexOf(i) > order.indexOf(k));
+        assert.equal(t.lookup(fillMeta(same[i]!, m)), live ? slots[i] : -1, `flow ${i} after removing ${k}`);
+        if (!live) continue;
+        // The record may have moved: the slot still reaches this flow's own counters.
+        assert.equal(t.bytesOf(slots[i]!, FLOW_DIR_ORIGINAL), 100 + i);
+        const tup = new FlowTuple();
+        assert.ok(t.readTuple(slots[i]!, tup));
+        assert.equal(tup.srcPort, same[i]!.sport);
+      }
+    }
+    assert.equal(t.count, 0);
+    // Freed slots are handed out again, last freed first.
+    assert.equal(t.insert(fillMeta(same[0]!), 0, 0), slots[order[3]!]);
+  }
+});
+
+test('update through a slot other than the one just looked up, after records moved', () => {
+  const seed = 7;
+  const same: MetaSpec[] = [];
+  for (let p = 1; same.length < 3; p++) {
+    const spec = { ...DNS4, sport: p };
+    if ((hashFlowMeta(fillMeta(spec), seed) & 7) === 3) same.push(spec);
+  }
+  const t = new FlowTable({ capacity: 4, hashSeed: seed });
+  const slots = same.map((s) => t.insert(fillMeta(s), 0, 0));
+  assert.ok(t.remove(slots[0]!)); // the other two shift back towards their home
+  const m = fillMeta(same[2]!);
+  assert.equal(t.lookup(fillMeta(same[1]!)), slots[1]);
+  // Update flow 2 by its slot while the table remembers flow 1 as the last one found.
+  assert.equal(t.update(slots[2]!, FLOW_DIR_ORIGINAL, m, 10), FLOW_OK);
+  assert.equal(t.packetsOf(slots[2]!, FLOW_DIR_ORIGINAL), 2);
+  assert.equal(t.packetsOf(slots[1]!, FLOW_DIR_ORIGINAL), 1);
+  assert.equal(t.update(slots[0]!, FLOW_DIR_ORIGINAL, m, 10), FLOW_INVALID, 'a freed slot');
+  assert.equal(t.deadlineOf(slots[0]!), 0, 'a freed slot reads as zero');
+});
