@@ -17,6 +17,15 @@
  * the next record, on the same or the next page. Deletion shifts later records of the cluster
  * back (Knuth's algorithm R, "backward-shift"), so the table needs no tombstones and an
  * unsuccessful lookup stops at the first empty position however long the table has churned.
+ * A byte array of per-position fingerprints lets an unsuccessful probe, and the shift, skip
+ * records of other flows without reading them.
+ *
+ * The buffer is allocated for the full capacity up front, but only a prefix of it is in use: the
+ * active positions start at {@link FLOW_MIN_POSITIONS} and double, in place and without
+ * allocating, whenever the flows would fill more than half of them. A table sized for a quarter
+ * of a million flows that holds two thousand thus keeps them on a few hundred pages rather than
+ * one page each, which the TLB notices. Doubling moves every record once (a pause proportional to
+ * the flows present, at most once per power of two; the table never shrinks except by `clear`).
  *
  * Because deletion moves records, the slot handed out by `lookup` and `insert` is a stable
  * handle (0 .. capacity − 1, reused last-freed first), not a record position: `slotPos` maps it
@@ -146,6 +155,9 @@ export class FlowTuple {
   proto = 0;
 }
 
+/** Record positions a table starts with (128 KiB), or all of them for a smaller capacity. */
+export const FLOW_MIN_POSITIONS = 1024;
+
 /** Largest capacity accepted (1 GiB of records). */
 const FLOW_MAX_CAPACITY = 1 << 23;
 
@@ -218,8 +230,14 @@ export class FlowTable {
   private readonly u32: Uint32Array;
   private readonly i32: Int32Array;
   private readonly f64: Float64Array;
-  /** Record positions minus one (a power of two at or above twice the capacity). */
-  private readonly posMask: number;
+  /** Active record positions minus one (a power of two, doubled as the table fills). */
+  private posMask: number;
+  /** All record positions minus one (a power of two at or above twice the capacity). */
+  private readonly maxPosMask: number;
+  /** Highest `posMask` since the last `clear` (the part of the buffer that may be dirty). */
+  private usedMask: number;
+  /** One record, while `grow` swaps two. */
+  private readonly swapRecord = new Uint32Array(1 << STRIDE_SHIFT);
   /** One byte per record position: 0 when empty, else the flow's {@link fingerprintOf}. */
   private readonly tags: Uint8Array;
   /** Record position of each live slot, -1 for a free slot. */
@@ -300,7 +318,9 @@ export class FlowTable {
     this.u32 = new Uint32Array(buf);
     this.i32 = new Int32Array(buf);
     this.f64 = new Float64Array(buf);
-    this.posMask = positions - 1;
+    this.maxPosMask = positions - 1;
+    this.posMask = Math.min(positions, FLOW_MIN_POSITIONS) - 1;
+    this.usedMask = this.posMask;
     this.tags = new Uint8Array(positions);
     this.slotPos = new Int32Array(cap);
     this.freeSlots = new Int32Array(cap);
@@ -329,8 +349,12 @@ export class FlowTable {
   /** Removes every flow and resets the wheel (counters of refused inserts etc. are kept). */
   clear(): void {
     const cap = this.capacity;
-    this.u32.fill(0);
-    this.tags.fill(0);
+    // Only positions some flow may have used are dirty; the rest are as the allocation left them.
+    const used = this.usedMask + 1;
+    this.u32.fill(0, 0, used << STRIDE_SHIFT);
+    this.tags.fill(0, 0, used);
+    this.posMask = Math.min(used, FLOW_MIN_POSITIONS) - 1;
+    this.usedMask = this.posMask;
     this.slotPos.fill(-1);
     this.wheelHead.fill(-1);
     this.wheelTail.fill(-1);
@@ -395,7 +419,7 @@ export class FlowTable {
       this.lastPos = existing;
       return slot;
     }
-    const pos = this.probeEnd;
+
     const proto = meta.proto;
     let state = TCP_CT_NONE;
     let timeoutMs: number;
@@ -415,10 +439,15 @@ export class FlowTable {
       this.lastVerdict = FLOW_OK;
       return FLOW_INSERT_FULL;
     }
+    if (2 * (this.count + 1) > this.posMask + 1 && this.posMask < this.maxPosMask) {
+      this.grow();
+      this.find(h); // the empty position for the new flow moved
+    }
     const slot = this.freeSlots[--this.freeTop]!;
     const u32 = this.u32;
     const i32 = this.i32;
     const f64 = this.f64;
+    const pos = this.probeEnd;
     const b = pos << STRIDE_SHIFT;
     const d = pos << D_STRIDE_SHIFT;
     for (let i = 0; i < FLOW_KEY_WORDS; i++) u32[b + W_KEY + i] = key[i]!;
@@ -758,6 +787,55 @@ export class FlowTable {
     }
     tags[hole] = 0;
     u32[(hole << STRIDE_SHIFT) + W_INFO] = 0;
+  }
+
+  /**
+   * Doubles the active record positions in place. The records are re-inserted one by one into
+   * the larger table, whose occupied positions are those with a tag (all tags are cleared
+   * first); a record whose new position still holds a record not yet re-inserted swaps places
+   * with it, and the displaced record is re-inserted next. Every record moves at most once
+   * into its final place, and the result is the table sequential insertion would have built.
+   */
+  private grow(): void {
+    const u32 = this.u32;
+    const i32 = this.i32;
+    const tags = this.tags;
+    const slotPos = this.slotPos;
+    const tmp = this.swapRecord;
+    const size = (this.posMask + 1) * 2;
+    const mask = size - 1;
+    const words = 1 << STRIDE_SHIFT;
+    tags.fill(0, 0, size);
+    this.posMask = mask;
+    if (mask > this.usedMask) this.usedMask = mask;
+    this.lastSlot = -1;
+    for (let s = 0; s < this.capacity; s++) {
+      let cur = s;
+      while (cur >= 0) {
+        const p = slotPos[cur]!;
+        if (p < 0 || tags[p] !== 0) break; // free, or already re-inserted
+        const b = p << STRIDE_SHIFT;
+        const h = i32[b + W_HASH]!;
+        let q = h & mask;
+        while (tags[q] !== 0) q = (q + 1) & mask;
+        tags[q] = fingerprintOf(h);
+        slotPos[cur] = q;
+        cur = -1;
+        if (q === p) break;
+        const c = q << STRIDE_SHIFT;
+        if ((u32[c + W_INFO]! & INFO_LIVE) !== 0) {
+          // A record not yet re-inserted sits at q: swap, and re-insert it next.
+          for (let i = 0; i < words; i++) tmp[i] = u32[c + i]!;
+          u32.copyWithin(c, b, b + words);
+          for (let i = 0; i < words; i++) u32[b + i] = tmp[i]!;
+          cur = i32[b + W_SLOT]!;
+          slotPos[cur] = p;
+        } else {
+          u32.copyWithin(c, b, b + words);
+          u32[b + W_INFO] = 0;
+        }
+      }
+    }
   }
 
   /**

@@ -593,3 +593,41 @@ test('update through a slot other than the one just looked up, after records mov
   assert.equal(t.update(slots[0]!, FLOW_DIR_ORIGINAL, m, 10), FLOW_INVALID, 'a freed slot');
   assert.equal(t.deadlineOf(slots[0]!), 0, 'a freed slot reads as zero');
 });
+
+test('the table doubles its active positions as it fills, keeping slots, counters and deadlines', () => {
+  const n = 3000; // from 1024 active positions to 8192, with removals between the doublings
+  const t = new FlowTable({ capacity: 4096, hashSeed: 3 });
+  const spec = (i: number): MetaSpec => ({ ...DNS4, src: `10.${i >> 8}.${i & 255}.1`, sport: 1000 + i, length: 40 + (i % 1000) });
+  const slots = new Int32Array(n).fill(-1);
+  const m = new PacketMeta();
+  for (let i = 0; i < n; i++) {
+    slots[i] = t.insert(fillMeta(spec(i), m), i & 7, i);
+    assert.ok(slots[i]! >= 0);
+    if (i % 3 === 2) {
+      // Remove an older flow, so doublings meet freed slots and shifted clusters.
+      const j = (Math.imul(i, 0x9e3779b1) >>> 0) % i;
+      if (slots[j]! >= 0) {
+        assert.ok(t.remove(slots[j]!));
+        slots[j] = -1;
+      }
+    }
+  }
+  let live = 0;
+  for (let i = 0; i < n; i++) {
+    const found = t.lookup(fillMeta(reverse(spec(i)), m));
+    assert.equal(found, slots[i], `flow ${i}`);
+    if (found < 0) continue;
+    live++;
+    assert.equal(t.lastDirection, FLOW_DIR_REPLY);
+    assert.equal(t.ingressOf(found), i & 7);
+    assert.equal(t.bytesOf(found, FLOW_DIR_ORIGINAL), 40 + (i % 1000));
+    assert.equal(t.deadlineOf(found), i + 30_000);
+  }
+  assert.equal(t.count, live);
+  // The wheel still knows every flow: expiry removes exactly the live ones, in deadline order.
+  assert.equal(t.expire(30_000 + n / 2 - 1, 1e9), slots.subarray(0, n / 2).filter((s) => s >= 0).length);
+  assert.equal(t.expire(30_000 + n, 1e9), slots.subarray(n / 2).filter((s) => s >= 0).length);
+  assert.equal(t.count, 0);
+  t.clear();
+  assert.ok(t.insert(fillMeta(spec(1), m), 0, 0) >= 0, 'usable after clear');
+});
