@@ -15,7 +15,7 @@ import {
   Engine, VERDICT_DROP, VERDICT_FORWARD,
 } from '../engine/engine.js';
 import { COUNTER_NAMES, DROP_REASON_COUNTERS, COUNTER_EMITTED } from '../engine/counters.js';
-import { AuthProxyDebugFormatter, LineBuffer } from '../log/auth-proxy-debug.js';
+import { AuthProxyDebugFormatter, LineBuffer, formatDebugTimestamp } from '../log/auth-proxy-debug.js';
 import { formatWarning } from '../config/tokens.js';
 import { LoginInterceptApp } from '../login/intercept-app.js';
 import { renderShowAuthProxyCache, renderShowAuthProxyStatistics } from '../log/show-cache.js';
@@ -86,7 +86,9 @@ export async function runReplay(o: ReplayOptions): Promise<ReplayStats> {
     config, acls, rng: seededRng(o.seed ?? 1), replay: true, debug, debugFlags: o.debugFlags, app,
   });
   app.attach(engine);
-  if (debug !== null) acls.setLogSink((line, t) => debug.event(t, 0, line));
+  // ACL `log` lines are messages, not debug output: they go to stderr (a gateway's console or
+  // syslog), stamped like IOS log messages, so stdout keeps carrying only debug lines.
+  acls.setLogSink((line, t) => err(`${formatDebugTimestamp(clock[1]! + t)}: ${line}\n`));
   if (o.preauthHosts !== undefined && o.preauthHosts > 0) preauthorize(engine, o.preauthHosts, o.entriesPerHost ?? 5);
 
   const outWriter = o.outPath !== undefined ? new PcapWriter(o.outPath, LINKTYPE_RAW) : null;
