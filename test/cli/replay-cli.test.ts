@@ -161,3 +161,21 @@ test('replay --show cache prints the cache in the spec §4 format after the run'
   ].join('\n'));
   assert.equal(run(['replay', seedPcap, '--config', seedCfg, '--show', 'everything']).status, 2);
 });
+
+test('ACL log lines go to stderr with an IOS timestamp; stdout stays debug-only', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'portcullis-cli-'));
+  try {
+    const cfg = join(dir, 'log.cfg');
+    writeFileSync(cfg, readFileSync(join(root, 'captures', 'two-hosts-interleaved.cfg'), 'utf8')
+      .replace(' ip auth-proxy web\n', ' ip auth-proxy web\n ip access-group 110 in\n')
+      .replace('end\n', 'access-list 110 deny udp any any log\naccess-list 110 permit ip any any\nend\n'));
+    const r = run(['replay', join(root, 'captures', 'two-hosts-interleaved.pcap'), '--config', cfg, '--debug', 'detailed']);
+    assert.equal(r.status, 0, r.stderr);
+    // The capture's UDP datagram: 192.0.2.10:40002 -> 198.51.100.80:53 at 10:00:00.220.
+    assert.match(r.stderr, /^\*Mar 1 10:00:00\.220: %SEC-6-IPACCESSLOGP: list 110 denied udp 192\.0\.2\.10\(40002\) -> 198\.51\.100\.80\(53\), 1 packet$/m);
+    assert.doesNotMatch(r.stdout, /IPACCESSLOG/);
+    assert.equal(r.stdout, readFileSync(join(root, 'captures', 'two-hosts-interleaved.expected'), 'utf8'));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
