@@ -1,88 +1,31 @@
 /**
- * IPv4 and IPv6 address text for access lists: strict parsing (dotted quad, RFC 4291 §2.2 text
- * forms) and IOS-style printing (IPv6 compressed per RFC 5952 §4, in upper case as IOS shows it).
+ * IPv4 and IPv6 address text for access lists: the wire layer's parsers and RFC 5952 printing,
+ * with IPv6 in upper case as IOS shows it, plus IPv6 prefix ⇄ wildcard conversions.
  */
 
-/** Parses a dotted-quad IPv4 address into a uint32; undefined if malformed. */
+import {
+  formatIpv4 as formatWireIpv4, formatIpv6 as formatWireIpv6, parseIpv4 as parseWireIpv4, parseIpv6 as parseWireIpv6,
+} from '../wire/addr.js';
+
+/** Parses a dotted-quad IPv4 address into a uint32; undefined if malformed (the wire layer's parser). */
 export function parseIpv4(text: string): number | undefined {
-  const parts = text.split('.');
-  if (parts.length !== 4) return undefined;
-  let v = 0;
-  for (const p of parts) {
-    if (!/^[0-9]{1,3}$/.test(p)) return undefined;
-    const n = Number(p);
-    if (n > 255) return undefined;
-    v = v * 256 + n;
-  }
-  return v >>> 0;
+  return parseWireIpv4(text);
 }
 
 /** Prints a uint32 as a dotted quad. */
 export function formatIpv4(v: number): string {
-  return `${(v >>> 24) & 255}.${(v >>> 16) & 255}.${(v >>> 8) & 255}.${v & 255}`;
+  return formatWireIpv4(v);
 }
 
 /** Parses an IPv6 address (RFC 4291 §2.2, including `::` and a trailing dotted quad) into four uint32 words. */
 export function parseIpv6(text: string): number[] | undefined {
-  if (text.length === 0 || text.length > 45) return undefined;
-  let head = text;
-  const groups: number[] = [];
-  let v4: number | undefined;
-  const lastColon = text.lastIndexOf(':');
-  if (lastColon >= 0 && text.indexOf('.', lastColon) > lastColon) {
-    v4 = parseIpv4(text.slice(lastColon + 1));
-    if (v4 === undefined) return undefined;
-    head = text.slice(0, lastColon + 1);
-    if (!head.endsWith('::')) head = head.slice(0, -1);
-  }
-  const want = v4 === undefined ? 8 : 6;
-  const dbl = head.indexOf('::');
-  if (dbl >= 0 && head.indexOf('::', dbl + 1) >= 0) return undefined;
-  const parseGroups = (s: string): number[] | undefined => {
-    if (s === '') return [];
-    const out: number[] = [];
-    for (const g of s.split(':')) {
-      if (!/^[0-9a-fA-F]{1,4}$/.test(g)) return undefined;
-      out.push(parseInt(g, 16));
-    }
-    return out;
-  };
-  if (dbl >= 0) {
-    const left = parseGroups(head.slice(0, dbl));
-    const right = parseGroups(head.slice(dbl + 2));
-    if (left === undefined || right === undefined) return undefined;
-    const fill = want - left.length - right.length;
-    if (fill < 1) return undefined;
-    groups.push(...left);
-    for (let i = 0; i < fill; i++) groups.push(0);
-    groups.push(...right);
-  } else {
-    const all = parseGroups(head);
-    if (all === undefined || all.length !== want) return undefined;
-    groups.push(...all);
-  }
-  if (v4 !== undefined) groups.push(v4 >>> 16, v4 & 0xffff);
-  const words: number[] = [];
-  for (let i = 0; i < 4; i++) words.push(((groups[2 * i]! << 16) | groups[2 * i + 1]!) >>> 0);
-  return words;
+  const w = parseWireIpv6(text);
+  return w === undefined ? undefined : Array.from(w);
 }
 
-/** Prints four uint32 words as an IPv6 address: RFC 5952 §4 compression, upper-case hex (IOS style). */
+/** Prints four uint32 words as an IPv6 address: RFC 5952 text in upper-case hex, as IOS shows it. */
 export function formatIpv6(words: readonly number[]): string {
-  const g: number[] = [];
-  for (let i = 0; i < 4; i++) g.push(words[i]! >>> 16, words[i]! & 0xffff);
-  let bestStart = -1;
-  let bestLen = 1;
-  for (let i = 0; i < 8;) {
-    if (g[i] !== 0) { i++; continue; }
-    let j = i;
-    while (j < 8 && g[j] === 0) j++;
-    if (j - i > bestLen) { bestStart = i; bestLen = j - i; }
-    i = j;
-  }
-  const hex = (a: number, b: number): string => g.slice(a, b).map((x) => x.toString(16).toUpperCase()).join(':');
-  if (bestStart < 0) return hex(0, 8);
-  return `${hex(0, bestStart)}::${hex(bestStart + bestLen, 8)}`;
+  return formatWireIpv6(Uint32Array.from(words)).toUpperCase();
 }
 
 /** Wildcard words (set bits = don't care) of an IPv6 prefix length. */

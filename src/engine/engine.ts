@@ -16,6 +16,7 @@ import {
   PacketMeta, FRAG_LATER, IPPROTO_TCP, TCP_FLAG_ACK, TCP_FLAG_RST, TCP_FLAG_SYN,
 } from '../wire/packet.js';
 import { decodePacket } from '../wire/decode.js';
+import { formatIp } from '../wire/addr.js';
 import { FAULT_OK } from '../wire/faults.js';
 import { ACL_PERMIT } from '../acl/api.js';
 import type { AclRuntime, DynamicAclText, InstallResult } from '../acl/api.js';
@@ -514,15 +515,7 @@ export class Engine implements EndpointApp {
 
   /** Text form of a host's address. */
   hostText(slot: number): string {
-    const a = this.cache.addr;
-    const b = slot * 4;
-    if (a[b] === 0 && a[b + 1] === 0 && a[b + 2] === 0xffff) {
-      const x = a[b + 3]!;
-      return `${x >>> 24}.${(x >>> 16) & 255}.${(x >>> 8) & 255}.${x & 255}`;
-    }
-    const parts: string[] = [];
-    for (let w = 0; w < 4; w++) parts.push((a[b + w]! >>> 16).toString(16), (a[b + w]! & 0xffff).toString(16));
-    return parts.join(':');
+    return formatIp(this.cache.addr.subarray(slot * 4, slot * 4 + 4));
   }
 
   /** Names of the auth-proxy rules, by index. */

@@ -5,6 +5,7 @@
  */
 import type { DebugSink } from '../engine/debug.js';
 import type { PacketMeta } from '../wire/packet.js';
+import { formatIp } from '../wire/addr.js';
 import { TCP_FLAG_ACK, TCP_FLAG_FIN, TCP_FLAG_PSH, TCP_FLAG_RST, TCP_FLAG_SYN, TCP_FLAG_URG } from '../wire/packet.js';
 
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
@@ -26,28 +27,6 @@ function pad2(n: number): string {
   return n < 10 ? `0${n}` : String(n);
 }
 
-/** Formats an address held as four words (IPv4-mapped words print as dotted quad). */
-export function formatAddressWords(w: Uint32Array): string {
-  if (w[0] === 0 && w[1] === 0 && w[2] === 0xffff) {
-    const x = w[3]!;
-    return `${x >>> 24}.${(x >>> 16) & 255}.${(x >>> 8) & 255}.${x & 255}`;
-  }
-  // RFC 5952: lower case, leading zeros dropped, the longest run (≥ 2) of zero groups as `::`.
-  const g: number[] = [];
-  for (let i = 0; i < 4; i++) g.push(w[i]! >>> 16, w[i]! & 0xffff);
-  let bestStart = -1, bestLen = 0;
-  for (let i = 0; i < 8;) {
-    if (g[i] !== 0) { i++; continue; }
-    let j = i;
-    while (j < 8 && g[j] === 0) j++;
-    if (j - i > bestLen && j - i >= 2) { bestStart = i; bestLen = j - i; }
-    i = j;
-  }
-  const hex = (a: number, b: number): string => g.slice(a, b).map((x) => x.toString(16)).join(':');
-  if (bestStart < 0) return hex(0, 8);
-  return `${hex(0, bestStart)}::${hex(bestStart + bestLen, 8)}`;
-}
-
 /** The first segment line: `<FLAGS> [ACK n ]SEQ n LEN n`. */
 export function formatSegmentFlags(meta: PacketMeta): string {
   const f = meta.tcpFlags;
@@ -63,7 +42,7 @@ export function formatSegmentFlags(meta: PacketMeta): string {
 
 /** The second segment line: `dst_addr A src_addr B dst_port P src_port Q`. */
 export function formatSegmentAddresses(meta: PacketMeta): string {
-  return `dst_addr ${formatAddressWords(meta.dstAddr)} src_addr ${formatAddressWords(meta.srcAddr)} ` +
+  return `dst_addr ${formatIp(meta.dstAddr)} src_addr ${formatIp(meta.srcAddr)} ` +
     `dst_port ${meta.dstPort} src_port ${meta.srcPort}`;
 }
 

@@ -9,7 +9,7 @@ import http from 'node:http';
 import type { Config, InterfaceConfig } from '../config/types.js';
 import { AP_PROTO_FTP, AP_PROTO_HTTP, AP_PROTO_TELNET } from '../config/types.js';
 import type { Engine, InterceptApp } from '../engine/engine.js';
-import { formatAddressWords } from '../log/auth-proxy-debug.js';
+import { formatIp } from '../wire/addr.js';
 import { InterceptedSocket } from './intercepted-socket.js';
 import { renderLoginPage } from './pages.js';
 
@@ -53,10 +53,10 @@ export class LoginInterceptApp implements InterceptApp {
     const ep = engine.endpoint;
     const client = this.scratch;
     ep.clientAddr(conn, client);
-    const remote = formatAddressWords(client);
+    const remote = formatIp(client);
     const server = new Uint32Array(4);
     ep.serverAddr(conn, server);
-    const local = formatAddressWords(server);
+    const local = formatIp(server);
     const family = client[0] === 0 && client[1] === 0 && client[2] === 0xffff ? 'IPv4' : 'IPv6';
     const sock = new InterceptedSocket(engine, conn, this.opts.clock, this.bump, {
       remoteAddress: remote, remotePort: ep.clientPort(conn), localAddress: local, localPort: ep.serverPort(conn), family,

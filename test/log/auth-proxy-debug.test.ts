@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  formatDebugTimestamp, formatAddressWords, AuthProxyDebugFormatter, formatSegmentFlags, LineBuffer,
+  formatDebugTimestamp, AuthProxyDebugFormatter, formatSegmentFlags, formatSegmentAddresses, LineBuffer,
 } from '../../src/log/auth-proxy-debug.js';
 import { PacketMeta, TCP_FLAG_ACK, TCP_FLAG_FIN, TCP_FLAG_PSH, TCP_FLAG_SYN } from '../../src/wire/packet.js';
 
@@ -21,11 +21,16 @@ test('timestamps: month, unpadded day, UTC time with milliseconds (spec §1)', (
   }
 });
 
-test('addresses: dotted quad for IPv4-mapped words, RFC 5952 for IPv6', () => {
-  assert.equal(formatAddressWords(new Uint32Array([0, 0, 0xffff, 0xab455919])), '171.69.89.25');
-  assert.equal(formatAddressWords(new Uint32Array([0x20010db8, 0, 0, 1])), '2001:db8::1');
-  assert.equal(formatAddressWords(new Uint32Array([0x20010db8, 0x00000001, 0x00010001, 0x00010001])), '2001:db8:0:1:1:1:1:1');
-  assert.equal(formatAddressWords(new Uint32Array([0, 0, 0, 1])), '::1');
+test('address line: dotted quad for IPv4, RFC 5952 text for IPv6', () => {
+  const m = new PacketMeta();
+  m.dstAddr.set([0, 0, 0xffff, 0xac10abdb]);
+  m.srcAddr.set([0, 0, 0xffff, 0xab455919]);
+  m.dstPort = 80;
+  m.srcPort = 3061;
+  assert.equal(formatSegmentAddresses(m), 'dst_addr 172.16.171.219 src_addr 171.69.89.25 dst_port 80 src_port 3061');
+  m.dstAddr.set([0x20010db8, 0, 0, 1]);
+  m.srcAddr.set([0x20010db8, 0x00000001, 0x00010001, 0x00010001]);
+  assert.equal(formatSegmentAddresses(m), 'dst_addr 2001:db8::1 src_addr 2001:db8:0:1:1:1:1:1 dst_port 80 src_port 3061');
 });
 
 function seg(flags: number, seq: number, ack: number, len: number): PacketMeta {
