@@ -201,3 +201,33 @@ test('random bytes never throw out of the engine and are counted', () => {
   assert.equal(engine.handle(short, 0, short.length, LINKTYPE_RAW, 6), VERDICT_DROP);
   assert.ok(engine.counters[COUNTER_FAULT_BASE + FAULT_TRUNCATED_IP]! >= 1);
 });
+
+test('ipv6 traffic-filter binds an IPv6 list in and out; IPv4 lists do not touch IPv6', () => {
+  const { engine } = makeEngine(`hostname gw6
+interface Gi0/0
+ ipv6 address 2001:db8:1::1/64
+ ip address 10.1.0.1 255.255.255.0
+ ip access-group 101 in
+ ipv6 traffic-filter V6-IN in
+interface Gi0/1
+ ipv6 address 2001:db8:2::1/64
+ ipv6 traffic-filter V6-OUT out
+ipv6 access-list V6-IN
+ permit tcp any any eq www
+ permit tcp any any eq 22
+ deny ipv6 any any
+ipv6 access-list V6-OUT
+ deny tcp any host 2001:db8:2::22 eq 22
+ permit ipv6 any any
+access-list 101 deny ip any any
+end
+`);
+  const t6 = (dport: number, dst = '2001:db8:2::80'): Uint8Array => tcp({ src: '2001:db8:1::10', dst, sport: 5000, dport, flags: 'SYN', seq: 1 });
+  assert.equal(handle(engine, t6(80), 0), VERDICT_FORWARD, 'V6-IN permits www; list 101 is IPv4 only');
+  assert.equal(handle(engine, t6(25), 0), VERDICT_DROP, 'V6-IN denies the rest');
+  assert.equal(handle(engine, t6(22), 0), VERDICT_FORWARD);
+  assert.equal(handle(engine, t6(22, '2001:db8:2::22'), 0), VERDICT_DROP, 'V6-OUT on the egress interface');
+  assert.equal(handle(engine, tcp({ src: '10.1.0.5', dst: '10.2.0.9', sport: 5000, dport: 80, flags: 'SYN', seq: 1 }), 0),
+    VERDICT_DROP, 'IPv4 still meets list 101');
+  assert.match(engine.acls.showIpv6AccessList('V6-OUT'), /deny tcp any host 2001:DB8:2::22 eq 22 \(1 match/);
+});
