@@ -23,7 +23,7 @@ import {
   ETHERNET_HEADER_LENGTH, ETHERNET_MAX_TAGS, ETHERNET_VLAN_TAG_LENGTH, ETHERTYPE_IPV4,
   ETHERTYPE_IPV6, isVlanTpid,
 } from './ethernet.js';
-import { Ipv4View } from './ipv4.js';
+import { IPV4_HEADER_LENGTH, Ipv4View } from './ipv4.js';
 import { Ipv6View } from './ipv6.js';
 import { TCP_HEADER_LENGTH, TcpOptions, parseTcpOptions } from './tcp.js';
 import { UDP_HEADER_LENGTH } from './udp.js';
@@ -111,6 +111,26 @@ function resetMeta(meta: PacketMeta, buf: Uint8Array, off: number, len: number, 
  * transport header: ports stay 0 and the payload is the fragment's data.
  */
 export function decodePacket(buf: Uint8Array, off: number, len: number, linkType: number, meta: PacketMeta): number {
+  // The common frames (untagged Ethernet or raw IPv4, unfragmented TCP or UDP) take the fast
+  // path; it hands anything else, and anything it would fault on, back to the full decode below.
+  if (off >= 0 && off + len <= buf.length) {
+    if (linkType === LINKTYPE_ETHERNET) {
+      if (len >= ETHERNET_HEADER_LENGTH + IPV4_HEADER_LENGTH && buf[off + 12] === 0x08 && buf[off + 13] === 0x00
+        && decodeIpv4Fast(buf, off, len, linkType, off + ETHERNET_HEADER_LENGTH, meta)) {
+        return FAULT_OK;
+      }
+    } else if ((linkType === LINKTYPE_RAW || linkType === LINKTYPE_IPV4) && decodeIpv4Fast(buf, off, len, linkType, off, meta)) {
+      return FAULT_OK;
+    }
+  }
+  return decodePacketFully(buf, off, len, linkType, meta);
+}
+
+/**
+ * Decodes like {@link decodePacket}, always by the general path (every link type, every
+ * fault), never by its fast path: the reference the fast path is tested against.
+ */
+export function decodePacketFully(buf: Uint8Array, off: number, len: number, linkType: number, meta: PacketMeta): number {
   resetMeta(meta, buf, off, len, linkType);
   if (off < 0 || len < 0 || off + len > buf.length) return FAULT_TRUNCATED_LINK;
   const end = off + len;
@@ -187,9 +207,134 @@ export function decodePacket(buf: Uint8Array, off: number, len: number, linkType
  * `meta.linkType` is set to LINKTYPE_RAW. Returns FAULT_OK or a fault code; never throws.
  */
 export function decodeIp(buf: Uint8Array, off: number, len: number, meta: PacketMeta): number {
+  if (off >= 0 && off + len <= buf.length && decodeIpv4Fast(buf, off, len, LINKTYPE_RAW, off, meta)) return FAULT_OK;
   resetMeta(meta, buf, off, len, LINKTYPE_RAW);
   if (off < 0 || len < 0 || off + len > buf.length) return FAULT_TRUNCATED_IP;
   return decodeIpAt(buf, off, off + len, 0, meta);
+}
+
+/**
+ * Decodes, in one pass that writes every field of `meta` once, a frame whose IPv4 header
+ * starts at `l3`, provided it is an unfragmented TCP or UDP datagram that decodes without a
+ * fault. Returns true when it did; false (leaving `meta` half-written) for anything else,
+ * which the caller then decodes in full. Byte for byte the same result as the full decode:
+ * the conditions below are the full decode's checks, in its order, on its success branch.
+ */
+let viewBuf: Uint8Array | null = null;
+let view: DataView = new DataView(new ArrayBuffer(0));
+
+/** A DataView over `buf`, made once per buffer (the decoder is fed from one reused buffer). */
+function viewOf(buf: Uint8Array): DataView {
+  if (buf !== viewBuf) {
+    viewBuf = buf;
+    view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+  }
+  return view;
+}
+
+function decodeIpv4Fast(buf: Uint8Array, off: number, len: number, linkType: number, l3: number, meta: PacketMeta): boolean {
+  const end = off + len;
+  const dv = viewOf(buf);
+  if (l3 + IPV4_HEADER_LENGTH > end) return false;
+  const vi = buf[l3]!;
+  if ((vi >>> 4) !== 4) return false;
+  const hl = (vi & 0x0f) << 2;
+  if (hl < IPV4_HEADER_LENGTH || l3 + hl > end) return false;
+  const total = dv.getUint16(l3 + 2);
+  if (total < hl) return false;
+  // Any fragment (MF set or a nonzero offset) goes the full way.
+  if (((buf[l3 + 6]! & 0x3f) | buf[l3 + 7]!) !== 0) return false;
+  const proto = buf[l3 + 9]!;
+  const ipEnd = l3 + total;
+  const capEnd = end < ipEnd ? end : ipEnd;
+  const l4 = l3 + hl;
+  const l4Len = total - hl;
+  const cap = capEnd - l4;
+  if (proto === IPPROTO_TCP) {
+    if (l4Len < TCP_HEADER_LENGTH || cap < TCP_HEADER_LENGTH) return false;
+    const thl = (buf[l4 + 12]! >>> 4) << 2;
+    if (thl < TCP_HEADER_LENGTH || thl > l4Len || thl > cap) return false;
+    const flags = buf[l4 + 13]!;
+    if ((flags & TCP_FLAG_SYN) !== 0 && thl > TCP_HEADER_LENGTH) {
+      if (parseTcpOptions(buf, l4 + TCP_HEADER_LENGTH, l4 + thl, tcpOptions) !== FAULT_OK) return false;
+      meta.tcpMss = tcpOptions.mss;
+      meta.tcpWindowScale = tcpOptions.windowScale;
+      meta.tcpSackPermitted = tcpOptions.sackPermitted;
+      meta.tcpHasTimestamp = tcpOptions.hasTimestamp;
+      meta.tcpTsVal = tcpOptions.tsVal;
+      meta.tcpTsEcr = tcpOptions.tsEcr;
+    } else {
+      meta.tcpMss = 0;
+      meta.tcpWindowScale = -1;
+      meta.tcpSackPermitted = false;
+      meta.tcpHasTimestamp = false;
+      meta.tcpTsVal = 0;
+      meta.tcpTsEcr = 0;
+    }
+    meta.srcPort = dv.getUint16(l4);
+    meta.dstPort = dv.getUint16(l4 + 2);
+    meta.seq = dv.getUint32(l4 + 4);
+    meta.ack = dv.getUint32(l4 + 8);
+    meta.tcpFlags = flags;
+    meta.window = dv.getUint16(l4 + 14);
+    meta.urgent = dv.getUint16(l4 + 18);
+    meta.tcpHeaderLength = thl;
+    meta.payloadOffset = l4 + thl;
+    meta.payloadLength = l4Len - thl;
+    meta.payloadCaptured = cap - thl;
+  } else if (proto === IPPROTO_UDP) {
+    if (l4Len < UDP_HEADER_LENGTH || cap < UDP_HEADER_LENGTH) return false;
+    const ulen = dv.getUint16(l4 + 4);
+    if (ulen < UDP_HEADER_LENGTH || ulen > l4Len) return false;
+    meta.srcPort = dv.getUint16(l4);
+    meta.dstPort = dv.getUint16(l4 + 2);
+    meta.seq = 0;
+    meta.ack = 0;
+    meta.tcpFlags = 0;
+    meta.window = 0;
+    meta.urgent = 0;
+    meta.tcpHeaderLength = 0;
+    meta.tcpMss = 0;
+    meta.tcpWindowScale = -1;
+    meta.tcpSackPermitted = false;
+    meta.tcpHasTimestamp = false;
+    meta.tcpTsVal = 0;
+    meta.tcpTsEcr = 0;
+    const pl = ulen - UDP_HEADER_LENGTH;
+    const pc = cap - UDP_HEADER_LENGTH;
+    meta.payloadOffset = l4 + UDP_HEADER_LENGTH;
+    meta.payloadLength = pl;
+    meta.payloadCaptured = pc < pl ? pc : pl;
+  } else {
+    return false;
+  }
+  const src = dv.getUint32(l3 + 12);
+  const dst = dv.getUint32(l3 + 16);
+  meta.buf = buf;
+  meta.frameOffset = off;
+  meta.capturedLength = len;
+  meta.linkType = linkType;
+  meta.vlanCount = 0;
+  meta.vlanId = 0;
+  meta.l3Offset = l3;
+  meta.ipVersion = 4;
+  meta.ipHeaderLength = hl;
+  meta.ipTotalLength = total;
+  meta.ttl = buf[l3 + 8]!;
+  meta.src4 = src;
+  meta.dst4 = dst;
+  const s = meta.srcAddr, d = meta.dstAddr;
+  s[0] = 0; s[1] = 0; s[2] = 0xffff; s[3] = src;
+  d[0] = 0; d[1] = 0; d[2] = 0xffff; d[3] = dst;
+  meta.proto = proto;
+  meta.fragment = FRAG_NONE;
+  meta.fragmentOffset = 0;
+  meta.l4Offset = l4;
+  meta.l4Length = l4Len;
+  meta.icmpType = -1;
+  meta.icmpCode = -1;
+  meta.snapped = end < ipEnd;
+  return true;
 }
 
 function versionOfEtherType(type: number): number {

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { decodeIp, decodePacket } from '../../src/wire/decode.js';
+import { decodeIp, decodePacket, decodePacketFully } from '../../src/wire/decode.js';
 import {
   FAULT_BAD_IP_LENGTH, FAULT_BAD_IP_VERSION, FAULT_BAD_TCP_OFFSET, FAULT_BAD_TCP_OPTIONS,
   FAULT_BAD_UDP_LENGTH, FAULT_COUNT, FAULT_NOT_IP, FAULT_OK, FAULT_TRUNCATED_IP,
@@ -470,4 +470,44 @@ test('decodePacket never throws on mutated valid frames (headers look plausible,
       assert.ok(f >= 0 && f < FAULT_COUNT);
       if (f === FAULT_OK) assertInBounds(m, 0, b.length);
     }), { numRuns: 3000 });
+});
+
+/** Every field of a PacketMeta, the address arrays as plain arrays (for deepEqual). */
+function metaFields(m: PacketMeta): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(m)) out[k] = v instanceof Uint32Array ? [...v] : v;
+  return out;
+}
+
+test('the fast path decodes exactly as the full decode, fault and every field, into a used meta', () => {
+  const frames = variedFrames().map(([, f]) => f);
+  // Frames the fast path takes: untagged IPv4 TCP (with and without SYN options) and UDP.
+  frames.push(buildFrame(ip4(), dataRepr()).frame, buildFrame(ip4(), udpRepr()).frame);
+  const fast = new PacketMeta();
+  const full = new PacketMeta();
+  const seen = new Set<number>();
+  fc.assert(fc.property(fc.constantFrom(...frames), fc.constantFrom(...frames),
+    fc.array(fc.tuple(fc.nat(80), fc.integer({ min: 0, max: 255 })), { maxLength: 3 }),
+    fc.nat(200), fc.constantFrom(LINKTYPE_ETHERNET, LINKTYPE_RAW, LINKTYPE_IPV4, -1),
+    (before, frame, edits, cut, lt) => {
+      // Both metas first hold some other packet, so a field the fast path forgot would show.
+      decodePacketFully(before, 0, before.length, LINKTYPE_ETHERNET, fast);
+      decodePacketFully(before, 0, before.length, LINKTYPE_ETHERNET, full);
+      const skip = lt === LINKTYPE_ETHERNET ? 0 : 14;
+      const b = frame.slice(skip, Math.min(frame.length, skip + cut + 1));
+      for (const [i, v] of edits) if (i < b.length) b[i] = v;
+      let f1: number;
+      let f2: number;
+      if (lt === -1) {
+        f1 = decodeIp(b, 0, b.length, fast);
+        f2 = decodePacketFully(b, 0, b.length, LINKTYPE_RAW, full);
+      } else {
+        f1 = decodePacket(b, 0, b.length, lt, fast);
+        f2 = decodePacketFully(b, 0, b.length, lt, full);
+      }
+      assert.equal(f1, f2);
+      assert.deepEqual(metaFields(fast), metaFields(full));
+      if (f1 === FAULT_OK) seen.add(fast.proto);
+    }), { numRuns: 6000 });
+  assert.ok(seen.has(6) && seen.has(17), 'TCP and UDP frames decoded');
 });
