@@ -28,7 +28,13 @@ function hashHost(w0: number, w1: number, w2: number, w3: number): number {
   h = Math.imul(h ^ (h >>> 15) ^ w1, 0x85ebca77);
   h = Math.imul(h ^ (h >>> 13) ^ w2, 0xc2b2ae35);
   h = Math.imul(h ^ (h >>> 16) ^ w3, 0x9e3779b1);
-  return h ^ (h >>> 15);
+  // MurmurHash3's finaliser: every input bit reaches the low bits the table index keeps, so
+  // runs of consecutive addresses do not form probe clusters.
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  return h ^ (h >>> 16);
 }
 
 /** Host address → its block of dynamic entries. */
