@@ -15,6 +15,9 @@
  * - 8     `portA << 16 | portB`
  * - 9     IP protocol number
  *
+ * An IPv4 key (both addresses IPv4-mapped) hashes by its four variable words only; see
+ * {@link hashFlowKey}.
+ *
  * Ports are the TCP/UDP ports. For ICMP echo request/reply (RFC 792, types 8/0) and ICMPv6
  * echo request/reply (RFC 4443 §4.1–4.2, types 128/129) the echo identifier stands in for both
  * ports, so that concurrent pings between the same hosts are separate flows and a reply finds
@@ -98,24 +101,64 @@ export function writeFlowKey(meta: PacketMeta, out: Uint32Array, off: number): n
 }
 
 /**
+ * True when the 10-word key at `key[off ..]` pairs two IPv4-mapped addresses (words 0–2 and
+ * 4–6 are `0, 0, 0xffff`): an IPv4 flow, told apart from others by words 3, 7, 8 and 9 alone.
+ */
+export function isFlowKey4(key: Uint32Array, off: number): boolean {
+  return key[off + 2] === 0xffff && key[off + 6] === 0xffff && (key[off] | key[off + 1] | key[off + 4] | key[off + 5]) === 0;
+}
+
+/**
  * Hashes the 10-word key at `key[off ..]` to a well-mixed unsigned 32-bit value.
  *
- * This is the MurmurHash3 x86_32 block function and finaliser applied to the ten words (a
- * public-domain construction with full avalanche), seeded so that a gateway can draw its seed
- * from its random source and an outsider cannot aim many flows at one bucket.
+ * This is the MurmurHash3 x86_32 block function and finaliser (a public-domain construction
+ * with full avalanche), seeded so that a gateway can draw its seed from its random source and
+ * an outsider cannot aim many flows at one bucket. It runs over the ten words, except for an
+ * IPv4 key ({@link isFlowKey4}), whose six constant words are left out: such a key hashes as
+ * {@link hashFlowKey4} of its four other words, which the packet path computes without writing
+ * a key at all.
  */
 export function hashFlowKey(key: Uint32Array, off: number, seed: number): number {
+  if (isFlowKey4(key, off)) return hashFlowKey4(key[off + 3]!, key[off + 7]!, key[off + 8]!, key[off + 9]!, seed);
   let h = seed | 0;
-  for (let i = 0; i < FLOW_KEY_WORDS; i++) {
-    let k = key[off + i]! | 0;
-    k = Math.imul(k, 0xcc9e2d51);
-    k = (k << 15) | (k >>> 17);
-    k = Math.imul(k, 0x1b873593);
-    h ^= k;
-    h = (h << 13) | (h >>> 19);
-    h = (Math.imul(h, 5) + 0xe6546b64) | 0;
-  }
-  h ^= FLOW_KEY_WORDS * 4;
+  for (let i = 0; i < FLOW_KEY_WORDS; i++) h = murmurBlock(h, key[off + i]! | 0);
+  return murmurFinal(h, FLOW_KEY_WORDS * 4);
+}
+
+/**
+ * Hashes an IPv4 flow key given by its four distinguishing words — endpoint A's address,
+ * endpoint B's address, `portA << 16 | portB` and the protocol — as MurmurHash3 x86_32 of
+ * those four words. Equals {@link hashFlowKey} of the full IPv4 key.
+ */
+export function hashFlowKey4(addrA: number, addrB: number, ports: number, proto: number, seed: number): number {
+  return hashFlowKey4Int(addrA, addrB, ports, proto, seed) >>> 0;
+}
+
+/**
+ * {@link hashFlowKey4} as a signed 32-bit value (the same bits): what the flow table's packet
+ * path uses, since a small integer is never boxed, even when the call is not inlined.
+ */
+export function hashFlowKey4Int(addrA: number, addrB: number, ports: number, proto: number, seed: number): number {
+  let h = murmurBlock(seed | 0, addrA | 0);
+  h = murmurBlock(h, addrB | 0);
+  h = murmurBlock(h, ports | 0);
+  h = murmurBlock(h, proto | 0);
+  return murmurFinal(h, 16) | 0;
+}
+
+/** MurmurHash3 x86_32: mixes one 32-bit block `k` into the state `h`. */
+function murmurBlock(h: number, k: number): number {
+  k = Math.imul(k, 0xcc9e2d51);
+  k = (k << 15) | (k >>> 17);
+  k = Math.imul(k, 0x1b873593);
+  h ^= k;
+  h = (h << 13) | (h >>> 19);
+  return (Math.imul(h, 5) + 0xe6546b64) | 0;
+}
+
+/** MurmurHash3 x86_32: the length step and finaliser (fmix32); returns an unsigned value. */
+function murmurFinal(h: number, lengthBytes: number): number {
+  h ^= lengthBytes;
   h ^= h >>> 16;
   h = Math.imul(h, 0x85ebca6b);
   h ^= h >>> 13;

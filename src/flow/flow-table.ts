@@ -46,7 +46,7 @@
 import { PortcullisError } from '../errors.js';
 import type { PacketMeta } from '../wire/packet.js';
 import { IPPROTO_ICMP, IPPROTO_ICMPV6, IPPROTO_TCP, IPPROTO_UDP } from '../wire/packet.js';
-import { FLOW_KEY_WORDS, hashFlowKey, writeFlowKey } from './flow-key.js';
+import { FLOW_KEY_WORDS, hashFlowKey, hashFlowKey4Int, isFlowKey4, writeFlowKey } from './flow-key.js';
 import {
   TCP_CT_CLOSE_WAIT, TCP_CT_CLOSED, TCP_CT_ESTABLISHED, TCP_CT_FIN_WAIT, TCP_CT_INVALID,
   TCP_CT_LAST_ACK, TCP_CT_NONE, TCP_CT_STATE_COUNT, TCP_CT_SYN_RECEIVED, TCP_CT_SYN_SENT,
@@ -184,6 +184,8 @@ const INFO_STATE_MASK = 0x0f;
 const INFO_ORIG_IS_B = 0x10;
 const INFO_REPLY_SEEN = 0x20;
 const INFO_LIVE = 0x40;
+/** The key pairs two IPv4-mapped addresses (`isFlowKey4`): words 3, 7, 8 and 9 tell it apart. */
+const INFO_KEY4 = 0x80;
 
 // `passLast` values besides a slot: no pass under way / a pass with nothing left to visit.
 const PASS_NONE = -1;
@@ -252,6 +254,13 @@ export class FlowTable {
   private probeEnd = 0;
   private readonly seed: number;
   private readonly key = new Uint32Array(FLOW_KEY_WORDS);
+  /** The four distinguishing words of the last IPv4 key {@link key4} computed (as int32). */
+  private k4A = 0;
+  private k4B = 0;
+  private k4Ports = 0;
+  private k4Proto = 0;
+  /** One past the highest slot ever handed out since the last `clear` (`grow` scans no further). */
+  private slotHigh = 0;
   /** Idle timeout per TCP tracker state. */
   private readonly tcpTimeoutMs = new Float64Array(TCP_CT_STATE_COUNT);
 
@@ -361,6 +370,7 @@ export class FlowTable {
     const free = this.freeSlots;
     for (let i = 0; i < cap; i++) free[i] = cap - 1 - i;
     this.freeTop = cap;
+    this.slotHigh = 0;
     this.lastSlot = -1;
     this.lastPos = -1;
     this.count = 0;
@@ -377,9 +387,15 @@ export class FlowTable {
    * `lastDirection`, or returns -1 (also for packets that are not IPv4/IPv6).
    */
   lookup(meta: PacketMeta): number {
-    const swap = writeFlowKey(meta, this.key, 0);
-    if (swap < 0) return -1;
-    const pos = this.find(hashFlowKey(this.key, 0, this.seed) | 0);
+    let swap = this.key4(meta);
+    let pos: number;
+    if (swap >= 0) {
+      pos = this.find4(hashFlowKey4Int(this.k4A, this.k4B, this.k4Ports, this.k4Proto, this.seed));
+    } else {
+      swap = writeFlowKey(meta, this.key, 0);
+      if (swap < 0) return -1;
+      pos = this.find(hashFlowKey(this.key, 0, this.seed) | 0);
+    }
     if (pos < 0) return -1;
     const b = pos << STRIDE_SHIFT;
     const orig = (this.u32[b + W_INFO]! & INFO_ORIG_IS_B) !== 0 ? 1 : 0;
@@ -401,14 +417,23 @@ export class FlowTable {
    */
   insert(meta: PacketMeta, ingress: number, nowMs: number): number {
     const key = this.key;
-    const swap = writeFlowKey(meta, key, 0);
-    if (swap < 0) {
-      this.insertsInvalid++;
-      this.lastVerdict = FLOW_INVALID;
-      return FLOW_INSERT_INVALID;
+    let swap = this.key4(meta);
+    const short = swap >= 0;
+    let h: number;
+    let existing: number;
+    if (short) {
+      h = hashFlowKey4Int(this.k4A, this.k4B, this.k4Ports, this.k4Proto, this.seed);
+      existing = this.find4(h);
+    } else {
+      swap = writeFlowKey(meta, key, 0);
+      if (swap < 0) {
+        this.insertsInvalid++;
+        this.lastVerdict = FLOW_INVALID;
+        return FLOW_INSERT_INVALID;
+      }
+      h = hashFlowKey(key, 0, this.seed) | 0;
+      existing = this.find(h);
     }
-    const h = hashFlowKey(key, 0, this.seed) | 0;
-    const existing = this.find(h);
     if (existing >= 0) {
       const eb = existing << STRIDE_SHIFT;
       const orig = (this.u32[eb + W_INFO]! & INFO_ORIG_IS_B) !== 0 ? 1 : 0;
@@ -441,18 +466,31 @@ export class FlowTable {
     }
     if (2 * (this.count + 1) > this.posMask + 1 && this.posMask < this.maxPosMask) {
       this.grow();
-      this.find(h); // the empty position for the new flow moved
+      // The empty position for the new flow moved.
+      if (short) this.find4(h);
+      else this.find(h);
     }
     const slot = this.freeSlots[--this.freeTop]!;
+    if (slot >= this.slotHigh) this.slotHigh = slot + 1;
     const u32 = this.u32;
     const i32 = this.i32;
     const f64 = this.f64;
     const pos = this.probeEnd;
     const b = pos << STRIDE_SHIFT;
     const d = pos << D_STRIDE_SHIFT;
-    for (let i = 0; i < FLOW_KEY_WORDS; i++) u32[b + W_KEY + i] = key[i]!;
+    let info = INFO_LIVE | state | (swap !== 0 ? INFO_ORIG_IS_B : 0);
+    if (short) {
+      u32[b + W_KEY] = 0; u32[b + W_KEY + 1] = 0; u32[b + W_KEY + 2] = 0xffff; i32[b + W_KEY + 3] = this.k4A;
+      u32[b + W_KEY + 4] = 0; u32[b + W_KEY + 5] = 0; u32[b + W_KEY + 6] = 0xffff; i32[b + W_KEY + 7] = this.k4B;
+      i32[b + W_KEY + 8] = this.k4Ports;
+      i32[b + W_KEY + 9] = this.k4Proto;
+      info |= INFO_KEY4;
+    } else {
+      for (let i = 0; i < FLOW_KEY_WORDS; i++) u32[b + W_KEY + i] = key[i]!;
+      if (isFlowKey4(key, 0)) info |= INFO_KEY4;
+    }
     i32[b + W_HASH] = h;
-    u32[b + W_INFO] = INFO_LIVE | state | (swap !== 0 ? INFO_ORIG_IS_B : 0);
+    u32[b + W_INFO] = info;
     i32[b + W_SLOT] = slot;
     i32[b + W_INGRESS] = ingress | 0;
     u32[b + W_TAG] = 0;
@@ -724,6 +762,58 @@ export class FlowTable {
   }
 
   /**
+   * The IPv4 key of `meta` without writing it: for an IPv4 packet that is not ICMP, sets
+   * `k4A`, `k4B`, `k4Ports`, `k4Proto` to the words {@link writeFlowKey} would write at 3, 7, 8
+   * and 9 and returns its swap bit; returns -1 for any other packet (ICMP keys by its echo
+   * identifier, IPv6 by four-word addresses: both take `writeFlowKey`).
+   */
+  private key4(meta: PacketMeta): number {
+    if (meta.ipVersion !== 4) return -1;
+    const proto = meta.proto;
+    if (proto === IPPROTO_ICMP || proto === IPPROTO_ICMPV6) return -1;
+    // Words 0-2 of both IPv4-mapped addresses are equal: the order is word 3's, then the ports'.
+    const s = meta.srcAddr[3]!;
+    const d = meta.dstAddr[3]!;
+    const sp = meta.srcPort & 0xffff;
+    const dp = meta.dstPort & 0xffff;
+    this.k4Proto = proto & 0xff;
+    if (s < d || (s === d && sp <= dp)) {
+      this.k4A = s | 0;
+      this.k4B = d | 0;
+      this.k4Ports = (sp << 16) | dp;
+      return 0;
+    }
+    this.k4A = d | 0;
+    this.k4B = s | 0;
+    this.k4Ports = (dp << 16) | sp;
+    return 1;
+  }
+
+  /** {@link find} for the IPv4 key in `k4A` … `k4Proto` (hash `h`). */
+  private find4(h: number): number {
+    const i32 = this.i32;
+    const tags = this.tags;
+    const mask = this.posMask;
+    const fp = fingerprintOf(h);
+    const a = this.k4A, bw = this.k4B, ports = this.k4Ports, proto = this.k4Proto;
+    let p = h & mask;
+    for (;;) {
+      const tag = tags[p]!;
+      if (tag === fp) {
+        const b = p << STRIDE_SHIFT;
+        if (i32[b + W_HASH] === h && i32[b + W_KEY + 3] === a && i32[b + W_KEY + 7] === bw
+          && i32[b + W_KEY + 8] === ports && i32[b + W_KEY + 9] === proto && (i32[b + W_INFO]! & INFO_KEY4) !== 0) {
+          return p;
+        }
+      } else if (tag === 0) {
+        this.probeEnd = p;
+        return -1;
+      }
+      p = (p + 1) & mask;
+    }
+  }
+
+  /**
    * Finds the live flow whose key equals `this.key` (hash `h`) and returns its record position,
    * or returns -1 and leaves the empty position that ended the probe in `probeEnd`. There is
    * always one: positions outnumber flows at least twice.
@@ -809,7 +899,7 @@ export class FlowTable {
     this.posMask = mask;
     if (mask > this.usedMask) this.usedMask = mask;
     this.lastSlot = -1;
-    for (let s = 0; s < this.capacity; s++) {
+    for (let s = 0; s < this.slotHigh; s++) {
       let cur = s;
       while (cur >= 0) {
         const p = slotPos[cur]!;

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import {
-  FLOW_KEY_WORDS, hashFlowKey, hashFlowMeta, readEchoId, writeFlowKey,
+  FLOW_KEY_WORDS, hashFlowKey, hashFlowKey4, hashFlowKey4Int, hashFlowMeta, isFlowKey4, readEchoId, writeFlowKey,
 } from '../../src/flow/flow-key.js';
 import { PacketMeta, IPPROTO_ICMP, IPPROTO_ICMPV6, IPPROTO_TCP, IPPROTO_UDP } from '../../src/wire/packet.js';
 import { fillMeta, reverse, type MetaSpec } from './meta-fixtures.js';
@@ -55,15 +55,33 @@ test('reference MurmurHash3 matches published test vectors', () => {
   }
 });
 
-test('hashFlowKey is MurmurHash3 x86_32 of the key words in little-endian byte order', () => {
+test('hashFlowKey is MurmurHash3 x86_32 of the key words in little-endian byte order (keys not IPv4)', () => {
   fc.assert(fc.property(
     fc.uint32Array({ minLength: FLOW_KEY_WORDS, maxLength: FLOW_KEY_WORDS }), fc.integer(),
     (words, seed) => {
+      fc.pre(!isFlowKey4(words, 0));
       const bytes = new Uint8Array(new Uint32Array(words).buffer);
       // Node runs little-endian on every supported platform; the reference reads bytes LE.
       assert.equal(hashFlowKey(words, 0, seed), murmur3Bytes(bytes, seed));
     },
   ), { numRuns: 300 });
+});
+
+test('an IPv4 key hashes as MurmurHash3 x86_32 of its four variable words, by either entry point', () => {
+  fc.assert(fc.property(fc.nat(0xffffffff), fc.nat(0xffffffff), fc.nat(0xffffffff), fc.nat(255), fc.integer(),
+    (a, b, ports, proto, seed) => {
+      const key = new Uint32Array([0, 0, 0xffff, a, 0, 0, 0xffff, b, ports, proto]);
+      assert.ok(isFlowKey4(key, 0));
+      const want = murmur3Bytes(new Uint8Array(new Uint32Array([a, b, ports, proto]).buffer), seed);
+      assert.equal(hashFlowKey(key, 0, seed), want);
+      assert.equal(hashFlowKey4(a, b, ports, proto, seed), want);
+      assert.equal(hashFlowKey4Int(a, b, ports, proto, seed), want | 0);
+      // Any other constant word makes it a general key, hashed over all ten words.
+      const other = new Uint32Array(key);
+      other[5] = 1;
+      assert.ok(!isFlowKey4(other, 0));
+      assert.equal(hashFlowKey(other, 0, seed), murmur3Bytes(new Uint8Array(other.buffer), seed));
+    }), { numRuns: 300 });
 });
 
 test('writeFlowKey writes the canonical key into a 0xa5-filled buffer, touching only its 10 words', () => {

@@ -194,6 +194,40 @@ test('colliding flows share a bucket chain and stay distinct through removal', (
   assert.equal(t.count, 1);
 });
 
+test('an IPv4 flow and the same flow written as IPv4-mapped IPv6 are one flow, whichever opens it', () => {
+  // 10.1.1.1 / 10.2.2.2 as ::ffff:a01:101 / ::ffff:a02:202: the same ten key words, so the
+  // IPv4 fast path and the general path must agree on hash, record and direction.
+  const v4: MetaSpec = { src: '10.1.1.1', dst: '10.2.2.2', proto: IPPROTO_TCP, sport: 1234, dport: 80, flags: SYN };
+  const v6: MetaSpec = { ...v4, src: '::ffff:a01:101', dst: '::ffff:a02:202' };
+  for (const [first, second] of [[v4, v6], [v6, v4]] as const) {
+    const t = new FlowTable({ capacity: 16, hashSeed: 77 });
+    const slot = t.insert(fillMeta(first), 0, 0);
+    assert.ok(slot >= 0);
+    assert.equal(t.lookup(fillMeta(second)), slot);
+    assert.equal(t.lastDirection, FLOW_DIR_ORIGINAL);
+    assert.equal(t.lookup(fillMeta(reverse(second))), slot);
+    assert.equal(t.lastDirection, FLOW_DIR_REPLY);
+    assert.equal(t.insert(fillMeta(second), 0, 0), slot);
+    assert.equal(t.count, 1);
+    // A flow that differs in one word of the address's constant part is another flow.
+    assert.equal(t.lookup(fillMeta({ ...v6, src: '::fffe:a01:101' })), -1);
+  }
+});
+
+test('IPv4 flows survive growth and backward-shift removal with their short keys', () => {
+  const t = new FlowTable({ capacity: 5000, hashSeed: 5 });
+  const specs: MetaSpec[] = [];
+  for (let i = 0; i < 3000; i++) {
+    specs.push({ src: `10.1.${i >> 8}.${i & 255}`, dst: '10.2.0.9', proto: i % 3 === 0 ? IPPROTO_UDP : IPPROTO_TCP,
+      sport: 1024 + i, dport: 80, flags: SYN });
+  }
+  const slots = specs.map((s) => t.insert(fillMeta(s), 0, 0));
+  for (let i = 0; i < specs.length; i += 2) assert.ok(t.remove(slots[i]!));
+  for (let i = 0; i < specs.length; i++) {
+    assert.equal(t.lookup(fillMeta(reverse(specs[i]!))), i % 2 === 0 ? -1 : slots[i], `flow ${i}`);
+  }
+});
+
 test('readTuple, tags, forEach and ICMP echo flows', () => {
   const t = new FlowTable({ capacity: 8 });
   const ping = { src: '2001:db8::1', dst: '2001:db8::2', proto: IPPROTO_ICMPV6, icmpType: 128, echoId: 4242 };
