@@ -139,11 +139,30 @@ export function hashFlowKey4(addrA: number, addrB: number, ports: number, proto:
  * path uses, since a small integer is never boxed, even when the call is not inlined.
  */
 export function hashFlowKey4Int(addrA: number, addrB: number, ports: number, proto: number, seed: number): number {
-  let h = murmurBlock(seed | 0, addrA | 0);
-  h = murmurBlock(h, addrB | 0);
-  h = murmurBlock(h, ports | 0);
-  h = murmurBlock(h, proto | 0);
-  return murmurFinal(h, 16) | 0;
+  // murmurBlock four times and murmurFinal, written out: the packet path inlines this function,
+  // and calls to the helpers would not be (the caller's inlining budget is spent by then).
+  let k = Math.imul(addrA | 0, 0xcc9e2d51);
+  k = Math.imul((k << 15) | (k >>> 17), 0x1b873593);
+  let h = (seed | 0) ^ k;
+  h = (Math.imul((h << 13) | (h >>> 19), 5) + 0xe6546b64) | 0;
+  k = Math.imul(addrB | 0, 0xcc9e2d51);
+  k = Math.imul((k << 15) | (k >>> 17), 0x1b873593);
+  h ^= k;
+  h = (Math.imul((h << 13) | (h >>> 19), 5) + 0xe6546b64) | 0;
+  k = Math.imul(ports | 0, 0xcc9e2d51);
+  k = Math.imul((k << 15) | (k >>> 17), 0x1b873593);
+  h ^= k;
+  h = (Math.imul((h << 13) | (h >>> 19), 5) + 0xe6546b64) | 0;
+  k = Math.imul(proto | 0, 0xcc9e2d51);
+  k = Math.imul((k << 15) | (k >>> 17), 0x1b873593);
+  h ^= k;
+  h = (Math.imul((h << 13) | (h >>> 19), 5) + 0xe6546b64) | 0;
+  h ^= 16;
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  return h ^ (h >>> 16);
 }
 
 /** MurmurHash3 x86_32: mixes one 32-bit block `k` into the state `h`. */
