@@ -242,9 +242,9 @@ export class FlowTable {
   private readonly swapRecord = new Uint32Array(1 << STRIDE_SHIFT);
   /** One byte per record position: 0 when empty, else the flow's {@link fingerprintOf}. */
   private readonly tags: Uint8Array;
-  /** Record position of each live slot, -1 for a free slot. */
+  /** Record position of each live slot below `slotHigh`, -1 for a free one (fresh slots: unset). */
   private readonly slotPos: Int32Array;
-  /** Free slots, a stack: `freeSlots[freeTop - 1]` is handed out next. */
+  /** Freed slots, a stack: `freeSlots[freeTop - 1]` is handed out next, before any fresh slot. */
   private readonly freeSlots: Int32Array;
   private freeTop = 0;
   /** Slot and position of the flow last found or inserted (-1: none), so `update` skips `slotPos`. */
@@ -259,7 +259,7 @@ export class FlowTable {
   private k4B = 0;
   private k4Ports = 0;
   private k4Proto = 0;
-  /** One past the highest slot ever handed out since the last `clear` (`grow` scans no further). */
+  /** Slots handed out since the last `clear` are those below this one; the rest are fresh. */
   private slotHigh = 0;
   /** Idle timeout per TCP tracker state. */
   private readonly tcpTimeoutMs = new Float64Array(TCP_CT_STATE_COUNT);
@@ -357,19 +357,16 @@ export class FlowTable {
 
   /** Removes every flow and resets the wheel (counters of refused inserts etc. are kept). */
   clear(): void {
-    const cap = this.capacity;
     // Only positions some flow may have used are dirty; the rest are as the allocation left them.
     const used = this.usedMask + 1;
     this.u32.fill(0, 0, used << STRIDE_SHIFT);
     this.tags.fill(0, 0, used);
     this.posMask = Math.min(used, FLOW_MIN_POSITIONS) - 1;
     this.usedMask = this.posMask;
-    this.slotPos.fill(-1);
+    // Slots at or above `slotHigh` are fresh: never read before `insert` writes their position.
     this.wheelHead.fill(-1);
     this.wheelTail.fill(-1);
-    const free = this.freeSlots;
-    for (let i = 0; i < cap; i++) free[i] = cap - 1 - i;
-    this.freeTop = cap;
+    this.freeTop = 0;
     this.slotHigh = 0;
     this.lastSlot = -1;
     this.lastPos = -1;
@@ -459,7 +456,7 @@ export class FlowTable {
     } else {
       timeoutMs = this.protoTimeoutMs(proto);
     }
-    if (this.freeTop === 0) {
+    if (this.freeTop === 0 && this.slotHigh === this.capacity) {
       this.insertsFull++;
       this.lastVerdict = FLOW_OK;
       return FLOW_INSERT_FULL;
@@ -470,8 +467,8 @@ export class FlowTable {
       if (short) this.find4(h);
       else this.find(h);
     }
-    const slot = this.freeSlots[--this.freeTop]!;
-    if (slot >= this.slotHigh) this.slotHigh = slot + 1;
+    // The last slot freed first; else the lowest fresh one.
+    const slot = this.freeTop > 0 ? this.freeSlots[--this.freeTop]! : this.slotHigh++;
     const u32 = this.u32;
     const i32 = this.i32;
     const f64 = this.f64;
@@ -525,7 +522,7 @@ export class FlowTable {
    * the deadline, so junk cannot hold a flow open.
    */
   update(slot: number, dir: number, meta: PacketMeta, nowMs: number): number {
-    if (!(slot >= 0 && slot < this.capacity && (slot | 0) === slot)
+    if (!(slot >= 0 && slot < this.slotHigh && (slot | 0) === slot)
       || (dir !== FLOW_DIR_ORIGINAL && dir !== FLOW_DIR_REPLY)) {
       return FLOW_INVALID;
     }
@@ -657,7 +654,7 @@ export class FlowTable {
 
   /** True if `slot` holds a flow. */
   isLive(slot: number): boolean {
-    return slot >= 0 && slot < this.capacity && (slot | 0) === slot && this.slotPos[slot]! >= 0;
+    return slot >= 0 && slot < this.slotHigh && (slot | 0) === slot && this.slotPos[slot]! >= 0;
   }
 
   /** TCP tracker state of `slot` (`TCP_CT_*`; `TCP_CT_NONE` for other protocols and free slots). */
@@ -737,7 +734,7 @@ export class FlowTable {
   /** Calls `fn` with every live slot, in slot order. `fn` may remove the slot it is given. */
   forEach(fn: (slot: number, table: FlowTable) => void): void {
     const pos = this.slotPos;
-    for (let s = 0; s < this.capacity; s++) {
+    for (let s = 0; s < this.slotHigh; s++) {
       if (pos[s]! >= 0) fn(s, this);
     }
   }

@@ -164,6 +164,26 @@ test('a full table refuses new flows; removal frees the slot for reuse', () => {
   assert.ok(t.insert(fillMeta({ ...DNS4, sport: 2001 }), 0, 0) >= 0);
 });
 
+test('slots are handed out lowest first, freed ones again last freed first, and from 0 after clear', () => {
+  const t = new FlowTable({ capacity: 6 });
+  const spec = (i: number): MetaSpec => ({ ...DNS4, sport: 3000 + i });
+  assert.deepEqual([0, 1, 2, 3].map((i) => t.insert(fillMeta(spec(i)), 0, 0)), [0, 1, 2, 3]);
+  assert.equal(t.isLive(4), false, 'a slot never handed out is not live');
+  assert.equal(t.update(4, FLOW_DIR_ORIGINAL, fillMeta(spec(0)), 0), FLOW_INVALID);
+  assert.ok(t.remove(1));
+  assert.ok(t.remove(2));
+  assert.deepEqual([4, 5, 6, 7].map((i) => t.insert(fillMeta(spec(i)), 0, 0)), [2, 1, 4, 5]);
+  assert.equal(t.insert(fillMeta(spec(8)), 0, 0), FLOW_INSERT_FULL);
+  const seen: number[] = [];
+  t.forEach((s) => seen.push(s));
+  assert.deepEqual(seen, [0, 1, 2, 3, 4, 5]);
+  t.clear();
+  assert.equal(t.isLive(3), false);
+  t.forEach(() => assert.fail('no flow after clear'));
+  assert.deepEqual([9, 10].map((i) => t.insert(fillMeta(spec(i)), 0, 0)), [0, 1]);
+  assert.equal(t.lookup(fillMeta(spec(0))), -1);
+});
+
 test('colliding flows share a bucket chain and stay distinct through removal', () => {
   // Capacity 2 hashes into 4 buckets: find four flows that all land in one bucket.
   const seed = 12345;
