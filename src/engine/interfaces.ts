@@ -33,13 +33,13 @@ export class InterfaceTable {
   // Own addresses (host routes to the gateway itself), four words each.
   private ownAddr: Uint32Array = new Uint32Array(0);
   private ownCount = 0;
-  // The IPv4 prefixes and own addresses again as single words, for the per-packet IPv4 path.
-  private pfx4Addr: Uint32Array = new Uint32Array(0);
-  private pfx4Mask: Uint32Array = new Uint32Array(0);
-  private pfx4Len: Int32Array = new Int32Array(0);
-  private pfx4If: Int32Array = new Int32Array(0);
+  // The IPv4 prefixes and own addresses again as single words, for the per-packet IPv4 path:
+  // prefixes as (network, mask, interface) int32 triples, longest prefix first (among prefixes
+  // of one length, in the order added), so that the first match is the longest-prefix match.
+  private pfx4: Int32Array = new Int32Array(0);
+  private pfx4Len: number[] = [];
   private pfx4Count = 0;
-  private own4: Uint32Array = new Uint32Array(0);
+  private own4: Int32Array = new Int32Array(0);
   private own4Count = 0;
 
   /** Results of {@link resolve}: ingress and egress interface (-1 = none), own-address flags. */
@@ -81,16 +81,17 @@ export class InterfaceTable {
     this.ownCount = o + 1;
     if (words[0] === 0 && words[1] === 0 && words[2] === 0xffff && prefixLength >= 96) {
       const k = this.pfx4Count;
-      this.pfx4Addr = grow(this.pfx4Addr, k + 1);
-      this.pfx4Mask = grow(this.pfx4Mask, k + 1);
-      this.pfx4Len = growI(this.pfx4Len, k + 1);
-      this.pfx4If = growI(this.pfx4If, k + 1);
-      this.pfx4Addr[k] = this.pfxAddr[n * 4 + 3]!;
-      this.pfx4Mask[k] = this.pfxMask[n * 4 + 3]!;
-      this.pfx4Len[k] = prefixLength;
-      this.pfx4If[k] = ifIndex;
+      // After the last prefix at least as long as this one.
+      let at = k;
+      while (at > 0 && this.pfx4Len[at - 1]! < prefixLength) at--;
+      this.pfx4 = growI(this.pfx4, (k + 1) * 3);
+      this.pfx4.copyWithin((at + 1) * 3, at * 3, k * 3);
+      this.pfx4Len.splice(at, 0, prefixLength);
+      this.pfx4[at * 3] = this.pfxAddr[n * 4 + 3]!;
+      this.pfx4[at * 3 + 1] = this.pfxMask[n * 4 + 3]!;
+      this.pfx4[at * 3 + 2] = ifIndex;
       this.pfx4Count = k + 1;
-      this.own4 = grow(this.own4, this.own4Count + 1);
+      this.own4 = growI(this.own4, this.own4Count + 1);
       this.own4[this.own4Count++] = words[3]!;
     }
   }
@@ -107,13 +108,14 @@ export class InterfaceTable {
       this.dstIsOwn = this.isOwnAddress(meta.dstAddr);
       return;
     }
-    const src = meta.src4, dst = meta.dst4;
-    let ing = -1, ingLen = -1, eg = -1, egLen = -1;
-    const a = this.pfx4Addr, m = this.pfx4Mask, len = this.pfx4Len;
-    for (let i = 0; i < this.pfx4Count; i++) {
-      const mask = m[i]!, net = a[i]!, l = len[i]!;
-      if (((src & mask) >>> 0) === net && l > ingLen) { ing = this.pfx4If[i]!; ingLen = l; }
-      if (((dst & mask) >>> 0) === net && l > egLen) { eg = this.pfx4If[i]!; egLen = l; }
+    const src = meta.src4 | 0, dst = meta.dst4 | 0;
+    let ing = -1, eg = -1;
+    const p = this.pfx4;
+    const end = this.pfx4Count * 3;
+    for (let i = 0; i < end; i += 3) {
+      const net = p[i]!, mask = p[i + 1]!;
+      if (ing < 0 && (src & mask) === net) ing = p[i + 2]!;
+      if (eg < 0 && (dst & mask) === net) eg = p[i + 2]!;
     }
     let so = false, dso = false;
     const own = this.own4;
