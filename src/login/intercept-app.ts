@@ -5,7 +5,8 @@
  * gateway's HTTPS login service. FTP and telnet connections get a one-line notice naming
  * the web login and are closed.
  */
-import http from 'node:http';
+import { createRequire } from 'node:module';
+import type http from 'node:http';
 import type { Config, InterfaceConfig } from '../config/types.js';
 import { AP_PROTO_FTP, AP_PROTO_HTTP, AP_PROTO_TELNET } from '../config/types.js';
 import type { Engine, InterceptApp } from '../engine/engine.js';
@@ -24,18 +25,29 @@ export interface InterceptAppOptions {
 export class LoginInterceptApp implements InterceptApp {
   private engine: Engine | null = null;
   private readonly sockets = new Map<number, InterceptedSocket>();
-  private readonly server: http.Server;
+  private server: http.Server | null = null;
   private activity = 0;
   /** Connections accepted, by AP_PROTO_* bit, and connections refused for lack of a handler. */
   readonly stats = { http: 0, ftp: 0, telnet: 0, refused: 0, pages: 0 };
   private readonly scratch = new Uint32Array(4);
 
-  constructor(private readonly opts: InterceptAppOptions) {
-    this.server = http.createServer({ keepAliveTimeout: 0 }, (req, res) => this.serve(req, res));
-    // The endpoint enforces TCP timing; the server must not arm wall-clock timers of its own.
-    this.server.timeout = 0;
-    this.server.requestTimeout = 0;
-    this.server.headersTimeout = 0;
+  constructor(private readonly opts: InterceptAppOptions) {}
+
+  /**
+   * The HTTP server, made on the first intercepted http connection: `node:http` is loaded only
+   * then (about 10 ms of start-up that a capture without interception does not pay).
+   */
+  private httpServer(): http.Server {
+    if (this.server === null) {
+      const { createServer } = createRequire(import.meta.url)('node:http') as typeof http;
+      const server = createServer({ keepAliveTimeout: 0 }, (req, res) => this.serve(req, res));
+      // The endpoint enforces TCP timing; the server must not arm wall-clock timers of its own.
+      server.timeout = 0;
+      server.requestTimeout = 0;
+      server.headersTimeout = 0;
+      this.server = server;
+    }
+    return this.server;
   }
 
   /** Connects the app to its engine (the engine is built with the app). */
@@ -65,7 +77,7 @@ export class LoginInterceptApp implements InterceptApp {
     this.sockets.set(conn, sock);
     if (proto === AP_PROTO_HTTP) {
       this.stats.http++;
-      this.server.emit('connection', sock);
+      this.httpServer().emit('connection', sock);
     } else if (proto === AP_PROTO_FTP || proto === AP_PROTO_TELNET) {
       if (proto === AP_PROTO_FTP) this.stats.ftp++;
       else this.stats.telnet++;
