@@ -86,6 +86,7 @@ export async function runReplay(o: ReplayOptions): Promise<ReplayStats> {
     config, acls, rng: seededRng(o.seed ?? 1), replay: true, debug, debugFlags: o.debugFlags, app,
   });
   app.attach(engine);
+  engine.messages = (t, text) => err(`${formatDebugTimestamp(clock[1]! + t)}: ${text}\n`);
   // ACL `log` lines are messages, not debug output: they go to stderr (a gateway's console or
   // syslog), stamped like IOS log messages, so stdout keeps carrying only debug lines.
   acls.setLogSink((line, t) => err(`${formatDebugTimestamp(clock[1]! + t)}: ${line}\n`));

@@ -95,6 +95,11 @@ export interface EngineOptions {
   /** MSS the endpoint announces (IPv4; IPv6 uses 20 bytes less). */
   readonly mss?: number;
   readonly txQueueBytes?: number;
+  /**
+   * Receives the engine's messages (not debug output: what a router logs whatever is being
+   * debugged, e.g. a rejected ACL download). Called with the time and one line of text.
+   */
+  readonly messages?: ((nowMs: number, text: string) => void) | null;
 }
 
 const MINUTE_MS = 60_000;
@@ -117,6 +122,8 @@ export class Engine implements EndpointApp {
   debugFlags: number;
   debug: DebugSink | null;
   app: InterceptApp | null;
+  /** Where messages go (see EngineOptions.messages). */
+  messages: ((nowMs: number, text: string) => void) | null;
   /** Intercepted connections that sent a SYN and have not completed the handshake. */
   halfOpenCount = 0;
 
@@ -146,6 +153,7 @@ export class Engine implements EndpointApp {
     this.debug = opts.debug ?? null;
     this.debugFlags = this.debug === null ? 0 : (opts.debugFlags ?? 0);
     this.app = opts.app ?? null;
+    this.messages = opts.messages ?? null;
     const cfg = opts.config;
     this.halfOpenLimit = cfg.authProxy.halfOpenLimit;
     this.maxNodataConns = cfg.authProxy.maxNodataConns;
@@ -471,7 +479,13 @@ export class Engine implements EndpointApp {
     const list = v4 ? this.interfaces.aclIn4[ingress]! : this.interfaces.aclIn6[ingress]!;
     if (list >= 0 && entries.length > 0) {
       const r = this.acls.installDynamic(list, words, entries);
-      if (!r.ok) return r;
+      if (!r.ok) {
+        if (this.messages !== null) {
+          this.messages(nowMs, `AUTH-PROXY: login of ${user} from ${formatIp(words)} rejected: downloaded ACL not ` +
+            `installed (${r.reason})`);
+        }
+        return r;
+      }
     }
     const rule = this.interfaces.rule[ingress]!;
     const cacheMs = rule >= 0 ? this.ruleCacheTimeMs[rule * 5 + 4]! : this.config.authProxy.authCacheTimeMin * MINUTE_MS;

@@ -121,14 +121,18 @@ test('authorized host: dynamic entries first, inactivity expiry removes them ato
   assert.ok(lines.some((l) => /OBJ_DELETE: .*10\.1\.0\.7 \(idle\)/.test(l)), lines.join(''));
 });
 
-test('a malformed proxyacl rejects the login and installs nothing', () => {
+test('a malformed proxyacl rejects the login with a logged reason and installs nothing', () => {
   const { engine } = makeEngine();
+  const logged: string[] = [];
+  engine.messages = (_t, text) => logged.push(text);
   const host = v4(10, 1, 0, 9);
   const r = engine.authorizeHost(host, 'bob', [
     { n: 1, text: 'permit tcp any host 10.2.0.9 eq 22' },
     { n: 2, text: 'permit tcp any hots 10.2.0.9' },
   ], 0);
   assert.equal(r.ok, false);
+  assert.equal(logged.length, 1);
+  assert.match(logged[0]!, /^AUTH-PROXY: login of bob from 10\.1\.0\.9 rejected: downloaded ACL not installed \(proxyacl#2.*hots/);
   assert.equal(engine.cache.lookup(host), -1);
   assert.doesNotMatch(engine.acls.showIpAccessLists('101'), /10\.1\.0\.9/);
   assert.equal(handle(engine, tcp({ src: '10.1.0.9', dst: '10.2.0.9', sport: 4000, dport: 22, flags: 'SYN', seq: 1 }), 0), VERDICT_DROP);
