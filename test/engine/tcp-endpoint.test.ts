@@ -1,3 +1,4 @@
+import { seededRng } from '../../src/cli/rng.js';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
@@ -160,18 +161,6 @@ class Recorder implements EndpointApp {
   }
 }
 
-/** A deterministic uint32 source (splitmix32). */
-function seeded(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x9e3779b9) >>> 0;
-    let z = s;
-    z = Math.imul(z ^ (z >>> 16), 0x85ebca6b);
-    z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35);
-    return (z ^ (z >>> 16)) >>> 0;
-  };
-}
-
 class Harness {
   readonly tx = new TxQueue(1 << 22, 4096);
   readonly app = new Recorder();
@@ -185,7 +174,7 @@ class Harness {
   constructor(opts: Partial<EndpointOptions> = {}) {
     this.ep = new TcpEndpoint({
       maxConnections: 8, mss: 1460, sendBufferBytes: 16384, receiveBufferBytes: 65536,
-      rng: seeded(7), followPeerSequence: false, tx: this.tx, app: this.app, ...opts,
+      rng: seededRng(7), followPeerSequence: false, tx: this.tx, app: this.app, ...opts,
     });
   }
 
@@ -329,7 +318,7 @@ test('handshake with options: SYN-ACK from the original destination, MSS, wscale
   assert.equal(sa.sport, SPORT);
   assert.equal(sa.dport, CPORT);
   assert.equal(sa.ack, 0xfffffff1);
-  assert.equal(sa.seq, seeded(7)());
+  assert.equal(sa.seq, seededRng(7)());
   assert.equal(sa.mss, 1460);
   assert.equal(sa.ws, 1, '64 KiB receive buffer needs a shift of 1');
   assert.ok(sa.sackOk);
@@ -970,7 +959,7 @@ test('replay mode: an ACK covering a queued FIN acknowledges it', () => {
 
 test('deterministic: the same script and seed give the same bytes', () => {
   const run = (): string => {
-    const h = new Harness({ rng: seeded(99) });
+    const h = new Harness({ rng: seededRng(99) });
     const chunks: string[] = [];
     const grab = (): void => {
       for (let i = 0; i < h.tx.length; i++) {
@@ -994,7 +983,7 @@ test('deterministic: the same script and seed give the same bytes', () => {
   assert.ok(a.length > 100);
   assert.equal(run(), a);
   assert.notEqual(a, ((): string => {
-    const h = new Harness({ rng: seeded(100) });
+    const h = new Harness({ rng: seededRng(100) });
     h.send({ flags: TCP_FLAG_SYN, seq: 1 });
     return Buffer.from(h.tx.buf.subarray(0, h.tx.lengthOf(0))).toString('hex');
   })());
