@@ -487,6 +487,10 @@ export class Engine implements EndpointApp {
         return r;
       }
     }
+    // A new login without entries must not leave the previous login's entries behind.
+    if (host >= 0 && entries.length === 0 && this.cache.aclList[host]! >= 0) {
+      this.acls.removeDynamic(this.cache.aclList[host]!, words);
+    }
     const rule = this.interfaces.rule[ingress]!;
     const cacheMs = rule >= 0 ? this.ruleCacheTimeMs[rule * 5 + 4]! : this.config.authProxy.authCacheTimeMin * MINUTE_MS;
     if (host < 0) {

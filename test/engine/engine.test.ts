@@ -235,3 +235,14 @@ end
     VERDICT_DROP, 'IPv4 still meets list 101');
   assert.match(engine.acls.showIpv6AccessList('V6-OUT'), /deny tcp any host 2001:DB8:2::22 eq 22 \(1 match/);
 });
+
+test('a second login without entries removes the first login\'s entries', () => {
+  const { engine } = makeEngine();
+  const host = v4(10, 1, 0, 7);
+  assert.deepEqual(engine.authorizeHost(host, 'alice', [{ n: 1, text: 'permit tcp any host 10.2.0.9 eq 22' }], 0), { ok: true });
+  const ssh = tcp({ src: '10.1.0.7', dst: '10.2.0.9', sport: 4000, dport: 22, flags: 'SYN', seq: 1 });
+  assert.equal(handle(engine, ssh, 10), VERDICT_FORWARD);
+  assert.deepEqual(engine.authorizeHost(host, 'alice', [], 20), { ok: true });
+  assert.equal(handle(engine, tcp({ src: '10.1.0.7', dst: '10.2.0.9', sport: 4001, dport: 22, flags: 'SYN', seq: 1 }), 30), VERDICT_DROP);
+  assert.doesNotMatch(engine.acls.showIpAccessLists('101'), /10\.1\.0\.7/);
+});
