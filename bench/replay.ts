@@ -81,7 +81,10 @@ export async function runReplayBench(o: ReplayBenchOptions): Promise<ReplayBench
     + `${capture.path} (${formatCount(capture.packets)} packets, ${(capture.bytes / 2 ** 20).toFixed(0)} MiB)`);
   const mode: ReplayMode = o.id === 'replay-floor' ? 'scan' : 'engine';
   const configPath = o.configPath ?? REPLAY_BENCH_CONFIG;
-  const warmupPackets = o.warmupPackets ?? Math.floor(o.packets / 10);
+  // Steady state starts after a quarter of the run: until TurboFan has compiled the whole
+  // per-packet path (and on-stack-replaced the loop), the interpreter and baseline tiers box
+  // numbers; `--trace-gc` shows the last scavenge some 400,000 packets into a 2 M-packet replay.
+  const warmupPackets = o.warmupPackets ?? Math.floor(o.packets / 4);
   const r = await interleave<number, ReplayRun>({
     rounds: o.rounds,
     anchor: () => tcpdumpWallMs(capture.path),
