@@ -50,6 +50,27 @@ const tcpOptions = new TcpOptions();
 /** Set by walkEtherType: the EtherType after any VLAN tags. */
 let innerEtherType = 0;
 
+/** Clears the TCP option fields (decoded only on SYN segments). */
+function clearTcpOptions(meta: PacketMeta): void {
+  meta.tcpMss = 0;
+  meta.tcpWindowScale = -1;
+  meta.tcpSackPermitted = false;
+  meta.tcpHasTimestamp = false;
+  meta.tcpTsVal = 0;
+  meta.tcpTsEcr = 0;
+}
+
+/** Clears every TCP header field, for a packet that is not TCP. */
+function clearTcpFields(meta: PacketMeta): void {
+  meta.tcpFlags = 0;
+  meta.seq = 0;
+  meta.ack = 0;
+  meta.window = 0;
+  meta.urgent = 0;
+  meta.tcpHeaderLength = 0;
+  clearTcpOptions(meta);
+}
+
 /** Resets every field of `meta` to its "nothing decoded" value for a new frame. */
 function resetMeta(meta: PacketMeta, buf: Uint8Array, off: number, len: number, linkType: number): void {
   meta.buf = buf;
@@ -75,18 +96,7 @@ function resetMeta(meta: PacketMeta, buf: Uint8Array, off: number, len: number, 
   meta.l4Length = 0;
   meta.srcPort = 0;
   meta.dstPort = 0;
-  meta.tcpFlags = 0;
-  meta.seq = 0;
-  meta.ack = 0;
-  meta.window = 0;
-  meta.urgent = 0;
-  meta.tcpHeaderLength = 0;
-  meta.tcpMss = 0;
-  meta.tcpWindowScale = -1;
-  meta.tcpSackPermitted = false;
-  meta.tcpHasTimestamp = false;
-  meta.tcpTsVal = 0;
-  meta.tcpTsEcr = 0;
+  clearTcpFields(meta);
   meta.payloadOffset = 0;
   meta.payloadLength = 0;
   meta.payloadCaptured = 0;
@@ -264,12 +274,7 @@ function decodeIpv4Fast(buf: Uint8Array, off: number, len: number, linkType: num
       meta.tcpTsVal = tcpOptions.tsVal;
       meta.tcpTsEcr = tcpOptions.tsEcr;
     } else {
-      meta.tcpMss = 0;
-      meta.tcpWindowScale = -1;
-      meta.tcpSackPermitted = false;
-      meta.tcpHasTimestamp = false;
-      meta.tcpTsVal = 0;
-      meta.tcpTsEcr = 0;
+      clearTcpOptions(meta);
     }
     meta.srcPort = dv.getUint16(l4);
     meta.dstPort = dv.getUint16(l4 + 2);
@@ -288,18 +293,7 @@ function decodeIpv4Fast(buf: Uint8Array, off: number, len: number, linkType: num
     if (ulen < UDP_HEADER_LENGTH || ulen > l4Len) return false;
     meta.srcPort = dv.getUint16(l4);
     meta.dstPort = dv.getUint16(l4 + 2);
-    meta.seq = 0;
-    meta.ack = 0;
-    meta.tcpFlags = 0;
-    meta.window = 0;
-    meta.urgent = 0;
-    meta.tcpHeaderLength = 0;
-    meta.tcpMss = 0;
-    meta.tcpWindowScale = -1;
-    meta.tcpSackPermitted = false;
-    meta.tcpHasTimestamp = false;
-    meta.tcpTsVal = 0;
-    meta.tcpTsEcr = 0;
+    clearTcpFields(meta);
     const pl = ulen - UDP_HEADER_LENGTH;
     const pc = cap - UDP_HEADER_LENGTH;
     meta.payloadOffset = l4 + UDP_HEADER_LENGTH;
