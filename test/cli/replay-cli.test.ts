@@ -24,6 +24,25 @@ function run(args: string[]): { status: number | null; stdout: string; stderr: s
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
+/** Runs `fn` with a fresh temporary directory, removed afterwards whatever happens. */
+function inTempDir(fn: (dir: string) => void): void {
+  const dir = mkdtempSync(join(tmpdir(), 'portcullis-cli-'));
+  try {
+    fn(dir);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** The two-hosts golden's config with access-list 110 (`entries`) bound inbound on the inside. */
+function twoHostsConfigWith(dir: string, entries: readonly string[]): string {
+  const cfg = join(dir, 'acl110.cfg');
+  writeFileSync(cfg, readFileSync(join(root, 'captures', 'two-hosts-interleaved.cfg'), 'utf8')
+    .replace(' ip auth-proxy web\n', ' ip auth-proxy web\n ip access-group 110 in\n')
+    .replace('end\n', `${entries.map((e) => `access-list 110 ${e}\n`).join('')}end\n`));
+  return cfg;
+}
+
 function readAll(path: string): { linkType: number; packets: Uint8Array[] } {
   const r = PcapReader.open(path);
   const packets: Uint8Array[] = [];
@@ -37,8 +56,7 @@ function readAll(path: string): { linkType: number; packets: Uint8Array[] } {
 }
 
 test('--out holds forwarded packets and the proxy\'s answers as raw IP; --dropped the dropped frames', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'portcullis-cli-'));
-  try {
+  inTempDir((dir) => {
     const out = join(dir, 'out.pcap');
     const dropped = join(dir, 'dropped.pcap');
     const r = run(['replay', join(root, 'captures', 'two-hosts-interleaved.pcap'), '--config',
@@ -64,33 +82,24 @@ test('--out holds forwarded packets and the proxy\'s answers as raw IP; --droppe
     const td = spawnSync('tcpdump', ['-nn', '-r', out], { encoding: 'utf8' });
     assert.equal(td.status, 0, td.stderr);
     assert.equal(td.stdout.trim().split('\n').length, o.packets.length);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  });
 });
 
 test('dropped frames are written as captured', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'portcullis-cli-'));
-  try {
+  inTempDir((dir) => {
     const dropped = join(dir, 'dropped.pcap');
-    const cfg = join(dir, 'deny.cfg');
-    writeFileSync(cfg, readFileSync(join(root, 'captures', 'two-hosts-interleaved.cfg'), 'utf8')
-      .replace(' ip auth-proxy web\n', ' ip auth-proxy web\n ip access-group 110 in\n')
-      .replace('end\n', 'access-list 110 deny udp any any\naccess-list 110 permit ip any any\nend\n'));
+    const cfg = twoHostsConfigWith(dir, ['deny udp any any', 'permit ip any any']);
     const r = run(['replay', join(root, 'captures', 'two-hosts-interleaved.pcap'), '--config', cfg, '--dropped', dropped]);
     assert.equal(r.status, 0, r.stderr);
     assert.match(r.stderr, /drop-acl-in\s+1\n/);
     const d = readAll(dropped);
     assert.equal(d.packets.length, 1);
     assert.equal(d.linkType, 1, 'Ethernet, as captured');
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  });
 });
 
 test('a truncated capture stops with the byte offset and the packets processed; their output stands', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'portcullis-cli-'));
-  try {
+  inTempDir((dir) => {
     const whole = readFileSync(seedPcap);
     const cut = join(dir, 'cut.pcap');
     // Keep the global header and the first two records (SYN 78 + 16, ACK 66 + 16 bytes) and 5 more bytes.
@@ -102,14 +111,11 @@ test('a truncated capture stops with the byte offset and the packets processed; 
     assert.match(r.stderr, new RegExp(`at byte offset ${firstTwo} \\(after 2 packets\\)`));
     const expectedLines = r0.stdout.split('\n').slice(0, 8).join('\n') + '\n';
     assert.equal(r.stdout, expectedLines, 'the two packets before the fault printed their lines');
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  });
 });
 
 test('a malformed config names file, line and column and nothing starts', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'portcullis-cli-'));
-  try {
+  inTempDir((dir) => {
     const cfg = join(dir, 'bad.cfg');
     writeFileSync(cfg, 'hostname x\nip auth-proxy name web gopher\n');
     const r = run(['replay', seedPcap, '--config', cfg, '--debug', 'detailed']);
@@ -117,9 +123,7 @@ test('a malformed config names file, line and column and nothing starts', () => 
     assert.equal(r.stdout, '');
     assert.match(r.stderr, /^portcullis: .*bad\.cfg:2:24: expected .*found "gopher"/);
     assert.doesNotMatch(r.stderr, /replay summary/);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  });
 });
 
 test('usage errors exit 2; unknown debug keywords are named', () => {
@@ -163,19 +167,13 @@ test('replay --show cache prints the cache in the spec §4 format after the run'
 });
 
 test('ACL log lines go to stderr with an IOS timestamp; stdout stays debug-only', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'portcullis-cli-'));
-  try {
-    const cfg = join(dir, 'log.cfg');
-    writeFileSync(cfg, readFileSync(join(root, 'captures', 'two-hosts-interleaved.cfg'), 'utf8')
-      .replace(' ip auth-proxy web\n', ' ip auth-proxy web\n ip access-group 110 in\n')
-      .replace('end\n', 'access-list 110 deny udp any any log\naccess-list 110 permit ip any any\nend\n'));
+  inTempDir((dir) => {
+    const cfg = twoHostsConfigWith(dir, ['deny udp any any log', 'permit ip any any']);
     const r = run(['replay', join(root, 'captures', 'two-hosts-interleaved.pcap'), '--config', cfg, '--debug', 'detailed']);
     assert.equal(r.status, 0, r.stderr);
     // The capture's UDP datagram: 192.0.2.10:40002 -> 198.51.100.80:53 at 10:00:00.220.
     assert.match(r.stderr, /^\*Mar 1 10:00:00\.220: %SEC-6-IPACCESSLOGP: list 110 denied udp 192\.0\.2\.10\(40002\) -> 198\.51\.100\.80\(53\), 1 packet$/m);
     assert.doesNotMatch(r.stdout, /IPACCESSLOG/);
     assert.equal(r.stdout, readFileSync(join(root, 'captures', 'two-hosts-interleaved.expected'), 'utf8'));
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  });
 });
