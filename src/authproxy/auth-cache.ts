@@ -52,13 +52,16 @@ export class AuthCache {
   readonly aclList: Int32Array;
   /** Generation of each slot, bumped on every free (lets holders detect reuse). */
   readonly generation: Uint32Array;
-  /** User name per slot (control plane only). */
-  readonly user: (string | undefined)[];
+  /** User names of authenticated slots (control plane only; a map, so start-up allocates no array per slot). */
+  private readonly users = new Map<number, string>();
 
   private readonly index: Int32Array; // hash table of slot numbers
   private readonly mask: number;
+  /** Freed slots, a stack (the last freed is reused first). */
   private readonly freeList: Int32Array;
-  private freeTop: number;
+  private freeTop = 0;
+  /** Slots below this have been handed out at least once; the rest are fresh. */
+  private slotHigh = 0;
   private used = 0;
 
   // Deadline heap: (deadline, slot, generation) triples.
@@ -89,10 +92,7 @@ export class AuthCache {
     this.octetsIn = new Float64Array(capacity);
     this.aclList = new Int32Array(capacity).fill(-1);
     this.generation = new Uint32Array(capacity);
-    this.user = new Array<string | undefined>(capacity).fill(undefined);
     this.freeList = new Int32Array(capacity);
-    for (let i = 0; i < capacity; i++) this.freeList[i] = capacity - 1 - i;
-    this.freeTop = capacity;
     // Each slot has at most one live heap node per (re)arm plus stale ones; 4× is ample, and the
     // heap compacts stale nodes when it fills.
     this.heapTime = new Float64Array(capacity * 4);
@@ -128,8 +128,10 @@ export class AuthCache {
    * slot, or -1 if the cache is full. The caller has checked that no entry exists.
    */
   create(words: Uint32Array, port: number, ifIndex: number, inactivityMs: number, nowMs: number): number {
-    if (this.freeTop === 0) return -1;
-    const slot = this.freeList[--this.freeTop]!;
+    let slot: number;
+    if (this.freeTop > 0) slot = this.freeList[--this.freeTop]!;
+    else if (this.slotHigh < this.capacity) slot = this.slotHigh++;
+    else return -1;
     const b = slot * 4;
     this.addr[b] = words[0]!;
     this.addr[b + 1] = words[1]!;
@@ -149,7 +151,6 @@ export class AuthCache {
     this.packetsIn[slot] = 0;
     this.octetsIn[slot] = 0;
     this.aclList[slot] = -1;
-    this.user[slot] = undefined;
     let i = hashAddress(words) & this.mask;
     while (this.index[i]! >= 0) i = (i + 1) & this.mask;
     this.index[i] = slot;
@@ -187,11 +188,21 @@ export class AuthCache {
         i = (i - 1) & this.mask;
       }
     }
-    this.user[slot] = undefined;
+    this.users.delete(slot);
     this.aclList[slot] = -1;
     this.generation[slot] = (this.generation[slot]! + 1) >>> 0;
     this.freeList[this.freeTop++] = slot;
     this.used--;
+  }
+
+  /** The user authenticated on `slot`, if any. */
+  userOf(slot: number): string | undefined {
+    return this.users.get(slot);
+  }
+
+  /** Records the user authenticated on `slot`. */
+  setUser(slot: number, user: string): void {
+    this.users.set(slot, user);
   }
 
   /** When the entry in `slot` expires if nothing refreshes it. */

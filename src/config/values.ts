@@ -5,16 +5,12 @@
  * in `parse.ts` read top to bottom. Addresses go through ip-num (config time only; the hot path
  * works on the integers produced here).
  */
-import { createRequire } from 'node:module';
-import type * as IpNum from 'ip-num';
+// ip-num's package entry loads every module of the library (about 60 ms at start-up, paid by
+// every command); the address classes portcullis uses all live in its IPNumber module.
+import { IPv4, IPv4Mask, IPv6 } from 'ip-num/dist/src/IPNumber.js';
 import { expectedAt } from './tokens.js';
 import type { TokenLine } from './tokens.js';
 import { decodeCiscoType7 } from './type7.js';
-
-// ip-num's package entry loads every module of the library (about 60 ms at start-up, paid by
-// every command); the address classes portcullis uses all live in its IPNumber module.
-const { IPv4, IPv4Mask, IPv6 } = createRequire(import.meta.url)('ip-num/dist/src/IPNumber.js') as
-  Pick<typeof IpNum, 'IPv4' | 'IPv4Mask' | 'IPv6'>;
 
 const DECIMAL = /^[0-9]+$/;
 const DOTTED_QUAD = /^[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}$/;

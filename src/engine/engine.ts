@@ -502,7 +502,7 @@ export class Engine implements EndpointApp {
       this.counters[COUNTER_HOSTS_CREATED]!++;
     }
     this.cache.state[host] = AP_STATE_HTTP_ESTAB;
-    this.cache.user[host] = user;
+    this.cache.setUser(host, user);
     this.cache.aclList[host] = list >= 0 && entries.length > 0 ? list : -1;
     this.cache.setTimers(host, cacheMs, this.absoluteMs, nowMs);
     return { ok: true };
