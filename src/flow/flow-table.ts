@@ -199,6 +199,20 @@ function fingerprintOf(h: number): number {
   return (h >>> 24) | 1;
 }
 
+/**
+ * Math.floor(a / b) for b > 0. Integer operands (engine time is whole ms, and so is the tick)
+ * take a path with no fractional intermediate, which unoptimised code would box (see `link`);
+ * `| 0` also unboxes an integer that arrives boxed. The quotient of int32 operands cannot round
+ * up to the next integer, so both paths give the same result.
+ */
+function floorDiv(a: number, b: number): number {
+  const ai = a | 0;
+  const bi = b | 0;
+  if (ai !== a || bi !== b) return Math.floor(a / b);
+  const r = ai % bi;
+  return (ai - r) / bi - (r < 0 ? 1 : 0);
+}
+
 function isPowerOfTwo(n: number): boolean {
   return Number.isInteger(n) && n > 0 && (n & (n - 1)) === 0;
 }
@@ -504,7 +518,8 @@ export class FlowTable {
     f64[d + D_PACKETS + 2] = 0;
     f64[d + D_BYTES + 2] = 0;
     if (this.count === 0) this.resetWheel(nowMs);
-    this.link(slot, deadlineMs);
+    const whenMs = this.link(slot, deadlineMs);
+    if (whenMs < this.nextMs) this.nextMs = whenMs;
     this.count++;
     this.lastDirection = FLOW_DIR_ORIGINAL;
     this.lastVerdict = FLOW_OK;
@@ -560,7 +575,8 @@ export class FlowTable {
     // A later deadline is picked up lazily by the wheel; an earlier one must move the flow.
     if (deadlineMs < oldMs) {
       this.unlink(slot);
-      this.link(slot, deadlineMs);
+      const whenMs = this.link(slot, deadlineMs);
+      if (whenMs < this.nextMs) this.nextMs = whenMs;
     }
     return verdict;
   }
@@ -926,12 +942,20 @@ export class FlowTable {
   }
 
   /**
-   * Schedules `slot` in the wheel bucket of `deadlineMs` (never earlier than the cursor). A flow
-   * joining the cursor's bucket while a pass over it is under way goes to the head, among the
-   * flows the pass has still to visit.
+   * Schedules `slot` in the wheel bucket of `deadlineMs` (never earlier than the cursor) and
+   * returns the time from which `expire` has to look at it, which the caller puts in `nextMs`
+   * if earlier. A flow joining the cursor's bucket while a pass over it is under way goes to
+   * the head, among the flows the pass has still to visit.
+   *
+   * It allocates nothing even unoptimised, as it runs for long stretches: on its own (not
+   * inlined into `insert`) the packet path calls it only when a TCP flow's deadline moves
+   * earlier (a FIN or a RST), too seldom to be optimised again soon after a deoptimisation.
+   * Unoptimised code boxes on the young generation every double it reads from a field
+   * (`nextMs`) and every fractional result (`deadlineMs / tickMs`); hence `floorDiv`, and
+   * `nextMs` is left to the callers, which are hot and optimised.
    */
-  private link(slot: number, deadlineMs: number): void {
-    let t = Math.floor(deadlineMs / this.tickMs);
+  private link(slot: number, deadlineMs: number): number {
+    let t = floorDiv(deadlineMs, this.tickMs);
     if (!(t >= this.cursorTick)) t = this.cursorTick;
     const wb = t & this.wheelMask;
     if (t === this.cursorTick && this.passLast !== PASS_NONE) {
@@ -946,8 +970,7 @@ export class FlowTable {
     } else {
       this.append(slot, wb);
     }
-    const whenMs = t > this.cursorTick ? t * this.tickMs : deadlineMs;
-    if (whenMs < this.nextMs) this.nextMs = whenMs;
+    return t > this.cursorTick ? t * this.tickMs : deadlineMs;
   }
 
   /** Appends `slot` to the tail of wheel bucket `wb`. */
