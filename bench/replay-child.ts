@@ -13,7 +13,7 @@
  * and after a long synchronous replay loop they arrived late or not at all (measured here: the
  * observer reported 0 scavenges where `--trace-gc` printed 26).
  */
-import { GCProfiler } from 'node:v8';
+import { GCProfiler, getHeapSpaceStatistics } from 'node:v8';
 import type { GCProfilerResult } from 'node:v8';
 import type { ReplayOptions, ReplayStats } from '../src/cli/replay.js';
 import type { ScanResult } from './lib/pcap-scan.js';
@@ -45,6 +45,11 @@ const MINOR_GC_TYPES = new Set(['Scavenge', 'MinorMarkSweep', 'MinorMarkCompact'
 /** V8's name of a full collection. */
 const MAJOR_GC_TYPE = 'MarkSweepCompact';
 
+/** Bytes in use in V8's young generation ("new space"). */
+function newSpaceUsed(): number {
+  return getHeapSpaceStatistics().find((sp) => sp.space_name === 'new_space')?.space_used_size ?? -1;
+}
+
 /** Counts young-generation and full collections in a GCProfiler result. */
 function countGcs(r: GCProfilerResult | undefined): { minor: number; major: number } {
   let minor = 0;
@@ -58,14 +63,24 @@ function countGcs(r: GCProfilerResult | undefined): { minor: number; major: numb
 
 async function main(): Promise<void> {
   const req = JSON.parse(process.argv[2] ?? '') as ChildRequest;
-  const gc = (globalThis as { gc?: () => void }).gc;
-  if (gc !== undefined) gc();
+  // With --expose-gc the young generation is emptied when the warm-up ends, so that what the
+  // steady state is measured against is its own allocation, not garbage the warm-up left (JIT
+  // compilation, set-up): how full the young generation happens to be at that moment otherwise
+  // decides whether a few kilobytes tip it into a scavenge.
+  const gc = (globalThis as { gc?: (o: { type: 'minor' | 'major' }) => void }).gc;
 
   const whole = new GCProfiler();
   let steady: GCProfiler | null = null;
+  let newSpaceAtWarm = -1;
+  let newSpaceAtEnd = -1;
   const onWarm = (): void => {
+    if (gc !== undefined) gc({ type: 'minor' });
+    newSpaceAtWarm = newSpaceUsed();
     steady = new GCProfiler();
     steady.start();
+  };
+  const onEnd = (): void => {
+    newSpaceAtEnd = newSpaceUsed();
   };
   let packets = 0;
   let forwarded: number | undefined;
@@ -92,6 +107,7 @@ async function main(): Promise<void> {
       // The collections counted are those of the run up to the end of the packet loop, not of
       // the statistics runReplay builds afterwards.
       onLoopDone: () => {
+        onEnd();
         wholeGc = whole.stop();
         steadyGc = (steady as GCProfiler | null)?.stop();
       },
@@ -125,6 +141,7 @@ async function main(): Promise<void> {
     } finally {
       reader.close();
     }
+    onEnd();
     end = performance.now();
     wholeGc = whole.stop();
     steadyGc = (steady as GCProfiler | null)?.stop();
@@ -136,6 +153,7 @@ async function main(): Promise<void> {
     whole.start();
     start = performance.now();
     scanPcap(req.capturePath, r, req.warmupPackets, onWarm);
+    onEnd();
     end = performance.now();
     wholeGc = whole.stop();
     steadyGc = (steady as GCProfiler | null)?.stop();
@@ -158,6 +176,10 @@ async function main(): Promise<void> {
     packetsPerSecond: loopMs > 0 ? packets / (loopMs / 1000) : 0,
     scavenges: all.minor,
     scavengesSteady: steadyCounts.minor,
+    // Bytes the steady state allocated on the young generation (known when no collection
+    // happened in it; -1 otherwise).
+    steadyYoungBytes: reachedWarm && newSpaceAtWarm >= 0 && steadyCounts.minor === 0 && steadyCounts.major === 0
+      ? Math.max(0, newSpaceAtEnd - newSpaceAtWarm) : -1,
     majorGcs: all.major,
     steadyPackets,
     ...(forwarded !== undefined ? { forwarded } : {}),

@@ -62,6 +62,8 @@ export interface ReplayBenchResult {
   /** Median scavenges over the whole loop / after the warm-up. */
   readonly scavenges: number;
   readonly scavengesSteady: number;
+  /** Largest young-generation allocation of a run's steady state, bytes (-1: unknown in some run). */
+  readonly steadyYoungBytes: number;
   readonly majorGcs: number;
   readonly forwarded?: number | undefined;
   readonly dropped?: number | undefined;
@@ -88,7 +90,7 @@ export async function runReplayBench(o: ReplayBenchOptions): Promise<ReplayBench
   const r = await interleave<number, ReplayRun>({
     rounds: o.rounds,
     anchor: () => tcpdumpWallMs(capture.path),
-    subject: () => replayWallMs(capture.path, configPath, { mode, warmupPackets }),
+    subject: () => replayWallMs(capture.path, configPath, { mode, warmupPackets, exposeGc: true }),
     onRound: (i, a, s) => log(`${o.id}: round ${i + 1}/${o.rounds}: tcpdump ${a.toFixed(0)} ms, `
       + `${mode} ${s.toFixed(0)} ms (${(s / a).toFixed(2)}×)`),
   });
@@ -105,6 +107,7 @@ export async function runReplayBench(o: ReplayBenchOptions): Promise<ReplayBench
     nsPerPacket: median(runs.map((s) => s.nsPerPacket)),
     scavenges: median(runs.map((s) => s.scavenges)),
     scavengesSteady: median(runs.map((s) => s.scavengesSteady)),
+    steadyYoungBytes: runs.some((s) => s.steadyYoungBytes < 0) ? -1 : Math.max(...runs.map((s) => s.steadyYoungBytes)),
     majorGcs: median(runs.map((s) => s.majorGcs)),
     forwarded: last.forwarded, dropped: last.dropped, intercepted: last.intercepted,
   };

@@ -220,7 +220,10 @@ export interface ReplayRunOptions {
   readonly mode?: ReplayMode;
   /** Packets before the steady state begins (scavenges after it count as steady-state). */
   readonly warmupPackets?: number;
-  /** Start the child with `--expose-gc` (it then collects garbage once before the run). */
+  /**
+   * Start the child with `--expose-gc`: it then empties the young generation when the warm-up
+   * ends, so that the steady state is judged by its own allocation.
+   */
   readonly exposeGc?: boolean;
   /** Pass-through to `runReplay`: pre-authenticated hosts and dynamic entries per host. */
   readonly preauthHosts?: number;
@@ -247,6 +250,8 @@ export interface ReplayRun {
   readonly scavengesSteady: number;
   /** Major (mark-sweep-compact) GCs during the loop. */
   readonly majorGcs: number;
+  /** Young-generation bytes allocated in the steady state (-1: unknown, a collection happened). */
+  readonly steadyYoungBytes: number;
   /** Packets counted in the steady state. */
   readonly steadyPackets: number;
   /** Verdict counts, where the mode decides (engine) or matches (scan). */

@@ -69,6 +69,11 @@ test('replayWallMs runs the child in a fresh process and reads its measurements;
     assert.ok(r.wallMs > r.loopMs, 'process wall time includes the loop');
     assert.ok(Math.abs(r.nsPerPacket - (r.loopMs * 1e6) / r.packets) < 1e-6);
     assert.ok(r.scavengesSteady <= r.scavenges);
+    // With --expose-gc the child empties the young generation at the end of the warm-up and
+    // measures what the steady state allocates; the scan loop allocates (almost) nothing.
+    const g = await replayWallMs(path, '/nonexistent.cfg', { mode: 'scan', warmupPackets: 5000, exposeGc: true });
+    assert.equal(g.scavengesSteady, 0);
+    assert.ok(g.steadyYoungBytes >= 0 && g.steadyYoungBytes < 64 * 1024, `steady young allocation ${g.steadyYoungBytes} B`);
     const t = await tcpdumpWallMs(path);
     assert.ok(t > 0);
     await assert.rejects(replayWallMs(join(dir, 'missing.pcap'), '/nonexistent.cfg', { mode: 'scan' }),
