@@ -9,6 +9,8 @@ import type { ConfigWarning, TokenLine } from '../config/tokens.js';
 /** Result of a classification. */
 export const ACL_DENY = 0;
 export const ACL_PERMIT = 1;
+/** `AclRuntime.lastMatchCode` when the last classification must not be repeated from memory. */
+export const ACL_MATCH_NONE = -1;
 
 /**
  * Receives the ACL-related lines of a running-config while it is parsed: numbered
@@ -67,6 +69,24 @@ export interface AclRuntime {
    * on the matching entry. Returns ACL_PERMIT or ACL_DENY.
    */
   classify(index: number, meta: PacketMeta, withDynamic: boolean, nowMs: number): number;
+  /**
+   * What the last `classify` matched in its list (a dynamic entry, a static entry or the
+   * implicit deny), as a non-negative code for {@link countMatch}; {@link ACL_MATCH_NONE} when
+   * the classification must not be repeated from memory — an entry with `log`, whose lines are
+   * written per packet.
+   */
+  readonly lastMatchCode: number;
+  /**
+   * Counts one more match on list `index` for a code `lastMatchCode` gave, as `classify` would
+   * have: lets a caller that remembers a flow's classification skip the lookup and keep the
+   * counters exact.
+   */
+  countMatch(index: number, code: number): void;
+  /**
+   * Changes whenever a classification of the same packet could give another result (dynamic
+   * entries installed or removed); the static lists never change after compilation.
+   */
+  readonly version: number;
   /**
    * Parses `entries` with the ACL grammar (source `any` becomes `host <host>`) and installs
    * them atomically above the static entries of list `index`, replacing any the host had there.

@@ -9,7 +9,7 @@ import { ConfigError, PortcullisError } from '../errors.js';
 import { tokenizeLine } from '../config/tokens.js';
 import { FRAG_LATER } from '../wire/packet.js';
 import type { PacketMeta } from '../wire/packet.js';
-import { ACL_DENY } from './api.js';
+import { ACL_DENY, ACL_MATCH_NONE } from './api.js';
 import type { AclLogSink, AclRuntime, AclSet, DynamicAclText, InstallResult } from './api.js';
 import { EntryStore, ENTRY_FRAGMENTS, ENTRY_L4 } from './entries.js';
 import { TupleClassifier } from './tuple-space.js';
@@ -96,6 +96,11 @@ class CompiledList {
   }
 }
 
+// Match codes (AclRuntime.lastMatchCode): entry · 4 + kind; the implicit deny is kind 2.
+const MATCH_STATIC = 0;
+const MATCH_DYNAMIC = 1;
+const MATCH_IMPLICIT = 2;
+
 function isMapped(host: Uint32Array): boolean {
   return host[0] === 0 && host[1] === 0 && host[2] === 0xffff;
 }
@@ -106,6 +111,10 @@ export class CompiledAcls implements AclRuntime {
   private readonly byName = new Map<string, number>();
   private readonly logger = new AclLogger();
   private installs = 0;
+  /** See {@link AclRuntime.version}. */
+  version = 0;
+  /** See {@link AclRuntime.lastMatchCode}. */
+  lastMatchCode = ACL_MATCH_NONE;
 
   constructor(set: AclSetImpl, opts: AclCompileOptions = {}) {
     for (const [name, list] of set.lists) {
@@ -140,7 +149,12 @@ export class CompiledAcls implements AclRuntime {
           if (v4 ? st.matches4(e, meta) : st.matches6(e, meta)) {
             st.matches[e]!++;
             const action = st.action(e);
-            if (st.log(e) !== 0) this.logger.record(index, -1 - e, l.name, false, action !== ACL_DENY, meta, nowMs);
+            if (st.log(e) !== 0) {
+              this.lastMatchCode = ACL_MATCH_NONE;
+              this.logger.record(index, -1 - e, l.name, false, action !== ACL_DENY, meta, nowMs);
+            } else {
+              this.lastMatchCode = e * 4 + MATCH_DYNAMIC;
+            }
             return action;
           }
         }
@@ -151,13 +165,29 @@ export class CompiledAcls implements AclRuntime {
       : (later ? l.later.lookup6(meta) : l.whole.lookup6(meta));
     if (e < 0) {
       l.implicitDenies++;
+      this.lastMatchCode = MATCH_IMPLICIT;
       return ACL_DENY;
     }
     const st = l.store;
     st.matches[e]!++;
     const action = st.action(e);
-    if (st.log(e) !== 0) this.logger.record(index, e, l.logLabels[e]!, l.kind === 'standard', action !== ACL_DENY, meta, nowMs);
+    if (st.log(e) !== 0) {
+      this.lastMatchCode = ACL_MATCH_NONE;
+      this.logger.record(index, e, l.logLabels[e]!, l.kind === 'standard', action !== ACL_DENY, meta, nowMs);
+    } else {
+      this.lastMatchCode = e * 4 + MATCH_STATIC;
+    }
     return action;
+  }
+
+  countMatch(index: number, code: number): void {
+    const l = this.lists[index];
+    if (l === undefined || code < 0) return;
+    const kind = code & 3;
+    const e = code >>> 2;
+    if (kind === MATCH_STATIC) l.store.matches[e]!++;
+    else if (kind === MATCH_DYNAMIC) l.pool.matches[e]!++;
+    else l.implicitDenies++;
   }
 
   installDynamic(index: number, host: Uint32Array, entries: readonly DynamicAclText[]): InstallResult {
@@ -193,6 +223,7 @@ export class CompiledAcls implements AclRuntime {
       return { ok: true };
     }
     const first = l.allocate(rules);
+    this.version = (this.version + 1) | 0;
     const old = l.hosts.set({ host: Uint32Array.from(host.subarray(0, 4)), first, count: rules.length, order: this.installs++ });
     if (old !== undefined) l.release(old.first, old.count);
     return { ok: true };
@@ -202,6 +233,7 @@ export class CompiledAcls implements AclRuntime {
     const l = this.lists[index];
     const old = l?.hosts.delete(host);
     if (l === undefined || old === undefined) return false;
+    this.version = (this.version + 1) | 0;
     l.release(old.first, old.count);
     return true;
   }

@@ -28,7 +28,7 @@ export class AuthCache {
   readonly capacity: number;
   /** Client address of each slot (four words per slot). */
   readonly addr: Uint32Array;
-  /** Auth-proxy state (AP_STATE_*) of each slot. */
+  /** Auth-proxy state (AP_STATE_*) of each slot; read it here, change it with {@link setState}. */
   readonly state: Uint8Array;
   /** Source port of the connection that created / last touched the entry (debug `clientport`). */
   readonly clientPort: Uint16Array;
@@ -63,6 +63,12 @@ export class AuthCache {
   /** Slots below this have been handed out at least once; the rest are fresh. */
   private slotHigh = 0;
   private used = 0;
+  /**
+   * Changes whenever an entry is created or removed or its state changes (through
+   * {@link setState}: change `state` only that way), so that whoever remembers decisions that
+   * depended on the cache knows to decide again.
+   */
+  version = 0;
 
   // Deadline heap: (deadline, slot, generation) triples.
   private readonly heapTime: Float64Array;
@@ -155,6 +161,7 @@ export class AuthCache {
     while (this.index[i]! >= 0) i = (i + 1) & this.mask;
     this.index[i] = slot;
     this.used++;
+    this.version = (this.version + 1) | 0;
     this.arm(slot, nowMs + inactivityMs);
     return slot;
   }
@@ -193,6 +200,13 @@ export class AuthCache {
     this.generation[slot] = (this.generation[slot]! + 1) >>> 0;
     this.freeList[this.freeTop++] = slot;
     this.used--;
+    this.version = (this.version + 1) | 0;
+  }
+
+  /** Sets the auth-proxy state (AP_STATE_*) of `slot`. */
+  setState(slot: number, state: number): void {
+    this.state[slot] = state;
+    this.version = (this.version + 1) | 0;
   }
 
   /** The user authenticated on `slot`, if any. */

@@ -13,7 +13,7 @@
  * integers that the per-packet path never has to box.
  */
 import {
-  PacketMeta, FRAG_LATER, IPPROTO_TCP, TCP_FLAG_ACK, TCP_FLAG_RST, TCP_FLAG_SYN,
+  PacketMeta, FRAG_LATER, FRAG_NONE, IPPROTO_TCP, IPPROTO_UDP, TCP_FLAG_ACK, TCP_FLAG_RST, TCP_FLAG_SYN,
 } from '../wire/packet.js';
 import { decodePacket } from '../wire/decode.js';
 import { formatIp } from '../wire/addr.js';
@@ -24,7 +24,7 @@ import type { Config } from '../config/types.js';
 import {
   AP_PROTO_FTP, AP_PROTO_HTTP, AP_PROTO_HTTPS, AP_PROTO_TELNET,
 } from '../config/types.js';
-import { FlowTable, FLOW_DIR_REPLY, FLOW_INSERT_FULL } from '../flow/flow-table.js';
+import { FlowTable, FLOW_DIR_ORIGINAL, FLOW_DIR_REPLY, FLOW_INSERT_FULL } from '../flow/flow-table.js';
 import { AuthCache } from '../authproxy/auth-cache.js';
 import {
   AP_STATE_FIN_WAIT, AP_STATE_HTTP_ESTAB, AP_STATE_WATCH_LIST,
@@ -100,9 +100,27 @@ export interface EngineOptions {
    * debugged, e.g. a rejected ACL download). Called with the time and one line of text.
    */
   readonly messages?: ((nowMs: number, text: string) => void) | null;
+  /**
+   * Remember in each flow how its packets were decided and repeat that for the flow's next
+   * packets of the same kind (see `decide`). Default true; off, every packet takes every step
+   * (tests prove both give the same results).
+   */
+  readonly flowMemo?: boolean;
 }
 
 const MINUTE_MS = 60_000;
+
+/** ACL classifications one flow memo repeats at most: the rule's trigger list, inbound, outbound. */
+const MEMO_MAX_MATCHES = 3;
+/** Distinct sets of ACL matches the memos refer to before the set table starts afresh. */
+const MEMO_SETS = 16384;
+/** `slot` argument of `filter`: the flow table has not been searched for this packet yet. */
+const SLOT_UNKNOWN = -2;
+
+/** 1 if the packet is a TCP segment with ACK or RST set (what ACL `established` tests), else 0. */
+function establishedBit(meta: PacketMeta): number {
+  return meta.proto === IPPROTO_TCP && (meta.tcpFlags & (TCP_FLAG_ACK | TCP_FLAG_RST)) !== 0 ? 1 : 0;
+}
 
 /** The auth-proxy data plane. One per gateway (or per replay). */
 export class Engine implements EndpointApp {
@@ -147,6 +165,25 @@ export class Engine implements EndpointApp {
 
   private readonly scratchAddr = new Uint32Array(4);
 
+  // Flow memos (see `decide`). A flow's memo — three words of its flow-table record — says: at
+  // memo tag T (`memoTag()`), a packet of this flow in its original direction with
+  // established bit E was forwarded by the full path, which counted ACL match set S and
+  // accounted the packet to authenticated host H. Words: T; (H + 1) · 2 + E; S.
+  private readonly memoOn: boolean;
+  /** Bumped when the set table starts afresh, which invalidates every memo. */
+  private memoEpoch = 0;
+  /** Interned sets of ACL matches: count, then list index and match code per match. */
+  private readonly setN = new Uint8Array(MEMO_SETS);
+  private readonly setList = new Int32Array(MEMO_SETS * MEMO_MAX_MATCHES);
+  private readonly setCode = new Int32Array(MEMO_SETS * MEMO_MAX_MATCHES);
+  /** Open-addressing index of the sets (-1 empty); set 0 is the empty set. */
+  private readonly setIndex = new Int32Array(MEMO_SETS * 2).fill(-1);
+  private setCount = 1;
+  /** ACL matches of the packet being decided (-1: one that must not be repeated). */
+  private recCount = 0;
+  private readonly recList = new Int32Array(MEMO_MAX_MATCHES);
+  private readonly recCode = new Int32Array(MEMO_MAX_MATCHES);
+
   constructor(opts: EngineOptions) {
     this.config = opts.config;
     this.acls = opts.acls;
@@ -154,6 +191,7 @@ export class Engine implements EndpointApp {
     this.debugFlags = this.debug === null ? 0 : (opts.debugFlags ?? 0);
     this.app = opts.app ?? null;
     this.messages = opts.messages ?? null;
+    this.memoOn = opts.flowMemo ?? true;
     const cfg = opts.config;
     this.halfOpenLimit = cfg.authProxy.halfOpenLimit;
     this.maxNodataConns = cfg.authProxy.maxNodataConns;
@@ -235,6 +273,25 @@ export class Engine implements EndpointApp {
       const conn = this.endpoint.lookup(meta);
       if (conn >= 0) return this.interceptedSegment(conn, meta, nowMs);
     }
+    // A TCP or UDP packet in the original direction of a known flow, of the kind (established
+    // bit) whose last packet the steps below forwarded while the auth cache and the dynamic ACL
+    // entries stood as they stand now, would take the same steps to the same end: everything
+    // they read is the same — the addresses and ports fix the interfaces, the host and its
+    // rule, the trigger port and what the ACLs match (they test nothing else of an
+    // unfragmented TCP or UDP packet). So the flow's memo repeats their effects (ACL match
+    // counters, the host's timer and accounting, flow tracking) instead. Not while
+    // `debug … detailed` prints every packet.
+    let slot = SLOT_UNKNOWN;
+    let dir = FLOW_DIR_ORIGINAL;
+    if (this.memoOn && meta.fragment === FRAG_NONE && (meta.proto === IPPROTO_TCP || meta.proto === IPPROTO_UDP)
+      && (this.debugFlags & DEBUG_DETAILED) === 0) {
+      slot = this.flows.lookup(meta);
+      if (slot >= 0) {
+        dir = this.flows.lastDirection;
+        if (dir === FLOW_DIR_ORIGINAL && this.repeatMemo(slot, meta, nowMs)) return VERDICT_FORWARD;
+      }
+    }
+    this.recCount = 0;
     const itf = this.interfaces;
     itf.resolve(meta);
     // The gateway's own output (its login service answering, say) is the host stack's business.
@@ -252,7 +309,103 @@ export class Engine implements EndpointApp {
       }
     }
     if (itf.dstIsOwn) return VERDICT_LOCAL;
-    return this.filter(meta, ingress, host, hostState, nowMs);
+    return this.filter(meta, ingress, host, hostState, slot, dir, nowMs);
+  }
+
+  /**
+   * The tag memos are valid under: it changes whenever the auth cache or the dynamic ACL
+   * entries change (as 32-bit sums it could come back to an old value only after 2^32 changes
+   * during one flow's life). 0 means no memo is valid.
+   */
+  private memoTag(): number {
+    return (this.cache.version + this.acls.version + this.memoEpoch + 1) >>> 0;
+  }
+
+  /** Repeats flow `slot`'s memo for this original-direction packet if it applies; true if it did. */
+  private repeatMemo(slot: number, meta: PacketMeta, nowMs: number): boolean {
+    const flows = this.flows;
+    const tag = flows.memo(slot, 0);
+    if (tag === 0 || tag !== this.memoTag()) return false;
+    const hostEst = flows.memo(slot, 1);
+    if ((hostEst & 1) !== establishedBit(meta)) return false;
+    const set = flows.memo(slot, 2);
+    const n = this.setN[set]!;
+    for (let i = 0; i < n; i++) {
+      const k = set * MEMO_MAX_MATCHES + i;
+      this.acls.countMatch(this.setList[k]!, this.setCode[k]!);
+    }
+    const host = (hostEst >>> 1) - 1;
+    if (host >= 0) this.accountOut(host, meta, nowMs);
+    flows.update(slot, FLOW_DIR_ORIGINAL, meta, nowMs);
+    return true;
+  }
+
+  /** Notes the ACL match of the classification of list `list` just made, for the packet's memo. */
+  private recordMatch(list: number): void {
+    const n = this.recCount;
+    if (n < 0) return;
+    const code = this.acls.lastMatchCode;
+    if (code < 0 || n === MEMO_MAX_MATCHES) {
+      this.recCount = -1;
+      return;
+    }
+    this.recList[n] = list;
+    this.recCode[n] = code;
+    this.recCount = n + 1;
+  }
+
+  /** Stores what the full path did to this forwarded original-direction packet as flow `slot`'s memo. */
+  private storeMemo(slot: number, host: number, meta: PacketMeta): void {
+    if (!this.memoOn || this.recCount < 0 || meta.fragment !== FRAG_NONE
+      || (meta.proto !== IPPROTO_TCP && meta.proto !== IPPROTO_UDP)) {
+      return;
+    }
+    let set = this.internMatches();
+    if (set < 0) {
+      // The set table is full: start it afresh (every memo made so far becomes invalid).
+      this.setIndex.fill(-1);
+      this.setCount = 1;
+      this.memoEpoch = (this.memoEpoch + 1) | 0;
+      set = this.internMatches();
+    }
+    const tag = this.memoTag();
+    if (tag === 0 || set < 0) return;
+    this.flows.setMemo(slot, tag, ((host + 1) * 2 + establishedBit(meta)) >>> 0, set);
+  }
+
+  /** The id of the set of ACL matches recorded for this packet (interned), or -1 if the table is full. */
+  private internMatches(): number {
+    const n = this.recCount;
+    if (n === 0) return 0;
+    let h = n;
+    for (let i = 0; i < n; i++) {
+      h = Math.imul(h ^ this.recList[i]!, 0x9e3779b1);
+      h = Math.imul(h ^ this.recCode[i]!, 0x85ebca6b);
+    }
+    const mask = this.setIndex.length - 1;
+    for (let p = (h ^ (h >>> 15)) & mask; ; p = (p + 1) & mask) {
+      const id = this.setIndex[p]!;
+      if (id < 0) {
+        if (this.setCount === MEMO_SETS) return -1;
+        const nid = this.setCount++;
+        this.setN[nid] = n;
+        for (let i = 0; i < n; i++) {
+          this.setList[nid * MEMO_MAX_MATCHES + i] = this.recList[i]!;
+          this.setCode[nid * MEMO_MAX_MATCHES + i] = this.recCode[i]!;
+        }
+        this.setIndex[p] = nid;
+        return nid;
+      }
+      if (this.setN[id] === n && this.sameMatches(id, n)) return id;
+    }
+  }
+
+  private sameMatches(id: number, n: number): boolean {
+    for (let i = 0; i < n; i++) {
+      const k = id * MEMO_MAX_MATCHES + i;
+      if (this.setList[k] !== this.recList[i] || this.setCode[k] !== this.recCode[i]) return false;
+    }
+    return true;
   }
 
   /**
@@ -267,7 +420,11 @@ export class Engine implements EndpointApp {
     if (index !== 0) {
       const list = this.ruleListAcl[rule * 5 + index]!;
       // A rule's `list ACL` limits which traffic triggers the proxy; other traffic is not its concern.
-      if (list >= 0 && this.acls.classify(list, meta, false, nowMs) !== ACL_PERMIT) return -1;
+      if (list >= 0) {
+        const v = this.acls.classify(list, meta, false, nowMs);
+        this.recordMatch(list);
+        if (v !== ACL_PERMIT) return -1;
+      }
     }
     const detailed = (this.debugFlags & DEBUG_DETAILED) !== 0;
     if (detailed) this.debug!.protoHeader(nowMs, protoFlag, index);
@@ -359,12 +516,20 @@ export class Engine implements EndpointApp {
     return VERDICT_INTERCEPT;
   }
 
-  /** The interface ACLs and the flow table decide a packet the proxy did not take. */
-  private filter(meta: PacketMeta, ingress: number, host: number, hostState: number, nowMs: number): number {
+  /**
+   * The interface ACLs and the flow table decide a packet the proxy did not take. `slot` and
+   * `dir` are the packet's flow and direction if `decide` has looked it up (-1: no flow), else
+   * `SLOT_UNKNOWN`.
+   */
+  private filter(meta: PacketMeta, ingress: number, host: number, hostState: number, slot: number, dir: number,
+    nowMs: number): number {
     const flows = this.flows;
     const v6 = meta.ipVersion === 6;
-    const slot = flows.lookup(meta);
-    if (slot >= 0 && flows.lastDirection === FLOW_DIR_REPLY) {
+    if (slot === SLOT_UNKNOWN) {
+      slot = flows.lookup(meta);
+      dir = flows.lastDirection;
+    }
+    if (slot >= 0 && dir === FLOW_DIR_REPLY) {
       // Return traffic of a permitted flow (a temporary opening, as the IOS firewall makes).
       flows.update(slot, FLOW_DIR_REPLY, meta, nowMs);
       this.counters[COUNTER_RETURN_TRAFFIC]!++;
@@ -379,29 +544,39 @@ export class Engine implements EndpointApp {
           this.counters[COUNTER_DROP_ACL_IN]!++;
           return VERDICT_DROP;
         }
+        this.recordMatch(list);
       }
     }
     const egress = this.interfaces.egress;
     if (egress >= 0) {
       const list = v6 ? this.interfaces.aclOut6[egress]! : this.interfaces.aclOut4[egress]!;
-      if (list >= 0 && this.acls.classify(list, meta, false, nowMs) !== ACL_PERMIT) {
-        this.counters[COUNTER_DROP_ACL_OUT]!++;
-        return VERDICT_DROP;
+      if (list >= 0) {
+        if (this.acls.classify(list, meta, false, nowMs) !== ACL_PERMIT) {
+          this.counters[COUNTER_DROP_ACL_OUT]!++;
+          return VERDICT_DROP;
+        }
+        this.recordMatch(list);
       }
     }
-    if (host >= 0 && hostState === AP_STATE_HTTP_ESTAB) {
-      const cache = this.cache;
-      cache.touch(host, nowMs);
-      cache.packetsOut[host]!++;
-      cache.octetsOut[host]! += meta.ipTotalLength;
-    }
+    const from = hostState === AP_STATE_HTTP_ESTAB ? host : -1;
+    if (from >= 0) this.accountOut(from, meta, nowMs);
     if (slot >= 0) {
-      flows.update(slot, flows.lastDirection, meta, nowMs);
+      flows.update(slot, dir, meta, nowMs);
+      if (dir === FLOW_DIR_ORIGINAL) this.storeMemo(slot, from, meta);
     } else {
       const r = flows.insert(meta, ingress, nowMs);
       this.counters[r >= 0 ? COUNTER_FLOWS_CREATED : r === FLOW_INSERT_FULL ? COUNTER_FLOW_TABLE_FULL : COUNTER_FLOW_UNTRACKED]!++;
+      if (r >= 0) this.storeMemo(r, from, meta);
     }
     return VERDICT_FORWARD;
+  }
+
+  /** An authenticated host sent a forwarded packet: refresh its inactivity timer, count it. */
+  private accountOut(host: number, meta: PacketMeta, nowMs: number): void {
+    const cache = this.cache;
+    cache.touch(host, nowMs);
+    cache.packetsOut[host]!++;
+    cache.octetsOut[host]! += meta.ipTotalLength;
   }
 
   /** Counts return traffic to an authenticated host for accounting. */
@@ -501,7 +676,7 @@ export class Engine implements EndpointApp {
       }
       this.counters[COUNTER_HOSTS_CREATED]!++;
     }
-    this.cache.state[host] = AP_STATE_HTTP_ESTAB;
+    this.cache.setState(host, AP_STATE_HTTP_ESTAB);
     this.cache.setUser(host, user);
     this.cache.aclList[host] = list >= 0 && entries.length > 0 ? list : -1;
     this.cache.setTimers(host, cacheMs, this.absoluteMs, nowMs);
@@ -512,7 +687,7 @@ export class Engine implements EndpointApp {
   setHostState(words: Uint32Array, state: number): boolean {
     const host = this.cache.lookup(words);
     if (host < 0) return false;
-    this.cache.state[host] = state;
+    this.cache.setState(host, state);
     return true;
   }
 

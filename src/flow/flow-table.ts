@@ -172,6 +172,10 @@ const W_PROTO = W_KEY + 9;
 const W_SLOT = 12;
 const W_INGRESS = 13;
 const W_TAG = 14;
+/** The owner's memo of the flow (see `memo`): word 15 and words 30-31, free of the rest. */
+const W_MEMO_A = 15;
+const W_MEMO_B = 30;
+const W_MEMO_C = 31;
 // Doubles (index in the Float64Array: record * 16 + D_*; words 16..29).
 const D_DEADLINE = 8;
 const D_LAST_SEEN = 9;
@@ -505,6 +509,9 @@ export class FlowTable {
     i32[b + W_SLOT] = slot;
     i32[b + W_INGRESS] = ingress | 0;
     u32[b + W_TAG] = 0;
+    u32[b + W_MEMO_A] = 0;
+    u32[b + W_MEMO_B] = 0;
+    u32[b + W_MEMO_C] = 0;
     this.tags[pos] = fingerprintOf(h);
     this.slotPos[slot] = pos;
     this.lastSlot = slot;
@@ -579,6 +586,29 @@ export class FlowTable {
       if (whenMs < this.nextMs) this.nextMs = whenMs;
     }
     return verdict;
+  }
+
+  /**
+   * Word `i` (0, 1 or 2) of the memo the table keeps for the table's owner in each flow's
+   * record: three 32-bit words, zero when the flow is created, that the owner sets with
+   * {@link setMemo} (the engine remembers there how it decided the flow's packets). Reading it
+   * for the slot `lookup` has just returned costs no further memory access; a slot that is not
+   * live reads 0.
+   */
+  memo(slot: number, i: number): number {
+    const pos = slot === this.lastSlot ? this.lastPos : this.isLive(slot) ? this.slotPos[slot]! : -1;
+    if (pos < 0) return 0;
+    return this.u32[(pos << STRIDE_SHIFT) + (i === 0 ? W_MEMO_A : i === 1 ? W_MEMO_B : W_MEMO_C)]!;
+  }
+
+  /** Sets the three memo words of live flow `slot` (see {@link memo}); unsigned 32-bit values. */
+  setMemo(slot: number, a: number, b: number, c: number): void {
+    const pos = slot === this.lastSlot ? this.lastPos : this.isLive(slot) ? this.slotPos[slot]! : -1;
+    if (pos < 0) return;
+    const r = pos << STRIDE_SHIFT;
+    this.u32[r + W_MEMO_A] = a;
+    this.u32[r + W_MEMO_B] = b;
+    this.u32[r + W_MEMO_C] = c;
   }
 
   /** Removes flow `slot`; returns false (and does nothing) if the slot is not live. */
