@@ -256,8 +256,13 @@ export class FlowTable {
   private readonly maxPosMask: number;
   /** Highest `posMask` since the last `clear` (the part of the buffer that may be dirty). */
   private usedMask: number;
-  /** One record, while `grow` swaps two. */
-  private readonly swapRecord = new Uint32Array(1 << STRIDE_SHIFT);
+  /**
+   * Word offset of a spare record past the last position, where `grow` parks one record while
+   * it swaps two: three `copyWithin` calls, which cost the same whether or not V8 has
+   * optimised `grow` (it runs a handful of times per table, so it usually has not, and a
+   * word-by-word copy loop then ran in the interpreter: 24 ms of a 2 M-packet replay).
+   */
+  private readonly spare: number;
   /** One byte per record position: 0 when empty, else the flow's {@link fingerprintOf}. */
   private readonly tags: Uint8Array;
   /** Record position of each live slot below `slotHigh`, -1 for a free one (fresh slots: unset). */
@@ -341,11 +346,12 @@ export class FlowTable {
     this.seed = seed | 0;
     let positions = 2;
     while (positions < cap * 2) positions *= 2;
-    const buf = new ArrayBuffer(positions << (STRIDE_SHIFT + 2));
+    const buf = new ArrayBuffer((positions + 1) << (STRIDE_SHIFT + 2));
     this.u32 = new Uint32Array(buf);
     this.i32 = new Int32Array(buf);
     this.f64 = new Float64Array(buf);
     this.maxPosMask = positions - 1;
+    this.spare = positions << STRIDE_SHIFT;
     this.posMask = Math.min(positions, FLOW_MIN_POSITIONS) - 1;
     this.usedMask = this.posMask;
     this.tags = new Uint8Array(positions);
@@ -934,7 +940,7 @@ export class FlowTable {
     const i32 = this.i32;
     const tags = this.tags;
     const slotPos = this.slotPos;
-    const tmp = this.swapRecord;
+    const spare = this.spare;
     const size = (this.posMask + 1) * 2;
     const mask = size - 1;
     const words = 1 << STRIDE_SHIFT;
@@ -958,9 +964,9 @@ export class FlowTable {
         const c = q << STRIDE_SHIFT;
         if ((u32[c + W_INFO]! & INFO_LIVE) !== 0) {
           // A record not yet re-inserted sits at q: swap, and re-insert it next.
-          for (let i = 0; i < words; i++) tmp[i] = u32[c + i]!;
+          u32.copyWithin(spare, c, c + words);
           u32.copyWithin(c, b, b + words);
-          for (let i = 0; i < words; i++) u32[b + i] = tmp[i]!;
+          u32.copyWithin(b, spare, spare + words);
           cur = i32[b + W_SLOT]!;
           slotPos[cur] = p;
         } else {
