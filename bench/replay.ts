@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { ensureCapture, GEN_SNAPLEN_FULL, GEN_SNAPLEN_HEADERS } from './lib/gen-capture.js';
 import type { CaptureInfo } from './lib/gen-capture.js';
 import {
-  interleave, replayWallMs, tcpdumpWallMs, median, REPO_ROOT, formatCount,
+  interleave, replayWallMs, tcpdumpWallMs, cliReplayWallMs, median, REPO_ROOT, formatCount,
 } from './lib/harness.js';
 import type { ReplayMode, ReplayRun } from './lib/harness.js';
 
@@ -90,7 +90,15 @@ export async function runReplayBench(o: ReplayBenchOptions): Promise<ReplayBench
   const r = await interleave<number, ReplayRun>({
     rounds: o.rounds,
     anchor: () => tcpdumpWallMs(capture.path),
-    subject: () => replayWallMs(capture.path, configPath, { mode, warmupPackets, exposeGc: true }),
+    // The engine's process wall is that of `portcullis replay` itself; the instrumented child
+    // that follows it measures the loop, the collections and the allocation.
+    subject: mode === 'engine'
+      ? async (): Promise<ReplayRun> => {
+        const cliMs = await cliReplayWallMs(capture.path, configPath);
+        const run = await replayWallMs(capture.path, configPath, { mode, warmupPackets, exposeGc: true });
+        return { ...run, wallMs: cliMs };
+      }
+      : () => replayWallMs(capture.path, configPath, { mode, warmupPackets, exposeGc: true }),
     onRound: (i, a, s) => log(`${o.id}: round ${i + 1}/${o.rounds}: tcpdump ${a.toFixed(0)} ms, `
       + `${mode} ${s.toFixed(0)} ms (${(s / a).toFixed(2)}×)`),
   });

@@ -205,6 +205,20 @@ export async function tcpdumpWallMs(file: string, filter = 'tcp dst port 80'): P
   return r.wallMs;
 }
 
+/** The `portcullis` command as users run it (bin/portcullis.js, which runs the bundled CLI). */
+export const PORTCULLIS_BIN = join(REPO_ROOT, 'bin', 'portcullis.js');
+
+/**
+ * Times `portcullis replay FILE --config CONFIG --no-summary` (no debug output, nothing on
+ * stdout) from spawn to exit: the process a user runs, without the benchmark child's
+ * instrumentation.
+ */
+export async function cliReplayWallMs(file: string, configPath: string): Promise<number> {
+  const r = await runTimed(process.execPath, [PORTCULLIS_BIN, 'replay', file, '--config', configPath, '--no-summary'], false);
+  if (r.code !== 0) throw new BenchChildError(`portcullis replay exited with ${r.code}: ${r.stderr.trim()}`, r.code, r.stderr);
+  return r.wallMs;
+}
+
 /** How the replay child processes the capture. */
 export type ReplayMode =
   /** The CLI's `runReplay` (the full engine), as `portcullis replay` runs it without debug. */

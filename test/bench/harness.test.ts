@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { interleave, median, replayWallMs, tcpdumpWallMs, wallOf } from '../../bench/lib/harness.js';
+import { cliReplayWallMs, interleave, median, replayWallMs, tcpdumpWallMs, wallOf, REPO_ROOT } from '../../bench/lib/harness.js';
 import { generateCapture, newCaptureTally } from '../../bench/lib/gen-capture.js';
 import { parseBenchArgs, markdownTable, formatRunnerResult, BENCH_NAMES } from '../../bench/run.js';
 import { UsageError } from '../../src/errors.js';
@@ -74,6 +74,11 @@ test('replayWallMs runs the child in a fresh process and reads its measurements;
     const g = await replayWallMs(path, '/nonexistent.cfg', { mode: 'scan', warmupPackets: 5000, exposeGc: true });
     assert.equal(g.scavengesSteady, 0);
     assert.ok(g.steadyYoungBytes >= 0 && g.steadyYoungBytes < 64 * 1024, `steady young allocation ${g.steadyYoungBytes} B`);
+    // The CLI as users run it, timed; a bad config is the CLI's error, reported.
+    const cli = await cliReplayWallMs(path, join(REPO_ROOT, 'bench', 'configs', 'replay.cfg'));
+    assert.ok(cli > 0);
+    await assert.rejects(cliReplayWallMs(path, '/nonexistent.cfg'),
+      (e: Error & { code?: string }) => e.code === 'ERR_BENCH_CHILD' && /nonexistent\.cfg/.test(e.message));
     const t = await tcpdumpWallMs(path);
     assert.ok(t > 0);
     await assert.rejects(replayWallMs(join(dir, 'missing.pcap'), '/nonexistent.cfg', { mode: 'scan' }),
