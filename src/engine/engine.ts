@@ -112,8 +112,10 @@ const MINUTE_MS = 60_000;
 
 /** ACL classifications one flow memo repeats at most: the rule's trigger list, inbound, outbound. */
 const MEMO_MAX_MATCHES = 3;
-/** Distinct sets of ACL matches the memos refer to before the set table starts afresh. */
-const MEMO_SETS = 16384;
+/** Distinct sets of ACL matches the memos refer to before the set table starts afresh (13 bits). */
+const MEMO_SETS = 8192;
+/** Hosts a memo can name: `(host + 1)` takes the top 18 bits of the memo's data word. */
+const MEMO_HOST_LIMIT = (1 << 18) - 1;
 /** `slot` argument of `filter`: the flow table has not been searched for this packet yet. */
 const SLOT_UNKNOWN = -2;
 
@@ -165,10 +167,12 @@ export class Engine implements EndpointApp {
 
   private readonly scratchAddr = new Uint32Array(4);
 
-  // Flow memos (see `decide`). A flow's memo — three words of its flow-table record — says: at
-  // memo tag T (`memoTag()`), a packet of this flow in its original direction with
-  // established bit E was forwarded by the full path, which counted ACL match set S and
-  // accounted the packet to authenticated host H. Words: T; (H + 1) · 2 + E; S.
+  // Flow memos (see `decide`). A flow's memo — three words of its flow-table record — says:
+  // word 0 (tag T, `memoTag()`) and word 1 ((H + 1) << 14 | S << 1 | E): at T, a packet of this
+  // flow in its original direction with established bit E was forwarded by the full path,
+  // which counted ACL match set S and accounted the packet to authenticated host H (-1: none);
+  // word 2 (a tag): under that tag, a reply was let through as return traffic with no ACL
+  // lookup and no authenticated host to account it to.
   private readonly memoOn: boolean;
   /** Bumped when the set table starts afresh, which invalidates every memo. */
   private memoEpoch = 0;
@@ -288,7 +292,16 @@ export class Engine implements EndpointApp {
       slot = this.flows.lookup(meta);
       if (slot >= 0) {
         dir = this.flows.lastDirection;
-        if (dir === FLOW_DIR_ORIGINAL && this.repeatMemo(slot, meta, nowMs)) return VERDICT_FORWARD;
+        if (dir === FLOW_DIR_ORIGINAL) {
+          if (this.repeatMemo(slot, meta, nowMs)) return VERDICT_FORWARD;
+        } else {
+          const tag = this.flows.memo(slot, 2);
+          if (tag !== 0 && tag === this.memoTag()) {
+            this.counters[COUNTER_RETURN_TRAFFIC]!++;
+            this.flows.update(slot, FLOW_DIR_REPLY, meta, nowMs);
+            return VERDICT_FORWARD;
+          }
+        }
       }
     }
     this.recCount = 0;
@@ -326,15 +339,15 @@ export class Engine implements EndpointApp {
     const flows = this.flows;
     const tag = flows.memo(slot, 0);
     if (tag === 0 || tag !== this.memoTag()) return false;
-    const hostEst = flows.memo(slot, 1);
-    if ((hostEst & 1) !== establishedBit(meta)) return false;
-    const set = flows.memo(slot, 2);
+    const data = flows.memo(slot, 1);
+    if ((data & 1) !== establishedBit(meta)) return false;
+    const set = (data >>> 1) & (MEMO_SETS - 1);
     const n = this.setN[set]!;
     for (let i = 0; i < n; i++) {
       const k = set * MEMO_MAX_MATCHES + i;
       this.acls.countMatch(this.setList[k]!, this.setCode[k]!);
     }
-    const host = (hostEst >>> 1) - 1;
+    const host = (data >>> 14) - 1;
     if (host >= 0) this.accountOut(host, meta, nowMs);
     flows.update(slot, FLOW_DIR_ORIGINAL, meta, nowMs);
     return true;
@@ -354,12 +367,15 @@ export class Engine implements EndpointApp {
     this.recCount = n + 1;
   }
 
+  /** Whether what the full path just did to this packet may be remembered. */
+  private memorable(meta: PacketMeta): boolean {
+    return this.memoOn && this.recCount >= 0 && meta.fragment === FRAG_NONE
+      && (meta.proto === IPPROTO_TCP || meta.proto === IPPROTO_UDP);
+  }
+
   /** Stores what the full path did to this forwarded original-direction packet as flow `slot`'s memo. */
   private storeMemo(slot: number, host: number, meta: PacketMeta): void {
-    if (!this.memoOn || this.recCount < 0 || meta.fragment !== FRAG_NONE
-      || (meta.proto !== IPPROTO_TCP && meta.proto !== IPPROTO_UDP)) {
-      return;
-    }
+    if (!this.memorable(meta) || host >= MEMO_HOST_LIMIT) return;
     let set = this.internMatches();
     if (set < 0) {
       // The set table is full: start it afresh (every memo made so far becomes invalid).
@@ -370,7 +386,8 @@ export class Engine implements EndpointApp {
     }
     const tag = this.memoTag();
     if (tag === 0 || set < 0) return;
-    this.flows.setMemo(slot, tag, ((host + 1) * 2 + establishedBit(meta)) >>> 0, set);
+    this.flows.setMemo(slot, 0, tag);
+    this.flows.setMemo(slot, 1, (((host + 1) << 14) | (set << 1) | establishedBit(meta)) >>> 0);
   }
 
   /** The id of the set of ACL matches recorded for this packet (interned), or -1 if the table is full. */
@@ -533,7 +550,11 @@ export class Engine implements EndpointApp {
       // Return traffic of a permitted flow (a temporary opening, as the IOS firewall makes).
       flows.update(slot, FLOW_DIR_REPLY, meta, nowMs);
       this.counters[COUNTER_RETURN_TRAFFIC]!++;
-      this.accountReturn(meta, nowMs);
+      // Replies that needed no ACL lookup and account to no host are remembered (the flow's
+      // memo word 2): the next ones under the same tag pass straight through.
+      if (!this.accountReturn(meta, nowMs) && this.recCount === 0 && this.memorable(meta)) {
+        flows.setMemo(slot, 2, this.memoTag());
+      }
       return VERDICT_FORWARD;
     }
     if (ingress >= 0) {
@@ -579,16 +600,18 @@ export class Engine implements EndpointApp {
     cache.octetsOut[host]! += meta.ipTotalLength;
   }
 
-  /** Counts return traffic to an authenticated host for accounting. */
-  private accountReturn(meta: PacketMeta, nowMs: number): void {
+  /** Counts return traffic to an authenticated host for accounting; true if there was one. */
+  private accountReturn(meta: PacketMeta, nowMs: number): boolean {
     const cache = this.cache;
-    if (cache.count === 0) return;
+    if (cache.count === 0) return false;
     const host = cache.lookup(meta.dstAddr);
     if (host >= 0 && cache.state[host] === AP_STATE_HTTP_ESTAB) {
       cache.touch(host, nowMs);
       cache.packetsIn[host]!++;
       cache.octetsIn[host]! += meta.ipTotalLength;
+      return true;
     }
+    return false;
   }
 
   /** The cache slot of the host that opened `conn`, or -1 if that entry is gone. */

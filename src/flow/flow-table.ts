@@ -607,14 +607,11 @@ export class FlowTable {
     return this.u32[(pos << STRIDE_SHIFT) + (i === 0 ? W_MEMO_A : i === 1 ? W_MEMO_B : W_MEMO_C)]!;
   }
 
-  /** Sets the three memo words of live flow `slot` (see {@link memo}); unsigned 32-bit values. */
-  setMemo(slot: number, a: number, b: number, c: number): void {
+  /** Sets memo word `i` (0, 1 or 2) of live flow `slot` to an unsigned 32-bit value (see {@link memo}). */
+  setMemo(slot: number, i: number, value: number): void {
     const pos = slot === this.lastSlot ? this.lastPos : this.isLive(slot) ? this.slotPos[slot]! : -1;
     if (pos < 0) return;
-    const r = pos << STRIDE_SHIFT;
-    this.u32[r + W_MEMO_A] = a;
-    this.u32[r + W_MEMO_B] = b;
-    this.u32[r + W_MEMO_C] = c;
+    this.u32[(pos << STRIDE_SHIFT) + (i === 0 ? W_MEMO_A : i === 1 ? W_MEMO_B : W_MEMO_C)] = value;
   }
 
   /** Removes flow `slot`; returns false (and does nothing) if the slot is not live. */

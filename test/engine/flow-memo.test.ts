@@ -196,3 +196,23 @@ test('flow memos: repeated packets of a flow skip the ACL lookups but count thei
   a.engine.handle(pkt, 0, pkt.length, LINKTYPE_RAW, 11);
   assert.equal(a.classifications.n, 6);
 });
+
+test('flow memos: replies pass as return traffic from the memo, unless an authenticated host must be accounted', () => {
+  const a = side(true, false);
+  let resolves = 0;
+  const itf = a.engine.interfaces;
+  const resolve = itf.resolve.bind(itf);
+  itf.resolve = (m) => { resolves++; resolve(m); };
+  const syn = packetOf({ k: 'tcp', c: 4, s: 0, sport: 1000, port: 25, flags: 'SYN', reply: false, frag: 0, repeat: 1 });
+  const reply = packetOf({ k: 'tcp', c: 4, s: 0, sport: 1000, port: 25, flags: 'PSH ACK', reply: true, frag: 0, repeat: 1 });
+  a.engine.handle(syn, 0, syn.length, LINKTYPE_RAW, 0);
+  for (let i = 1; i <= 4; i++) a.engine.handle(reply, 0, reply.length, LINKTYPE_RAW, i);
+  assert.equal(a.engine.counters[1], 5, 'all forwarded');
+  assert.equal(resolves, 2, 'the SYN and the first reply took the full path, three replies the memo');
+  // Once the client is authenticated, replies are accounted to it: full path every time.
+  a.engine.authorizeHost(words(CLIENTS[4]!), 'u', [], 5);
+  for (let i = 6; i <= 8; i++) a.engine.handle(reply, 0, reply.length, LINKTYPE_RAW, i);
+  assert.equal(resolves, 5);
+  const h = a.engine.cache.lookup(words(CLIENTS[4]!));
+  assert.equal(a.engine.cache.packetsIn[h], 3);
+});
