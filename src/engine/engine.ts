@@ -417,6 +417,7 @@ export class Engine implements EndpointApp {
     }
   }
 
+  /** True if interned set `id` holds the `n` matches recorded for this packet. */
   private sameMatches(id: number, n: number): boolean {
     for (let i = 0; i < n; i++) {
       const k = id * MEMO_MAX_MATCHES + i;

@@ -602,16 +602,20 @@ export class FlowTable {
    * live reads 0.
    */
   memo(slot: number, i: number): number {
-    const pos = slot === this.lastSlot ? this.lastPos : this.isLive(slot) ? this.slotPos[slot]! : -1;
-    if (pos < 0) return 0;
-    return this.u32[(pos << STRIDE_SHIFT) + (i === 0 ? W_MEMO_A : i === 1 ? W_MEMO_B : W_MEMO_C)]!;
+    const w = this.memoWord(slot, i);
+    return w < 0 ? 0 : this.u32[w]!;
   }
 
   /** Sets memo word `i` (0, 1 or 2) of live flow `slot` to an unsigned 32-bit value (see {@link memo}). */
   setMemo(slot: number, i: number, value: number): void {
+    const w = this.memoWord(slot, i);
+    if (w >= 0) this.u32[w] = value;
+  }
+
+  /** Index in `u32` of memo word `i` of live flow `slot` (the last one looked up without `slotPos`), or -1. */
+  private memoWord(slot: number, i: number): number {
     const pos = slot === this.lastSlot ? this.lastPos : this.isLive(slot) ? this.slotPos[slot]! : -1;
-    if (pos < 0) return;
-    this.u32[(pos << STRIDE_SHIFT) + (i === 0 ? W_MEMO_A : i === 1 ? W_MEMO_B : W_MEMO_C)] = value;
+    return pos < 0 ? -1 : (pos << STRIDE_SHIFT) + (i === 0 ? W_MEMO_A : i === 1 ? W_MEMO_B : W_MEMO_C);
   }
 
   /** Removes flow `slot`; returns false (and does nothing) if the slot is not live. */

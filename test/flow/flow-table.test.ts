@@ -248,6 +248,37 @@ test('IPv4 flows survive growth and backward-shift removal with their short keys
   }
 });
 
+test('memo words: zero for a new flow (also in a reused slot), moved with the record by growth and removal', () => {
+  const t = new FlowTable({ capacity: 5000, hashSeed: 9 });
+  const specs: MetaSpec[] = [];
+  for (let i = 0; i < 3000; i++) specs.push({ src: `10.3.${i >> 8}.${i & 255}`, dst: '10.2.0.9', proto: IPPROTO_TCP, sport: 2000 + i, dport: 80, flags: SYN });
+  // Each flow gets its memo right after its insert, as the engine sets it; the table then grows
+  // from 1,024 positions to 8,192 underneath.
+  const slots = specs.map((sp, i) => {
+    const slot = t.insert(fillMeta(sp), 0, 0);
+    for (let w = 0; w < 3; w++) t.setMemo(slot, w, (i * 3 + w + 1) >>> 0);
+    return slot;
+  });
+  for (let i = 0; i < specs.length; i += 2) assert.ok(t.remove(slots[i]!));
+  for (let i = 1; i < specs.length; i += 2) {
+    // Read through lookup (the fast position) and, for another slot, through the slot map.
+    assert.equal(t.lookup(fillMeta(specs[i]!)), slots[i]);
+    assert.deepEqual([0, 1, 2].map((w) => t.memo(slots[i]!, w)), [i * 3 + 1, i * 3 + 2, i * 3 + 3], `flow ${i}`);
+    const j = (i + 2) % specs.length;
+    assert.equal(t.memo(slots[j]!, 2), j * 3 + 3);
+  }
+  // A freed slot reads 0, and the flow that reuses it starts with an empty memo.
+  assert.equal(t.memo(slots[0]!, 0), 0);
+  const reused = t.insert(fillMeta({ ...WEB4, flags: SYN }), 0, 0);
+  assert.equal(reused, slots[specs.length - 2]);
+  assert.deepEqual([0, 1, 2].map((w) => t.memo(reused, w)), [0, 0, 0]);
+  // The memo words are the owner's alone: setting them changes nothing the table reads.
+  t.setMemo(reused, 0, 0xffffffff);
+  assert.equal(t.lookup(fillMeta({ ...reverse(WEB4), flags: SYNACK })), reused);
+  assert.equal(t.update(reused, FLOW_DIR_REPLY, fillMeta({ ...reverse(WEB4), flags: SYNACK }), 1), FLOW_OK);
+  assert.equal(t.memo(reused, 0), 0xffffffff);
+});
+
 test('readTuple, tags, forEach and ICMP echo flows', () => {
   const t = new FlowTable({ capacity: 8 });
   const ping = { src: '2001:db8::1', dst: '2001:db8::2', proto: IPPROTO_ICMPV6, icmpType: 128, echoId: 4242 };
