@@ -13,6 +13,7 @@
  * and after a long synchronous replay loop they arrived late or not at all (measured here: the
  * observer reported 0 scavenges where `--trace-gc` printed 26).
  */
+import { createRequire } from 'node:module';
 import { GCProfiler, getHeapSpaceStatistics } from 'node:v8';
 import type { GCProfilerResult } from 'node:v8';
 import type { ReplayOptions, ReplayStats } from '../src/cli/replay.js';
@@ -29,16 +30,11 @@ interface ChildRequest {
 }
 
 /**
- * `runReplay` comes from the bundled CLI (dist/portcullis.mjs, scripts/bundle.mjs), so the
- * process start-up measured is the one `portcullis replay` has. Each mode imports only what it
- * runs, at run time (a missing engine dependency is then reported, not a crash).
+ * `runReplay` comes from the bundled CLI (dist/portcullis.cjs, scripts/bundle.mjs), the code the
+ * `portcullis replay` command runs. Each mode imports only what it runs, at run time (a missing
+ * engine dependency is then reported, not a crash).
  */
 interface ReplayModule { runReplay(o: ReplayOptions): Promise<ReplayStats> }
-
-/** Imports a module of the project by path relative to this file, typed by the caller. */
-async function importProject<T>(rel: string): Promise<T> {
-  return (await import(new URL(rel, import.meta.url).href)) as T;
-}
 
 /** V8's names of young-generation collections (scavenger, or the minor mark-sweep collector). */
 const MINOR_GC_TYPES = new Set(['Scavenge', 'MinorMarkSweep', 'MinorMarkCompact']);
@@ -93,7 +89,7 @@ async function main(): Promise<void> {
   let steadyGc: GCProfilerResult | undefined;
 
   if (req.mode === 'engine') {
-    const { runReplay } = await importProject<ReplayModule>('../portcullis.mjs');
+    const { runReplay } = createRequire(import.meta.url)('../portcullis.cjs') as ReplayModule;
     whole.start();
     start = performance.now();
     const opts: ReplayOptions = {
