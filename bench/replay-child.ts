@@ -30,11 +30,13 @@ interface ChildRequest {
 }
 
 /**
- * `runReplay` comes from the bundled CLI (dist/portcullis.cjs, scripts/bundle.mjs), the code the
- * `portcullis replay` command runs. Each mode imports only what it runs, at run time (a missing
+ * `runReplay` comes from the bundled CLI (dist/portcullis.bundle.js, loaded as bin/portcullis.cjs
+ * loads it), the code the `portcullis replay` command runs. Each mode imports only what it runs, at run time (a missing
  * engine dependency is then reported, not a crash).
  */
 interface ReplayModule { runReplay(o: ReplayOptions): Promise<ReplayStats> }
+/** bin/bundle-loader.cjs. */
+interface BundleLoader { loadBundle(o: { useCache: boolean }): { exports: ReplayModule } }
 
 /** V8's names of young-generation collections (scavenger, or the minor mark-sweep collector). */
 const MINOR_GC_TYPES = new Set(['Scavenge', 'MinorMarkSweep', 'MinorMarkCompact']);
@@ -89,7 +91,9 @@ async function main(): Promise<void> {
   let steadyGc: GCProfilerResult | undefined;
 
   if (req.mode === 'engine') {
-    const { runReplay } = createRequire(import.meta.url)('../portcullis.cjs') as ReplayModule;
+    // The code cache is left out: V8 would reject it anyway under this process's --expose-gc.
+    const { loadBundle } = createRequire(import.meta.url)('../../bin/bundle-loader.cjs') as BundleLoader;
+    const { runReplay } = loadBundle({ useCache: false }).exports;
     whole.start();
     start = performance.now();
     const opts: ReplayOptions = {

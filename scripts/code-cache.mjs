@@ -1,11 +1,11 @@
-// Writes V8's code cache of the bundled CLI (dist/portcullis.cjs.cache; bin/bundle-loader.js
+// Writes V8's code cache of the bundled CLI (dist/portcullis.bundle.js.cache; bin/bundle-loader.cjs
 // explains why). The cache holds the bytecode of every function compiled so far, so it is taken
 // after a training run: the seed capture replayed with all debug output, which goes through
 // config parsing, ACL compilation, the engine, the login app and the debug formatter. Its
 // output is not wanted: scripts/bundle.mjs runs this with stdout discarded.
 import { renameSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { CODE_CACHE_PATH, loadBundle } from '../bin/bundle-loader.js';
+import { CODE_CACHE_PATH, loadBundle } from '../bin/bundle-loader.cjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const { exports, script } = loadBundle({ useCache: false });

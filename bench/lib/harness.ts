@@ -205,8 +205,8 @@ export async function tcpdumpWallMs(file: string, filter = 'tcp dst port 80'): P
   return r.wallMs;
 }
 
-/** The `portcullis` command as users run it (bin/portcullis.js, which runs the bundled CLI). */
-export const PORTCULLIS_BIN = join(REPO_ROOT, 'bin', 'portcullis.js');
+/** The `portcullis` command as users run it (bin/portcullis.cjs, which runs the bundled CLI). */
+export const PORTCULLIS_BIN = join(REPO_ROOT, 'bin', 'portcullis.cjs');
 
 /**
  * Times `portcullis replay FILE --config CONFIG --no-summary` (no debug output, nothing on

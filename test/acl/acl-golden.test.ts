@@ -54,7 +54,7 @@ test('replay permits and drops exactly the hand-derived packets', () => {
   try {
     const out = join(dir, 'permitted.pcap');
     const dropped = join(dir, 'dropped.pcap');
-    const r = spawnSync(process.execPath, [join(root, 'bin', 'portcullis.js'), 'replay', join(captures, 'acl-interface.pcap'),
+    const r = spawnSync(process.execPath, [join(root, 'bin', 'portcullis.cjs'), 'replay', join(captures, 'acl-interface.pcap'),
       '--config', join(captures, 'acl-interface.cfg'), '--out', out, '--dropped', dropped, '--no-summary'], { encoding: 'utf8' });
     assert.equal(r.status, 0, r.stderr);
     assert.deepEqual(ipIds(out).sort((a, b) => a - b), expectedIds('acl-interface.expected-permitted'));

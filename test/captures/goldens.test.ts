@@ -26,7 +26,7 @@ for (const g of GOLDEN_CAPTURES) {
   });
 
   test(`${g.file}: replay --debug ${g.debug} prints exactly ${g.expected}`, () => {
-    const r = spawnSync(process.execPath, [join(root, 'bin', 'portcullis.js'), 'replay', join(captures, g.file),
+    const r = spawnSync(process.execPath, [join(root, 'bin', 'portcullis.cjs'), 'replay', join(captures, g.file),
       '--config', join(captures, g.config), '--debug', g.debug], { encoding: 'utf8' });
     assert.equal(r.status, 0, r.stderr);
     const expected = readFileSync(join(captures, g.expected), 'utf8');

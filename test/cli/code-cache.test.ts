@@ -1,7 +1,8 @@
 /**
- * The CLI's start-up path (bin/bundle-loader.js): the build leaves a code cache that V8 accepts
- * in a plain `node`, and the command's output is the same whether the cache is accepted,
- * rejected as stale (different V8 flags) or turned off.
+ * The CLI's start-up path (bin/bundle-loader.cjs): the bundle is strict, pure ASCII CommonJS in
+ * Node's module wrapper; the build leaves a code cache that V8 accepts in a plain `node`; and the
+ * command's output is the same whether the cache is accepted, rejected as stale (different V8
+ * flags) or turned off.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -11,10 +12,18 @@ import { join, dirname } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
-const loader = pathToFileURL(join(root, 'bin', 'bundle-loader.js')).href;
+const loader = pathToFileURL(join(root, 'bin', 'bundle-loader.cjs')).href;
 const seedPcap = join(root, 'captures', 'seed-https-authproxy.pcap');
 const seedCfg = join(root, 'captures', 'seed-https-authproxy.cfg');
 const expected = readFileSync(join(root, 'captures', 'seed-https-authproxy.expected'), 'utf8');
+const bundle = join(root, 'dist', 'portcullis.bundle.js');
+
+test('the bundle is Node\'s CommonJS wrapper with "use strict" as its first statement, and pure ASCII', () => {
+  const bytes = readFileSync(bundle);
+  assert.ok(bytes.toString('latin1').startsWith('(function (exports, require, module, __filename, __dirname) {"use strict";\n'));
+  const nonAscii = bytes.findIndex((b) => b > 0x7f);
+  assert.equal(nonAscii, -1, `non-ASCII byte at offset ${nonAscii}`);
+});
 
 /**
  * Runs the seed replay in a fresh `node` with the given V8 flags and environment, through the

@@ -15,7 +15,7 @@ import { decodeIp } from '../../src/wire/decode.js';
 import { PacketMeta, LINKTYPE_RAW } from '../../src/wire/packet.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
-const bin = join(root, 'bin', 'portcullis.js');
+const bin = join(root, 'bin', 'portcullis.cjs');
 const seedPcap = join(root, 'captures', 'seed-https-authproxy.pcap');
 const seedCfg = join(root, 'captures', 'seed-https-authproxy.cfg');
 
