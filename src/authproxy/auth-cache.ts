@@ -1,13 +1,22 @@
 /**
- * The auth-proxy cache: one entry per client host (IPv4 or IPv6), in preallocated typed
- * arrays with open addressing, plus a min-heap of deadlines for the inactivity and absolute
- * timers. Pure: time is passed in as `nowMs`; `nextDeadline()` tells the adapter when to call
- * `expire()`. Lookups and activity updates allocate nothing.
+ * The auth-proxy cache: one entry per client host (IPv4 or IPv6), in typed arrays with open
+ * addressing, plus a min-heap of deadlines for the inactivity and absolute timers. Pure: time is
+ * passed in as `nowMs`; `nextDeadline()` tells the adapter when to call `expire()`. Lookups and
+ * activity updates allocate nothing.
+ *
+ * The arrays start with room for {@link AUTH_CACHE_INITIAL_SLOTS} hosts and double (in
+ * `create`, up to `capacity`) when the hosts outgrow them. Allocating all of a 65,536-host cache
+ * up front cost ~12 MiB of zeroed memory, hundreds of first-touch page faults and a share of a
+ * garbage collection V8 starts for that much external memory, on every start-up, for caches that
+ * mostly hold a handful of hosts.
  */
 import { AP_STATE_INIT, AP_DELETE_IDLE, AP_DELETE_ABSOLUTE } from './states.js';
 
 const EMPTY = -1;
 const TOMBSTONE = -2;
+
+/** Hosts a cache has room for before its arrays first grow (fewer if its capacity is smaller). */
+export const AUTH_CACHE_INITIAL_SLOTS = 1024;
 
 /** Mixes four address words to a 32-bit hash (a multiply-xorshift; addresses are not secret-keyed here). */
 export function hashAddress(words: Uint32Array, base = 0): number {
@@ -26,39 +35,45 @@ export type ExpireListener = (slot: number, reason: number, nowMs: number) => vo
 export class AuthCache {
   /** Maximum number of hosts. */
   readonly capacity: number;
+  /*
+   * The per-slot arrays below are replaced by larger ones when the cache grows (in `create`):
+   * index them through the cache each time rather than keeping one across a `create`.
+   */
   /** Client address of each slot (four words per slot). */
-  readonly addr: Uint32Array;
+  addr: Uint32Array;
   /** Auth-proxy state (AP_STATE_*) of each slot; read it here, change it with {@link setState}. */
-  readonly state: Uint8Array;
+  state: Uint8Array;
   /** Source port of the connection that created / last touched the entry (debug `clientport`). */
-  readonly clientPort: Uint16Array;
+  clientPort: Uint16Array;
   /** Port of the connection that created the entry (`show ip auth-proxy cache`). */
-  readonly createPort: Uint16Array;
+  createPort: Uint16Array;
   /** Interface index the host was seen on. */
-  readonly ifIndex: Int16Array;
+  ifIndex: Int16Array;
   /** Creation time, last activity, inactivity timeout, absolute deadline (ms; 0 = none). */
-  readonly createdMs: Float64Array;
-  readonly lastActivityMs: Float64Array;
-  readonly inactivityMs: Float64Array;
-  readonly absoluteDeadlineMs: Float64Array;
+  createdMs: Float64Array;
+  lastActivityMs: Float64Array;
+  inactivityMs: Float64Array;
+  absoluteDeadlineMs: Float64Array;
   /** Intercepted connections of this host that have not sent data yet (`max-nodata-conns`). */
-  readonly nodataConns: Uint16Array;
+  nodataConns: Uint16Array;
   /** Accounting counters: packets/octets from the host and to it. */
-  readonly packetsOut: Float64Array;
-  readonly octetsOut: Float64Array;
-  readonly packetsIn: Float64Array;
-  readonly octetsIn: Float64Array;
+  packetsOut: Float64Array;
+  octetsOut: Float64Array;
+  packetsIn: Float64Array;
+  octetsIn: Float64Array;
   /** ACL list index the host's dynamic entries are installed on (-1 = none). */
-  readonly aclList: Int32Array;
+  aclList: Int32Array;
   /** Generation of each slot, bumped on every free (lets holders detect reuse). */
-  readonly generation: Uint32Array;
+  generation: Uint32Array;
   /** User names of authenticated slots (control plane only; a map, so start-up allocates no array per slot). */
   private readonly users = new Map<number, string>();
 
-  private readonly index: Int32Array; // hash table of slot numbers
-  private readonly mask: number;
+  private index: Int32Array; // hash table of slot numbers
+  private mask: number;
+  /** Slots the arrays have room for (they grow up to `capacity`). */
+  private allocated: number;
   /** Freed slots, a stack (the last freed is reused first). */
-  private readonly freeList: Int32Array;
+  private freeList: Int32Array;
   private freeTop = 0;
   /** Slots below this have been handed out at least once; the rest are fresh. */
   private slotHigh = 0;
@@ -71,39 +86,43 @@ export class AuthCache {
   version = 0;
 
   // Deadline heap: (deadline, slot, generation) triples.
-  private readonly heapTime: Float64Array;
-  private readonly heapSlot: Int32Array;
-  private readonly heapGen: Uint32Array;
+  private heapTime: Float64Array;
+  private heapSlot: Int32Array;
+  private heapGen: Uint32Array;
   private heapSize = 0;
 
-  constructor(capacity = 65536) {
+  /**
+   * A cache for up to `capacity` hosts, with room for `initialSlots` of them before it first
+   * grows (default {@link AUTH_CACHE_INITIAL_SLOTS}, at most `capacity`).
+   */
+  constructor(capacity = 65536, initialSlots = AUTH_CACHE_INITIAL_SLOTS) {
     this.capacity = capacity;
-    let size = 1;
-    while (size < capacity * 2) size <<= 1;
-    this.index = new Int32Array(size).fill(EMPTY);
-    this.mask = size - 1;
-    this.addr = new Uint32Array(capacity * 4);
-    this.state = new Uint8Array(capacity);
-    this.clientPort = new Uint16Array(capacity);
-    this.createPort = new Uint16Array(capacity);
-    this.ifIndex = new Int16Array(capacity);
-    this.createdMs = new Float64Array(capacity);
-    this.lastActivityMs = new Float64Array(capacity);
-    this.inactivityMs = new Float64Array(capacity);
-    this.absoluteDeadlineMs = new Float64Array(capacity);
-    this.nodataConns = new Uint16Array(capacity);
-    this.packetsOut = new Float64Array(capacity);
-    this.octetsOut = new Float64Array(capacity);
-    this.packetsIn = new Float64Array(capacity);
-    this.octetsIn = new Float64Array(capacity);
-    this.aclList = new Int32Array(capacity).fill(-1);
-    this.generation = new Uint32Array(capacity);
-    this.freeList = new Int32Array(capacity);
+    const n = Math.max(1, Math.min(capacity, initialSlots));
+    this.allocated = n;
+    this.addr = new Uint32Array(n * 4);
+    this.state = new Uint8Array(n);
+    this.clientPort = new Uint16Array(n);
+    this.createPort = new Uint16Array(n);
+    this.ifIndex = new Int16Array(n);
+    this.createdMs = new Float64Array(n);
+    this.lastActivityMs = new Float64Array(n);
+    this.inactivityMs = new Float64Array(n);
+    this.absoluteDeadlineMs = new Float64Array(n);
+    this.nodataConns = new Uint16Array(n);
+    this.packetsOut = new Float64Array(n);
+    this.octetsOut = new Float64Array(n);
+    this.packetsIn = new Float64Array(n);
+    this.octetsIn = new Float64Array(n);
+    this.aclList = new Int32Array(n).fill(-1);
+    this.generation = new Uint32Array(n);
+    this.freeList = new Int32Array(n);
     // Each slot has at most one live heap node per (re)arm plus stale ones; 4× is ample, and the
     // heap compacts stale nodes when it fills.
-    this.heapTime = new Float64Array(capacity * 4);
-    this.heapSlot = new Int32Array(capacity * 4);
-    this.heapGen = new Uint32Array(capacity * 4);
+    this.heapTime = new Float64Array(n * 4);
+    this.heapSlot = new Int32Array(n * 4);
+    this.heapGen = new Uint32Array(n * 4);
+    this.index = new Int32Array(indexSizeFor(n)).fill(EMPTY);
+    this.mask = this.index.length - 1;
   }
 
   /** Number of hosts in the cache. */
@@ -136,8 +155,11 @@ export class AuthCache {
   create(words: Uint32Array, port: number, ifIndex: number, inactivityMs: number, nowMs: number): number {
     let slot: number;
     if (this.freeTop > 0) slot = this.freeList[--this.freeTop]!;
-    else if (this.slotHigh < this.capacity) slot = this.slotHigh++;
-    else return -1;
+    else if (this.slotHigh < this.allocated) slot = this.slotHigh++;
+    else if (this.allocated < this.capacity) {
+      this.grow();
+      slot = this.slotHigh++;
+    } else return -1;
     const b = slot * 4;
     this.addr[b] = words[0]!;
     this.addr[b + 1] = words[1]!;
@@ -269,6 +291,53 @@ export class AuthCache {
     }
   }
 
+  /**
+   * Doubles the room for hosts (up to `capacity`): every per-slot array is copied into a larger
+   * one, the heap keeps its nodes, and the index is rebuilt at its new size (tombstones dropped).
+   */
+  private grow(): void {
+    const n = Math.min(this.capacity, this.allocated * 2);
+    const more = <T extends Float64Array | Int32Array | Uint32Array | Uint16Array | Int16Array | Uint8Array>(
+      a: T, make: (len: number) => T, per = 1): T => {
+      const b = make(n * per);
+      b.set(a);
+      return b;
+    };
+    this.addr = more(this.addr, (k) => new Uint32Array(k), 4);
+    this.state = more(this.state, (k) => new Uint8Array(k));
+    this.clientPort = more(this.clientPort, (k) => new Uint16Array(k));
+    this.createPort = more(this.createPort, (k) => new Uint16Array(k));
+    this.ifIndex = more(this.ifIndex, (k) => new Int16Array(k));
+    this.createdMs = more(this.createdMs, (k) => new Float64Array(k));
+    this.lastActivityMs = more(this.lastActivityMs, (k) => new Float64Array(k));
+    this.inactivityMs = more(this.inactivityMs, (k) => new Float64Array(k));
+    this.absoluteDeadlineMs = more(this.absoluteDeadlineMs, (k) => new Float64Array(k));
+    this.nodataConns = more(this.nodataConns, (k) => new Uint16Array(k));
+    this.packetsOut = more(this.packetsOut, (k) => new Float64Array(k));
+    this.octetsOut = more(this.octetsOut, (k) => new Float64Array(k));
+    this.packetsIn = more(this.packetsIn, (k) => new Float64Array(k));
+    this.octetsIn = more(this.octetsIn, (k) => new Float64Array(k));
+    this.aclList = more(this.aclList, (k) => new Int32Array(k).fill(-1));
+    this.generation = more(this.generation, (k) => new Uint32Array(k));
+    this.freeList = more(this.freeList, (k) => new Int32Array(k));
+    this.heapTime = more(this.heapTime, (k) => new Float64Array(k), 4);
+    this.heapSlot = more(this.heapSlot, (k) => new Int32Array(k), 4);
+    this.heapGen = more(this.heapGen, (k) => new Uint32Array(k), 4);
+    const old = this.index;
+    const index = new Int32Array(indexSizeFor(n)).fill(EMPTY);
+    const mask = index.length - 1;
+    for (let i = 0; i < old.length; i++) {
+      const slot = old[i]!;
+      if (slot < 0) continue;
+      let j = hashAddress(this.addr, slot * 4) & mask;
+      while (index[j] !== EMPTY) j = (j + 1) & mask;
+      index[j] = slot;
+    }
+    this.index = index;
+    this.mask = mask;
+    this.allocated = n;
+  }
+
   private arm(slot: number, deadline: number): void {
     if (this.heapSize === this.heapTime.length) this.compactHeap();
     let i = this.heapSize++;
@@ -332,4 +401,11 @@ export class AuthCache {
       }
     }
   }
+}
+
+/** Size of the index for `slots` hosts: a power of two at least twice as large. */
+function indexSizeFor(slots: number): number {
+  let size = 1;
+  while (size < slots * 2) size <<= 1;
+  return size;
 }

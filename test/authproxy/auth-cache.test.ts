@@ -54,10 +54,10 @@ test('inactivity expiry honours activity; absolute expiry does not', () => {
   assert.equal(c.nextDeadline(), Infinity);
 });
 
-test('model check: random create/remove/touch/expire agree with a Map', () => {
+for (const initial of [16, 1]) test(`model check: random create/remove/touch/expire agree with a Map (room for ${initial} at first)`, () => {
   fc.assert(fc.property(fc.array(fc.tuple(fc.integer({ min: 0, max: 3 }), fc.integer({ min: 0, max: 40 }), fc.integer({ min: 1, max: 50 })), { maxLength: 300 }),
     (ops) => {
-      const c = new AuthCache(16);
+      const c = new AuthCache(16, initial);
       const model = new Map<number, { last: number; idle: number }>();
       let now = 0;
       for (const [op, host, dt] of ops) {
@@ -83,4 +83,42 @@ test('model check: random create/remove/touch/expire agree with a Map', () => {
       }
       for (let h = 0; h <= 40; h++) assert.equal(c.lookup(v4(h)) >= 0, model.has(h));
     }), { numRuns: 300 });
+});
+
+test('growing keeps every entry: address, fields, user, timers, generation; then the cache is full at capacity', () => {
+  const c = new AuthCache(40, 3);
+  const slots: number[] = [];
+  for (let h = 0; h < 20; h++) {
+    const s = c.create(v4(0x0a000000 + h), 1000 + h, h % 3, 50_000 + h, 100 + h);
+    assert.ok(s >= 0);
+    c.setUser(s, `user${h}`);
+    c.aclList[s] = h;
+    c.octetsIn[s] = h * 10;
+    slots.push(s);
+    if (h % 4 === 0) { c.remove(s); slots[h] = -1; } // freed slots are reused, generations bumped
+  }
+  for (let h = 0; h < 20; h++) {
+    const s = c.lookup(v4(0x0a000000 + h));
+    if (slots[h] === -1) { assert.equal(s, -1); continue; }
+    assert.equal(s, slots[h]);
+    assert.equal(c.clientPort[s], 1000 + h);
+    assert.equal(c.ifIndex[s], h % 3);
+    assert.equal(c.createdMs[s], 100 + h);
+    assert.equal(c.inactivityMs[s], 50_000 + h);
+    assert.equal(c.aclList[s], h);
+    assert.equal(c.octetsIn[s], h * 10);
+    assert.equal(c.userOf(s), `user${h}`);
+  }
+  let visited = 0;
+  c.forEach(() => visited++);
+  assert.equal(visited, c.count);
+  assert.equal(c.count, 15);
+  // Fill up to the capacity: the 41st host is refused.
+  for (let h = 100; c.count < 40; h++) assert.ok(c.create(v4(0x0b000000 + h), 1, 0, 1_000_000, 200) >= 0);
+  assert.equal(c.create(v4(0x0c000000), 1, 0, 1000, 300), -1);
+  // Every timer armed before and after growing still fires: all entries expire by their idle time.
+  const expired: number[] = [];
+  assert.equal(c.expire(60_000, (slot) => expired.push(slot)), 15);
+  assert.equal(c.expire(2_000_000, null), 25);
+  assert.equal(c.count, 0);
 });
