@@ -63,15 +63,16 @@ export const PCAPNG_OPT_IF_TSRESOL = 9;
 export const PCAPNG_OPT_IF_TSOFFSET = 14;
 
 /**
- * Default read chunk: 2 MiB. Reading and walking the 2 M-packet replay benchmark's records
+ * Default read chunk: 512 KiB. Reading and walking the 2 M-packet replay benchmark's records
  * (198 MiB) takes the same time with 256 KiB, 1 MiB and 2 MiB chunks (65-75 ms, medians of six
  * interleaved runs; 16 MiB chunks are slower: the chunk has left the CPU's caches before its
- * packets are parsed), and fewer reads matter for another reason: `fs.readSync`, called a few
- * hundred times per run, is never optimised, and each interpreted call leaves about 90 bytes of
- * young-generation garbage (its `arguments` object and argument checks) — with 256 KiB chunks
- * enough to trigger a scavenge in the replay benchmark's steady state now and then.
+ * packets are parsed). Two things pull in opposite directions. A bigger buffer costs more first
+ * touches: on the project machines a page fault costs ~10 µs, and a replay with 2 MiB chunks
+ * takes ~850 more faults than with 512 KiB. More reads cost garbage: `fs.readSync` is never
+ * optimised, and each interpreted call leaves about 90 bytes in the young generation (its
+ * `arguments` object and argument checks), ~36 KiB over the benchmark's 400 reads.
  */
-export const PCAP_DEFAULT_CHUNK_BYTES = 2 * 1024 * 1024;
+export const PCAP_DEFAULT_CHUNK_BYTES = 512 * 1024;
 /**
  * Default limit on a record's captured length: 256 KiB (libpcap's largest default snap
  * length). A file or interface whose snap length is larger raises the limit up to
