@@ -20,17 +20,12 @@
  * A byte array of per-position fingerprints lets an unsuccessful probe, and the shift, skip
  * records of other flows without reading them.
  *
- * The records live in a `WebAssembly.Memory` used as a growable buffer (no WebAssembly code
- * runs): it reserves address space for the full capacity but commits only a prefix, and the
- * active positions start at {@link FLOW_MIN_POSITIONS} and double in place, growing the memory
- * when needed, whenever the flows would fill more than half of them. A table sized for a
- * quarter of a million flows that holds two thousand thus keeps them on a few hundred pages
- * rather than one page each, which the TLB notices. Doubling moves every record once (a pause
- * proportional to the flows present, at most once per power of two; the table never shrinks
- * except by `clear`). A plain ArrayBuffer for the full capacity did the same, but V8 counts all
- * of it (64 MiB for the engine's default table) as external memory, which started a full
- * garbage collection during every start-up; a resizable ArrayBuffer makes typed-array access
- * ~35% slower in Node 20's optimising compiler, a WebAssembly memory does not.
+ * The buffer is allocated for the full capacity up front, but only a prefix of it is in use: the
+ * active positions start at {@link FLOW_MIN_POSITIONS} and double, in place and without
+ * allocating, whenever the flows would fill more than half of them. A table sized for a quarter
+ * of a million flows that holds two thousand thus keeps them on a few hundred pages rather than
+ * one page each, which the TLB notices. Doubling moves every record once (a pause proportional to
+ * the flows present, at most once per power of two; the table never shrinks except by `clear`).
  *
  * Because deletion moves records, the slot handed out by `lookup` and `insert` is a stable
  * handle (0 .. capacity − 1, reused last-freed first), not a record position: `slotPos` maps it
@@ -163,17 +158,8 @@ export class FlowTuple {
 /** Record positions a table starts with (128 KiB), or all of them for a smaller capacity. */
 export const FLOW_MIN_POSITIONS = 1024;
 
-/** Largest capacity accepted (2 GiB of records). */
+/** Largest capacity accepted (1 GiB of records). */
 const FLOW_MAX_CAPACITY = 1 << 23;
-
-/** The part of the WebAssembly JS API the table uses (not in TypeScript's ES2022 library). */
-interface WasmMemory {
-  readonly buffer: ArrayBuffer;
-  grow(deltaPages: number): number;
-}
-declare const WebAssembly: { Memory: new (descriptor: { initial: number; maximum: number }) => WasmMemory };
-/** Bytes in a WebAssembly memory page. */
-const WASM_PAGE_BYTES = 65536;
 
 // Record layout, in 32-bit words (stride 32 words = 128 bytes = 16 doubles). What a lookup
 // compares (hash, info, key) comes first.
@@ -261,11 +247,9 @@ export class FlowTable {
   /** Flows removed by `expire`. */
   expiredTotal = 0;
 
-  /** The records' memory (see the module comment); the views below are rebuilt when it grows. */
-  private readonly memory: WasmMemory;
-  private u32: Uint32Array;
-  private i32: Int32Array;
-  private f64: Float64Array;
+  private readonly u32: Uint32Array;
+  private readonly i32: Int32Array;
+  private readonly f64: Float64Array;
   /** Active record positions minus one (a power of two, doubled as the table fills). */
   private posMask: number;
   /** All record positions minus one (a power of two at or above twice the capacity). */
@@ -273,12 +257,12 @@ export class FlowTable {
   /** Highest `posMask` since the last `clear` (the part of the buffer that may be dirty). */
   private usedMask: number;
   /**
-   * Word offset of a spare record just past the active positions, where `grow` parks one record
-   * while it swaps two: three `copyWithin` calls, which cost the same whether or not V8 has
+   * Word offset of a spare record past the last position, where `grow` parks one record while
+   * it swaps two: three `copyWithin` calls, which cost the same whether or not V8 has
    * optimised `grow` (it runs a handful of times per table, so it usually has not, and a
    * word-by-word copy loop then ran in the interpreter: 24 ms of a 2 M-packet replay).
    */
-  private spare: number;
+  private readonly spare: number;
   /** One byte per record position: 0 when empty, else the flow's {@link fingerprintOf}. */
   private readonly tags: Uint8Array;
   /** Record position of each live slot below `slotHigh`, -1 for a free one (fresh slots: unset). */
@@ -362,17 +346,14 @@ export class FlowTable {
     this.seed = seed | 0;
     let positions = 2;
     while (positions < cap * 2) positions *= 2;
-    const first = Math.min(positions, FLOW_MIN_POSITIONS);
-    // Room for the active positions and the spare record after them; reserved for all of them.
-    this.memory = new WebAssembly.Memory({ initial: pagesFor(first + 1), maximum: pagesFor(positions + 1) });
-    const buf = this.memory.buffer;
+    const buf = new ArrayBuffer((positions + 1) << (STRIDE_SHIFT + 2));
     this.u32 = new Uint32Array(buf);
     this.i32 = new Int32Array(buf);
     this.f64 = new Float64Array(buf);
     this.maxPosMask = positions - 1;
-    this.posMask = first - 1;
+    this.spare = positions << STRIDE_SHIFT;
+    this.posMask = Math.min(positions, FLOW_MIN_POSITIONS) - 1;
     this.usedMask = this.posMask;
-    this.spare = first << STRIDE_SHIFT;
     this.tags = new Uint8Array(positions);
     this.slotPos = new Int32Array(cap);
     this.freeSlots = new Int32Array(cap);
@@ -400,14 +381,12 @@ export class FlowTable {
 
   /** Removes every flow and resets the wheel (counters of refused inserts etc. are kept). */
   clear(): void {
-    // Only positions some flow may have used are dirty; the rest are as the allocation left
-    // them, but for records that served as spare (each is emptied when a doubling takes it in).
+    // Only positions some flow may have used are dirty; the rest are as the allocation left them.
     const used = this.usedMask + 1;
     this.u32.fill(0, 0, used << STRIDE_SHIFT);
     this.tags.fill(0, 0, used);
     this.posMask = Math.min(used, FLOW_MIN_POSITIONS) - 1;
     this.usedMask = this.posMask;
-    this.spare = (this.posMask + 1) << STRIDE_SHIFT;
     // Slots at or above `slotHigh` are fresh: never read before `insert` writes their position.
     this.wheelHead.fill(-1);
     this.wheelTail.fill(-1);
@@ -958,28 +937,14 @@ export class FlowTable {
    * into its final place, and the result is the table sequential insertion would have built.
    */
   private grow(): void {
-    const size = (this.posMask + 1) * 2;
-    const words = 1 << STRIDE_SHIFT;
-    const have = this.memory.buffer.byteLength / WASM_PAGE_BYTES;
-    const need = pagesFor(size + 1);
-    if (need > have) {
-      this.memory.grow(need - have);
-      const buf = this.memory.buffer;
-      this.u32 = new Uint32Array(buf);
-      this.i32 = new Int32Array(buf);
-      this.f64 = new Float64Array(buf);
-    }
-    // The old spare record is an active position now and must read as empty (it may hold a
-    // copy parked by swaps, of this life of the table or one before a `clear`: spares sit at the
-    // same powers of two every time); the new one follows the doubled positions.
-    this.u32.fill(0, this.spare, this.spare + words);
-    this.spare = size << STRIDE_SHIFT;
     const u32 = this.u32;
     const i32 = this.i32;
     const tags = this.tags;
     const slotPos = this.slotPos;
     const spare = this.spare;
+    const size = (this.posMask + 1) * 2;
     const mask = size - 1;
+    const words = 1 << STRIDE_SHIFT;
     tags.fill(0, 0, size);
     this.posMask = mask;
     if (mask > this.usedMask) this.usedMask = mask;
@@ -1099,9 +1064,4 @@ export class FlowTable {
     }
     this.nextMs = next;
   }
-}
-
-/** WebAssembly memory pages that hold `records` flow records. */
-function pagesFor(records: number): number {
-  return Math.ceil((records * (1 << (STRIDE_SHIFT + 2))) / WASM_PAGE_BYTES);
 }
