@@ -68,9 +68,10 @@ export const PCAPNG_OPT_IF_TSOFFSET = 14;
  * interleaved runs; 16 MiB chunks are slower: the chunk has left the CPU's caches before its
  * packets are parsed). Two things pull in opposite directions. A bigger buffer costs more first
  * touches: on the project machines a page fault costs ~10 µs, and a replay with 2 MiB chunks
- * takes ~850 more faults than with 512 KiB. More reads cost garbage: `fs.readSync` is never
- * optimised, and each interpreted call leaves about 90 bytes in the young generation (its
- * `arguments` object and argument checks), ~36 KiB over the benchmark's 400 reads.
+ * takes ~850 more faults than with 512 KiB (the process's CPU time is 20-40 ms higher). More reads
+ * cost garbage: each `fs.readSync` call leaves ~490 bytes in the young generation (Node's argument
+ * checks and binding call, measured with `getHeapSpaceStatistics`), ~190 KiB over the benchmark's
+ * 400 reads, far from what a scavenge needs.
  */
 export const PCAP_DEFAULT_CHUNK_BYTES = 512 * 1024;
 /**
