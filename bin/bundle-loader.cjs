@@ -34,8 +34,8 @@ function loadBundle({ useCache = process.env.PORTCULLIS_CODE_CACHE !== 'off' } =
   if (useCache) {
     try {
       cachedData = readFileSync(CODE_CACHE_PATH);
-    } catch (e) {
-      if (e.code !== 'ENOENT') throw e;
+    } catch {
+      // Missing or unreadable: the cache only saves time, so the bundle is compiled without it.
     }
   }
   // The file is already wrapped as Node wraps a CommonJS module, so no copy of it is made here.
