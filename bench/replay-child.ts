@@ -31,8 +31,8 @@ interface ChildRequest {
 
 /**
  * `runReplay` comes from the bundled CLI (dist/portcullis.bundle.js, loaded as bin/portcullis.cjs
- * loads it), the code the `portcullis replay` command runs. Each mode imports only what it runs, at run time (a missing
- * engine dependency is then reported, not a crash).
+ * loads it), the code the `portcullis replay` command runs. Each mode imports only what it runs,
+ * at run time (a missing engine dependency is then reported, not a crash).
  */
 interface ReplayModule { runReplay(o: ReplayOptions): Promise<ReplayStats> }
 /** bin/bundle-loader.cjs. */
