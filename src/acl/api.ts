@@ -73,15 +73,18 @@ export interface AclRuntime {
    * What the last `classify` matched in its list (a dynamic entry, a static entry or the
    * implicit deny), as a non-negative code for {@link countMatch}; {@link ACL_MATCH_NONE} when
    * the classification must not be repeated from memory — an entry with `log`, whose lines are
-   * written per packet.
+   * written per packet. A dynamic entry's code is its place among the packet's source host's
+   * entries, not the entry itself, so that hosts holding the same downloaded list give the same
+   * codes.
    */
   readonly lastMatchCode: number;
   /**
    * Counts one more match on list `index` for a code `lastMatchCode` gave, as `classify` would
-   * have: lets a caller that remembers a flow's classification skip the lookup and keep the
-   * counters exact.
+   * have, for a packet from `src` (four address words; a dynamic entry's code is relative to
+   * that host's entries): lets a caller that remembers a flow's classification skip the lookup
+   * and keep the counters exact. Valid while `version` is what it was when the code was given.
    */
-  countMatch(index: number, code: number): void;
+  countMatch(index: number, code: number, src: Uint32Array): void;
   /**
    * Changes whenever a classification of the same packet could give another result (dynamic
    * entries installed or removed); the static lists never change after compilation.

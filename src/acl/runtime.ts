@@ -96,7 +96,8 @@ class CompiledList {
   }
 }
 
-// Match codes (AclRuntime.lastMatchCode): entry · 4 + kind; the implicit deny is kind 2.
+// Match codes (AclRuntime.lastMatchCode): entry · 4 + kind, where a dynamic entry counts from
+// its host's first; the implicit deny is kind 2.
 const MATCH_STATIC = 0;
 const MATCH_DYNAMIC = 1;
 const MATCH_IMPLICIT = 2;
@@ -144,8 +145,9 @@ export class CompiledAcls implements AclRuntime {
       const h = l.hosts.find(meta.srcAddr);
       if (h >= 0) {
         const st = l.pool;
-        const end = l.hosts.firstAt(h) + l.hosts.countAt(h);
-        for (let e = l.hosts.firstAt(h); e < end; e++) {
+        const first = l.hosts.firstAt(h);
+        const end = first + l.hosts.countAt(h);
+        for (let e = first; e < end; e++) {
           if (v4 ? st.matches4(e, meta) : st.matches6(e, meta)) {
             st.matches[e]!++;
             const action = st.action(e);
@@ -153,7 +155,7 @@ export class CompiledAcls implements AclRuntime {
               this.lastMatchCode = ACL_MATCH_NONE;
               this.logger.record(index, -1 - e, l.name, false, action !== ACL_DENY, meta, nowMs);
             } else {
-              this.lastMatchCode = e * 4 + MATCH_DYNAMIC;
+              this.lastMatchCode = (e - first) * 4 + MATCH_DYNAMIC;
             }
             return action;
           }
@@ -180,14 +182,16 @@ export class CompiledAcls implements AclRuntime {
     return action;
   }
 
-  countMatch(index: number, code: number): void {
+  countMatch(index: number, code: number, src: Uint32Array): void {
     const l = this.lists[index];
     if (l === undefined || code < 0) return;
     const kind = code & 3;
     const e = code >>> 2;
     if (kind === MATCH_STATIC) l.store.matches[e]!++;
-    else if (kind === MATCH_DYNAMIC) l.pool.matches[e]!++;
-    else l.implicitDenies++;
+    else if (kind === MATCH_DYNAMIC) {
+      const h = l.hosts.find(src);
+      if (h >= 0) l.pool.matches[l.hosts.firstAt(h) + e]!++;
+    } else l.implicitDenies++;
   }
 
   installDynamic(index: number, host: Uint32Array, entries: readonly DynamicAclText[]): InstallResult {

@@ -112,7 +112,11 @@ const MINUTE_MS = 60_000;
 
 /** ACL classifications one flow memo repeats at most: the rule's trigger list, inbound, outbound. */
 const MEMO_MAX_MATCHES = 3;
-/** Distinct sets of ACL matches the memos refer to before the set table starts afresh (13 bits). */
+/**
+ * Distinct sets of ACL matches the memos refer to before the set table starts afresh (13 bits).
+ * A dynamic entry's match is recorded by its place among the host's entries, so hosts holding
+ * the same downloaded list share sets: the table fills with kinds of decision, not with hosts.
+ */
 const MEMO_SETS = 8192;
 /** Hosts a memo can name: `(host + 1)` takes the top 18 bits of the memo's data word. */
 const MEMO_HOST_LIMIT = (1 << 18) - 1;
@@ -345,7 +349,7 @@ export class Engine implements EndpointApp {
     const n = this.setN[set]!;
     for (let i = 0; i < n; i++) {
       const k = set * MEMO_MAX_MATCHES + i;
-      this.acls.countMatch(this.setList[k]!, this.setCode[k]!);
+      this.acls.countMatch(this.setList[k]!, this.setCode[k]!, meta.srcAddr);
     }
     const host = (data >>> 14) - 1;
     if (host >= 0) this.accountOut(host, meta, nowMs);

@@ -216,3 +216,34 @@ test('flow memos: replies pass as return traffic from the memo, unless an authen
   const h = a.engine.cache.lookup(words(CLIENTS[4]!));
   assert.equal(a.engine.cache.packetsIn[h], 3);
 });
+
+test('flow memos: each host\'s repeats count on its own downloaded entries, and hosts with the same list share memo sets', () => {
+  // 9,000 hosts log in with the same downloaded entry (more than the 8,192 match sets the memos
+  // can refer to, were each host's entry a set of its own). Each opens a flow to port 22 (SYN
+  // and first ACK decided in full), then, after all of them, sends two more segments: every one
+  // of those must repeat its flow's memo, and count on that host's own entry.
+  const n = 9000;
+  const config = parseConfig(CONFIG.replace(' ip address 10.1.0.1 255.255.255.0', ' ip address 10.1.0.1 255.255.0.0'), 'memo.cfg');
+  const acls = compileAcls(config.acls);
+  let lookups = 0;
+  const classify = acls.classify.bind(acls);
+  acls.classify = (...args) => { lookups++; return classify(...args); };
+  const engine = new Engine({ config, acls, rng: seededRng(3), replay: false, maxFlows: 4 * n, maxHosts: 2 * n });
+  const client = (i: number): string => `10.1.${(i >> 8) + 1}.${i & 255}`;
+  const seg = (i: number, flags: string): Uint8Array => new CaptureBuilder({ kind: 'raw' })
+    .tcp({ timeMs: 0, src: client(i), dst: '10.2.0.5', sport: 1000, dport: 22, flags, seq: 1000, ack: 1, payload: new Uint8Array(8) })
+    .packets()[0]!.bytes;
+  for (let i = 0; i < n; i++) {
+    assert.deepEqual(engine.authorizeHost(words(client(i)), 'u', [{ n: 1, text: 'permit tcp any any eq 22' }], 0), { ok: true });
+  }
+  let now = 1;
+  for (let i = 0; i < n; i++) for (const f of ['SYN', 'ACK']) engine.handle(seg(i, f), 0, 40 + 8, LINKTYPE_RAW, now++);
+  const decided = lookups;
+  for (let r = 0; r < 2; r++) for (let i = 0; i < n; i++) engine.handle(seg(i, 'PSH ACK'), 0, 40 + 8, LINKTYPE_RAW, now++);
+  assert.equal(engine.counters[1], 4 * n, 'all forwarded');
+  assert.equal(lookups, decided, 'every later segment repeated its flow\'s memo');
+  const show = engine.acls.showIpAccessLists('101');
+  for (const i of [0, 1, 4567, n - 1]) {
+    assert.match(show, new RegExp(` permit tcp host ${client(i).replace(/\./g, '\\.')} any eq 22 \\(4 matches\\)`));
+  }
+});
