@@ -297,32 +297,27 @@ export class AuthCache {
    */
   private grow(): void {
     const n = Math.min(this.capacity, this.allocated * 2);
-    const more = <T extends Float64Array | Int32Array | Uint32Array | Uint16Array | Int16Array | Uint8Array>(
-      a: T, make: (len: number) => T, per = 1): T => {
-      const b = make(n * per);
-      b.set(a);
-      return b;
-    };
-    this.addr = more(this.addr, (k) => new Uint32Array(k), 4);
-    this.state = more(this.state, (k) => new Uint8Array(k));
-    this.clientPort = more(this.clientPort, (k) => new Uint16Array(k));
-    this.createPort = more(this.createPort, (k) => new Uint16Array(k));
-    this.ifIndex = more(this.ifIndex, (k) => new Int16Array(k));
-    this.createdMs = more(this.createdMs, (k) => new Float64Array(k));
-    this.lastActivityMs = more(this.lastActivityMs, (k) => new Float64Array(k));
-    this.inactivityMs = more(this.inactivityMs, (k) => new Float64Array(k));
-    this.absoluteDeadlineMs = more(this.absoluteDeadlineMs, (k) => new Float64Array(k));
-    this.nodataConns = more(this.nodataConns, (k) => new Uint16Array(k));
-    this.packetsOut = more(this.packetsOut, (k) => new Float64Array(k));
-    this.octetsOut = more(this.octetsOut, (k) => new Float64Array(k));
-    this.packetsIn = more(this.packetsIn, (k) => new Float64Array(k));
-    this.octetsIn = more(this.octetsIn, (k) => new Float64Array(k));
-    this.aclList = more(this.aclList, (k) => new Int32Array(k).fill(-1));
-    this.generation = more(this.generation, (k) => new Uint32Array(k));
-    this.freeList = more(this.freeList, (k) => new Int32Array(k));
-    this.heapTime = more(this.heapTime, (k) => new Float64Array(k), 4);
-    this.heapSlot = more(this.heapSlot, (k) => new Int32Array(k), 4);
-    this.heapGen = more(this.heapGen, (k) => new Uint32Array(k), 4);
+    this.addr = enlarged(this.addr, n * 4);
+    this.state = enlarged(this.state, n);
+    this.clientPort = enlarged(this.clientPort, n);
+    this.createPort = enlarged(this.createPort, n);
+    this.ifIndex = enlarged(this.ifIndex, n);
+    this.createdMs = enlarged(this.createdMs, n);
+    this.lastActivityMs = enlarged(this.lastActivityMs, n);
+    this.inactivityMs = enlarged(this.inactivityMs, n);
+    this.absoluteDeadlineMs = enlarged(this.absoluteDeadlineMs, n);
+    this.nodataConns = enlarged(this.nodataConns, n);
+    this.packetsOut = enlarged(this.packetsOut, n);
+    this.octetsOut = enlarged(this.octetsOut, n);
+    this.packetsIn = enlarged(this.packetsIn, n);
+    this.octetsIn = enlarged(this.octetsIn, n);
+    const oldLists = this.aclList.length;
+    this.aclList = enlarged(this.aclList, n).fill(-1, oldLists);
+    this.generation = enlarged(this.generation, n);
+    this.freeList = enlarged(this.freeList, n);
+    this.heapTime = enlarged(this.heapTime, n * 4);
+    this.heapSlot = enlarged(this.heapSlot, n * 4);
+    this.heapGen = enlarged(this.heapGen, n * 4);
     const old = this.index;
     const index = new Int32Array(indexSizeFor(n)).fill(EMPTY);
     const mask = index.length - 1;
@@ -408,4 +403,12 @@ function indexSizeFor(slots: number): number {
   let size = 1;
   while (size < slots * 2) size <<= 1;
   return size;
+}
+
+/** A copy of `a` lengthened to `length` elements (the new ones zero). */
+type SlotArray = Float64Array | Int32Array | Uint32Array | Uint16Array | Int16Array | Uint8Array;
+function enlarged<T extends SlotArray>(a: T, length: number): T {
+  const b = new (a.constructor as new (n: number) => T)(length);
+  b.set(a);
+  return b;
 }

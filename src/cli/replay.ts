@@ -69,9 +69,9 @@ export interface ReplayStats {
 }
 
 const writeStdout = (s: string): void => { writeSync(1, s); };
+const writeStderr = (s: string): void => { writeSync(2, s); };
 /** Monotonic time in ms (not `performance.now()`: its first use loads perf_hooks, ~1.5 ms of start-up). */
 const monotonicMs = (): number => Number(process.hrtime.bigint()) / 1e6;
-const writeStderr = (s: string): void => { writeSync(2, s); };
 
 /** Replays a capture; resolves with the run's statistics. Throws only for bad setup (config, files). */
 export async function runReplay(o: ReplayOptions): Promise<ReplayStats> {
