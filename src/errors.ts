@@ -1,17 +1,86 @@
 /**
- * Typed control-plane errors. Every failure the CLI can report is a subclass of
- * {@link PortcullisError} with a stable literal `code`; the hot path never throws and reports
- * numeric fault codes and counters instead.
+ * The catalogue of control-plane errors, in the manner of undici's `lib/core/errors.js`: one
+ * class per failure, each a subclass of {@link PortcullisError} with a stable literal `code` and
+ * the structured fields a caller needs to act on it (file, line, byte offset, errno …). The
+ * message is one line, ready for the CLI to print after `portcullis: `; the CLI maps codes to
+ * exit statuses (`src/cli/main.ts`). The hot path never throws: it reports numeric fault codes
+ * and counters instead.
+ *
+ * Every class lives here, so that the codes can be read in one place and no two failures share
+ * one. This module is a pure leaf: every layer may import it.
  */
+
+/** Base class of every error portcullis raises on purpose. */
 export class PortcullisError extends Error {
   /** Stable machine-readable code, e.g. `ERR_CONFIG_INVALID`. */
   readonly code: string;
-  constructor(code: string, message: string) {
-    super(message);
+  constructor(code: string, message: string, options?: { cause?: unknown }) {
+    super(message, options);
     this.code = code;
     this.name = new.target.name;
   }
 }
+
+/**
+ * The symbolic errno (`ENOENT`, `ENOSPC` …) of a Node system error, or `undefined` when `e` is
+ * not one.
+ */
+export function errnoOf(e: unknown): string | undefined {
+  const code = (e as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && /^E[A-Z0-9]+$/.test(code) ? code : undefined;
+}
+
+/** Plain-words reasons for the errnos a file operation commonly meets (strerror's wording). */
+const ERRNO_TEXT: Readonly<Record<string, string>> = {
+  ENOENT: 'no such file or directory',
+  EACCES: 'permission denied',
+  EPERM: 'operation not permitted',
+  EISDIR: 'is a directory',
+  ENOTDIR: 'a path component is not a directory',
+  ENOSPC: 'no space left on device',
+  EDQUOT: 'disk quota exceeded',
+  EFBIG: 'file too large',
+  EROFS: 'read-only file system',
+  EIO: 'input/output error',
+  EMFILE: 'too many open files',
+  ENXIO: 'no such device or address',
+  ELOOP: 'too many levels of symbolic links',
+  ENAMETOOLONG: 'file name too long',
+  EPIPE: 'broken pipe',
+};
+
+/** strerror-style text for a symbolic errno (the errno itself when it is not a common one). */
+export function describeErrno(errno: string): string {
+  return ERRNO_TEXT[errno] ?? errno;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Command line and options
+
+/** Wrong command-line usage (exit status 2). */
+export class UsageError extends PortcullisError {
+  declare readonly code: 'ERR_USAGE';
+  constructor(message: string) {
+    super('ERR_USAGE', message);
+  }
+}
+
+/** A component was constructed with an invalid option (a programming or tuning error). */
+export class InvalidOptionError extends PortcullisError {
+  declare readonly code: 'ERR_INVALID_OPTION';
+  /** The component, e.g. `flow table`. */
+  readonly component: string;
+  /** Name of the offending option, e.g. `capacity` or `timeouts.tcpEstablished`. */
+  readonly option: string;
+  constructor(component: string, option: string, message: string) {
+    super('ERR_INVALID_OPTION', `${component}: ${option}: ${message}`);
+    this.component = component;
+    this.option = option;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Configuration
 
 /** A configuration line could not be parsed or validated. Nothing starts. */
 export class ConfigError extends PortcullisError {
@@ -37,6 +106,52 @@ export class ConfigError extends PortcullisError {
   }
 }
 
+/** The configuration file could not be read. */
+export class ConfigFileError extends PortcullisError {
+  declare readonly code: 'ERR_CONFIG_FILE';
+  /** The path as given. */
+  readonly path: string;
+  /** The system error (`ENOENT` …), when one caused it. */
+  readonly errno: string | undefined;
+  constructor(path: string, what: string, errno?: string) {
+    super('ERR_CONFIG_FILE', `${path}: ${what}`);
+    this.path = path;
+    this.errno = errno;
+  }
+}
+
+/** The configuration file is larger than a running-config can sensibly be. */
+export class ConfigTooLargeError extends PortcullisError {
+  declare readonly code: 'ERR_CONFIG_TOO_LARGE';
+  readonly path: string;
+  /** The limit, in bytes. */
+  readonly limitBytes: number;
+  constructor(path: string, limitBytes: number) {
+    super('ERR_CONFIG_TOO_LARGE', `${path}: larger than ${limitBytes} bytes; not a running-config`);
+    this.path = path;
+    this.limitBytes = limitBytes;
+  }
+}
+
+/** A configuration line is longer than any configuration command. */
+export class ConfigLineTooLongError extends PortcullisError {
+  declare readonly code: 'ERR_CONFIG_LINE_TOO_LONG';
+  readonly path: string;
+  /** 1-based number of the line. */
+  readonly line: number;
+  /** The limit, in bytes. */
+  readonly limitBytes: number;
+  constructor(path: string, line: number, limitBytes: number) {
+    super('ERR_CONFIG_LINE_TOO_LONG', `${path}:${line}: line longer than ${limitBytes} bytes; not a running-config`);
+    this.path = path;
+    this.line = line;
+    this.limitBytes = limitBytes;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Captures and output files
+
 /** A capture file is truncated or corrupt at a byte offset. Packets before it stand. */
 export class CaptureError extends PortcullisError {
   declare readonly code: 'ERR_CAPTURE_CORRUPT';
@@ -53,10 +168,72 @@ export class CaptureError extends PortcullisError {
   }
 }
 
-/** Wrong command-line usage. */
-export class UsageError extends PortcullisError {
-  declare readonly code: 'ERR_USAGE';
+/** A capture file could not be opened or read (a system error, not its content). */
+export class CaptureFileError extends PortcullisError {
+  declare readonly code: 'ERR_CAPTURE_FILE';
+  /** The path as given (`-` for standard input). */
+  readonly path: string;
+  /** The system error, e.g. `ENOENT`. */
+  readonly errno: string;
+  constructor(path: string, errno: string, doing: 'opening' | 'reading') {
+    super('ERR_CAPTURE_FILE', `${path}: ${doing} the capture: ${describeErrno(errno)}`);
+    this.path = path;
+    this.errno = errno;
+  }
+}
+
+/** An output file (`--out`, `--dropped`) could not be created or written. */
+export class OutputFileError extends PortcullisError {
+  declare readonly code: 'ERR_OUTPUT_FILE';
+  /** The path as given. */
+  readonly path: string;
+  /** The system error, e.g. `ENOSPC`. */
+  readonly errno: string;
+  constructor(path: string, errno: string, doing: 'creating' | 'writing') {
+    super('ERR_OUTPUT_FILE', `${path}: ${doing} the output: ${describeErrno(errno)}`);
+    this.path = path;
+    this.errno = errno;
+  }
+}
+
+/** An output file names an input (or another output) of the same run: it would be overwritten. */
+export class OutputIsInputError extends PortcullisError {
+  declare readonly code: 'ERR_OUTPUT_IS_INPUT';
+  /** The option naming the output, e.g. `--out`. */
+  readonly option: string;
+  /** The output path as given. */
+  readonly path: string;
+  /** What it is the same file as, e.g. `the capture FILE`. */
+  readonly same: string;
+  constructor(option: string, path: string, same: string) {
+    super('ERR_OUTPUT_IS_INPUT', `${option} ${path} is the same file as ${same}; refusing to overwrite it`);
+    this.option = option;
+    this.path = path;
+    this.same = same;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Access lists and authorization
+
+/** An `AclSet` was not produced by the ACL module's config builder. */
+export class AclSetError extends PortcullisError {
+  declare readonly code: 'ERR_ACL_SET';
   constructor(message: string) {
-    super('ERR_USAGE', message);
+    super('ERR_ACL_SET', message);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Intercepted connections
+
+/** A write to an intercepted connection that has closed or that the endpoint released. */
+export class ConnectionClosedError extends PortcullisError {
+  declare readonly code: 'ERR_CONNECTION_CLOSED';
+  /** True when the endpoint released the connection while a write was waiting for send space. */
+  readonly released: boolean;
+  constructor(released: boolean) {
+    super('ERR_CONNECTION_CLOSED', released ? 'connection released with a write pending' : 'write after the connection closed');
+    this.released = released;
   }
 }

@@ -5,7 +5,7 @@
  */
 export * from './api.js';
 export { createAclConfigBuilder, kindOfNumber } from './config-lines.js';
-export { compileAcls, CompiledAcls, AclSetError } from './runtime.js';
+export { compileAcls, CompiledAcls } from './runtime.js';
 export type { AclCompileOptions } from './runtime.js';
 export { AclSetImpl } from './model.js';
 export type { AclRule, AclEntry, AclList, AclKind } from './model.js';

@@ -5,7 +5,7 @@
  * the implicit deny), counts matches, logs `log` entries, installs and removes dynamic entries
  * per host, and renders `show ip access-lists` / `show ipv6 access-list`.
  */
-import { ConfigError, PortcullisError } from '../errors.js';
+import { AclSetError, ConfigError } from '../errors.js';
 import { tokenizeLine } from '../config/tokens.js';
 import { FRAG_LATER } from '../wire/packet.js';
 import type { PacketMeta } from '../wire/packet.js';
@@ -24,14 +24,6 @@ import type { AclKind, AclList, AclRule } from './model.js';
 export interface AclCompileOptions {
   /** Hosts with dynamic entries each list's host table holds before it first grows. Default 1024. */
   readonly dynamicHostCapacity?: number;
-}
-
-/** An `AclSet` was not produced by this module's config builder. */
-export class AclSetError extends PortcullisError {
-  declare readonly code: 'ERR_ACL_SET';
-  constructor(message: string) {
-    super('ERR_ACL_SET', message);
-  }
 }
 
 /** One compiled list. */

@@ -174,6 +174,21 @@ function parseSeed(s: string): number {
   return n;
 }
 
+/**
+ * Exit status of each error code the CLI reports (sysexits-like: 1 a reported failure, 2 a usage
+ * error); a code not listed here exits 1. Anything that is no {@link PortcullisError} is an
+ * internal error (70, EX_SOFTWARE).
+ */
+const EXIT_BY_CODE: Readonly<Record<string, number>> = {
+  ERR_USAGE: EXIT_USAGE,
+};
+
+/** Exit status for an error raised out of a command. */
+export function exitStatusOf(e: unknown): number {
+  if (!(e instanceof PortcullisError)) return EXIT_INTERNAL;
+  return EXIT_BY_CODE[e.code] ?? EXIT_FAILURE;
+}
+
 /** Runs the command line; resolves with the process exit code. */
 export async function main(argv: readonly string[]): Promise<number> {
   let verbose = argv.includes('--verbose');
@@ -182,18 +197,10 @@ export async function main(argv: readonly string[]): Promise<number> {
     verbose = p.flags.has('--verbose');
     return await dispatch(p);
   } catch (e) {
-    if (e instanceof PortcullisError) {
-      err(`portcullis: ${e.message}\n`);
-      if (verbose && e.stack !== undefined) err(e.stack + '\n');
-      return e instanceof UsageError ? EXIT_USAGE : EXIT_FAILURE;
-    }
-    const ex = e as { code?: string; message?: string; stack?: string };
-    if (ex.code === 'ENOENT' || ex.code === 'EACCES' || ex.code === 'EISDIR') {
-      err(`portcullis: ${ex.message}\n`);
-      return EXIT_FAILURE;
-    }
-    err(`portcullis: internal error: ${ex.message ?? String(e)}\n`);
+    const status = exitStatusOf(e);
+    const ex = e as { message?: string; stack?: string };
+    err(status === EXIT_INTERNAL ? `portcullis: internal error: ${ex.message ?? String(e)}\n` : `portcullis: ${ex.message}\n`);
     if (verbose && ex.stack !== undefined) err(ex.stack + '\n');
-    return EXIT_INTERNAL;
+    return status;
   }
 }

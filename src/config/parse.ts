@@ -16,7 +16,7 @@
  * file, line, column and the expected token, and the parse stops there ("nothing starts").
  */
 import { readFileSync } from 'node:fs';
-import { ConfigError, PortcullisError } from '../errors.js';
+import { ConfigError, ConfigFileError, errnoOf } from '../errors.js';
 import { createAclConfigBuilder } from '../acl/config-lines.js';
 import type { AclConfigBuilder, AclSet } from '../acl/api.js';
 import { expectedAt, tokenizeConfig } from './tokens.js';
@@ -106,17 +106,6 @@ const AAA_ACCT_METHODS: ReadonlySet<string> = new Set();
 /** Top-level lines that start an ignored block whose sub-lines are certificates (up to `quit`). */
 const CERT_CHAIN = /^crypto\s+(ca|pki)\s+certificate\s+chain\b/i;
 
-/** The configuration file could not be read. */
-export class ConfigFileError extends PortcullisError {
-  declare readonly code: 'ERR_CONFIG_FILE';
-  /** The path as given. */
-  readonly path: string;
-  constructor(path: string, what: string) {
-    super('ERR_CONFIG_FILE', `${path}: ${what}`);
-    this.path = path;
-  }
-}
-
 /**
  * Reads and parses the running-config at `path`. A file that cannot be read is a
  * {@link ConfigFileError}; a malformed line a {@link ConfigError}.
@@ -131,7 +120,7 @@ export function loadConfig(path: string): Config {
       : code === 'EISDIR' ? 'is a directory, not a configuration file'
         : code === 'EACCES' ? 'permission denied reading the configuration file'
           : `cannot read the configuration file (${String(code ?? (e as Error).message)})`;
-    throw new ConfigFileError(path, what);
+    throw new ConfigFileError(path, what, errnoOf(e));
   }
   return parseConfig(text, path);
 }

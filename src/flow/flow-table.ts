@@ -43,7 +43,7 @@
  * `FLOW_INVALID`, non-IP packets miss. Control-plane errors (bad options) throw
  * {@link FlowTableConfigError}.
  */
-import { PortcullisError } from '../errors.js';
+import { InvalidOptionError } from '../errors.js';
 import type { PacketMeta } from '../wire/packet.js';
 import { IPPROTO_ICMP, IPPROTO_ICMPV6, IPPROTO_TCP, IPPROTO_UDP } from '../wire/packet.js';
 import { FLOW_KEY_WORDS, hashFlowKey, hashFlowKey4Int, isFlowKey4, writeFlowKey } from './flow-key.js';
@@ -129,17 +129,6 @@ export interface FlowTableOptions {
   readonly tickMs?: number | undefined;
   /** Timer wheel size, a power of two (default 4096 buckets: 68 minutes at 1 s ticks). */
   readonly wheelSlots?: number | undefined;
-}
-
-/** The flow table was given invalid options. */
-export class FlowTableConfigError extends PortcullisError {
-  declare readonly code: 'ERR_FLOW_TABLE_CONFIG';
-  /** Name of the offending option. */
-  readonly option: string;
-  constructor(option: string, message: string) {
-    super('ERR_FLOW_TABLE_CONFIG', `flow table: ${option}: ${message}`);
-    this.option = option;
-  }
 }
 
 /** A flow's 5-tuple in its original direction, filled by {@link FlowTable.readTuple}. */
@@ -311,7 +300,7 @@ export class FlowTable {
   constructor(opts: FlowTableOptions) {
     const cap = opts.capacity;
     if (!Number.isInteger(cap) || cap < 1 || cap > FLOW_MAX_CAPACITY) {
-      throw new FlowTableConfigError('capacity', `must be an integer from 1 to ${FLOW_MAX_CAPACITY}, got ${cap}`);
+      throw new InvalidOptionError('flow table', 'capacity', `must be an integer from 1 to ${FLOW_MAX_CAPACITY}, got ${cap}`);
     }
     const t: Record<string, number> = { ...FLOW_DEFAULT_TIMEOUTS };
     const given = opts.timeouts ?? {};
@@ -319,12 +308,12 @@ export class FlowTable {
       const v = (given as Record<string, number | undefined>)[name];
       if (v === undefined) continue;
       if (!(Number.isFinite(v) && v > 0)) {
-        throw new FlowTableConfigError(`timeouts.${name}`, `must be a positive number of ms, got ${v}`);
+        throw new InvalidOptionError('flow table', `timeouts.${name}`, `must be a positive number of ms, got ${v}`);
       }
       t[name] = v;
     }
     for (const name of Object.keys(given)) {
-      if (!(name in FLOW_DEFAULT_TIMEOUTS)) throw new FlowTableConfigError(`timeouts.${name}`, 'unknown timeout');
+      if (!(name in FLOW_DEFAULT_TIMEOUTS)) throw new InvalidOptionError('flow table', `timeouts.${name}`, 'unknown timeout');
     }
     if (given.tcpHalfClosedMs === undefined && given.tcpEstablishedMs !== undefined) {
       t['tcpHalfClosedMs'] = given.tcpEstablishedMs;
@@ -332,14 +321,14 @@ export class FlowTable {
     this.timeouts = Object.freeze(t as unknown as FlowTimeouts);
     const tickMs = opts.tickMs ?? 1000;
     if (!(Number.isFinite(tickMs) && tickMs > 0)) {
-      throw new FlowTableConfigError('tickMs', `must be a positive number, got ${tickMs}`);
+      throw new InvalidOptionError('flow table', 'tickMs', `must be a positive number, got ${tickMs}`);
     }
     const slots = opts.wheelSlots ?? 4096;
     if (!isPowerOfTwo(slots) || slots > 1 << 20) {
-      throw new FlowTableConfigError('wheelSlots', `must be a power of two up to ${1 << 20}, got ${slots}`);
+      throw new InvalidOptionError('flow table', 'wheelSlots', `must be a power of two up to ${1 << 20}, got ${slots}`);
     }
     const seed = opts.hashSeed ?? 0;
-    if (!Number.isInteger(seed)) throw new FlowTableConfigError('hashSeed', `must be an integer, got ${seed}`);
+    if (!Number.isInteger(seed)) throw new InvalidOptionError('flow table', 'hashSeed', `must be an integer, got ${seed}`);
 
     this.capacity = cap;
     this.midstreamPickup = opts.midstreamPickup === true;

@@ -23,7 +23,7 @@
  * reached, so the packets before it stay valid. Only the file header is checked by `open()`.
  */
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
-import { CaptureError } from '../errors.js';
+import { CaptureError, CaptureFileError, errnoOf } from '../errors.js';
 
 /** Classic pcap magic, microsecond timestamps (draft-ietf-opsawg-pcap §4). */
 export const PCAP_MAGIC_MICROSECONDS = 0xa1b2c3d4;
@@ -204,11 +204,18 @@ export class PcapReader {
 
   /**
    * Opens a capture file and reads its file header. Throws `CaptureError` for an unknown
-   * magic or a truncated/unsupported file header, and Node's own error (`ENOENT`, `EACCES` …)
-   * when the file cannot be opened.
+   * magic or a truncated/unsupported file header, and `CaptureFileError` (with the errno) when
+   * the file cannot be opened.
    */
   static open(path: string, options: PcapReaderOptions = {}): PcapReader {
-    const fd = openSync(path, 'r');
+    let fd: number;
+    try {
+      fd = openSync(path, 'r');
+    } catch (e) {
+      const errno = errnoOf(e);
+      if (errno === undefined) throw e;
+      throw new CaptureFileError(path, errno, 'opening');
+    }
     try {
       return new PcapReader(path, fd, options);
     } catch (e) {

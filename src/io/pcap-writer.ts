@@ -8,6 +8,7 @@
  * written straight from the caller's bytes.
  */
 import { closeSync, openSync, writeSync } from 'node:fs';
+import { OutputFileError, errnoOf } from '../errors.js';
 import { PCAP_FILE_HEADER_BYTES, PCAP_MAGIC_MICROSECONDS, PCAP_MAGIC_NANOSECONDS, PCAP_RECORD_HEADER_BYTES } from './pcap-reader.js';
 
 /** Default snap length written to the file header: 262 144 bytes, as libpcap's. */
@@ -47,14 +48,17 @@ export class PcapWriter {
   private readonly dv: DataView;
   private len = 0;
   private closed = false;
+  /** A write failed: nothing more is written. */
+  private failed = false;
   private srcBufferA: ArrayBufferLike | null = null;
   private srcViewA: DataView | null = null;
   private srcBufferB: ArrayBufferLike | null = null;
   private srcViewB: DataView | null = null;
 
   /**
-   * Creates (or truncates) `path` and writes the 24-byte file header. Throws Node's own error
-   * when the file cannot be created.
+   * Creates (or truncates) `path` and writes the 24-byte file header. Throws
+   * {@link OutputFileError} (with the errno) when the file cannot be created; writes that fail
+   * later (a full disk) throw it too.
    */
   constructor(path: string, linkType: number, options: PcapWriterOptions = {}) {
     this.path = path;
@@ -63,7 +67,13 @@ export class PcapWriter {
     this.nanosecond = options.nanosecond === true;
     this.buf = new Uint8Array(Math.max(64, Math.floor(options.bufferBytes ?? PCAP_DEFAULT_WRITE_BUFFER_BYTES)));
     this.dv = new DataView(this.buf.buffer);
-    this.fd = openSync(path, 'w');
+    try {
+      this.fd = openSync(path, 'w');
+    } catch (e) {
+      const errno = errnoOf(e);
+      if (errno === undefined) throw e;
+      throw new OutputFileError(path, errno, 'creating');
+    }
     const dv = this.dv;
     dv.setUint32(0, this.nanosecond ? PCAP_MAGIC_NANOSECONDS : PCAP_MAGIC_MICROSECONDS, true);
     dv.setUint16(4, 2, true);
@@ -103,26 +113,45 @@ export class PcapWriter {
     this.writeRecord(src, off, len, timestampSec, sub, originalLength === undefined ? len : originalLength);
   }
 
-  /** Writes everything buffered and closes the file. Idempotent. */
+  /**
+   * Writes everything buffered and closes the file. Idempotent. After a failed write the file
+   * is closed without writing again (the failure was thrown then).
+   */
   close(): void {
     if (this.closed) return;
-    this.flush();
-    this.closed = true;
-    closeSync(this.fd);
+    try {
+      if (!this.failed) this.flush();
+    } finally {
+      this.closed = true;
+      closeSync(this.fd);
+    }
   }
 
   /** Hands the buffered bytes to the file. */
   flush(): void {
-    if (this.closed) return;
-    let done = 0;
-    while (done < this.len) done += writeSync(this.fd, this.buf, done, this.len - done);
+    if (this.closed || this.failed) return;
+    this.writeAll(this.buf, 0, this.len);
     this.bytesWritten += this.len;
     this.len = 0;
   }
 
+  /** Writes `src[off … off + n)` to the file; a failure is an {@link OutputFileError}, and final. */
+  private writeAll(src: Uint8Array, off: number, n: number): void {
+    let done = 0;
+    try {
+      while (done < n) done += writeSync(this.fd, src, off + done, n - done);
+    } catch (e) {
+      const errno = errnoOf(e);
+      if (errno === undefined) throw e;
+      this.failed = true;
+      this.len = 0;
+      throw new OutputFileError(this.path, errno, 'writing');
+    }
+  }
+
   /** Appends one record header + data; clamps what the format cannot hold. Ignored after close(). */
   private writeRecord(src: Uint8Array, off: number, len: number, sec: number, sub: number, orig: number): void {
-    if (this.closed) return;
+    if (this.closed || this.failed) return;
     if (!(sec >= 0)) { sec = 0; sub = 0; } else if (sec > MAX_UINT32) { sec = MAX_UINT32; }
     if (!(sub >= 0)) sub = 0;
     if (!(off >= 0)) off = 0;
@@ -143,8 +172,7 @@ export class PcapWriter {
     this.packets++;
     if (need > this.buf.length) {
       this.flush();
-      let done = 0;
-      while (done < cap) done += writeSync(this.fd, src, off + done, cap - done);
+      this.writeAll(src, off, cap);
       this.bytesWritten += cap;
       return;
     }

@@ -5,6 +5,7 @@
  * when the endpoint's send buffer is full; `end()` becomes the proxy's FIN.
  */
 import { Duplex } from 'node:stream';
+import { ConnectionClosedError } from '../errors.js';
 import type { Engine } from '../engine/engine.js';
 
 export class InterceptedSocket extends Duplex {
@@ -49,7 +50,7 @@ export class InterceptedSocket extends Duplex {
   override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (err?: Error | null) => void): void {
     this.onActivity();
     if (this.finished) {
-      callback(new Error('connection closed'));
+      callback(new ConnectionClosedError(false));
       return;
     }
     const n = this.engine.connSend(this.conn, chunk, 0, chunk.length, this.clock());
@@ -98,7 +99,7 @@ export class InterceptedSocket extends Duplex {
       const cb = this.pendingCallback;
       this.pending = null;
       this.pendingCallback = null;
-      cb(new Error('connection released'));
+      cb(new ConnectionClosedError(true));
     }
   }
 }

@@ -177,3 +177,16 @@ test('ACL log lines go to stderr with an IOS timestamp; stdout stays debug-only'
     assert.equal(r.stdout, readFileSync(join(root, 'captures', 'two-hosts-interleaved.expected'), 'utf8'));
   });
 });
+
+test('files that cannot be opened or created are reported errors naming them (exit 1), not internal ones', () => {
+  inTempDir((dir) => {
+    const missing = run(['replay', join(dir, 'missing.pcap'), '--config', seedCfg]);
+    assert.equal(missing.status, 1, missing.stderr);
+    assert.match(missing.stderr, /\nportcullis: \S+missing\.pcap: opening the capture: no such file or directory\n$/);
+    assert.doesNotMatch(missing.stderr, /internal error/);
+    const out = join(dir, 'no-such-dir', 'out.pcap');
+    const r = run(['replay', seedPcap, '--config', seedCfg, '--out', out, '--no-summary']);
+    assert.equal(r.status, 1, r.stderr);
+    assert.ok(r.stderr.endsWith(`\nportcullis: ${out}: creating the output: no such file or directory\n`), r.stderr);
+  });
+});

@@ -3,8 +3,9 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import {
   FLOW_CLOSED, FLOW_DIR_ORIGINAL, FLOW_DIR_REPLY, FLOW_INSERT_FULL, FLOW_INSERT_INVALID,
-  FLOW_INVALID, FLOW_OK, FlowTable, FlowTableConfigError, FlowTuple, type FlowTimeouts,
+  FLOW_INVALID, FLOW_OK, FlowTable, FlowTuple, type FlowTimeouts,
 } from '../../src/flow/flow-table.js';
+import { InvalidOptionError } from '../../src/errors.js';
 import { hashFlowMeta } from '../../src/flow/flow-key.js';
 import {
   TCP_CT_CLOSED, TCP_CT_ESTABLISHED, TCP_CT_INVALID, TCP_CT_NONE, TCP_CT_SYN_RECEIVED,
@@ -456,7 +457,7 @@ test('options are validated with typed errors', () => {
   ];
   for (const [opts, option] of bad) {
     assert.throws(() => new FlowTable(opts as never), (e: unknown) =>
-      e instanceof FlowTableConfigError && e.code === 'ERR_FLOW_TABLE_CONFIG' && e.option === option);
+      e instanceof InvalidOptionError && e.code === 'ERR_INVALID_OPTION' && e.option === option);
   }
   const t = new FlowTable({ capacity: 4, timeouts: { tcpEstablishedMs: 7200_000 } });
   assert.equal(t.timeouts.tcpHalfClosedMs, 7200_000, 'half-closed follows established unless given');

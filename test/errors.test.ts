@@ -1,0 +1,49 @@
+/**
+ * The error catalogue: every class has its own stable code and name, extends PortcullisError,
+ * carries its structured fields, and has a one-line message the CLI can print as it is.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as errors from '../src/errors.js';
+
+/** One instance of every class the catalogue exports, with its expected code. */
+function samples(): [errors.PortcullisError, string][] {
+  return [
+    [new errors.UsageError('x'), 'ERR_USAGE'],
+    [new errors.InvalidOptionError('flow table', 'capacity', 'must be positive'), 'ERR_INVALID_OPTION'],
+    [new errors.ConfigError('r.cfg', 3, 7, '"permit"', '"pemit"'), 'ERR_CONFIG_INVALID'],
+    [new errors.ConfigFileError('r.cfg', 'configuration file not found', 'ENOENT'), 'ERR_CONFIG_FILE'],
+    [new errors.ConfigTooLargeError('r.cfg', 1024), 'ERR_CONFIG_TOO_LARGE'],
+    [new errors.ConfigLineTooLongError('r.cfg', 1, 4096), 'ERR_CONFIG_LINE_TOO_LONG'],
+    [new errors.CaptureError('c.pcap', 40, 1, 'truncated packet record'), 'ERR_CAPTURE_CORRUPT'],
+    [new errors.CaptureFileError('c.pcap', 'ENOENT', 'opening'), 'ERR_CAPTURE_FILE'],
+    [new errors.OutputFileError('/dev/full', 'ENOSPC', 'writing'), 'ERR_OUTPUT_FILE'],
+    [new errors.OutputIsInputError('--out', 'c.pcap', 'the capture c.pcap'), 'ERR_OUTPUT_IS_INPUT'],
+    [new errors.AclSetError('x'), 'ERR_ACL_SET'],
+    [new errors.ConnectionClosedError(true), 'ERR_CONNECTION_CLOSED'],
+  ];
+}
+
+test('every error class has its own code and name, and a one-line message', () => {
+  const classes = Object.entries(errors).filter(([, v]) => typeof v === 'function' && v.prototype instanceof errors.PortcullisError);
+  const s = samples();
+  assert.equal(s.length, classes.length, 'a sample of every exported class');
+  const codes = new Set<string>();
+  for (const [e, code] of s) {
+    assert.ok(e instanceof errors.PortcullisError && e instanceof Error);
+    assert.equal(e.code, code);
+    assert.equal(e.name, e.constructor.name);
+    assert.ok(!codes.has(code), `${code} is used once`);
+    codes.add(code);
+    assert.doesNotMatch(e.message, /\n/);
+  }
+});
+
+test('system errors keep their errno and read as strerror does', () => {
+  const e = new errors.OutputFileError('/dev/full', 'ENOSPC', 'writing');
+  assert.equal(e.errno, 'ENOSPC');
+  assert.equal(e.message, '/dev/full: writing the output: no space left on device');
+  assert.equal(errors.errnoOf(Object.assign(new Error('x'), { code: 'EPIPE' })), 'EPIPE');
+  assert.equal(errors.errnoOf(new errors.UsageError('x')), undefined, 'an ERR_ code is no errno');
+  assert.equal(errors.describeErrno('EWEIRD'), 'EWEIRD');
+});
