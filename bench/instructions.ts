@@ -19,6 +19,13 @@ import { REPLAY_BENCH_CONFIG } from './replay.js';
 
 const LONG_PACKETS = 600_000;
 const SHORT_PACKETS = 200_000;
+/**
+ * V8 compiles optimised code on background threads; under valgrind, which runs one thread at a
+ * time, when that code arrives varies from run to run (two runs without this flag: 1,867 and
+ * 2,200 instructions per packet). `--single-threaded` compiles on the main thread, so the
+ * count repeats.
+ */
+const NODE_FLAGS = ['--single-threaded'];
 
 /** Copies the classic-pcap global header and the first `count` records of `src` into `dst`. */
 export function writePcapPrefix(src: string, dst: string, count: number): void {
@@ -48,7 +55,7 @@ export function writePcapPrefix(src: string, dst: string, count: number): void {
 export function countInstructions(capture: string, config: string): number {
   const r = spawnSync('valgrind', [
     '--tool=callgrind', '--callgrind-out-file=/dev/null', '--smc-check=all-non-file',
-    process.execPath, join(REPO_ROOT, 'bin', 'portcullis.cjs'),
+    process.execPath, ...NODE_FLAGS, join(REPO_ROOT, 'bin', 'portcullis.cjs'),
     'replay', capture, '--config', config, '--no-summary',
   ], { encoding: 'utf8', maxBuffer: 64 * 2 ** 20 });
   if (r.error) throw r.error;
