@@ -26,9 +26,11 @@ import {
 } from './types.js';
 import type {
   AuthProxyProtocolRule, AuthProxyRule, Config, InterfaceConfig, Ipv4InterfaceAddress, Ipv6InterfaceAddress,
-  LocalUser, RadiusServer, SourceRef, TacacsServer,
+  LocalUser, RadiusServer, SourceRef, StaticRoute, TacacsServer,
 } from './types.js';
 import { readDelimitedText } from './banner.js';
+import { parseStaticRoute, resolveRoutes } from './routes.js';
+import type { PendingRoute } from './routes.js';
 import {
   expectEnd, hostAt, ipv4At, ipv4MaskAt, ipv6PrefixAt, keyAt, numberAt, restOfLine, wordAt,
 } from './values.js';
@@ -220,6 +222,7 @@ class ConfigParser {
     timeoutSec: CONFIG_DEFAULTS.tacacsTimeoutSec as number,
   };
   private readonly users: LocalUser[] = [];
+  private readonly routes: PendingRoute[] = [];
 
   constructor(text: string, private readonly file: string) {
     this.lines = tokenizeConfig(file, text);
@@ -330,9 +333,11 @@ class ConfigParser {
       case 'ip':
         if (w1 === 'auth-proxy') return this.parseAuthProxy(tl);
         if (w1 === 'http') return this.parseHttp(tl);
+        if (w1 === 'route') return this.parseRoute(tl, 4);
         if (w1 === 'address' || w1 === 'access-group') throw notInInterface(tl, `ip ${w1}`);
         break;
       case 'ipv6':
+        if (w1 === 'route') return this.parseRoute(tl, 6);
         if (w1 === 'address' || w1 === 'traffic-filter') throw notInInterface(tl, `ipv6 ${w1}`);
         break;
       case 'no':
@@ -652,6 +657,32 @@ class ConfigParser {
     if (list !== undefined) rule.listRefs.push(list);
   }
 
+  // ---- ip route / ipv6 route ------------------------------------------------------------
+
+  private parseRoute(tl: TokenLine, family: 4 | 6): void {
+    const route = parseStaticRoute(tl, family);
+    if (route === undefined) this.ignore(tl);
+    else this.routes.push(route);
+  }
+
+  /**
+   * An inbound ACL filters only packets placed on its interface, and a packet is placed by
+   * reverse-path lookup of its source over connected prefixes and static routes. Without a
+   * default route, traffic from the internet (a source on no connected prefix or route) is
+   * placed on no interface and passes no inbound ACL: warn once per address family.
+   */
+  private warnNoDefaultRoute(routes: readonly StaticRoute[]): void {
+    for (const family of [4, 6] as const) {
+      if (routes.some((r) => r.family === family && r.prefixLength === 0)) continue;
+      const itf = this.interfaces.find((i) => (family === 4 ? i.accessGroupIn : i.ipv6FilterIn) !== undefined);
+      if (itf === undefined) continue;
+      const ref = (family === 4 ? itf.accessGroupIn : itf.ipv6FilterIn)!;
+      const route = family === 4 ? 'ip route 0.0.0.0 0.0.0.0 …' : 'ipv6 route ::/0 …';
+      this.warn(ref.tl, ref.index, `inbound access list "${ref.name}" on ${itf.name}, but no default route ("${route}"): `
+        + 'packets from sources no connected prefix or route covers come in on no interface and pass no inbound list');
+    }
+  }
+
   // ---- ip http ----------------------------------------------------------------------------
 
   private parseHttp(tl: TokenLine): void {
@@ -936,6 +967,8 @@ class ConfigParser {
     if (!this.aaa.newModelSeen && this.aaa.firstAaaLine !== null) {
       this.warn(this.aaa.firstAaaLine, 0, '"aaa" commands without "aaa new-model": IOS would reject them; portcullis applies them');
     }
+    const routes = resolveRoutes(this.routes, this.interfaces.map((i) => i.name));
+    this.warnNoDefaultRoute(routes);
     this.warnings.sort((a, b) => a.line - b.line || a.column - b.column);
 
     const rules = new Map<string, AuthProxyRule>();
@@ -977,6 +1010,7 @@ class ConfigParser {
       radius: { ...this.radius },
       tacacs: { ...this.tacacs },
       users: this.users,
+      routes,
       warnings: this.warnings,
     };
   }
@@ -991,9 +1025,9 @@ function isTopLevelCommand(tl: TokenLine): boolean {
     case 'radius-server': case 'tacacs-server': case 'end': case 'banner':
       return true;
     case 'ip':
-      return w1 === 'auth-proxy' || w1 === 'http' || w1 === 'access-list';
+      return w1 === 'auth-proxy' || w1 === 'http' || w1 === 'access-list' || w1 === 'route';
     case 'ipv6':
-      return w1 === 'access-list';
+      return w1 === 'access-list' || w1 === 'route';
     default:
       return false;
   }

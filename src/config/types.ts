@@ -5,6 +5,7 @@
 import type { AclSet } from '../acl/api.js';
 import type { ConfigWarning } from './tokens.js';
 
+
 /** Auth-proxy protocol bits, as in `AUTH-PROXY:proto_flag=` (spec §2). */
 export const AP_PROTO_HTTP = 1;
 export const AP_PROTO_FTP = 2;
@@ -163,6 +164,37 @@ export interface LocalUser {
   readonly source: SourceRef;
 }
 
+/**
+ * One static route.
+ *
+ * Addresses are big-endian 32-bit words: one word for IPv4 (`family` 4), four for IPv6
+ * (`family` 6), the same layout the engine's prefix tables use. `network` has its host bits
+ * clear (a route whose prefix has host bits set is a config error, as in IOS). At least one of
+ * `nextHop` and `interface` is set: `ip route P M 10.0.0.1` has a next hop only, `ip route P M
+ * FastEthernet0/0` an interface only, `ip route P M FastEthernet0/0 10.0.0.1` both. The default
+ * route is `prefixLength` 0.
+ */
+export interface StaticRoute {
+  readonly family: 4 | 6;
+  /** Network address, host bits zero: 1 word (IPv4) or 4 words (IPv6). */
+  readonly network: Uint32Array;
+  /** 0-32 (IPv4) or 0-128 (IPv6); 0 is the default route. */
+  readonly prefixLength: number;
+  /** The next-hop address (same word layout as `network`), or undefined for an interface route. */
+  readonly nextHop: Uint32Array | undefined;
+  /** The outgoing interface, spelt as its `interface` block names it, or undefined. */
+  readonly interface: string | undefined;
+  /** Administrative distance 1-255, default 1 (IOS's default for static routes). */
+  readonly distance: number;
+  /** `name NAME`, if given. */
+  readonly name: string | undefined;
+  /** `tag N`, if given. */
+  readonly tag: number | undefined;
+  /** `permanent`: IOS keeps the route even when its interface is down. */
+  readonly permanent: boolean;
+  readonly source: SourceRef;
+}
+
 export interface Config {
   readonly file: string;
   readonly hostname: string;
@@ -176,6 +208,8 @@ export interface Config {
   readonly radius: RadiusGlobals;
   readonly tacacs: TacacsGlobals;
   readonly users: readonly LocalUser[];
+  /** `ip route` and `ipv6 route` statics, in config order (see {@link StaticRoute}). */
+  readonly routes: readonly StaticRoute[];
   /** Lines accepted but not implemented, and other non-fatal findings. */
   readonly warnings: readonly ConfigWarning[];
 }

@@ -221,6 +221,8 @@ username alice privilege 15 password 0 pass word
 username bob secret 5 $1$abcd$EFGHIJKLMNOPQRSTUVWXY.
 username carol nopassword
 username dave password plain
+ip route 0.0.0.0 0.0.0.0 10.1.0.254
+ipv6 route ::/0 GigabitEthernet0/1 FE80::1
 end
 `;
 
@@ -494,6 +496,7 @@ test('named ACL blocks take their sub-lines, then hand back to the parser', () =
     ' deny ip any any',
     'interface e0',
     ' ip access-group WEB in',
+    'ip route 0.0.0.0 0.0.0.0 e0',
   ].join('\n'), 'a.cfg');
   assert.deepEqual(cfg.acls.names, ['WEB']);
   assert.equal(cfg.interfaces[0]!.accessGroupIn, 'WEB');
@@ -509,6 +512,8 @@ test('undefined ACLs are warnings at the referencing token (IOS permits all)', (
     ' ip access-group 102 out',
     ' ipv6 traffic-filter NOPE in',
     ' ip auth-proxy a',
+    'ip route 0.0.0.0 0.0.0.0 e0',
+    'ipv6 route ::/0 e0',
   ].join('\n'), 'u.cfg');
   assert.deepEqual(cfg.warnings.map((w) => [w.line, w.column]), [[2, 32], [5, 18], [6, 22]]);
   assert.match(cfg.warnings[0]!.message, /access list "150" is not defined/);
