@@ -1,13 +1,13 @@
 #!/usr/bin/env node
 // The pure-core rule as a lint check (DESIGN.md §3, HOUSE-STYLE.md "Layout and the dependency rule"):
-// src/table, src/wire, src/flow, src/acl, src/authproxy and src/engine do no I/O, read no clock, draw no random
+// src/table, src/wire, src/flow, src/acl, src/tcp, src/authproxy and src/engine do no I/O, read no clock, draw no random
 // numbers, set no timers and never await; and they import only downwards.
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join, relative, dirname, resolve } from 'node:path';
 
 const root = resolve(dirname(new URL(import.meta.url).pathname), '..');
 // Layer of each pure directory; a module may import from its own layer or below.
-const LAYER = { table: 0, wire: 0, flow: 1, acl: 1, authproxy: 2, engine: 3 };
+const LAYER = { table: 0, wire: 0, flow: 1, acl: 1, tcp: 2, authproxy: 2, engine: 3 };
 // Pure leaf modules every layer may use (errors, the config tokenizer, the typed Config and its constants).
 const LEAVES = new Set(['src/errors.ts', 'src/config/tokens.ts', 'src/config/types.ts']);
 

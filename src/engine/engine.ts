@@ -30,8 +30,8 @@ import {
   AP_STATE_FIN_WAIT, AP_STATE_HTTP_ESTAB, AP_STATE_WATCH_LIST,
   AP_DELETE_REASONS, AP_DELETE_CLEAR,
 } from '../authproxy/states.js';
-import { TcpEndpoint } from './tcp-endpoint.js';
-import type { EndpointApp } from './tcp-endpoint.js';
+import { TcpEndpoint } from '../tcp/endpoint.js';
+import type { EndpointApp } from '../tcp/app.js';
 import { TxQueue } from './tx-queue.js';
 import { InterfaceTable } from './interfaces.js';
 import {
