@@ -9,6 +9,7 @@
  */
 import type { PacketMeta } from '../wire/packet.js';
 import { ConnectionTable } from './connection-table.js';
+import type { HashKey } from '../table/keyed-hash.js';
 import { TCP_STATE_CLOSED } from './constants.js';
 
 /** Per-connection state shared by the endpoint's rooms. */
@@ -92,7 +93,8 @@ export class TcpConnections {
   private freeTop: number;
   private readonly table: ConnectionTable;
 
-  constructor(capacity: number) {
+  /** `key` places the 4-tuples in the lookup table (the process's keyed-hash key). */
+  constructor(capacity: number, key?: HashKey) {
     const n = capacity;
     this.capacity = n;
     this.state = new Uint8Array(n);
@@ -134,7 +136,7 @@ export class TcpConnections {
     // Lowest slot on top, so slots are used in order 0, 1, 2, …
     for (let i = 0; i < n; i++) this.free[i] = n - 1 - i;
     this.freeTop = n;
-    this.table = new ConnectionTable(this, n);
+    this.table = new ConnectionTable(this, n, key);
   }
 
   /** True when a slot is free. */
@@ -166,6 +168,11 @@ export class TcpConnections {
   /** The open connection of a segment travelling client → server, or -1. */
   find(meta: PacketMeta): number {
     return this.activeCount > 0 ? this.table.find(meta) : -1;
+  }
+
+  /** The most cells a lookup reads now (tests). */
+  longestProbe(): number {
+    return this.table.longestProbe();
   }
 
   /** Frees slot `c`: no longer findable, state CLOSED, flags cleared, generation bumped. */

@@ -21,6 +21,7 @@
  * acknowledges counts as delivered.
  */
 import type { PacketMeta } from '../wire/packet.js';
+import type { HashKey } from '../table/keyed-hash.js';
 import { TCP_FLAG_ACK, TCP_FLAG_FIN, TCP_FLAG_RST, TCP_FLAG_SYN } from '../wire/packet.js';
 import { seqGt } from '../wire/seq.js';
 import type { ConnectionLifecycle, EndpointApp } from './app.js';
@@ -65,6 +66,8 @@ export interface EndpointOptions {
   tx: PacketSink;
   /** Receives connection events. */
   app: EndpointApp;
+  /** Key of the keyed hash that places connections in the lookup table (default: a fixed key, for tests). */
+  hashKey?: HashKey;
   /** See {@link TCP_DEFAULT_INITIAL_RTO_MS}. */
   initialRtoMs?: number;
   /** See {@link TCP_DEFAULT_MIN_RTO_MS}. */
@@ -119,7 +122,7 @@ export class TcpEndpoint implements ConnectionLifecycle {
     this.app = opts.app;
     this.synReceivedTimeoutMs = opts.synReceivedTimeoutMs ?? TCP_DEFAULT_SYN_RECEIVED_TIMEOUT_MS;
     this.idleTimeoutMs = opts.idleTimeoutMs ?? TCP_DEFAULT_IDLE_TIMEOUT_MS;
-    this.conns = new TcpConnections(n);
+    this.conns = new TcpConnections(n, opts.hashKey);
     this.reassembly = new Reassembly(n, this.recvBytes, this.counters);
     this.sendBuffer = new SendBuffer(n, Math.max(1, opts.sendBufferBytes | 0));
     this.rtt = new RttEstimator(n, opts.initialRtoMs ?? TCP_DEFAULT_INITIAL_RTO_MS,

@@ -57,3 +57,34 @@ test('property: the connection table finds exactly the open 4-tuples through any
     assert.equal(cs.activeCount, open.size);
   }), { numRuns: 200 });
 });
+
+test('connections: 200,000 opens and releases in random order leave the lookup as short as a fresh table', () => {
+  const cap = 1024;
+  const cs = new TcpConnections(cap);
+  const m = new PacketMeta();
+  const live: number[] = [];
+  const keyOf = new Int32Array(cap);
+  let seed = 12345;
+  const rnd = (): number => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) >>> 8;
+  let longest = 0;
+  for (let i = 0; i < 200_000; i++) {
+    if (live.length < 600 || (live.length < cap && (rnd() & 1) === 0)) {
+      const key = rnd() & 0xffffff;
+      tuple(m, key >>> 8, 1024 + (key & 0xff));
+      if (cs.find(m) >= 0) continue;
+      const c = cs.allocate(m);
+      keyOf[c] = key;
+      live.push(c);
+    } else {
+      const j = rnd() % live.length;
+      const c = live[j]!;
+      live[j] = live[live.length - 1]!;
+      live.pop();
+      cs.release(c);
+    }
+    if ((i & 4095) === 0) longest = Math.max(longest, cs.longestProbe());
+  }
+  for (const c of live) assert.equal(cs.find(tuple(m, keyOf[c]! >>> 8, 1024 + (keyOf[c]! & 0xff))), c);
+  // 2,048 cells at most half full: a fresh table's longest run is a few dozen cells at worst.
+  assert.ok(longest <= 64, `longest probe ${longest}`);
+});
