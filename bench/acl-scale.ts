@@ -20,7 +20,7 @@ import { GCProfiler, setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { createAclConfigBuilder, compileAcls } from '../src/acl/index.js';
 import type { CompiledAcls } from '../src/acl/index.js';
-import { tokenizeConfig } from '../src/config/tokens.js';
+import { tokenizeConfig } from '../src/ios/tokens.js';
 import { PacketMeta } from '../src/wire/packet.js';
 import { interleave, replayWallMs, tcpdumpWallMs, REPO_ROOT } from './lib/harness.js';
 import { ensureCapture, GEN_SNAPLEN_HEADERS, BENCH_OUT_DIR } from './lib/gen-capture.js';

@@ -4,7 +4,7 @@
  * and removes per-host dynamic entries, and `show` renders lists.
  */
 import type { PacketMeta } from '../wire/packet.js';
-import type { ConfigWarning, TokenLine } from '../config/tokens.js';
+import type { ConfigWarning, TokenLine } from '../ios/tokens.js';
 
 /** Result of a classification. */
 export const ACL_DENY = 0;

@@ -6,8 +6,8 @@
  * {@link AclSet}. Numbering follows IOS: standard 1–99 and 1300–1999, extended 100–199 and
  * 2000–2699; new entries get the highest sequence number + 10.
  */
-import { expectedAt } from '../config/tokens.js';
-import type { ConfigWarning, TokenLine } from '../config/tokens.js';
+import { expectedAt } from '../ios/tokens.js';
+import type { ConfigWarning, TokenLine } from '../ios/tokens.js';
 import type { AclConfigBuilder, AclSet } from './api.js';
 import { parseDecimal, parseRule, ACL_SEQ_MAX } from './grammar.js';
 import { AclSetImpl, rulesEqual } from './model.js';

@@ -5,8 +5,8 @@
  * `sequence N` at the end). Config lines and downloaded `proxyacl#N` entries share it.
  * Every malformed token is a `ConfigError` naming line, column and what was expected.
  */
-import { expectedAt } from '../config/tokens.js';
-import type { TokenLine } from '../config/tokens.js';
+import { expectedAt } from '../ios/tokens.js';
+import type { TokenLine } from '../ios/tokens.js';
 import { parseIpv4, parseIpv6, ipv6WildcardOfPrefix } from './addr.js';
 import {
   ACL_PROTOCOLS_V4, ACL_PROTOCOLS_V6, ACL_ICMP_NAMES, ACL_ICMPV6_NAMES, lookupPortName,

@@ -6,7 +6,7 @@
  * per host, and renders `show ip access-lists` / `show ipv6 access-list`.
  */
 import { AclSetError, ConfigError } from '../errors.js';
-import { tokenizeLine } from '../config/tokens.js';
+import { tokenizeLine } from '../ios/tokens.js';
 import { FRAG_LATER } from '../wire/packet.js';
 import type { PacketMeta } from '../wire/packet.js';
 import { ACL_DENY, ACL_MATCH_NONE } from './api.js';

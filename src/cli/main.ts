@@ -5,7 +5,7 @@
 import { writeSync } from 'node:fs';
 import { PortcullisError, UsageError } from '../errors.js';
 import { loadConfig } from '../config/parse.js';
-import { formatWarning } from '../config/tokens.js';
+import { formatWarning } from '../ios/tokens.js';
 import { compileAcls } from '../acl/index.js';
 import { renderShowAuthProxyConfiguration } from '../log/show-config.js';
 import { DEBUG_KEYWORDS } from '../engine/debug.js';

@@ -18,7 +18,7 @@ import {
 } from '../engine/engine.js';
 import { COUNTER_NAMES, DROP_REASON_COUNTERS, COUNTER_EMITTED } from '../engine/counters.js';
 import { AuthProxyDebugFormatter, LineBuffer, formatDebugTimestamp } from '../log/auth-proxy-debug.js';
-import { formatWarning } from '../config/tokens.js';
+import { formatWarning } from '../ios/tokens.js';
 import { LoginInterceptApp } from '../login/intercept-app.js';
 import { renderShowAuthProxyCache, renderShowAuthProxyStatistics } from '../log/show-cache.js';
 import { CaptureError } from '../errors.js';

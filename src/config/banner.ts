@@ -6,7 +6,7 @@
  * delimited by that two-character sequence.
  */
 import { ConfigError } from '../errors.js';
-import type { TokenLine } from './tokens.js';
+import type { TokenLine } from '../ios/tokens.js';
 
 /** The printed form of Ctrl-C, the delimiter IOS itself writes. */
 export const BANNER_DELIMITER_CTRL_C = '^C';

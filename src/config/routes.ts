@@ -13,8 +13,8 @@
  * IOS options that only steer routing-table maintenance (`track`, `dhcp`, `global`,
  * `multicast`, `unicast`) are not implemented: the line is ignored with a warning.
  */
-import { expectedAt } from './tokens.js';
-import type { TokenLine } from './tokens.js';
+import { expectedAt } from '../ios/tokens.js';
+import type { TokenLine } from '../ios/tokens.js';
 import type { StaticRoute } from './types.js';
 import { ipv4At, ipv4MaskAt, ipv6PrefixAt, ipv6Words, numberAt, parseIpv6Literal, wordAt } from './values.js';
 

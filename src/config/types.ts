@@ -3,15 +3,8 @@
  * engine and adapters read from a running-config is here; addresses are already integers.
  */
 import type { AclSet } from '../acl/api.js';
-import type { ConfigWarning } from './tokens.js';
+import type { ConfigWarning } from '../ios/tokens.js';
 
-
-/** Auth-proxy protocol bits, as in `AUTH-PROXY:proto_flag=` (spec §2). */
-export const AP_PROTO_HTTP = 1;
-export const AP_PROTO_FTP = 2;
-export const AP_PROTO_TELNET = 4;
-/** portcullis extension: intercept 443 (`ip auth-proxy name N https`). */
-export const AP_PROTO_HTTPS = 8;
 
 /** Where a setting came from, for messages. */
 export interface SourceRef {
@@ -21,7 +14,7 @@ export interface SourceRef {
 
 /** One protocol line of a named auth-proxy rule (`ip auth-proxy name N http [list A] [auth-cache-time M]`). */
 export interface AuthProxyProtocolRule {
-  /** One of the AP_PROTO_* bits. */
+  /** One of the AP_PROTO_* bits (src/authproxy/protocols.ts). */
   readonly proto: number;
   /** Name/number of the ACL that limits which traffic triggers the proxy, if any. */
   readonly list: string | undefined;

@@ -8,8 +8,8 @@
 // ip-num's package entry loads every module of the library (about 60 ms at start-up, paid by
 // every command); the address classes portcullis uses all live in its IPNumber module.
 import { IPv4, IPv4Mask, IPv6 } from 'ip-num/dist/src/IPNumber.js';
-import { expectedAt } from './tokens.js';
-import type { TokenLine } from './tokens.js';
+import { expectedAt } from '../ios/tokens.js';
+import type { TokenLine } from '../ios/tokens.js';
 import { decodeCiscoType7 } from './type7.js';
 
 const DECIMAL = /^[0-9]+$/;

@@ -23,7 +23,7 @@ import type { AclRuntime, DynamicAclText, InstallResult } from '../acl/api.js';
 import type { Config } from '../config/types.js';
 import {
   AP_PROTO_FTP, AP_PROTO_HTTP, AP_PROTO_HTTPS, AP_PROTO_TELNET,
-} from '../config/types.js';
+} from '../authproxy/protocols.js';
 import { FlowTable, FLOW_DIR_ORIGINAL, FLOW_DIR_REPLY, FLOW_INSERT_FULL } from '../flow/flow-table.js';
 import { AuthCache } from '../authproxy/auth-cache.js';
 import {

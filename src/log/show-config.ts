@@ -3,7 +3,7 @@
  * one line per protocol, in the format of spec `auth-proxy-log.md` §4.
  */
 import type { Config } from '../config/types.js';
-import { AP_PROTO_FTP, AP_PROTO_HTTP, AP_PROTO_HTTPS, AP_PROTO_TELNET } from '../config/types.js';
+import { AP_PROTO_FTP, AP_PROTO_HTTP, AP_PROTO_HTTPS, AP_PROTO_TELNET } from '../authproxy/protocols.js';
 
 /** Protocol keyword printed for each AP_PROTO_* bit (as written in `ip auth-proxy name N <proto>`). */
 const PROTO_NAMES: ReadonlyMap<number, string> = new Map([

@@ -8,7 +8,7 @@
 import { createRequire } from 'node:module';
 import type http from 'node:http';
 import type { Config, InterfaceConfig } from '../config/types.js';
-import { AP_PROTO_FTP, AP_PROTO_HTTP, AP_PROTO_TELNET } from '../config/types.js';
+import { AP_PROTO_FTP, AP_PROTO_HTTP, AP_PROTO_TELNET } from '../authproxy/protocols.js';
 import type { Engine, InterceptApp } from '../engine/engine.js';
 import { formatIp } from '../wire/addr.js';
 import { InterceptedSocket } from './intercepted-socket.js';

@@ -9,8 +9,8 @@ import { createAclConfigBuilder } from '../../src/acl/index.js';
 import { AclSetImpl, rulesEqual } from '../../src/acl/model.js';
 import type { AclKind, AclList, AclRule } from '../../src/acl/model.js';
 import { formatListConfig } from '../../src/acl/format.js';
-import { tokenizeConfig } from '../../src/config/tokens.js';
-import type { ConfigWarning } from '../../src/config/tokens.js';
+import { tokenizeConfig } from '../../src/ios/tokens.js';
+import type { ConfigWarning } from '../../src/ios/tokens.js';
 import { ConfigError } from '../../src/errors.js';
 import { ruleArb } from './arbitraries.js';
 

@@ -9,7 +9,7 @@ import fc from 'fast-check';
 import { createAclConfigBuilder, compileAcls, ACL_DENY, ACL_PERMIT, ACL_LOG_INTERVAL_MS } from '../../src/acl/index.js';
 import type { CompiledAcls } from '../../src/acl/index.js';
 import { HostTable } from '../../src/acl/dynamic.js';
-import { tokenizeConfig } from '../../src/config/tokens.js';
+import { tokenizeConfig } from '../../src/ios/tokens.js';
 import { PacketMeta, FRAG_FIRST, FRAG_LATER, FRAG_NONE } from '../../src/wire/packet.js';
 import { parseIpv4, parseIpv6 } from '../../src/acl/addr.js';
 

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ConfigError } from '../../src/errors.js';
 import { readDelimitedText } from '../../src/config/banner.js';
-import { tokenizeConfig } from '../../src/config/tokens.js';
+import { tokenizeConfig } from '../../src/ios/tokens.js';
 
 test('reads ^C-delimited text on one line', () => {
   const lines = tokenizeConfig('b', 'banner x ^Chello world^C after');

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import fc from 'fast-check';
 import { ConfigError, ConfigFileError } from '../../src/errors.js';
 import { CONFIG_DEFAULTS, loadConfig, parseConfig } from '../../src/config/parse.js';
-import { AP_PROTO_FTP, AP_PROTO_HTTP, AP_PROTO_HTTPS, AP_PROTO_TELNET } from '../../src/config/types.js';
+import { AP_PROTO_FTP, AP_PROTO_HTTP, AP_PROTO_HTTPS, AP_PROTO_TELNET } from '../../src/authproxy/protocols.js';
 import type { Config } from '../../src/config/types.js';
 import { encodeCiscoType7 } from '../../src/config/type7.js';
 

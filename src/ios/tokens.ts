@@ -1,3 +1,9 @@
+/**
+ * IOS configuration text as tokens: the line-and-column view every configuration parser works
+ * on (the running-config parser in `src/config`, the access-list grammar in `src/acl`), the
+ * "expected X, found Y" error at a token, and the warning record. Pure and at the bottom of
+ * the layers, so that both parsers can use it without importing each other.
+ */
 import { ConfigError } from '../errors.js';
 
 /** One whitespace-separated word of a config line, with its 1-based column. */

@@ -1,0 +1,118 @@
+/**
+ * The AAA room: `aaa new-model`, `aaa session-id`, and the method lists of `aaa authentication
+ * login`, `aaa authorization auth-proxy` and `aaa accounting auth-proxy`. Method lists are kept
+ * as written (`group radius`, `local` …).
+ */
+import { expectedAt } from '../ios/tokens.js';
+import type { TokenLine } from '../ios/tokens.js';
+import type { AaaConfig } from './types.js';
+import type { ParseContext } from './context.js';
+import { expectEnd, wordAt } from './values.js';
+
+/** Methods `aaa authentication login` accepts besides `group NAME`. */
+const AAA_LOGIN_METHODS: ReadonlySet<string> = new Set(['local', 'local-case', 'none', 'enable', 'line', 'krb5']);
+/** Methods `aaa authorization auth-proxy` accepts besides `group NAME`. */
+const AAA_AUTHZ_METHODS: ReadonlySet<string> = new Set(['local', 'none', 'if-authenticated']);
+/** Methods `aaa accounting auth-proxy` accepts besides `group NAME`. */
+const AAA_ACCT_METHODS: ReadonlySet<string> = new Set();
+
+/** `aaa …` lines and `no aaa new-model`. */
+export class AaaSection {
+  private newModel = false;
+  private newModelSeen = false;
+  private firstAaaLine: TokenLine | null = null;
+  private readonly authenticationLogin = new Map<string, readonly string[]>();
+  private readonly authorizationAuthProxy = new Map<string, readonly string[]>();
+  private readonly accountingAuthProxy = new Map<string, readonly string[]>();
+  private sessionId: string | undefined = undefined;
+
+  constructor(private readonly ctx: ParseContext) {}
+
+  /** Parses an `aaa` line; false for a form portcullis does not implement. */
+  parse(tl: TokenLine): boolean {
+    if (this.firstAaaLine === null) this.firstAaaLine = tl;
+    const w1 = wordAt(tl, 1);
+    const w2 = wordAt(tl, 2);
+    if (w1 === 'new-model') {
+      expectEnd(tl, 2);
+      this.newModel = true;
+      this.newModelSeen = true;
+      return true;
+    }
+    if (w1 === 'session-id') {
+      if (w2 !== 'common' && w2 !== 'unique') throw expectedAt(tl, 2, '"common" or "unique"');
+      expectEnd(tl, 3);
+      this.sessionId = w2;
+      return true;
+    }
+    if (w1 === 'authentication' && w2 === 'login') {
+      const [list, methods] = methodList(tl, 3, AAA_LOGIN_METHODS);
+      this.authenticationLogin.set(list, methods);
+      return true;
+    }
+    if (w1 === 'authorization' && w2 === 'auth-proxy') {
+      const [list, methods] = methodList(tl, 3, AAA_AUTHZ_METHODS);
+      this.authorizationAuthProxy.set(list, methods);
+      return true;
+    }
+    if (w1 === 'accounting' && w2 === 'auth-proxy') {
+      const list = tl.tokens[3]?.text;
+      if (list === undefined) throw expectedAt(tl, 3, 'a method list name ("default" or a name)');
+      const kind = wordAt(tl, 4);
+      if (kind !== 'start-stop' && kind !== 'stop-only') throw expectedAt(tl, 4, '"start-stop"');
+      if (kind === 'stop-only') this.ctx.warn(tl, 4, 'accounting "stop-only" is sent as start-stop: portcullis records both ends of every session');
+      this.accountingAuthProxy.set(list, methods(tl, 5, AAA_ACCT_METHODS));
+      return true;
+    }
+    return false;
+  }
+
+  /** `no aaa new-model` (the caller has checked the first two words). */
+  noNewModel(tl: TokenLine): void {
+    expectEnd(tl, 3);
+    this.newModel = false;
+  }
+
+  /** The AAA part of the Config; warns if `aaa` lines came without `aaa new-model`. */
+  result(): AaaConfig {
+    if (!this.newModelSeen && this.firstAaaLine !== null) {
+      this.ctx.warn(this.firstAaaLine, 0, '"aaa" commands without "aaa new-model": IOS would reject them; portcullis applies them');
+    }
+    return {
+      newModel: this.newModel,
+      authenticationLogin: this.authenticationLogin,
+      authorizationAuthProxy: this.authorizationAuthProxy,
+      accountingAuthProxy: this.accountingAuthProxy,
+      sessionId: this.sessionId,
+    };
+  }
+}
+
+/** `LIST METHOD…` from token `i`. */
+function methodList(tl: TokenLine, i: number, allowed: ReadonlySet<string>): [string, readonly string[]] {
+  const list = tl.tokens[i]?.text;
+  if (list === undefined) throw expectedAt(tl, i, 'a method list name ("default" or a name)');
+  return [list, methods(tl, i + 1, allowed)];
+}
+
+/** One or more methods from token `i`: `group NAME` or a keyword from `allowed`. */
+function methods(tl: TokenLine, i: number, allowed: ReadonlySet<string>): readonly string[] {
+  const expected = ['"group NAME"', ...[...allowed].map((m) => `"${m}"`)].join(', ');
+  const out: string[] = [];
+  if (i >= tl.tokens.length) throw expectedAt(tl, i, `a method (${expected})`);
+  while (i < tl.tokens.length) {
+    const w = wordAt(tl, i)!;
+    if (w === 'group') {
+      const g = tl.tokens[i + 1]?.text;
+      if (g === undefined) throw expectedAt(tl, i + 1, 'a server group name ("radius", "tacacs+" or a name)');
+      out.push(`group ${g}`);
+      i += 2;
+    } else if (allowed.has(w)) {
+      out.push(w);
+      i++;
+    } else {
+      throw expectedAt(tl, i, `a method (${expected})`);
+    }
+  }
+  return out;
+}

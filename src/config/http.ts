@@ -1,0 +1,81 @@
+/** The HTTP server room: `ip http …` and `no ip http server|secure-server`. */
+import { expectedAt } from '../ios/tokens.js';
+import type { TokenLine } from '../ios/tokens.js';
+import type { HttpServerConfig } from './types.js';
+import { CONFIG_DEFAULTS } from './context.js';
+import type { ParseContext } from './context.js';
+import { expectEnd, numberAt, restOfLine, wordAt } from './values.js';
+
+/** `ip http …` keywords IOS has and portcullis accepts without implementing. */
+const HTTP_IGNORED: ReadonlySet<string> = new Set([
+  'access-class', 'path', 'max-connections', 'timeout-policy', 'secure-ciphersuite', 'secure-client-auth', 'client',
+  'active-session-modules', 'secure-active-session-modules', 'session-module-list', 'help-path', 'digest',
+]);
+
+/** `ip http …` lines. */
+export class HttpSection {
+  private readonly state = {
+    server: false,
+    secureServer: false,
+    authentication: undefined as string | undefined,
+    secureTrustpoint: undefined as string | undefined,
+    port: CONFIG_DEFAULTS.httpPort as number,
+    securePort: CONFIG_DEFAULTS.httpSecurePort as number,
+  };
+
+  constructor(private readonly ctx: ParseContext) {}
+
+  /** An `ip http …` line. */
+  parse(tl: TokenLine): void {
+    const http = this.state;
+    const w2 = wordAt(tl, 2);
+    switch (w2) {
+      case 'server':
+        http.server = true;
+        return expectEnd(tl, 3);
+      case 'secure-server':
+        http.secureServer = true;
+        return expectEnd(tl, 3);
+      case 'port':
+        http.port = numberAt(tl, 3, 1, 65535);
+        return expectEnd(tl, 4);
+      case 'secure-port':
+        http.securePort = numberAt(tl, 3, 1, 65535);
+        return expectEnd(tl, 4);
+      case 'secure-trustpoint': {
+        const name = tl.tokens[3]?.text;
+        if (name === undefined) throw expectedAt(tl, 3, 'a trustpoint name');
+        http.secureTrustpoint = name;
+        return expectEnd(tl, 4);
+      }
+      case 'authentication': {
+        const w3 = wordAt(tl, 3);
+        if (w3 !== 'aaa' && w3 !== 'local' && w3 !== 'enable') throw expectedAt(tl, 3, '"aaa", "local" or "enable"');
+        if (w3 !== 'aaa') expectEnd(tl, 4);
+        // `aaa` may name method lists (`aaa login-authentication LIST`); they are kept as written.
+        http.authentication = tl.tokens.slice(3).map((t) => t.text).join(' ');
+        return;
+      }
+      default:
+        if (w2 !== undefined && HTTP_IGNORED.has(w2)) {
+          this.ctx.warn(tl, 0, `ignored "${restOfLine(tl, 0)}": not implemented by portcullis`);
+          return;
+        }
+        throw expectedAt(tl, 2, '"server", "secure-server", "authentication", "port", "secure-port" or "secure-trustpoint"');
+    }
+  }
+
+  /** `no ip http server|secure-server`; false for other `no ip http` forms. */
+  parseNo(tl: TokenLine): boolean {
+    const w3 = wordAt(tl, 3);
+    if (w3 !== 'server' && w3 !== 'secure-server') return false;
+    expectEnd(tl, 4);
+    if (w3 === 'server') this.state.server = false;
+    else this.state.secureServer = false;
+    return true;
+  }
+
+  result(): HttpServerConfig {
+    return { ...this.state };
+  }
+}
