@@ -37,11 +37,16 @@ await build({
   logLevel: 'warning',
   // Strings, templates and regular expressions get \u escapes; only comments keep non-ASCII.
   charset: 'ascii',
-  // The one `import.meta.url` in the sources (createRequire in src/login) becomes the bundle's URL.
+  // `import.meta.url` in the sources (createRequire in src/login and src/io/tun.ts) becomes the
+  // bundle's URL.
   define: { 'import.meta.url': '__portcullisBundleUrl' },
   banner: { js: `${BUNDLE_HEAD}\nconst __portcullisBundleUrl = require("node:url").pathToFileURL(__filename).href;` },
   footer: { js: '})' },
   // ip-num is CommonJS; its modules call `require` only for each other, which esbuild resolves.
+  // The TUN addon (native/build/Release/tun.node) stays a file loaded at run time: src/io/tun.ts
+  // loads it through node-gyp-build with a createRequire'd require, which esbuild leaves alone;
+  // a `.node` file reached any other way stays external too rather than being inlined.
+  external: ['*.node'],
 });
 
 // With charset 'ascii' a non-ASCII code unit can only sit in a comment: each becomes '?', one

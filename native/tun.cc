@@ -1,0 +1,570 @@
+// The TUN device addon: opens a Linux TUN interface (IFF_TUN | IFF_NO_PI, optionally
+// IFF_VNET_HDR with TUNSETOFFLOAD), sets its MTU and brings it up, then moves packets in batches
+// between the non-blocking device and buffers the caller owns, one N-API call per batch.
+// Readiness comes from a uv_poll handle on Node's main loop; nothing here runs on, or blocks,
+// the libuv thread pool (scrypt and TLS need it).
+//
+// JavaScript side: src/io/tun.ts (the types, the meaning of every number, the errors).
+//
+// Offloads (linux/if_tun.h, Documentation/networking/tuntap.rst): with IFF_VNET_HDR every read
+// and write carries a struct virtio_net_hdr (10 bytes, host byte order on a little-endian host,
+// the default "legacy" layout) in front of the packet. With TUN_F_CSUM the kernel may hand over
+// packets whose transport checksum is only partial (VIRTIO_NET_HDR_F_NEEDS_CSUM, csum_start and
+// csum_offset say where to complete it); with TUN_F_TSO4/6 and TUN_F_USO4/6 it may hand over
+// one TCP or UDP super-packet of up to 64 KiB that stands for many segments of gso_size bytes.
+// The header goes to a separate Uint16Array, six numbers per packet, so the packet buffer holds
+// IP packets only; readv/writev put the header and the packet in one system call.
+#include <napi.h>
+#include <uv.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/if_tun.h>
+#include <net/if.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+// Added in Linux 6.2 (UDP segmentation offload); older headers lack them.
+#ifndef TUN_F_USO4
+#define TUN_F_USO4 0x20
+#endif
+#ifndef TUN_F_USO6
+#define TUN_F_USO6 0x40
+#endif
+
+namespace {
+
+/** struct virtio_net_hdr (include/uapi/linux/virtio_net.h), the legacy 10-byte header. */
+struct VnetHdr {
+  uint8_t flags;
+  uint8_t gso_type;
+  uint16_t hdr_len;
+  uint16_t gso_size;
+  uint16_t csum_start;
+  uint16_t csum_offset;
+};
+static_assert(sizeof(VnetHdr) == 10, "virtio_net_hdr is 10 bytes");
+
+/** Numbers per packet in the vnet Uint16Array (src/io/tun.ts names them). */
+constexpr size_t kVnetSlots = 6;
+
+/** Largest IP packet, and so the largest super-packet a read can carry. */
+constexpr size_t kMaxFrame = 65535;
+
+/** Counter slots of the Float64Array every device exposes (src/io/tun.ts names them). */
+enum Counter {
+  kReadBatches,
+  kReadPackets,
+  kReadBytes,
+  kReadDropped,  // longer than the room left (truncated) or shorter than the vnet header
+  kWriteBatches,
+  kWritePackets,
+  kWriteBytes,
+  kWriteRefused,  // the kernel refused the packet (EINVAL: empty, not IPv4/IPv6, bad header)
+  kLastWriteErrno,
+  kLastReadErrno,
+  kCounterCount
+};
+
+/** Throws a JavaScript Error carrying the errno and the step that failed. */
+void ThrowErrno(Napi::Env env, const char* step, int err) {
+  Napi::Error e = Napi::Error::New(env, std::string(step) + ": " + strerror(err));
+  e.Set("errno", Napi::Number::New(env, err));
+  e.Set("step", Napi::String::New(env, step));
+  e.ThrowAsJavaScriptException();
+}
+
+/** Errors of one written packet (the next may pass); anything else means the device failed. */
+bool PacketFault(int err) {
+  return err == EINVAL || err == EMSGSIZE || err == ENOMEM || err == ENOBUFS || err == EFAULT;
+}
+
+/** Copies an interface name (checked shorter than IFNAMSIZ) into ifr_name, NUL-terminated. */
+void CopyName(char* dst, const char* name) {
+  size_t n = strnlen(name, IFNAMSIZ - 1);
+  memcpy(dst, name, n);
+  dst[n] = '\0';
+}
+
+/** Sets the MTU and IFF_UP through an ordinary socket; returns 0 or the errno, naming the step. */
+int ConfigureLink(const char* name, int mtu, const char** step) {
+  int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (s < 0) s = socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (s < 0) {
+    *step = "socket";
+    return errno;
+  }
+  struct ifreq ifr;
+  memset(&ifr, 0, sizeof ifr);
+  CopyName(ifr.ifr_name, name);
+  int err = 0;
+  ifr.ifr_mtu = mtu;
+  if (ioctl(s, SIOCSIFMTU, &ifr) < 0) {
+    *step = "SIOCSIFMTU";
+    err = errno;
+  } else if (ioctl(s, SIOCGIFFLAGS, &ifr) < 0) {
+    *step = "SIOCGIFFLAGS";
+    err = errno;
+  } else {
+    ifr.ifr_flags |= IFF_UP;
+    if (ioctl(s, SIOCSIFFLAGS, &ifr) < 0) {
+      *step = "SIOCSIFFLAGS";
+      err = errno;
+    }
+  }
+  close(s);
+  return err;
+}
+
+/** Opens /dev/net/tun and attaches it to interface `name`; returns the fd or -errno. */
+int Attach(const char* name, short flags, char* actual, const char** step) {
+  int fd = open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
+  if (fd < 0) {
+    *step = "open /dev/net/tun";
+    return -errno;
+  }
+  struct ifreq ifr;
+  memset(&ifr, 0, sizeof ifr);
+  CopyName(ifr.ifr_name, name);
+  ifr.ifr_flags = flags;
+  if (ioctl(fd, TUNSETIFF, &ifr) < 0) {
+    int err = errno;
+    close(fd);
+    *step = "TUNSETIFF";
+    return -err;
+  }
+  memcpy(actual, ifr.ifr_name, IFNAMSIZ);
+  actual[IFNAMSIZ - 1] = '\0';
+  return fd;
+}
+
+class Tun : public Napi::ObjectWrap<Tun> {
+ public:
+  static Napi::Function Init(Napi::Env env) {
+    return DefineClass(env, "Tun",
+                       {
+                           InstanceMethod<&Tun::ReadBatch>("readBatch"),
+                           InstanceMethod<&Tun::WriteBatch>("writeBatch"),
+                           InstanceMethod<&Tun::StartPolling>("startPolling"),
+                           InstanceMethod<&Tun::StopPolling>("stopPolling"),
+                           InstanceMethod<&Tun::Close>("close"),
+                       });
+  }
+
+  /**
+   * new Tun(name, mtu, offloads): offloads is the TUN_F_* mask wanted (0: no virtio header).
+   * Refused masks fall back to fewer flags (no USO, then checksum only) and, when even that is
+   * refused, to a device without the header. Sets this.name, this.fd, this.vnetHdr,
+   * this.offloads (the mask the kernel accepted) and this.counters.
+   */
+  explicit Tun(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Tun>(info) {
+    Napi::Env env = info.Env();
+    if (info.Length() < 3 || !info[0].IsString() || !info[1].IsNumber() || !info[2].IsNumber()) {
+      Napi::TypeError::New(env, "Tun(name: string, mtu: number, offloads: number)").ThrowAsJavaScriptException();
+      return;
+    }
+    std::string name = info[0].As<Napi::String>().Utf8Value();
+    int mtu = info[1].As<Napi::Number>().Int32Value();
+    unsigned want = info[2].As<Napi::Number>().Uint32Value();
+    if (name.empty() || name.size() >= IFNAMSIZ) {
+      ThrowErrno(env, "interface name", EINVAL);
+      return;
+    }
+
+    char actual[IFNAMSIZ];
+    const char* step = "";
+    int fd = -1;
+    unsigned accepted = 0;
+    if (want != 0) {
+      fd = Attach(name.c_str(), IFF_TUN | IFF_NO_PI | IFF_VNET_HDR, actual, &step);
+      if (fd < 0) {
+        ThrowErrno(env, step, -fd);
+        return;
+      }
+      // The kernel refuses (EINVAL) any mask with a bit it does not know, and USO4 without USO6.
+      const unsigned tries[] = {want, want & ~(unsigned)(TUN_F_USO4 | TUN_F_USO6), want & TUN_F_CSUM};
+      bool set = false;
+      for (unsigned mask : tries) {
+        if (mask == 0) continue;
+        if (ioctl(fd, TUNSETOFFLOAD, (unsigned long)mask) == 0) {
+          accepted = mask;
+          set = true;
+          break;
+        }
+      }
+      if (!set) {
+        // No offload at all: a device without the header is simpler and cheaper. The device is
+        // not persistent, so closing the descriptor removes it and the name is free again.
+        close(fd);
+        fd = -1;
+      }
+    }
+    if (fd < 0) {
+      fd = Attach(name.c_str(), IFF_TUN | IFF_NO_PI, actual, &step);
+      if (fd < 0) {
+        ThrowErrno(env, step, -fd);
+        return;
+      }
+    }
+    int err = ConfigureLink(actual, mtu, &step);
+    if (err != 0) {
+      close(fd);
+      ThrowErrno(env, step, err);
+      return;
+    }
+
+    fd_ = fd;
+    vnet_ = accepted != 0;
+    // A plain device never hands over more than its MTU; with offloads a read may carry 64 KiB.
+    frame_max_ = vnet_ ? kMaxFrame : (size_t)mtu;
+    Napi::Float64Array counters = Napi::Float64Array::New(env, kCounterCount);
+    counters_ = counters.Data();
+    counters_ref_ = Napi::Persistent(counters);
+
+    Napi::Object self = info.This().As<Napi::Object>();
+    self.Set("name", Napi::String::New(env, actual));
+    self.Set("fd", Napi::Number::New(env, fd));
+    self.Set("vnetHdr", Napi::Boolean::New(env, vnet_));
+    self.Set("offloads", Napi::Number::New(env, accepted));
+    self.Set("frameMax", Napi::Number::New(env, (double)frame_max_));
+    self.Set("counters", counters);
+  }
+
+  ~Tun() override {
+    // Only reached when no poll is active (an active poll holds a reference to this object).
+    if (poll_ != nullptr) ClosePoll();
+    if (fd_ >= 0) close(fd_);
+  }
+
+ private:
+  /**
+   * readBatch(buf, offsets, lengths, vnet) → count, or -errno when the first read failed.
+   * Reads packets one after another into buf from byte 0 while the room left exceeds frameMax,
+   * up to offsets.length packets; packet i is buf[offsets[i], offsets[i] + lengths[i]). With the
+   * virtio header its six numbers go to vnet[6i .. 6i+5] (vnet is ignored without it). Returns 0
+   * when the device has nothing to read.
+   */
+  Napi::Value ReadBatch(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    if (info.Length() < 3 || !info[0].IsTypedArray() || !info[1].IsTypedArray() || !info[2].IsTypedArray()) {
+      Napi::TypeError::New(env, "readBatch(buf: Uint8Array, offsets: Uint32Array, lengths: Uint32Array, vnet?: Uint16Array)")
+          .ThrowAsJavaScriptException();
+      return env.Undefined();
+    }
+    if (fd_ < 0) return Napi::Number::New(env, -EBADF);
+    Napi::Uint8Array buf = info[0].As<Napi::Uint8Array>();
+    Napi::Uint32Array offsets = info[1].As<Napi::Uint32Array>();
+    Napi::Uint32Array lengths = info[2].As<Napi::Uint32Array>();
+    if (buf.TypedArrayType() != napi_uint8_array || offsets.TypedArrayType() != napi_uint32_array ||
+        lengths.TypedArrayType() != napi_uint32_array) {
+      Napi::TypeError::New(env, "readBatch: buf must be a Uint8Array, offsets and lengths Uint32Arrays")
+          .ThrowAsJavaScriptException();
+      return env.Undefined();
+    }
+    size_t cap = offsets.ElementLength() < lengths.ElementLength() ? offsets.ElementLength() : lengths.ElementLength();
+    uint16_t* meta = nullptr;
+    if (vnet_) {
+      if (info.Length() < 4 || !info[3].IsTypedArray() ||
+          info[3].As<Napi::TypedArray>().TypedArrayType() != napi_uint16_array) {
+        Napi::TypeError::New(env, "readBatch: a device with offloads needs a vnet Uint16Array").ThrowAsJavaScriptException();
+        return env.Undefined();
+      }
+      Napi::Uint16Array v = info[3].As<Napi::Uint16Array>();
+      meta = v.Data();
+      if (v.ElementLength() / kVnetSlots < cap) cap = v.ElementLength() / kVnetSlots;
+    }
+    uint8_t* base = buf.Data();
+    size_t size = buf.ByteLength();
+    if (size <= frame_max_) {
+      Napi::RangeError::New(env, "readBatch: buf must be longer than frameMax").ThrowAsJavaScriptException();
+      return env.Undefined();
+    }
+    uint32_t* off = offsets.Data();
+    uint32_t* len = lengths.Data();
+
+    size_t pos = 0;
+    size_t count = 0;
+    int failed = 0;
+    VnetHdr hdr;
+    while (count < cap && size - pos > frame_max_) {
+      size_t room = size - pos;
+      ssize_t n;
+      if (vnet_) {
+        struct iovec iov[2] = {{&hdr, sizeof hdr}, {base + pos, room}};
+        n = readv(fd_, iov, 2);
+      } else {
+        n = read(fd_, base + pos, room);
+      }
+      if (n < 0) {
+        if (errno == EINTR) continue;
+        if (errno != EAGAIN) failed = errno;
+        break;
+      }
+      size_t got = (size_t)n;
+      if (vnet_) {
+        if (got < sizeof hdr) {
+          counters_[kReadDropped]++;
+          continue;
+        }
+        got -= sizeof hdr;
+      }
+      // The room always exceeds the largest frame, so a packet that fills it was cut short.
+      if (got >= room) {
+        counters_[kReadDropped]++;
+        continue;
+      }
+      off[count] = (uint32_t)pos;
+      len[count] = (uint32_t)got;
+      if (vnet_) {
+        uint16_t* m = meta + count * kVnetSlots;
+        m[0] = hdr.flags;
+        m[1] = hdr.gso_type;
+        m[2] = hdr.hdr_len;
+        m[3] = hdr.gso_size;
+        m[4] = hdr.csum_start;
+        m[5] = hdr.csum_offset;
+      }
+      pos += got;
+      count++;
+    }
+    counters_[kReadBatches]++;
+    counters_[kReadPackets] += (double)count;
+    counters_[kReadBytes] += (double)pos;
+    if (failed != 0) {
+      counters_[kLastReadErrno] = failed;
+      // Packets already read are handed over; the error comes back on the next call.
+      if (count == 0) return Napi::Number::New(env, -failed);
+    }
+    return Napi::Number::New(env, (double)count);
+  }
+
+  /**
+   * writeBatch(buf, offsets, lengths, count, vnet) → packets written, or -errno when the device
+   * failed before any was. A packet the kernel refuses (EINVAL: empty, neither IPv4 nor IPv6, a
+   * bad virtio header) is skipped and counted in counters[WRITE_REFUSED]; any other error stops
+   * the batch. With the virtio header, vnet[6i .. 6i+5] is packet i's header (null: none, all
+   * zero). Every packet must lie inside buf (RangeError otherwise, before anything is written).
+   */
+  Napi::Value WriteBatch(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    if (info.Length() < 4 || !info[0].IsTypedArray() || !info[1].IsTypedArray() || !info[2].IsTypedArray() ||
+        !info[3].IsNumber()) {
+      Napi::TypeError::New(env,
+                           "writeBatch(buf: Uint8Array, offsets: Uint32Array, lengths: Uint32Array, count: number, "
+                           "vnet?: Uint16Array)")
+          .ThrowAsJavaScriptException();
+      return env.Undefined();
+    }
+    if (fd_ < 0) return Napi::Number::New(env, -EBADF);
+    Napi::Uint8Array buf = info[0].As<Napi::Uint8Array>();
+    Napi::Uint32Array offsets = info[1].As<Napi::Uint32Array>();
+    Napi::Uint32Array lengths = info[2].As<Napi::Uint32Array>();
+    if (buf.TypedArrayType() != napi_uint8_array || offsets.TypedArrayType() != napi_uint32_array ||
+        lengths.TypedArrayType() != napi_uint32_array) {
+      Napi::TypeError::New(env, "writeBatch: buf must be a Uint8Array, offsets and lengths Uint32Arrays")
+          .ThrowAsJavaScriptException();
+      return env.Undefined();
+    }
+    double want = info[3].As<Napi::Number>().DoubleValue();
+    if (!(want >= 0) || want > (double)offsets.ElementLength() || want > (double)lengths.ElementLength()) {
+      Napi::RangeError::New(env, "writeBatch: count exceeds offsets or lengths").ThrowAsJavaScriptException();
+      return env.Undefined();
+    }
+    size_t count = (size_t)want;
+    const uint16_t* meta = nullptr;
+    if (vnet_ && info.Length() >= 5 && !info[4].IsNull() && !info[4].IsUndefined()) {
+      if (!info[4].IsTypedArray() || info[4].As<Napi::TypedArray>().TypedArrayType() != napi_uint16_array) {
+        Napi::TypeError::New(env, "writeBatch: vnet must be a Uint16Array").ThrowAsJavaScriptException();
+        return env.Undefined();
+      }
+      Napi::Uint16Array v = info[4].As<Napi::Uint16Array>();
+      if (v.ElementLength() / kVnetSlots < count) {
+        Napi::RangeError::New(env, "writeBatch: vnet holds fewer headers than count").ThrowAsJavaScriptException();
+        return env.Undefined();
+      }
+      meta = v.Data();
+    }
+    const uint8_t* base = buf.Data();
+    size_t size = buf.ByteLength();
+    const uint32_t* off = offsets.Data();
+    const uint32_t* len = lengths.Data();
+    for (size_t i = 0; i < count; i++) {
+      if ((size_t)off[i] > size || (size_t)len[i] > size - off[i]) {
+        Napi::RangeError::New(env, "writeBatch: packet " + std::to_string(i) + " lies outside buf")
+            .ThrowAsJavaScriptException();
+        return env.Undefined();
+      }
+    }
+
+    size_t written = 0;
+    double bytes = 0;
+    int failed = 0;
+    VnetHdr hdr;
+    memset(&hdr, 0, sizeof hdr);
+    for (size_t i = 0; i < count;) {
+      ssize_t n;
+      void* pkt = const_cast<uint8_t*>(base + off[i]);
+      if (vnet_) {
+        if (meta != nullptr) {
+          const uint16_t* m = meta + i * kVnetSlots;
+          hdr.flags = (uint8_t)m[0];
+          hdr.gso_type = (uint8_t)m[1];
+          hdr.hdr_len = m[2];
+          hdr.gso_size = m[3];
+          hdr.csum_start = m[4];
+          hdr.csum_offset = m[5];
+        }
+        struct iovec iov[2] = {{&hdr, sizeof hdr}, {pkt, len[i]}};
+        n = writev(fd_, iov, 2);
+      } else {
+        n = write(fd_, pkt, len[i]);
+      }
+      if (n < 0) {
+        int err = errno;
+        if (err == EINTR) continue;
+        counters_[kLastWriteErrno] = err;
+        if (PacketFault(err)) {
+          counters_[kWriteRefused]++;
+          i++;
+          continue;
+        }
+        failed = err;
+        break;
+      }
+      written++;
+      bytes += len[i];
+      i++;
+    }
+    counters_[kWriteBatches]++;
+    counters_[kWritePackets] += (double)written;
+    counters_[kWriteBytes] += bytes;
+    if (failed != 0 && written == 0) return Napi::Number::New(env, -failed);
+    return Napi::Number::New(env, (double)written);
+  }
+
+  /**
+   * startPolling(callback): calls callback(status) on the main loop whenever the device is
+   * readable (status 0; a negative errno if polling failed). Level-triggered: while packets
+   * wait, it is called again on the next loop turn, so a callback may read a bounded batch.
+   */
+  Napi::Value StartPolling(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    if (info.Length() < 1 || !info[0].IsFunction()) {
+      Napi::TypeError::New(env, "startPolling(callback: (status: number) => void)").ThrowAsJavaScriptException();
+      return env.Undefined();
+    }
+    if (fd_ < 0) {
+      ThrowErrno(env, "poll", EBADF);
+      return env.Undefined();
+    }
+    callback_ = Napi::Persistent(info[0].As<Napi::Function>());
+    if (poll_ == nullptr) {
+      uv_loop_t* loop = nullptr;
+      if (napi_get_uv_event_loop(env, &loop) != napi_ok || loop == nullptr) {
+        Napi::Error::New(env, "poll: no event loop").ThrowAsJavaScriptException();
+        return env.Undefined();
+      }
+      poll_ = new uv_poll_t;
+      int r = uv_poll_init(loop, poll_, fd_);
+      if (r != 0) {
+        delete poll_;
+        poll_ = nullptr;
+        ThrowErrno(env, "uv_poll_init", -r);
+        return env.Undefined();
+      }
+      poll_->data = this;
+      context_ = std::make_unique<Napi::AsyncContext>(env, "portcullis:tun");
+    }
+    int r = uv_poll_start(poll_, UV_READABLE, OnPoll);
+    if (r != 0) {
+      ThrowErrno(env, "uv_poll_start", -r);
+      return env.Undefined();
+    }
+    if (!polling_) {
+      polling_ = true;
+      Ref();
+    }
+    return env.Undefined();
+  }
+
+  /** stopPolling(): no more callbacks until startPolling again. */
+  Napi::Value StopPolling(const Napi::CallbackInfo& info) {
+    Stop();
+    return info.Env().Undefined();
+  }
+
+  /** close(): stops polling and closes the descriptor; the (non-persistent) interface goes away. */
+  Napi::Value Close(const Napi::CallbackInfo& info) {
+    Stop();
+    if (poll_ != nullptr) ClosePoll();
+    if (fd_ >= 0) {
+      close(fd_);
+      fd_ = -1;
+    }
+    context_.reset();
+    return info.Env().Undefined();
+  }
+
+  void Stop() {
+    if (poll_ != nullptr) uv_poll_stop(poll_);
+    callback_.Reset();
+    if (polling_) {
+      polling_ = false;
+      Unref();
+    }
+  }
+
+  void ClosePoll() {
+    // uv_poll_stop (in Stop) already took the fd out of epoll; the handle memory goes once
+    // libuv is done with it.
+    uv_close(reinterpret_cast<uv_handle_t*>(poll_), [](uv_handle_t* h) { delete reinterpret_cast<uv_poll_t*>(h); });
+    poll_ = nullptr;
+  }
+
+  static void OnPoll(uv_poll_t* handle, int status, int events) {
+    Tun* self = static_cast<Tun*>(handle->data);
+    if (!self->polling_ || self->callback_.IsEmpty()) return;
+    Napi::Env env = self->Env();
+    Napi::HandleScope scope(env);
+    // MakeCallback runs the callback as an entry from the event loop: with its async context,
+    // and with the microtask and nextTick queues drained afterwards.
+    self->callback_.MakeCallback(self->Value(), {Napi::Number::New(env, status)}, *self->context_);
+    if (env.IsExceptionPending()) {
+      Napi::Error e = env.GetAndClearPendingException();
+      napi_fatal_exception(env, e.Value());
+    }
+  }
+
+  int fd_ = -1;
+  bool vnet_ = false;
+  bool polling_ = false;
+  size_t frame_max_ = 0;
+  double* counters_ = nullptr;
+  Napi::Reference<Napi::Float64Array> counters_ref_;
+  Napi::FunctionReference callback_;
+  std::unique_ptr<Napi::AsyncContext> context_;
+  uv_poll_t* poll_ = nullptr;
+};
+
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  exports.Set("Tun", Tun::Init(env));
+  Napi::Object f = Napi::Object::New(env);
+  f.Set("CSUM", Napi::Number::New(env, TUN_F_CSUM));
+  f.Set("TSO4", Napi::Number::New(env, TUN_F_TSO4));
+  f.Set("TSO6", Napi::Number::New(env, TUN_F_TSO6));
+  f.Set("USO4", Napi::Number::New(env, TUN_F_USO4));
+  f.Set("USO6", Napi::Number::New(env, TUN_F_USO6));
+  exports.Set("offloadFlags", f);
+  return exports;
+}
+
+}  // namespace
+
+NODE_API_MODULE(portcullis_tun, Init)
