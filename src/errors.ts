@@ -237,3 +237,43 @@ export class ConnectionClosedError extends PortcullisError {
     this.released = released;
   }
 }
+
+// ---------------------------------------------------------------------------------------------
+// TUN devices (src/io/tun.ts)
+
+/**
+ * A TUN device could not be opened and set up: not root, no `/dev/net/tun`, the name taken by
+ * another process or by a device of another kind, an MTU the kernel refuses.
+ */
+export class TunOpenError extends PortcullisError {
+  declare readonly code: 'ERR_TUN_OPEN';
+  /** The interface name asked for, e.g. `tun0`. */
+  readonly device: string;
+  /** The step that failed: `interface name`, `open /dev/net/tun`, `TUNSETIFF`, `SIOCSIFMTU` … */
+  readonly step: string;
+  /** The system error, e.g. `EPERM`, `ENOENT`, `EBUSY`. */
+  readonly errno: string;
+  constructor(device: string, step: string, errno: string, reason: string) {
+    super('ERR_TUN_OPEN', `TUN device ${device}: ${step}: ${errno}, ${reason}`);
+    this.device = device;
+    this.step = step;
+    this.errno = errno;
+  }
+}
+
+/** Reading from or writing to an open TUN device failed as a whole (not one packet). */
+export class TunIoError extends PortcullisError {
+  declare readonly code: 'ERR_TUN_IO';
+  /** The interface name, e.g. `tun0`. */
+  readonly device: string;
+  /** `read`, `write` or `poll`. */
+  readonly step: string;
+  /** The system error, e.g. `EBADFD`. */
+  readonly errno: string;
+  constructor(device: string, step: string, errno: string) {
+    super('ERR_TUN_IO', `TUN device ${device}: ${step}: ${errno}, ${describeErrno(errno)}`);
+    this.device = device;
+    this.step = step;
+    this.errno = errno;
+  }
+}
