@@ -81,6 +81,24 @@ void ThrowErrno(Napi::Env env, const char* step, int err) {
   e.ThrowAsJavaScriptException();
 }
 
+/** Whether `v` is a typed array of `type`. */
+bool IsArrayOf(const Napi::Value& v, napi_typedarray_type type) {
+  return v.IsTypedArray() && v.As<Napi::TypedArray>().TypedArrayType() == type;
+}
+
+/**
+ * Whether the first arguments are (buf: Uint8Array, offsets: Uint32Array, lengths: Uint32Array);
+ * if not, throws a TypeError showing `usage`.
+ */
+bool BatchArrays(const Napi::CallbackInfo& info, const char* usage) {
+  if (info.Length() >= 3 && IsArrayOf(info[0], napi_uint8_array) && IsArrayOf(info[1], napi_uint32_array) &&
+      IsArrayOf(info[2], napi_uint32_array)) {
+    return true;
+  }
+  Napi::TypeError::New(info.Env(), usage).ThrowAsJavaScriptException();
+  return false;
+}
+
 /** Errors of one written packet (the next may pass); anything else means the device failed. */
 bool PacketFault(int err) {
   return err == EINVAL || err == EMSGSIZE || err == ENOMEM || err == ENOBUFS || err == EFAULT;
@@ -253,26 +271,17 @@ class Tun : public Napi::ObjectWrap<Tun> {
    */
   Napi::Value ReadBatch(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
-    if (info.Length() < 3 || !info[0].IsTypedArray() || !info[1].IsTypedArray() || !info[2].IsTypedArray()) {
-      Napi::TypeError::New(env, "readBatch(buf: Uint8Array, offsets: Uint32Array, lengths: Uint32Array, vnet?: Uint16Array)")
-          .ThrowAsJavaScriptException();
+    if (!BatchArrays(info, "readBatch(buf: Uint8Array, offsets: Uint32Array, lengths: Uint32Array, vnet?: Uint16Array)")) {
       return env.Undefined();
     }
     if (fd_ < 0) return Napi::Number::New(env, -EBADF);
     Napi::Uint8Array buf = info[0].As<Napi::Uint8Array>();
     Napi::Uint32Array offsets = info[1].As<Napi::Uint32Array>();
     Napi::Uint32Array lengths = info[2].As<Napi::Uint32Array>();
-    if (buf.TypedArrayType() != napi_uint8_array || offsets.TypedArrayType() != napi_uint32_array ||
-        lengths.TypedArrayType() != napi_uint32_array) {
-      Napi::TypeError::New(env, "readBatch: buf must be a Uint8Array, offsets and lengths Uint32Arrays")
-          .ThrowAsJavaScriptException();
-      return env.Undefined();
-    }
     size_t cap = offsets.ElementLength() < lengths.ElementLength() ? offsets.ElementLength() : lengths.ElementLength();
     uint16_t* meta = nullptr;
     if (vnet_) {
-      if (info.Length() < 4 || !info[3].IsTypedArray() ||
-          info[3].As<Napi::TypedArray>().TypedArrayType() != napi_uint16_array) {
+      if (info.Length() < 4 || !IsArrayOf(info[3], napi_uint16_array)) {
         Napi::TypeError::New(env, "readBatch: a device with offloads needs a vnet Uint16Array").ThrowAsJavaScriptException();
         return env.Undefined();
       }
@@ -354,24 +363,18 @@ class Tun : public Napi::ObjectWrap<Tun> {
    */
   Napi::Value WriteBatch(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
-    if (info.Length() < 4 || !info[0].IsTypedArray() || !info[1].IsTypedArray() || !info[2].IsTypedArray() ||
-        !info[3].IsNumber()) {
-      Napi::TypeError::New(env,
-                           "writeBatch(buf: Uint8Array, offsets: Uint32Array, lengths: Uint32Array, count: number, "
-                           "vnet?: Uint16Array)")
-          .ThrowAsJavaScriptException();
+    if (!BatchArrays(info, "writeBatch(buf: Uint8Array, offsets: Uint32Array, lengths: Uint32Array, count: number, "
+                           "vnet?: Uint16Array)")) {
+      return env.Undefined();
+    }
+    if (info.Length() < 4 || !info[3].IsNumber()) {
+      Napi::TypeError::New(env, "writeBatch: count must be a number").ThrowAsJavaScriptException();
       return env.Undefined();
     }
     if (fd_ < 0) return Napi::Number::New(env, -EBADF);
     Napi::Uint8Array buf = info[0].As<Napi::Uint8Array>();
     Napi::Uint32Array offsets = info[1].As<Napi::Uint32Array>();
     Napi::Uint32Array lengths = info[2].As<Napi::Uint32Array>();
-    if (buf.TypedArrayType() != napi_uint8_array || offsets.TypedArrayType() != napi_uint32_array ||
-        lengths.TypedArrayType() != napi_uint32_array) {
-      Napi::TypeError::New(env, "writeBatch: buf must be a Uint8Array, offsets and lengths Uint32Arrays")
-          .ThrowAsJavaScriptException();
-      return env.Undefined();
-    }
     double want = info[3].As<Napi::Number>().DoubleValue();
     if (!(want >= 0) || want > (double)offsets.ElementLength() || want > (double)lengths.ElementLength()) {
       Napi::RangeError::New(env, "writeBatch: count exceeds offsets or lengths").ThrowAsJavaScriptException();
@@ -380,7 +383,7 @@ class Tun : public Napi::ObjectWrap<Tun> {
     size_t count = (size_t)want;
     const uint16_t* meta = nullptr;
     if (vnet_ && info.Length() >= 5 && !info[4].IsNull() && !info[4].IsUndefined()) {
-      if (!info[4].IsTypedArray() || info[4].As<Napi::TypedArray>().TypedArrayType() != napi_uint16_array) {
+      if (!IsArrayOf(info[4], napi_uint16_array)) {
         Napi::TypeError::New(env, "writeBatch: vnet must be a Uint16Array").ThrowAsJavaScriptException();
         return env.Undefined();
       }

@@ -271,7 +271,8 @@ export class TunIoError extends PortcullisError {
   /** The system error, e.g. `EBADFD`. */
   readonly errno: string;
   constructor(device: string, step: string, errno: string) {
-    super('ERR_TUN_IO', `TUN device ${device}: ${step}: ${errno}, ${describeErrno(errno)}`);
+    const text = describeErrno(errno);
+    super('ERR_TUN_IO', `TUN device ${device}: ${step} failed: ${text === errno ? errno : `${errno}, ${text}`}`);
     this.device = device;
     this.step = step;
     this.errno = errno;

@@ -21,6 +21,8 @@ function samples(): [errors.PortcullisError, string][] {
     [new errors.OutputIsInputError('--out', 'c.pcap', 'the capture c.pcap'), 'ERR_OUTPUT_IS_INPUT'],
     [new errors.AclSetError('x'), 'ERR_ACL_SET'],
     [new errors.ConnectionClosedError(true), 'ERR_CONNECTION_CLOSED'],
+    [new errors.TunOpenError('tun0', 'TUNSETIFF', 'EBUSY', 'tun0 is taken'), 'ERR_TUN_OPEN'],
+    [new errors.TunIoError('tun0', 'read', 'EBADFD'), 'ERR_TUN_IO'],
   ];
 }
 

@@ -212,6 +212,7 @@ const scenarios: Record<string, (offloads: number) => Promise<Result>> = {
     const outside = attempt(() => dev.writeBatch(new Uint8Array(10), Uint32Array.of(0, 8), Uint32Array.of(4, 4), 2, null));
     const writtenByOutside = dev.counters[TUN_WRITE_PACKETS]! - before!;
     const shortRead = attempt(() => dev.readBatch(new Uint8Array(dev.frameMax), offsets, lengths, vnet));
+    const wrongType = attempt(() => dev.writeBatch(new Uint16Array(8) as unknown as Uint8Array, offsets, lengths, 0, null));
     const written = writePackets(dev, packets);
     const timeout = new Promise<void>((resolve) => setTimeout(resolve, 3000));
     await Promise.race([arrived, timeout]);
@@ -220,7 +221,7 @@ const scenarios: Record<string, (offloads: number) => Promise<Result>> = {
     sock.close();
     const result = { offloads: offloadNames(dev.offloads), total: packets.length, written, received: got,
       refused: dev.counters[TUN_WRITE_REFUSED], lastWriteErrno: dev.counters[TUN_LAST_WRITE_ERRNO],
-      outside, writtenByOutside, shortRead };
+      outside, writtenByOutside, shortRead, wrongType };
     dev.close();
     return result;
   },

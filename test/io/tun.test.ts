@@ -99,7 +99,7 @@ for (const [mode, offloads] of [['plain', 0], ['offloads', TUN_OFFLOADS_ALL]] as
     }
   });
 
-  test(`${mode}: one written batch reaches a socket; runts are refused, counted and skipped`, async () => {
+  test(`${mode}: one written batch reaches a socket; runts are refused, counted and skipped; bad arguments throw`, async () => {
     const r = await inNamespace('write-udp', offloads);
     assert.deepEqual(r['received'], Array.from({ length: 20 }, (_, i) => `w${i}`));
     // 24 packets: the empty one and versions 0 and 5 are refused (EINVAL); the short IPv4 one
@@ -111,6 +111,7 @@ for (const [mode, offloads] of [['plain', 0], ['offloads', TUN_OFFLOADS_ALL]] as
     assert.equal(r['outside'].name, 'RangeError');
     assert.equal(r['writtenByOutside'], 0);
     assert.equal(r['shortRead'].name, 'RangeError');
+    assert.equal(r['wrongType'].name, 'TypeError');
   });
 }
 
