@@ -207,6 +207,22 @@ test('an unacceptable ACK in SYN_RECEIVED is answered with a reset and the conne
   assert.equal(h.ep.state(conn), TCP_STATE_ESTABLISHED);
 });
 
+test('SYN_RECEIVED accepts only SND.UNA < SEG.ACK =< SND.NXT (RFC 9293 §3.10.7.4): an ACK of ISS or older gets a reset', () => {
+  const h = new Harness();
+  const conn = h.send({ flags: TCP_FLAG_SYN, seq: 5 });
+  const sa = h.one();
+  for (const ack of [sa.seq, (sa.seq - 1) >>> 0, (sa.seq - 70_000) >>> 0]) {
+    h.send({ flags: TCP_FLAG_ACK, seq: 6, ack });
+    const r = h.one();
+    assert.equal(r.flags, TCP_FLAG_RST, `ACK ${ack - sa.seq} relative to ISS`);
+    assert.equal(r.seq, ack, '<SEQ=SEG.ACK><CTL=RST>');
+    assert.equal(h.ep.state(conn), TCP_STATE_SYN_RECEIVED);
+    assert.deepEqual(h.app.events, [], 'not accepted');
+  }
+  h.send({ flags: TCP_FLAG_ACK, seq: 6, ack: (sa.seq + 1) >>> 0 });
+  assert.equal(h.ep.state(conn), TCP_STATE_ESTABLISHED, 'SEG.ACK = SND.NXT is the one acceptable value');
+});
+
 test('flow control: sends no more than the peer window, then probes a zero window', () => {
   const h = new Harness();
   const { conn, isn } = h.handshake({ mss: 1000, win: 2500 });
