@@ -6,18 +6,16 @@
  */
 import type { PacketMeta } from './packet.js';
 import { IPPROTO_TCP } from './packet.js';
+import { writeU32 } from './bytes.js';
 import { foldChecksum, pseudoHeaderSum4, pseudoHeaderSum6, sumWords } from './checksum.js';
 import { IPV4_FLAG_DF, IPV4_HEADER_LENGTH } from './ipv4.js';
 import { IPV6_HEADER_LENGTH } from './ipv6.js';
 import {
-  TCP_HEADER_LENGTH, TCP_MAX_OPTIONS_LENGTH, TCP_OPT_MSS, TCP_OPT_NOP, TCP_OPT_SACK,
-  TCP_OPT_SACK_PERMITTED, TCP_OPT_TIMESTAMP, TCP_OPT_WINDOW_SCALE,
+  TCP_HEADER_LENGTH, TCP_OPT_MAX_SACK_BLOCKS, tcpOptionsLength, writeTcpOptions,
 } from './tcp.js';
+import type { TcpOptionFields } from './tcp.js';
 
 const EMPTY = new Uint8Array(0);
-
-/** Most SACK blocks one segment can carry (RFC 2018 §3: 4 without timestamps). */
-export const TCP_MAX_SACK_BLOCKS = 4;
 
 /**
  * Everything {@link writeTcpSegment} needs to write one segment. Allocate one per endpoint and
@@ -25,7 +23,7 @@ export const TCP_MAX_SACK_BLOCKS = 4;
  * `ipVersion === 4`); IPv6 addresses in `srcAddr`/`dstAddr` (four big-endian words; the setters
  * keep the IPv4-mapped form there too, so that both views agree).
  */
-export class TcpSegmentSpec {
+export class TcpSegmentSpec implements TcpOptionFields {
   /** 4 or 6. */
   ipVersion = 4;
   /** Source/destination addresses as four 32-bit words (IPv4-mapped for IPv4). */
@@ -66,7 +64,7 @@ export class TcpSegmentSpec {
   /** Number of SACK blocks in `sackBlocks` to send (RFC 2018 §3); clipped to what fits. */
   sackBlockCount = 0;
   /** SACK blocks as left/right edge pairs: `[l0, r0, l1, r1, …]`. */
-  readonly sackBlocks = new Uint32Array(TCP_MAX_SACK_BLOCKS * 2);
+  readonly sackBlocks = new Uint32Array(TCP_OPT_MAX_SACK_BLOCKS * 2);
   /** Payload source: `payloadBuf[payloadOff, payloadOff + payloadLen)` is copied after the header. */
   payloadBuf: Uint8Array = EMPTY;
   payloadOff = 0;
@@ -125,29 +123,6 @@ function setMapped(out: Uint32Array, v4: number): void {
   out[3] = v4 >>> 0;
 }
 
-/**
- * Returns the length in bytes of the TCP options {@link writeTcpSegment} writes for `spec`
- * (a multiple of 4, at most 40).
- */
-export function tcpOptionsLength(spec: TcpSegmentSpec): number {
-  let n = 0;
-  if (spec.mss > 0) n += 4;
-  if (spec.sackPermitted || spec.hasTimestamp) n += spec.hasTimestamp ? 12 : 4;
-  if (spec.windowScale >= 0) n += 4;
-  n += sackBytes(spec, n);
-  return n;
-}
-
-/** Bytes taken by the SACK option (with its two NOPs) given `used` option bytes already. */
-function sackBytes(spec: TcpSegmentSpec, used: number): number {
-  let blocks = spec.sackBlockCount;
-  if (blocks <= 0) return 0;
-  if (blocks > TCP_MAX_SACK_BLOCKS) blocks = TCP_MAX_SACK_BLOCKS;
-  const room = ((TCP_MAX_OPTIONS_LENGTH - used - 4) / 8) | 0;
-  if (blocks > room) blocks = room;
-  return blocks > 0 ? 4 + blocks * 8 : 0;
-}
-
 /** Returns the total IP datagram length {@link writeTcpSegment} will write for `spec`. */
 export function tcpSegmentLength(spec: TcpSegmentSpec): number {
   const ipLen = spec.ipVersion === 6 ? IPV6_HEADER_LENGTH : IPV4_HEADER_LENGTH;
@@ -157,8 +132,8 @@ export function tcpSegmentLength(spec: TcpSegmentSpec): number {
 /**
  * Writes the segment described by `spec` at `out[off…]`: an IPv4 header (no options, DF set,
  * ID `spec.ipId`, RFC 791 §3.1) or an IPv6 header (RFC 8200 §3), then the TCP header (RFC 9293
- * §3.1) with options in the order Linux sends them — MSS; SACK-permitted and timestamps
- * (NOP-padded); NOP + window scale; NOP NOP + SACK blocks — and the payload copied from
+ * §3.1) with its options (`writeTcpOptions`, src/wire/tcp.ts: the order Linux sends them) and
+ * the payload copied from
  * `spec.payloadBuf` (which may alias `out`, overlapping
  * the segment's own bytes included). Computes the IPv4 header checksum and the TCP
  * checksum over the pseudo-header (RFC 9293 §3.1, RFC 8200 §8.1).
@@ -234,7 +209,7 @@ export function writeTcpSegment(out: Uint8Array, off: number, spec: TcpSegmentSp
   out[t + 17] = 0;
   out[t + 18] = (spec.urgent >>> 8) & 0xff;
   out[t + 19] = spec.urgent & 0xff;
-  writeOptions(out, t + TCP_HEADER_LENGTH, spec);
+  writeTcpOptions(out, t + TCP_HEADER_LENGTH, spec);
 
   // TCP checksum (header + options + payload; the header length is even, so one pass works).
   let sum = v6
@@ -246,57 +221,6 @@ export function writeTcpSegment(out: Uint8Array, off: number, spec: TcpSegmentSp
   out[t + 16] = tc >>> 8;
   out[t + 17] = tc & 0xff;
   return total;
-}
-
-function writeOptions(out: Uint8Array, p: number, spec: TcpSegmentSpec): void {
-  const start = p;
-  if (spec.mss > 0) {
-    out[p] = TCP_OPT_MSS;
-    out[p + 1] = 4;
-    out[p + 2] = (spec.mss >>> 8) & 0xff;
-    out[p + 3] = spec.mss & 0xff;
-    p += 4;
-  }
-  if (spec.hasTimestamp) {
-    if (spec.sackPermitted) {
-      out[p] = TCP_OPT_SACK_PERMITTED;
-      out[p + 1] = 2;
-    } else {
-      out[p] = TCP_OPT_NOP;
-      out[p + 1] = TCP_OPT_NOP;
-    }
-    out[p + 2] = TCP_OPT_TIMESTAMP;
-    out[p + 3] = 10;
-    writeU32(out, p + 4, spec.tsVal);
-    writeU32(out, p + 8, spec.tsEcr);
-    p += 12;
-  } else if (spec.sackPermitted) {
-    out[p] = TCP_OPT_NOP;
-    out[p + 1] = TCP_OPT_NOP;
-    out[p + 2] = TCP_OPT_SACK_PERMITTED;
-    out[p + 3] = 2;
-    p += 4;
-  }
-  if (spec.windowScale >= 0) {
-    out[p] = TCP_OPT_NOP;
-    out[p + 1] = TCP_OPT_WINDOW_SCALE;
-    out[p + 2] = 3;
-    out[p + 3] = spec.windowScale & 0xff;
-    p += 4;
-  }
-  const sack = sackBytes(spec, p - start);
-  if (sack > 0) {
-    const blocks = (sack - 4) >>> 3;
-    out[p] = TCP_OPT_NOP;
-    out[p + 1] = TCP_OPT_NOP;
-    out[p + 2] = TCP_OPT_SACK;
-    out[p + 3] = 2 + blocks * 8;
-    p += 4;
-    for (let i = 0; i < blocks * 2; i++) {
-      writeU32(out, p, spec.sackBlocks[i]!);
-      p += 4;
-    }
-  }
 }
 
 /**
@@ -347,13 +271,6 @@ function copyPayload(out: Uint8Array, dst: number, src: Uint8Array, srcOff: numb
     j++;
   }
   return sum;
-}
-
-function writeU32(out: Uint8Array, p: number, v: number): void {
-  out[p] = (v >>> 24) & 0xff;
-  out[p + 1] = (v >>> 16) & 0xff;
-  out[p + 2] = (v >>> 8) & 0xff;
-  out[p + 3] = v & 0xff;
 }
 
 function writeWords(out: Uint8Array, p: number, words: Uint32Array): void {

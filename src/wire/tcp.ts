@@ -127,6 +127,111 @@ export function parseTcpOptions(buf: Uint8Array, start: number, end: number, out
 }
 
 /**
+ * The option fields of a segment as {@link writeTcpOptions} writes them; {@link TcpOptions}
+ * (what the decoder fills) and the endpoint's `TcpSegmentSpec` both have this shape.
+ */
+export interface TcpOptionFields {
+  /** MSS option value; 0 = no MSS option (RFC 9293 §3.7.1). */
+  readonly mss: number;
+  /** Window-scale shift count; -1 = no window-scale option (RFC 7323 §2). */
+  readonly windowScale: number;
+  /** Send the SACK-permitted option (RFC 2018 §2). */
+  readonly sackPermitted: boolean;
+  /** Send the timestamps option with `tsVal`/`tsEcr` (RFC 7323 §3). */
+  readonly hasTimestamp: boolean;
+  readonly tsVal: number;
+  readonly tsEcr: number;
+  /** SACK blocks to send (RFC 2018 §3); clipped to what fits in 40 option bytes. */
+  readonly sackBlockCount: number;
+  /** SACK blocks as left/right edge pairs: `[l0, r0, l1, r1, …]`. */
+  readonly sackBlocks: Uint32Array;
+}
+
+/**
+ * Returns the number of option bytes {@link writeTcpOptions} writes for `o`: a multiple of 4,
+ * at most {@link TCP_MAX_OPTIONS_LENGTH}.
+ */
+export function tcpOptionsLength(o: TcpOptionFields): number {
+  let n = 0;
+  if (o.mss > 0) n += 4;
+  if (o.sackPermitted || o.hasTimestamp) n += o.hasTimestamp ? 12 : 4;
+  if (o.windowScale >= 0) n += 4;
+  const blocks = tcpSackBlocksWritten(o);
+  return blocks > 0 ? n + 4 + blocks * 8 : n;
+}
+
+/** How many of `o`'s SACK blocks fit beside its other options (RFC 2018 §3: 4 alone, 3 beside timestamps). */
+export function tcpSackBlocksWritten(o: TcpOptionFields): number {
+  let blocks = o.sackBlockCount;
+  if (blocks <= 0) return 0;
+  if (blocks > TCP_OPT_MAX_SACK_BLOCKS) blocks = TCP_OPT_MAX_SACK_BLOCKS;
+  let used = 0;
+  if (o.mss > 0) used += 4;
+  if (o.sackPermitted || o.hasTimestamp) used += o.hasTimestamp ? 12 : 4;
+  if (o.windowScale >= 0) used += 4;
+  const room = ((TCP_MAX_OPTIONS_LENGTH - used - 4) / 8) | 0;
+  return blocks < room ? blocks : room > 0 ? room : 0;
+}
+
+/**
+ * Writes the options of `o` at `out[p…]` in the order and padding Linux sends them — MSS;
+ * SACK-permitted and timestamps (NOP-padded, RFC 7323 Appendix A); NOP + window scale; NOP NOP +
+ * SACK blocks — and returns the number of bytes written ({@link tcpOptionsLength}, a multiple of
+ * 4). SACK blocks that do not fit are left out. The project's one TCP option encoder: the
+ * endpoint's segments and {@link TcpRepr} both go through it. Allocation-free.
+ */
+export function writeTcpOptions(out: Uint8Array, p: number, o: TcpOptionFields): number {
+  const start = p;
+  if (o.mss > 0) {
+    out[p] = TCP_OPT_MSS;
+    out[p + 1] = 4;
+    out[p + 2] = (o.mss >>> 8) & 0xff;
+    out[p + 3] = o.mss & 0xff;
+    p += 4;
+  }
+  if (o.hasTimestamp) {
+    if (o.sackPermitted) {
+      out[p] = TCP_OPT_SACK_PERMITTED;
+      out[p + 1] = 2;
+    } else {
+      out[p] = TCP_OPT_NOP;
+      out[p + 1] = TCP_OPT_NOP;
+    }
+    out[p + 2] = TCP_OPT_TIMESTAMP;
+    out[p + 3] = 10;
+    writeU32(out, p + 4, o.tsVal);
+    writeU32(out, p + 8, o.tsEcr);
+    p += 12;
+  } else if (o.sackPermitted) {
+    out[p] = TCP_OPT_NOP;
+    out[p + 1] = TCP_OPT_NOP;
+    out[p + 2] = TCP_OPT_SACK_PERMITTED;
+    out[p + 3] = 2;
+    p += 4;
+  }
+  if (o.windowScale >= 0) {
+    out[p] = TCP_OPT_NOP;
+    out[p + 1] = TCP_OPT_WINDOW_SCALE;
+    out[p + 2] = 3;
+    out[p + 3] = o.windowScale & 0xff;
+    p += 4;
+  }
+  const blocks = tcpSackBlocksWritten(o);
+  if (blocks > 0) {
+    out[p] = TCP_OPT_NOP;
+    out[p + 1] = TCP_OPT_NOP;
+    out[p + 2] = TCP_OPT_SACK;
+    out[p + 3] = 2 + blocks * 8;
+    p += 4;
+    for (let i = 0; i < blocks * 2; i++) {
+      writeU32(out, p, o.sackBlocks[i]!);
+      p += 4;
+    }
+  }
+  return p - start;
+}
+
+/**
  * A zero-copy view of one TCP segment. {@link bind} validates the data offset and the
  * options, which it decodes into {@link options}. Rebind it for every segment.
  */
@@ -231,15 +336,26 @@ export class TcpRepr {
     return r;
   }
 
-  /** Option bytes this repr emits (padded to a multiple of 4). */
+  /** The repr's options in the encoder's shape (SACK blocks beyond four are counted, not copied). */
+  private optionFields(): TcpOptions {
+    const o = new TcpOptions();
+    o.mss = this.mss;
+    o.windowScale = this.windowScale;
+    o.sackPermitted = this.sackPermitted;
+    o.hasTimestamp = this.timestamp !== undefined;
+    o.tsVal = this.timestamp?.tsVal ?? 0;
+    o.tsEcr = this.timestamp?.tsEcr ?? 0;
+    o.sackBlockCount = this.sackBlocks.length;
+    for (let i = 0; i < this.sackBlocks.length && i < TCP_OPT_MAX_SACK_BLOCKS; i++) {
+      o.sackBlocks[2 * i] = this.sackBlocks[i]![0];
+      o.sackBlocks[2 * i + 1] = this.sackBlocks[i]![1];
+    }
+    return o;
+  }
+
+  /** Option bytes this repr emits (a multiple of 4). */
   get optionsLength(): number {
-    let n = 0;
-    if (this.mss > 0) n += 4;
-    if (this.windowScale >= 0) n += 3;
-    if (this.sackPermitted) n += 2;
-    if (this.timestamp) n += 10;
-    if (this.sackBlocks.length > 0) n += 2 + 8 * this.sackBlocks.length;
-    return (n + 3) & ~3;
+    return tcpOptionsLength(this.optionFields());
   }
 
   /** Header length this repr emits. */
@@ -253,16 +369,18 @@ export class TcpRepr {
   }
 
   /**
-   * Writes the segment (header, options in the order MSS, window scale, SACK-permitted,
-   * timestamps, SACK, then EOL padding; payload) at `buf[off…]` with its checksum over the
-   * pseudo-header of `ip` (RFC 9293 §3.1 / RFC 8200 §8.1). Returns the bytes written, or 0
-   * when the segment does not fit or the options exceed 40 bytes.
+   * Writes the segment (header, options through {@link writeTcpOptions}, payload) at
+   * `buf[off…]` with its checksum over the pseudo-header of `ip` (RFC 9293 §3.1 / RFC 8200
+   * §8.1). Returns the bytes written, or 0 when the segment does not fit or its SACK blocks do
+   * not fit beside its other options.
    */
   emit(buf: Uint8Array, off: number, ip: Ipv4Repr | Ipv6Repr): number {
-    const optLen = this.optionsLength;
+    const o = this.optionFields();
+    if (tcpSackBlocksWritten(o) < this.sackBlocks.length) return 0;
+    const optLen = tcpOptionsLength(o);
     const hl = TCP_HEADER_LENGTH + optLen;
     const total = hl + this.payload.length;
-    if (optLen > TCP_MAX_OPTIONS_LENGTH || off < 0 || off + total > buf.length) return 0;
+    if (off < 0 || off + total > buf.length) return 0;
     writeU16(buf, off + O_SRC_PORT, this.srcPort);
     writeU16(buf, off + O_DST_PORT, this.dstPort);
     writeU32(buf, off + O_SEQ, this.seq);
@@ -272,29 +390,7 @@ export class TcpRepr {
     writeU16(buf, off + O_WINDOW, this.window);
     writeU16(buf, off + O_CHECKSUM, 0);
     writeU16(buf, off + O_URGENT, this.urgent);
-    let p = off + TCP_HEADER_LENGTH;
-    if (this.mss > 0) {
-      buf[p] = TCP_OPT_MSS; buf[p + 1] = 4; writeU16(buf, p + 2, this.mss); p += 4;
-    }
-    if (this.windowScale >= 0) {
-      buf[p] = TCP_OPT_WINDOW_SCALE; buf[p + 1] = 3; buf[p + 2] = this.windowScale & 0xff; p += 3;
-    }
-    if (this.sackPermitted) {
-      buf[p] = TCP_OPT_SACK_PERMITTED; buf[p + 1] = 2; p += 2;
-    }
-    if (this.timestamp) {
-      buf[p] = TCP_OPT_TIMESTAMP; buf[p + 1] = 10;
-      writeU32(buf, p + 2, this.timestamp.tsVal);
-      writeU32(buf, p + 6, this.timestamp.tsEcr);
-      p += 10;
-    }
-    if (this.sackBlocks.length > 0) {
-      buf[p] = TCP_OPT_SACK; buf[p + 1] = 2 + 8 * this.sackBlocks.length; p += 2;
-      for (const [l, r] of this.sackBlocks) {
-        writeU32(buf, p, l); writeU32(buf, p + 4, r); p += 8;
-      }
-    }
-    while (p < off + hl) buf[p++] = TCP_OPT_EOL;
+    writeTcpOptions(buf, off + TCP_HEADER_LENGTH, o);
     buf.set(this.payload, off + hl);
     writeU16(buf, off + O_CHECKSUM, transportChecksum(buf, off, total, IPPROTO_TCP, ip));
     return total;

@@ -1,14 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import {
-  TcpSegmentSpec, tcpOptionsLength, tcpSegmentLength, writeTcpSegment,
-} from '../../src/wire/emit-tcp.js';
+import { TcpSegmentSpec, tcpSegmentLength, writeTcpSegment } from '../../src/wire/emit-tcp.js';
+import { TcpView, tcpOptionsLength } from '../../src/wire/tcp.js';
 import { decodeIp, decodePacket } from '../../src/wire/decode.js';
 import { verifyTransportChecksum } from '../../src/wire/verify.js';
 import { Ipv4View } from '../../src/wire/ipv4.js';
 import { verifyIpv4HeaderChecksum } from '../../src/wire/verify.js';
-import { TcpView } from '../../src/wire/tcp.js';
 import { FAULT_OK } from '../../src/wire/faults.js';
 import { LINKTYPE_ETHERNET, PacketMeta, TCP_FLAG_ACK, TCP_FLAG_SYN } from '../../src/wire/packet.js';
 import {

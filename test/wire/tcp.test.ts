@@ -1,7 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { TcpOptions, TcpRepr, TcpView, parseTcpOptions } from '../../src/wire/tcp.js';
+import {
+  TcpOptions, TcpRepr, TcpView, parseTcpOptions, tcpOptionsLength, writeTcpOptions,
+} from '../../src/wire/tcp.js';
 import {
   FAULT_BAD_TCP_OFFSET, FAULT_BAD_TCP_OPTIONS, FAULT_OK, FAULT_TRUNCATED_L4,
 } from '../../src/wire/faults.js';
@@ -87,7 +89,7 @@ test('TcpView setters rewrite the header in place', () => {
   assert.equal(toHex(b.subarray(0, 20)), '00010002ffffffff00000005a0120007abcd0009');
 });
 
-test('TcpRepr emits the real SYN (options in its own order) with the checksum Wireshark computes', () => {
+test('TcpRepr emits the real SYN byte for byte (Linux\'s option layout) with the checksum Wireshark computes', () => {
   const v = new TcpView();
   v.bind(SYN4_FRAME, 34, 40);
   const r = TcpRepr.parse(v);
@@ -98,20 +100,72 @@ test('TcpRepr emits the real SYN (options in its own order) with the checksum Wi
   assert.equal(r.emit(out, 2, ip), 40);
   assert.equal(out[1], 0xa5);
   assert.equal(out[42], 0xa5);
-  // The repr writes MSS, WS, SACK-permitted, TS: a different (equally valid) layout than
-  // Linux's, so the fixed header is compared with the capture and the options with their own
-  // expected bytes; the checksum is checked against a naive sum.
+  const want = withTcpChecksum(SYN4_FRAME, 34, SYN4_TCP_CHECKSUM).subarray(34, 74);
+  assert.equal(toHex(out.subarray(2, 42)), toHex(want));
   const seg = out.subarray(2, 42);
-  const wantFixed = withTcpChecksum(SYN4_FRAME, 34, SYN4_TCP_CHECKSUM).subarray(34, 50);
-  assert.equal(toHex(seg.subarray(0, 16)), toHex(wantFixed));
   const zeroed = seg.slice();
   zeroed[16] = 0; zeroed[17] = 0;
   assert.equal((seg[16]! << 8) | seg[17]!, naiveChecksum(pseudo4(ip.src, ip.dst, 6, 40), zeroed));
-  // MSS 65495, window scale 10, SACK-permitted, timestamps (1591936786, 0), one EOL of padding.
-  assert.equal(toHex(seg.subarray(20)), '0204ffd7' + '03030a' + '0402' + '080a5ee3071200000000' + '00');
   const again = new TcpView();
   assert.equal(again.bind(seg, 0, 40), FAULT_OK);
   assert.deepEqual(TcpRepr.parse(again), r);
+});
+
+test('TcpRepr refuses SACK blocks that do not fit beside its other options', () => {
+  const r = new TcpRepr();
+  r.timestamp = { tsVal: 1, tsEcr: 2 };
+  r.sackBlocks = [[1, 2], [3, 4], [5, 6]];
+  assert.equal(r.optionsLength, 12 + 4 + 24);
+  assert.equal(r.emit(junk(100), 0, ip4()), 60);
+  r.sackBlocks.push([7, 8]);
+  assert.equal(r.emit(junk(100), 0, ip4()), 0, 'a fourth block beside timestamps');
+});
+
+/** Options with every field absent, then `f` applied. */
+function opts(f: (o: TcpOptions) => void): TcpOptions {
+  const o = new TcpOptions();
+  f(o);
+  return o;
+}
+
+test('writeTcpOptions: Linux\'s layout, into a 0xa5-filled buffer, nothing written past its length', () => {
+  const cases: Array<[string, TcpOptions, string]> = [
+    ['none', opts(() => {}), ''],
+    ['MSS', opts((o) => { o.mss = 1460; }), '020405b4'],
+    ['SACK-permitted alone', opts((o) => { o.sackPermitted = true; }), '01010402'],
+    ['timestamps alone', opts((o) => { o.hasTimestamp = true; o.tsVal = 0x01020304; o.tsEcr = 5; }),
+      '0101080a0102030400000005'],
+    ['window scale', opts((o) => { o.windowScale = 7; }), '01030307'],
+    ['window scale 0 is sent', opts((o) => { o.windowScale = 0; }), '01030300'],
+    ['Linux SYN: MSS, SACK-permitted + timestamps, window scale',
+      opts((o) => { o.mss = 65495; o.sackPermitted = true; o.hasTimestamp = true; o.tsVal = 1591936786; o.windowScale = 10; }),
+      '0204ffd7' + '0402080a5ee3071200000000' + '0103030a'],
+    ['two SACK blocks with timestamps', opts((o) => {
+      o.hasTimestamp = true; o.tsVal = 9; o.tsEcr = 8; o.sackBlockCount = 2; o.sackBlocks.set([1, 2, 3, 4]);
+    }), '0101080a0000000900000008' + '0101051200000001000000020000000300000004'],
+    ['four SACK blocks alone', opts((o) => { o.sackBlockCount = 4; o.sackBlocks.set([1, 2, 3, 4, 5, 6, 7, 8]); }),
+      '01010522' + '0000000100000002000000030000000400000005000000060000000700000008'],
+    ['SACK clipped to three beside timestamps', opts((o) => {
+      o.hasTimestamp = true; o.sackBlockCount = 4; o.sackBlocks.set([1, 2, 3, 4, 5, 6, 7, 8]);
+    }), '0101080a0000000000000000' + '0101051a' + '000000010000000200000003000000040000000500000006'],
+  ];
+  for (const [name, o, hex] of cases) {
+    const out = junk(48);
+    const n = writeTcpOptions(out, 3, o);
+    assert.equal(n, hex.length / 2, name);
+    assert.equal(tcpOptionsLength(o), n, name);
+    assert.equal(n % 4, 0, name);
+    assert.equal(toHex(out.subarray(3, 3 + n)), hex, name);
+    assert.ok(out.subarray(0, 3).every((b) => b === 0xa5) && out.subarray(3 + n).every((b) => b === 0xa5), name);
+    const back = new TcpOptions();
+    assert.equal(parseTcpOptions(out, 3, 3 + n, back), FAULT_OK, name);
+    assert.equal(back.mss, o.mss, name);
+    assert.equal(back.windowScale, o.windowScale, name);
+    assert.equal(back.sackPermitted, o.sackPermitted, name);
+    assert.equal(back.hasTimestamp, o.hasTimestamp, name);
+    assert.equal(back.tsVal, o.tsVal, name);
+    assert.equal(back.sackBlockCount, Math.min(o.sackBlockCount, o.hasTimestamp ? 3 : 4), name);
+  }
 });
 
 const u32 = fc.nat(0xffffffff);
