@@ -79,6 +79,17 @@ export class InvalidOptionError extends PortcullisError {
   }
 }
 
+/** The installation is incomplete: a file portcullis ships with is missing or unreadable. */
+export class InstallationError extends PortcullisError {
+  declare readonly code: 'ERR_INSTALLATION';
+  /** What is missing, e.g. `package.json`. */
+  readonly missing: string;
+  constructor(missing: string, where: string) {
+    super('ERR_INSTALLATION', `incomplete installation: ${missing} not found above ${where}`);
+    this.missing = missing;
+  }
+}
+
 // ---------------------------------------------------------------------------------------------
 // Configuration
 
@@ -193,6 +204,17 @@ export class OutputFileError extends PortcullisError {
     super('ERR_OUTPUT_FILE', `${path}: ${doing} the output: ${describeErrno(errno)}`);
     this.path = path;
     this.errno = errno;
+  }
+}
+
+/**
+ * Standard output was closed by its reader (`EPIPE`: `portcullis replay … | head`). Not a
+ * failure to report: the CLI ends quietly with status 141, as a filter killed by SIGPIPE does.
+ */
+export class StdoutClosedError extends PortcullisError {
+  declare readonly code: 'ERR_STDOUT_CLOSED';
+  constructor() {
+    super('ERR_STDOUT_CLOSED', 'standard output was closed by its reader');
   }
 }
 

@@ -11,6 +11,7 @@ function samples(): [errors.PortcullisError, string][] {
   return [
     [new errors.UsageError('x'), 'ERR_USAGE'],
     [new errors.InvalidOptionError('flow table', 'capacity', 'must be positive'), 'ERR_INVALID_OPTION'],
+    [new errors.InstallationError('package.json', '/opt/portcullis/dist'), 'ERR_INSTALLATION'],
     [new errors.ConfigError('r.cfg', 3, 7, '"permit"', '"pemit"'), 'ERR_CONFIG_INVALID'],
     [new errors.ConfigFileError('r.cfg', 'configuration file not found', 'ENOENT'), 'ERR_CONFIG_FILE'],
     [new errors.ConfigTooLargeError('r.cfg', 1024), 'ERR_CONFIG_TOO_LARGE'],
@@ -19,6 +20,7 @@ function samples(): [errors.PortcullisError, string][] {
     [new errors.CaptureFileError('c.pcap', 'ENOENT', 'opening'), 'ERR_CAPTURE_FILE'],
     [new errors.OutputFileError('/dev/full', 'ENOSPC', 'writing'), 'ERR_OUTPUT_FILE'],
     [new errors.OutputIsInputError('--out', 'c.pcap', 'the capture c.pcap'), 'ERR_OUTPUT_IS_INPUT'],
+    [new errors.StdoutClosedError(), 'ERR_STDOUT_CLOSED'],
     [new errors.AclSetError('x'), 'ERR_ACL_SET'],
     [new errors.ConnectionClosedError(true), 'ERR_CONNECTION_CLOSED'],
     [new errors.TunOpenError('tun0', 'TUNSETIFF', 'EBUSY', 'tun0 is taken'), 'ERR_TUN_OPEN'],

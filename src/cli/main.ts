@@ -2,14 +2,17 @@
  * The `portcullis` command: argument parsing, dispatch, and the mapping of typed errors to
  * one-line messages and exit codes (stacks only with `--verbose`).
  */
-import { writeSync } from 'node:fs';
-import { PortcullisError, UsageError } from '../errors.js';
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { InstallationError, PortcullisError, UsageError, errnoOf } from '../errors.js';
 import { loadConfig } from '../config/parse.js';
 import { formatWarning } from '../ios/tokens.js';
 import { compileAcls } from '../acl/index.js';
 import { renderShowAuthProxyConfiguration } from '../log/show-config.js';
 import { DEBUG_KEYWORDS } from '../engine/debug.js';
 import { runReplay, REPLAY_SHOW_NAMES } from './replay.js';
+import { writeStderr, writeStdout } from './stdio.js';
 
 const USAGE = `usage: portcullis <command> [options]
 
@@ -25,7 +28,12 @@ commands:
   show ip auth-proxy configuration --config FILE
   check-config FILE           Parse and validate a configuration; print warnings.
 
-options: --verbose (stack traces on errors), --help
+  CAPTURE may be - (standard input), a pipe or a FIFO: tcpdump -w - ... | portcullis replay - ...
+
+options: --verbose (stack traces on errors), --help (-h), --version (-V)
+
+exit status: 0 success, 1 a reported error, 2 usage, 70 internal error, 141 standard output
+closed by its reader (as a filter killed by SIGPIPE)
 `;
 
 /** Exit codes. */
@@ -33,6 +41,8 @@ const EXIT_OK = 0;
 const EXIT_FAILURE = 1;
 const EXIT_USAGE = 2;
 const EXIT_INTERNAL = 70;
+/** 128 + SIGPIPE: what a shell reports for a filter whose reader went away (`… | head`). */
+const EXIT_STDOUT_CLOSED = 141;
 
 interface Parsed {
   positional: string[];
@@ -40,7 +50,7 @@ interface Parsed {
 }
 
 const VALUE_FLAGS = new Set(['--config', '--debug', '--out', '--dropped', '--seed', '--show']);
-const BOOL_FLAGS = new Set(['--verbose', '--help', '--no-summary', '--no-progress']);
+const BOOL_FLAGS = new Set(['--verbose', '--help', '--version', '--no-summary', '--no-progress']);
 
 function parseArgs(argv: readonly string[]): Parsed {
   const positional: string[] = [];
@@ -61,6 +71,8 @@ function parseArgs(argv: readonly string[]): Parsed {
       }
     } else if (a === '-h') {
       flags.set('--help', true);
+    } else if (a === '-V') {
+      flags.set('--version', true);
     } else {
       positional.push(a);
     }
@@ -89,11 +101,15 @@ function requireConfig(p: Parsed): string {
   return c;
 }
 
-const out = (s: string): void => { writeSync(1, s); };
-const err = (s: string): void => { writeSync(2, s); };
+const out = writeStdout;
+const err = writeStderr;
 
 async function dispatch(p: Parsed): Promise<number> {
   const [cmd, ...rest] = p.positional;
+  if (p.flags.has('--version')) {
+    out(`portcullis ${packageVersion()}\n`);
+    return EXIT_OK;
+  }
   if (cmd === undefined || p.flags.has('--help')) {
     out(USAGE);
     return cmd === undefined && !p.flags.has('--help') ? EXIT_USAGE : EXIT_OK;
@@ -163,6 +179,25 @@ function show(words: string[], p: Parsed): number {
   throw new UsageError(`show ${line}: not available offline (ip access-lists, ipv6 access-list, ip auth-proxy configuration)`);
 }
 
+/**
+ * The `version` of the package.json above this module (the bundle sits in dist/, the compiled
+ * module in dist/src/cli/): read only when asked, so that no run pays for it.
+ */
+function packageVersion(): string {
+  const start = dirname(fileURLToPath(import.meta.url));
+  let dir = start;
+  for (let i = 0; i < 5; i++) {
+    try {
+      const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { name?: unknown; version?: unknown };
+      if (pkg.name === 'portcullis' && typeof pkg.version === 'string') return pkg.version;
+    } catch (e) {
+      if (errnoOf(e) !== 'ENOENT') throw e;
+    }
+    dir = dirname(dir);
+  }
+  throw new InstallationError('package.json', start);
+}
+
 function strFlag(p: Parsed, name: string): string | undefined {
   const v = p.flags.get(name);
   return typeof v === 'string' ? v : undefined;
@@ -181,6 +216,7 @@ function parseSeed(s: string): number {
  */
 const EXIT_BY_CODE: Readonly<Record<string, number>> = {
   ERR_USAGE: EXIT_USAGE,
+  ERR_STDOUT_CLOSED: EXIT_STDOUT_CLOSED,
 };
 
 /** Exit status for an error raised out of a command. */
@@ -198,6 +234,8 @@ export async function main(argv: readonly string[]): Promise<number> {
     return await dispatch(p);
   } catch (e) {
     const status = exitStatusOf(e);
+    // A reader that went away is no error: end quietly, as coreutils do when SIGPIPE kills them.
+    if (status === EXIT_STDOUT_CLOSED) return status;
     const ex = e as { message?: string; stack?: string };
     err(status === EXIT_INTERNAL ? `portcullis: internal error: ${ex.message ?? String(e)}\n` : `portcullis: ${ex.message}\n`);
     if (verbose && ex.stack !== undefined) err(ex.stack + '\n');

@@ -2,7 +2,8 @@
  * A progress bar on stderr for long replays, drawn only when stderr is a terminal, redrawn at
  * most ten times a second.
  */
-import { fstatSync, writeSync } from 'node:fs';
+import { fstatSync } from 'node:fs';
+import { writeStderr } from './stdio.js';
 
 export class ProgressBar {
   private lastDraw = 0;
@@ -23,13 +24,13 @@ export class ProgressBar {
     this.lastDraw = t;
     const frac = Math.min(1, done / this.total);
     const fill = Math.round(frac * this.width);
-    writeSync(2, `\r[${'#'.repeat(fill)}${'.'.repeat(this.width - fill)}] ${(frac * 100).toFixed(1).padStart(5)}%`);
+    writeStderr(`\r[${'#'.repeat(fill)}${'.'.repeat(this.width - fill)}] ${(frac * 100).toFixed(1).padStart(5)}%`);
     this.drawn = true;
   }
 
   /** Clears the bar. */
   finish(): void {
-    if (this.drawn) writeSync(2, `\r${' '.repeat(this.width + 10)}\r`);
+    if (this.drawn) writeStderr(`\r${' '.repeat(this.width + 10)}\r`);
   }
 }
 

@@ -5,10 +5,11 @@
  * raw IP packets (what it would write to the TUN device); `--dropped` the frames it dropped,
  * as they were captured.
  */
-import { writeSync } from 'node:fs';
+import { fstatSync, statSync, type Stats } from 'node:fs';
+import { resolve } from 'node:path';
 import { loadConfig } from '../config/parse.js';
 import { compileAcls } from '../acl/index.js';
-import { PcapReader } from '../io/pcap-reader.js';
+import { PcapReader, STDIN_PATH } from '../io/pcap-reader.js';
 import { PcapWriter } from '../io/pcap-writer.js';
 import { LINKTYPE_RAW, PacketMeta } from '../wire/packet.js';
 import { decodePacket } from '../wire/decode.js';
@@ -21,9 +22,10 @@ import { AuthProxyDebugFormatter, LineBuffer, formatDebugTimestamp } from '../lo
 import { formatWarning } from '../ios/tokens.js';
 import { LoginInterceptApp } from '../login/intercept-app.js';
 import { renderShowAuthProxyCache, renderShowAuthProxyStatistics } from '../log/show-cache.js';
-import { CaptureError } from '../errors.js';
+import { CaptureError, OutputIsInputError } from '../errors.js';
 import { seededRng } from './rng.js';
 import { ProgressBar } from './progress.js';
+import { writeStderr, writeStdout } from './stdio.js';
 
 export interface ReplayOptions {
   readonly capturePath: string;
@@ -64,12 +66,12 @@ export interface ReplayStats {
   readonly wallMs: number;
   /** Every nonzero engine counter by name. */
   readonly counters: Readonly<Record<string, number>>;
+  /** Capture records skipped for a timestamp outside 1970–9999 (spec §1: never printed). */
+  readonly timestampFaults: number;
   /** Set when the capture was truncated or corrupt; packets before it were processed. */
   readonly captureError?: CaptureError;
 }
 
-const writeStdout = (s: string): void => { writeSync(1, s); };
-const writeStderr = (s: string): void => { writeSync(2, s); };
 /** Monotonic time in ms (not `performance.now()`: its first use loads perf_hooks, ~1.5 ms of start-up). */
 const monotonicMs = (): number => Number(process.hrtime.bigint()) / 1e6;
 
@@ -77,6 +79,7 @@ const monotonicMs = (): number => Number(process.hrtime.bigint()) / 1e6;
 export async function runReplay(o: ReplayOptions): Promise<ReplayStats> {
   const out = o.stdout ?? writeStdout;
   const err = o.stderr ?? writeStderr;
+  refuseOverwrites(o);
   const config = loadConfig(o.configPath);
   for (const w of config.warnings) err(formatWarning(w) + '\n');
   const acls = compileAcls(config.acls);
@@ -131,7 +134,7 @@ export async function runReplay(o: ReplayOptions): Promise<ReplayStats> {
   for (let i = 0; i < c.length; i++) if (c[i] !== 0) counters[COUNTER_NAMES[i]!] = c[i]!;
   const stats: ReplayStats = {
     packets: c[0]!, forwarded: c[1]!, dropped: c[2]!, intercepted: c[3]!, toGateway: c[4]!, emitted: c[5]!,
-    wallMs, counters, ...(captureError !== undefined ? { captureError } : {}),
+    wallMs, counters, timestampFaults: reader.timestampFaults, ...(captureError !== undefined ? { captureError } : {}),
   };
   for (const what of o.showAtEnd ?? []) out(renderShow(what, engine));
   if (o.summary) err(formatSummary(stats, engine));
@@ -287,6 +290,43 @@ class ReplayPump {
   }
 }
 
+/**
+ * Throws {@link OutputIsInputError} when `--out` or `--dropped` names the capture, the config or
+ * the other output: the same file by any path (symbolic or hard link), compared by device and
+ * inode. Character devices (`/dev/null`, `/dev/full`) lose nothing and may repeat.
+ */
+function refuseOverwrites(o: ReplayOptions): void {
+  const seen: { what: string; path: string; id: string | undefined }[] = [
+    { what: `the capture ${o.capturePath}`, path: o.capturePath, id: fileIdentity(o.capturePath) },
+    { what: `the config ${o.configPath}`, path: o.configPath, id: fileIdentity(o.configPath) },
+  ];
+  const outputs: [string, string | undefined][] = [['--out', o.outPath], ['--dropped', o.droppedPath]];
+  for (const [option, path] of outputs) {
+    if (path === undefined) continue;
+    const id = fileIdentity(path);
+    for (const s of seen) {
+      // An output that does not exist yet can only be the other output, by the same path.
+      const same = id === CHARACTER_DEVICE ? false
+        : id !== undefined ? id === s.id : s.id === undefined && s.what.startsWith('--') && resolve(path) === resolve(s.path);
+      if (same) throw new OutputIsInputError(option, path, s.what);
+    }
+    seen.push({ what: option, path, id });
+  }
+}
+
+const CHARACTER_DEVICE = 'character device';
+
+/** `dev:ino` of an existing file, {@link CHARACTER_DEVICE}, or undefined if there is none (`-`: standard input). */
+function fileIdentity(path: string): string | undefined {
+  let st: Stats;
+  try {
+    st = path === STDIN_PATH || path === '/dev/stdin' ? fstatSync(0) : statSync(path);
+  } catch {
+    return undefined;
+  }
+  return st.isCharacterDevice() ? CHARACTER_DEVICE : `${st.dev}:${st.ino}`;
+}
+
 /** Names accepted by `replay --show`. */
 export const REPLAY_SHOW_NAMES = ['cache', 'statistics', 'access-lists'] as const;
 
@@ -300,6 +340,7 @@ function renderShow(what: string, engine: Engine): string {
 export function formatSummary(s: ReplayStats, engine: Engine): string {
   const rows: [string, number | string][] = [
     ['packets', s.packets],
+    ...(s.timestampFaults !== 0 ? [['skipped: bad timestamp', s.timestampFaults] as [string, number]] : []),
     ['permitted', s.forwarded],
     ['dropped', s.dropped],
     ['intercepted', s.intercepted],

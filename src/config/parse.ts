@@ -18,8 +18,8 @@
  * that starts like an implemented command but is malformed is a {@link ConfigError} naming
  * file, line, column and the expected token, and the parse stops there ("nothing starts").
  */
-import { readFileSync } from 'node:fs';
-import { ConfigError, ConfigFileError, errnoOf } from '../errors.js';
+import { ConfigError } from '../errors.js';
+import { readConfigFile } from './read-file.js';
 import { createAclConfigBuilder } from '../acl/config-lines.js';
 import type { AclConfigBuilder, AclSet } from '../acl/api.js';
 import { expectedAt } from '../ios/tokens.js';
@@ -46,20 +46,11 @@ const CERT_CHAIN = /^crypto\s+(ca|pki)\s+certificate\s+chain\b/i;
 
 /**
  * Reads and parses the running-config at `path`. A file that cannot be read is a
- * {@link ConfigFileError}; a malformed line a {@link ConfigError}.
+ * `ConfigFileError`, one past the size limits a `ConfigTooLargeError` or
+ * `ConfigLineTooLongError` (see `readConfigFile`); a malformed line a {@link ConfigError}.
  */
 export function loadConfig(path: string): Config {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (e) {
-    const code = (e as { code?: unknown }).code;
-    const what = code === 'ENOENT' ? 'configuration file not found'
-      : code === 'EISDIR' ? 'is a directory, not a configuration file'
-        : code === 'EACCES' ? 'permission denied reading the configuration file'
-          : `cannot read the configuration file (${String(code ?? (e as Error).message)})`;
-    throw new ConfigFileError(path, what, errnoOf(e));
-  }
+  const text = readConfigFile(path);
   return parseConfig(text, path);
 }
 

@@ -1,13 +1,15 @@
 /**
  * Capture file reader for classic pcap and pcapng, built for replaying millions of packets.
  *
- * The file is read with synchronous `fs.readSync` in chunks (2 MiB by default) into ONE
- * buffer that is reused for the whole file: `next()` creates no object, closure or event per
+ * The file is read with synchronous, sequential `fs.readSync` calls in chunks (512 KiB by
+ * default) into ONE buffer that is reused for the whole file: `next()` creates no object, closure or event per
  * packet. After `next()` returns true, the reader's public fields describe the current record
  * and `buf[offset … offset + capturedLength)` holds its bytes, valid until the following
  * `next()` call. A record that straddles the end of the buffered chunk is moved, with the rest
  * of the chunk, to the start of the buffer before the next read; the buffer grows only for a
- * record (or a parsed block) larger than it.
+ * record (or a parsed block) larger than it. Reads never name a file position and the reader
+ * never seeks, so a pipe, a FIFO or standard input (`-`) reads like a file (`tcpdump -w - … |
+ * portcullis replay -`); byte offsets in errors count the bytes consumed from the start.
  *
  * Formats:
  * - classic pcap (draft-ietf-opsawg-pcap §4 file header, §5 packet record), either byte order,
@@ -87,6 +89,13 @@ export const PCAPNG_MAX_PACKET_OPTIONS_BYTES = 64 * 1024;
 /** Largest Section Header or Interface Description Block the reader parses. */
 export const PCAPNG_MAX_HEADER_BLOCK_BYTES = 1024 * 1024;
 
+/**
+ * Latest capture time accepted: 9999-12-31 23:59:59 UTC, in seconds. Spec §1: a timestamp
+ * outside the years 1970–9999 is a capture fault, never printed (IOS's clock and the debug
+ * timestamp format hold no other years, and JavaScript dates end in 275760).
+ */
+export const PCAP_MAX_TIMESTAMP_SEC = 253402300799;
+
 /** Which of the two container formats a capture file uses. */
 export type CaptureFormat = 'pcap' | 'pcapng';
 
@@ -115,11 +124,11 @@ function hex32(v: number): string {
 
 /** Reads a capture file record by record into one reused buffer; see the module comment. */
 export class PcapReader {
-  /** File name as given to {@link PcapReader.open}, used in error messages. */
+  /** File name as given to {@link PcapReader.open}, used in error messages (`-` is standard input). */
   readonly path: string;
   /** Container format, known from the magic number. */
   readonly format: CaptureFormat;
-  /** Size of the file when it was opened, in bytes. */
+  /** Size of the file when it was opened, in bytes; 0 for a pipe, a FIFO or a device. */
   readonly fileSize: number;
 
   /** The reused buffer holding the current record (replaced only when it has to grow). */
@@ -146,6 +155,11 @@ export class PcapReader {
   packets = 0;
   /** pcapng sections seen so far (0 for classic pcap). */
   sections = 0;
+  /**
+   * Packet records skipped because their timestamp lies outside 1970–9999 (pcapng only: a
+   * classic record's unsigned 32-bit seconds always fall inside).
+   */
+  timestampFaults = 0;
 
   private readonly fd: number;
   private readonly maxRecordBytes: number;
@@ -187,7 +201,8 @@ export class PcapReader {
   private constructor(path: string, fd: number, options: PcapReaderOptions) {
     this.path = path;
     this.fd = fd;
-    this.fileSize = fstatSync(fd).size;
+    const st = fstatSync(fd);
+    this.fileSize = st.isFile() ? st.size : 0;
     const chunk = Math.max(MIN_CHUNK_BYTES, Math.floor(options.chunkBytes ?? PCAP_DEFAULT_CHUNK_BYTES));
     this.maxRecordBytes = Math.max(1, Math.floor(options.maxRecordBytes ?? PCAP_DEFAULT_MAX_RECORD_BYTES));
     this.buf = new Uint8Array(chunk);
@@ -203,23 +218,28 @@ export class PcapReader {
   }
 
   /**
-   * Opens a capture file and reads its file header. Throws `CaptureError` for an unknown
-   * magic or a truncated/unsupported file header, and `CaptureFileError` (with the errno) when
-   * the file cannot be opened.
+   * Opens a capture file (`-` or `/dev/stdin`: standard input) and reads its file header. Throws
+   * `CaptureError` for an unknown magic or a truncated/unsupported file header, and
+   * `CaptureFileError` (with the errno) when the file cannot be opened or read.
    */
   static open(path: string, options: PcapReaderOptions = {}): PcapReader {
     let fd: number;
-    try {
-      fd = openSync(path, 'r');
-    } catch (e) {
-      const errno = errnoOf(e);
-      if (errno === undefined) throw e;
-      throw new CaptureFileError(path, errno, 'opening');
+    // Standard input is read from descriptor 0 itself: reopening /dev/stdin fails (ENXIO) when
+    // it is a socket, as Node's own child processes get.
+    if (path === STDIN_PATH || path === '/dev/stdin') fd = 0;
+    else {
+      try {
+        fd = openSync(path, 'r');
+      } catch (e) {
+        const errno = errnoOf(e);
+        if (errno === undefined) throw e;
+        throw new CaptureFileError(path, errno, 'opening');
+      }
     }
     try {
       return new PcapReader(path, fd, options);
     } catch (e) {
-      closeSync(fd);
+      if (fd !== 0) closeSync(fd);
       throw e;
     }
   }
@@ -239,11 +259,11 @@ export class PcapReader {
     return this.format === 'pcap' ? this.nextClassic() : this.nextPcapng();
   }
 
-  /** Closes the file. Idempotent; `next()` returns false afterwards. */
+  /** Closes the file (standard input stays open). Idempotent; `next()` returns false afterwards. */
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    closeSync(this.fd);
+    if (this.fd !== 0) closeSync(this.fd);
   }
 
   // ---------------------------------------------------------------------------------------
@@ -265,7 +285,7 @@ export class PcapReader {
     }
     if (n > this.buf.length) this.grow(n);
     while (this.bufLen < n) {
-      const got = readSync(this.fd, this.buf, this.bufLen, this.buf.length - this.bufLen, this.bufFilePos + this.bufLen);
+      const got = this.read(this.buf, this.bufLen, this.buf.length - this.bufLen);
       if (got === 0) {
         this.eof = true;
         return false;
@@ -273,6 +293,24 @@ export class PcapReader {
       this.bufLen += got;
     }
     return true;
+  }
+
+  /**
+   * One sequential read into `dst[off … off + len)`; returns the bytes read (0 at the end of
+   * the file). A descriptor left non-blocking by whoever started the process (`EAGAIN`) is
+   * waited on, 1 ms at a time; any other failure is a {@link CaptureFileError}.
+   */
+  private read(dst: Uint8Array, off: number, len: number): number {
+    for (;;) {
+      try {
+        return readSync(this.fd, dst, off, len, null);
+      } catch (e) {
+        const errno = errnoOf(e);
+        if (errno === undefined) throw e;
+        if (errno !== 'EAGAIN') throw new CaptureFileError(this.path, errno, 'reading');
+        Atomics.wait(waitCell(), 0, 0, 1);
+      }
+    }
   }
 
   /** Replaces the buffer by one of at least `n` bytes (rounded up to 64 KiB), keeping its contents. */
@@ -404,8 +442,8 @@ export class PcapReader {
       switch (type) {
         case PCAPNG_BLOCK_EPB:
         case PCAPNG_BLOCK_OPB:
-          this.readPacketBlock(type, len, at);
-          return true;
+          if (this.readPacketBlock(type, len, at)) return true;
+          break;
         case PCAPNG_BLOCK_SPB:
           this.readSimplePacketBlock(len, at);
           return true;
@@ -520,9 +558,11 @@ export class PcapReader {
 
   /**
    * Enhanced Packet Block (§4.3) or obsolete Packet Block (Appendix A, 16-bit interface ID
-   * and drop count): same timestamp and length fields at the same offsets.
+   * and drop count): same timestamp and length fields at the same offsets. Returns false, and
+   * counts `timestampFaults`, for a packet whose timestamp lies outside 1970–9999: the record is
+   * skipped, not returned.
    */
-  private readPacketBlock(type: number, len: number, at: number): void {
+  private readPacketBlock(type: number, len: number, at: number): boolean {
     const what = type === PCAPNG_BLOCK_EPB ? 'Enhanced Packet Block' : 'Packet Block';
     if (len < 32) throw this.fail(at, `block length ${len} too small for an ${what}`);
     if (!this.ensure(28)) throw this.fail(at, `truncated ${what}`);
@@ -546,11 +586,15 @@ export class PcapReader {
     this.offset = p + 28;
     this.capturedLength = cap;
     this.originalLength = orig;
+    this.pos = p + len;
+    if (!this.setUnitsTimestamp(ifc, hi, lo)) {
+      this.timestampFaults++;
+      return false;
+    }
     this.interfaceId = ifc;
     this.linkType = this.ifLinkType[ifc]!;
-    this.setUnitsTimestamp(ifc, hi, lo);
-    this.pos = p + len;
     this.packets++;
+    return true;
   }
 
   /**
@@ -584,9 +628,10 @@ export class PcapReader {
   /**
    * Converts a 64-bit timestamp in the interface's units to seconds + nanoseconds without
    * BigInt: long division of hi·2^32 + lo by the units per second, 16 bits at a time, which
-   * keeps every intermediate below 2^53 for units up to 2^37.
+   * keeps every intermediate below 2^53 for units up to 2^37. Returns false, setting nothing,
+   * when the time lies outside 1970–9999 ({@link PCAP_MAX_TIMESTAMP_SEC}).
    */
-  private setUnitsTimestamp(ifc: number, hi: number, lo: number): void {
+  private setUnitsTimestamp(ifc: number, hi: number, lo: number): boolean {
     const u = this.ifUnitsPerSec[ifc]!;
     const qHi = Math.floor(hi / u);
     let r = hi - qHi * u;
@@ -599,28 +644,54 @@ export class PcapReader {
     r = t - q2 * u;
     if (r < 0) { q2--; r += u; }
     const sec = qHi * TWO_POW_32 + q1 * 65536 + q2 + this.ifOffsetSec[ifc]!;
+    if (!(sec >= 0 && sec <= PCAP_MAX_TIMESTAMP_SEC)) return false;
     this.setTimestamp(sec, Math.floor(r * this.ifNsMul[ifc]! / this.ifNsDiv[ifc]!));
+    return true;
   }
 
   /**
    * Skips a block the reader does not interpret (NRB, ISB, DSB, custom, unknown) by its length,
-   * after checking its trailing length. A block larger than the buffered data is not read:
-   * its trailing length is read on its own and the cursor jumps past it.
+   * after checking its trailing length. A block larger than the buffered data is not kept:
+   * the rest of its body is read through the buffer and dropped, and its trailing length is
+   * read on its own (no seek, so that pipes work).
    */
   private skipBlock(len: number, at: number): void {
-    if (this.bufLen - this.pos >= len) {
+    const buffered = this.bufLen - this.pos;
+    if (buffered >= len) {
       const trailer = this.dv.getUint32(this.pos + len - 4, this.le);
       if (trailer !== len) throw this.fail(at, `block trailing length ${trailer} does not match its length ${len}`);
       this.pos += len;
       return;
     }
-    const got = readSync(this.fd, this.scratch, 0, 4, at + len - 4);
-    if (got < 4) throw this.fail(at, `truncated block (type ${hex32(this.dv.getUint32(this.pos, this.le))}, length ${len})`);
+    const truncated = (): CaptureError =>
+      this.fail(at, `truncated block (type ${hex32(this.dv.getUint32(this.pos, this.le))}, length ${len})`);
+    // The trailing length's bytes that are already buffered (the block's last four, if any).
+    let have = Math.max(0, buffered - (len - 4));
+    this.scratch.set(this.buf.subarray(this.pos + buffered - have, this.pos + buffered), 0);
+    let discard = len - 4 - (buffered - have);
+    while (discard > 0) {
+      const got = this.read(this.buf, 0, Math.min(discard, this.buf.length));
+      if (got === 0) throw truncated();
+      discard -= got;
+    }
+    while (have < 4) {
+      const got = this.read(this.scratch, have, 4 - have);
+      if (got === 0) throw truncated();
+      have += got;
+    }
     const trailer = this.scratchView.getUint32(0, this.le);
     if (trailer !== len) throw this.fail(at, `block trailing length ${trailer} does not match its length ${len}`);
     this.bufFilePos = at + len;
     this.bufLen = 0;
     this.pos = 0;
-    this.eof = false;
   }
+}
+
+/** The path that names standard input. */
+export const STDIN_PATH = '-';
+
+let waitArray: Int32Array | null = null;
+/** A cell for `Atomics.wait` to sleep on (made on first use: only a non-blocking input needs it). */
+function waitCell(): Int32Array {
+  return waitArray ??= new Int32Array(new SharedArrayBuffer(4));
 }

@@ -6,33 +6,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, dirname } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { PcapReader } from '../../src/io/pcap-reader.js';
 import { decodeIp } from '../../src/wire/decode.js';
 import { PacketMeta, LINKTYPE_RAW } from '../../src/wire/packet.js';
-
-const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
-const bin = join(root, 'bin', 'portcullis.cjs');
-const seedPcap = join(root, 'captures', 'seed-https-authproxy.pcap');
-const seedCfg = join(root, 'captures', 'seed-https-authproxy.cfg');
-
-function run(args: string[]): { status: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8' });
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
-}
-
-/** Runs `fn` with a fresh temporary directory, removed afterwards whatever happens. */
-function inTempDir(fn: (dir: string) => void): void {
-  const dir = mkdtempSync(join(tmpdir(), 'portcullis-cli-'));
-  try {
-    fn(dir);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
+import { buildPcapng, type BlockSpec } from '../io/capture-builder.js';
+import { inTempDir, root, run, seedCfg, seedPcap } from './run-cli.js';
 
 /** The two-hosts golden's config with access-list 110 (`entries`) bound inbound on the inside. */
 function twoHostsConfigWith(dir: string, entries: readonly string[]): string {
@@ -188,5 +168,31 @@ test('files that cannot be opened or created are reported errors naming them (ex
     const r = run(['replay', seedPcap, '--config', seedCfg, '--out', out, '--no-summary']);
     assert.equal(r.status, 1, r.stderr);
     assert.ok(r.stderr.endsWith(`\nportcullis: ${out}: creating the output: no such file or directory\n`), r.stderr);
+  });
+});
+
+test('a pcapng packet stamped past the year 9999 is skipped and counted, never printed (spec §1)', () => {
+  inTempDir((dir) => {
+    const seed = readAll(seedPcap);
+    const r0 = PcapReader.open(seedPcap);
+    const times: bigint[] = [];
+    while (r0.next()) times.push(BigInt(r0.timestampSec) * 1_000_000n + BigInt(r0.timestampNs / 1000));
+    r0.close();
+    const blocks: BlockSpec[] = [{ kind: 'idb', linkType: seed.linkType, snapLen: 0 }];
+    seed.packets.forEach((data, i) => {
+      blocks.push({ kind: 'epb', ifc: 0, ts: times[i]!, data });
+      // After the first SYN, a copy of it stamped in the year 10000, and one near the end of
+      // the 64-bit range (what printed "*undefined NaN NaN:NaN:NaN.776").
+      if (i === 0) {
+        blocks.push({ kind: 'epb', ifc: 0, ts: 253_402_300_800_776_000n, data });
+        blocks.push({ kind: 'epb', ifc: 0, ts: 0xfffffffffffffffen, data });
+      }
+    });
+    const path = join(dir, 'future.pcapng');
+    writeFileSync(path, buildPcapng([{ le: true, blocks }]).bytes);
+    const r = run(['replay', path, '--config', seedCfg, '--debug', 'detailed']);
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(r.stdout, readFileSync(join(root, 'captures', 'seed-https-authproxy.expected'), 'utf8'));
+    assert.match(r.stderr, /skipped: bad timestamp\s+2\n/);
   });
 });

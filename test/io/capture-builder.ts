@@ -126,6 +126,9 @@ export interface SectionSpec {
   readonly blocks: readonly BlockSpec[];
 }
 
+/** 9999-12-31T23:59:59Z in seconds since the epoch. */
+const LAST_SECOND_OF_9999 = BigInt(Date.UTC(9999, 11, 31, 23, 59, 59) / 1000);
+
 interface IfState { linkType: number; snapLen: number; unitsPerSec: bigint; offsetSec: bigint }
 
 function writeOptions(s: Sink, opts: readonly OptionSpec[] | undefined): void {
@@ -193,6 +196,8 @@ export function buildPcapng(sections: readonly SectionSpec[]): BuiltCapture {
           const itf = ifs[b.ifc]!;
           const secs = b.ts / itf.unitsPerSec + itf.offsetSec;
           const ns = (b.ts % itf.unitsPerSec) * 1_000_000_000n / itf.unitsPerSec;
+          // Spec §1: a time outside the years 1970-9999 is a capture fault; the reader skips it.
+          if (secs < 0n || secs > LAST_SECOND_OF_9999) break;
           lastSec = Number(secs); lastNs = Number(ns);
           expected.push({
             data: b.data, originalLength: b.originalLength ?? b.data.length, sec: lastSec, ns: lastNs,

@@ -1,5 +1,6 @@
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -495,5 +496,93 @@ describe('PcapReader: captures written by other tools', () => {
     const syn = us.records[0]!.data;
     assert.equal((syn[12]! << 8) | syn[13]!, 0x0800);
     assert.equal((syn[36]! << 8) | syn[37]!, 18080);
+  });
+});
+
+describe('PcapReader: timestamps outside 1970-9999 (spec §1)', () => {
+  it('skips and counts packets whose time is past 9999 or before 1970; a Simple Packet Block keeps the last good time', () => {
+    const d = (i: number): Uint8Array => packetBytes(60, i);
+    const built = buildPcapng([{ le: true, blocks: [
+      { kind: 'idb', linkType: 1, snapLen: 0 },
+      { kind: 'idb', linkType: 1, snapLen: 0, tsoffsetSec: -2_000_000_000 },
+      { kind: 'epb', ifc: 0, ts: 1_700_000_000_000_000n, data: d(1) },
+      { kind: 'epb', ifc: 0, ts: 253_402_300_800_000_000n, data: d(2) }, // 10000-01-01T00:00:00Z
+      { kind: 'epb', ifc: 0, ts: 253_402_300_799_999_999n, data: d(3) }, // the last µs of 9999: kept
+      { kind: 'epb', ifc: 1, ts: 1_000_000_000_000_000n, data: d(4) }, // 1e9 s - 2e9 s: before 1970
+      { kind: 'epb', ifc: 0, ts: 0xffffffffffffffffn, data: d(5) },
+      { kind: 'spb', packet: d(6) },
+      { kind: 'epb', ifc: 1, ts: 2_000_000_000_000_000n, data: d(7) }, // exactly 1970-01-01T00:00:00Z
+    ] }]);
+    const r = PcapReader.open(tmp.file(built.bytes, '.pcapng'), { chunkBytes: 64 });
+    const got: [Uint8Array, number, number][] = [];
+    try {
+      while (r.next()) got.push([r.buf.slice(r.offset, r.offset + r.capturedLength), r.timestampSec, r.timestampNs]);
+      assert.equal(r.timestampFaults, 3);
+      assert.equal(r.packets, 4);
+    } finally {
+      r.close();
+    }
+    assert.deepEqual(got, [
+      [d(1), 1_700_000_000, 0],
+      [d(3), 253_402_300_799, 999_999_000],
+      [d(6), 253_402_300_799, 999_999_000],
+      [d(7), 0, 0],
+    ]);
+  });
+});
+
+describe('PcapReader: pipes and FIFOs (no positional reads)', () => {
+  /**
+   * Reads `bytes` through a FIFO that a child `cat` fills, and waits for the child: the reader
+   * sees what `tcpdump -w - | portcullis replay -` gives it.
+   */
+  async function readThroughFifo(bytes: Uint8Array, chunkBytes: number | undefined): Promise<ReturnType<typeof readAll>> {
+    const file = tmp.file(bytes);
+    const fifo = `${file}.fifo`;
+    assert.equal(spawnSync('mkfifo', [fifo]).status, 0, 'mkfifo');
+    const writer = spawn('sh', ['-c', 'cat "$1" > "$2" 2>/dev/null', 'sh', file, fifo], { stdio: 'ignore' });
+    const done = new Promise<void>((resolve) => writer.on('exit', () => resolve()));
+    const run = readAll(fifo, chunkBytes === undefined ? {} : { chunkBytes });
+    await done;
+    return run;
+  }
+
+  it('reads every block kind of pcapng and classic pcap through a FIFO as from the file, any chunk size', async () => {
+    const captures = [fullPcapng(), buildClassic({ le: false, nanosecond: true, linkType: 1, records: classicRecords(true) })];
+    for (const built of captures) {
+      for (const chunkBytes of [64, 100, undefined]) {
+        const run = await readThroughFifo(built.bytes, chunkBytes);
+        assert.equal(run.error, undefined, String(run.error));
+        assertRecords(run.records, built.expected, `fifo, chunk ${chunkBytes}`);
+        assert.equal(run.bytesRead, built.bytes.length);
+        assert.equal(run.fileSize, 0, 'a pipe has no size to show progress against');
+      }
+    }
+  });
+
+  it('skips a block larger than the buffer without seeking, and reports a truncated one at its offset', async () => {
+    const big: BlockSpec[] = [
+      { kind: 'idb', linkType: 1, snapLen: 0 },
+      { kind: 'epb', ifc: 0, ts: 1_700_000_000_000_000n, data: packetBytes(60, 1) },
+      { kind: 'raw', type: 0x0bad, body: packetBytes(5000, 2) },
+      { kind: 'epb', ifc: 0, ts: 1_700_000_001_000_000n, data: packetBytes(70, 3) },
+    ];
+    const built = buildPcapng([{ le: true, blocks: big }]);
+    const run = await readThroughFifo(built.bytes, 256);
+    assert.equal(run.error, undefined, String(run.error));
+    assertRecords(run.records, built.expected, 'skipped 5000-byte block');
+    // Cut inside the big block, and inside its trailing length: the offset is the block's start.
+    const blockStart = built.extents[3]!.start;
+    for (const cut of [blockStart + 100, built.extents[3]!.end - 2]) {
+      const cutRun = await readThroughFifo(built.bytes.subarray(0, cut), 256);
+      assertRecords(cutRun.records, built.expected.slice(0, 1), `cut at ${cut}`);
+      assertCaptureError(cutRun.error, blockStart, 1, `cut at ${cut}`);
+    }
+    // A truncated classic record through a pipe names the same offset as in the file.
+    const classic = buildClassic({ le: true, nanosecond: false, linkType: 1, records: classicRecords(false) });
+    const cut = classic.bytes.subarray(0, classic.extents[5]!.start + 20);
+    const viaFifo = await readThroughFifo(cut, 64);
+    assertCaptureError(viaFifo.error, classic.extents[5]!.start, 4, 'classic through a FIFO');
+    assertCaptureError(readAll(tmp.file(cut), { chunkBytes: 64 }).error, classic.extents[5]!.start, 4, 'classic file');
   });
 });
