@@ -19,6 +19,7 @@ import { FlowTable } from '../src/flow/flow-table.js';
 import type { Config } from '../src/config/types.js';
 import type { AclRuntime, AclSet } from '../src/acl/api.js';
 import type { Engine, EngineOptions } from '../src/engine/engine.js';
+import type { EngineSettings } from '../src/engine/settings.js';
 import { ensureCapture, GEN_SNAPLEN_HEADERS } from './lib/gen-capture.js';
 import { REPO_ROOT } from './lib/harness.js';
 
@@ -171,6 +172,7 @@ interface ConfigModule { loadConfig(path: string): Config & { acls: AclSet } }
 interface AclModule { compileAcls(set: AclSet): AclRuntime }
 interface EngineModule { Engine: new (o: EngineOptions) => Engine }
 interface RngModule { seededRng(seed: number): () => number }
+interface SettingsModule { engineSettingsOf(config: Config): EngineSettings }
 
 /** Builds an engine from a config file the way `runReplay` does, without debug or login app. */
 async function makeEngine(configPath: string): Promise<Engine> {
@@ -179,9 +181,10 @@ async function makeEngine(configPath: string): Promise<Engine> {
   const { compileAcls } = await imp<AclModule>('../src/acl/index.js');
   const { Engine: EngineClass } = await imp<EngineModule>('../src/engine/engine.js');
   const { seededRng } = await imp<RngModule>('../src/cli/rng.js');
+  const { engineSettingsOf } = await imp<SettingsModule>('../src/config/engine-settings.js');
   const config = loadConfig(configPath);
   const acls = compileAcls(config.acls);
-  return new EngineClass({ config, acls, rng: seededRng(1), replay: true });
+  return new EngineClass({ settings: engineSettingsOf(config), acls, rng: seededRng(1), replay: true });
 }
 
 async function main(): Promise<void> {

@@ -8,6 +8,8 @@
 import { fstatSync, statSync, type Stats } from 'node:fs';
 import { resolve } from 'node:path';
 import { loadConfig } from '../config/parse.js';
+import { engineSettingsOf } from '../config/engine-settings.js';
+import type { Config } from '../config/types.js';
 import { compileAcls } from '../acl/index.js';
 import { PcapReader, STDIN_PATH } from '../io/pcap-reader.js';
 import { PcapWriter } from '../io/pcap-writer.js';
@@ -92,7 +94,7 @@ export async function runReplay(o: ReplayOptions): Promise<ReplayStats> {
   const lines = new LineBuffer(out);
   const debug = o.debugFlags !== 0 ? new AuthProxyDebugFormatter(lines.write, () => clock[1]!) : null;
   const engine = new Engine({
-    config, acls, rng: seededRng(o.seed ?? 1), replay: true, debug, debugFlags: o.debugFlags, app,
+    settings: engineSettingsOf(config), acls, rng: seededRng(o.seed ?? 1), replay: true, debug, debugFlags: o.debugFlags, app,
     maxHosts: 65536 + (o.preauthHosts ?? 0),
   });
   app.attach(engine);
@@ -100,7 +102,7 @@ export async function runReplay(o: ReplayOptions): Promise<ReplayStats> {
   // ACL `log` lines are messages, not debug output: they go to stderr (a gateway's console or
   // syslog), stamped like IOS log messages, so stdout keeps carrying only debug lines.
   acls.setLogSink((line, t) => err(`${formatDebugTimestamp(clock[1]! + t)}: ${line}\n`));
-  if (o.preauthHosts !== undefined && o.preauthHosts > 0) preauthorize(engine, o.capturePath, o.preauthHosts, o.entriesPerHost ?? 5);
+  if (o.preauthHosts !== undefined && o.preauthHosts > 0) preauthorize(engine, config, o.capturePath, o.preauthHosts, o.entriesPerHost ?? 5);
 
   const outWriter = o.outPath !== undefined ? new PcapWriter(o.outPath, LINKTYPE_RAW) : null;
   const pump = new ReplayPump(engine, app, reader, clock, outWriter, o.droppedPath,
@@ -364,10 +366,10 @@ export function formatSummary(s: ReplayStats, engine: Engine): string {
  * authenticated path whatever the count); further hosts are drawn from the interface's IPv4
  * prefixes (a `secondary` address gives room for many).
  */
-function preauthorize(engine: Engine, capturePath: string, count: number, entries: number): void {
-  const itf = engine.config.interfaces.find((i) => i.authProxy !== undefined && i.ipv4.length > 0);
+function preauthorize(engine: Engine, config: Config, capturePath: string, count: number, entries: number): void {
+  const itf = config.interfaces.find((i) => i.authProxy !== undefined && i.ipv4.length > 0);
   if (itf === undefined) throw new Error('preauthorize: the config has no auth-proxy interface with an IPv4 address');
-  const ifIndex = engine.config.interfaces.indexOf(itf);
+  const ifIndex = config.interfaces.indexOf(itf);
   const chosen = new Set<number>();
   const order: number[] = [];
   const reader = PcapReader.open(capturePath);

@@ -42,11 +42,14 @@ export class InterfaceTable {
   private own4: Int32Array = new Int32Array(0);
   private own4Count = 0;
 
-  /** Results of {@link resolve}: ingress and egress interface (-1 = none), own-address flags. */
-  ingress = -1;
-  egress = -1;
-  srcIsOwn = false;
-  dstIsOwn = false;
+  /**
+   * Results of the last {@link resolve} (read them right after it; src/engine/state.ts gives
+   * the convention): ingress and egress interface (-1 = none), own-address flags.
+   */
+  lastIngress = -1;
+  lastEgress = -1;
+  lastSrcIsOwn = false;
+  lastDstIsOwn = false;
 
   /** Adds an interface and returns its index. */
   addInterface(name: string, rule: number, aclIn4: number, aclOut4: number, aclIn6: number, aclOut6: number): number {
@@ -97,15 +100,15 @@ export class InterfaceTable {
   }
 
   /**
-   * Resolves a decoded packet's interfaces in one pass: sets `ingress` (the interface whose
-   * prefix holds the source), `egress` (the destination's), `srcIsOwn`, `dstIsOwn`.
+   * Resolves a decoded packet's interfaces in one pass: sets `lastIngress` (the interface whose
+   * prefix holds the source), `lastEgress` (the destination's), `lastSrcIsOwn`, `lastDstIsOwn`.
    */
   resolve(meta: PacketMeta): void {
     if (meta.ipVersion !== 4) {
-      this.ingress = this.interfaceOf(meta.srcAddr);
-      this.egress = this.interfaceOf(meta.dstAddr);
-      this.srcIsOwn = this.isOwnAddress(meta.srcAddr);
-      this.dstIsOwn = this.isOwnAddress(meta.dstAddr);
+      this.lastIngress = this.interfaceOf(meta.srcAddr);
+      this.lastEgress = this.interfaceOf(meta.dstAddr);
+      this.lastSrcIsOwn = this.isOwnAddress(meta.srcAddr);
+      this.lastDstIsOwn = this.isOwnAddress(meta.dstAddr);
       return;
     }
     const src = meta.src4 | 0, dst = meta.dst4 | 0;
@@ -124,10 +127,10 @@ export class InterfaceTable {
       if (x === src) so = true;
       if (x === dst) dso = true;
     }
-    this.ingress = ing;
-    this.egress = eg;
-    this.srcIsOwn = so;
-    this.dstIsOwn = dso;
+    this.lastIngress = ing;
+    this.lastEgress = eg;
+    this.lastSrcIsOwn = so;
+    this.lastDstIsOwn = dso;
   }
 
   /** Interface whose connected prefix holds `words` (longest match), or -1. */

@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { parseConfig } from '../../src/config/parse.js';
 import { compileAcls } from '../../src/acl/index.js';
+import { engineSettingsOf } from '../../src/config/engine-settings.js';
 import { Engine, VERDICT_DROP, VERDICT_FORWARD, VERDICT_INTERCEPT, VERDICT_LOCAL } from '../../src/engine/engine.js';
 import { DEBUG_DETAILED, DEBUG_OBJECT_CREATION, DEBUG_OBJECT_DELETION } from '../../src/engine/debug.js';
 import type { DebugSink } from '../../src/engine/debug.js';
@@ -49,7 +50,7 @@ function makeEngine(cfgText = CONFIG, debugLines?: string[]): { engine: Engine; 
   const app = new LoginInterceptApp({ config, clock: () => now.t });
   const debug: DebugSink | null = debugLines === undefined ? null : new AuthProxyDebugFormatter((l) => debugLines.push(l));
   const engine = new Engine({
-    config, acls, rng: seededRng(7), replay: false, debug,
+    settings: engineSettingsOf(config), acls, rng: seededRng(7), replay: false, debug,
     debugFlags: DEBUG_DETAILED | DEBUG_OBJECT_CREATION | DEBUG_OBJECT_DELETION, app,
   });
   app.attach(engine);
@@ -245,4 +246,15 @@ test('a second login without entries removes the first login\'s entries', () => 
   assert.deepEqual(engine.authorizeHost(host, 'alice', [], 20), { ok: true });
   assert.equal(handle(engine, tcp({ src: '10.1.0.7', dst: '10.2.0.9', sport: 4001, dport: 22, flags: 'SYN', seq: 1 }), 30), VERDICT_DROP);
   assert.doesNotMatch(engine.acls.showIpAccessLists('101'), /10\.1\.0\.7/);
+});
+
+test('debug flags set on an engine built without a debug sink print nothing and throw nothing', () => {
+  const { engine } = makeEngine();
+  engine.debugFlags = 0xff;
+  const syn = tcp({ src: '10.1.0.5', dst: '10.2.0.9', sport: 4001, dport: 80, flags: 'SYN', seq: 1 });
+  assert.equal(handle(engine, syn, 0), VERDICT_INTERCEPT);
+  assert.equal(handle(engine, tcp({ src: '10.1.0.5', dst: '10.2.0.9', sport: 4001, dport: 80, flags: 'ACK', seq: 2, ack: 1 }), 1),
+    VERDICT_INTERCEPT);
+  assert.equal(engine.clearCache(null, 2), 1);
+  assert.equal(engine.debugFlags, 0xff);
 });

@@ -12,6 +12,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { parseConfig } from '../../src/config/parse.js';
 import { compileAcls } from '../../src/acl/index.js';
+import { engineSettingsOf } from '../../src/config/engine-settings.js';
 import { Engine } from '../../src/engine/engine.js';
 import { CaptureBuilder } from '../../captures/tools/builder.js';
 import { seededRng } from '../../src/cli/rng.js';
@@ -115,7 +116,7 @@ function side(flowMemo: boolean, replay: boolean): Side {
   const classifications = { n: 0 };
   const classify = acls.classify.bind(acls);
   acls.classify = (...args) => { classifications.n++; return classify(...args); };
-  const engine = new Engine({ config, acls, rng: seededRng(3), replay, flowMemo, maxFlows: 4096, maxHosts: 64 });
+  const engine = new Engine({ settings: engineSettingsOf(config), acls, rng: seededRng(3), replay, flowMemo, maxFlows: 4096, maxHosts: 64 });
   return { engine, logs, classifications };
 }
 
@@ -228,7 +229,7 @@ test('flow memos: each host\'s repeats count on its own downloaded entries, and 
   let lookups = 0;
   const classify = acls.classify.bind(acls);
   acls.classify = (...args) => { lookups++; return classify(...args); };
-  const engine = new Engine({ config, acls, rng: seededRng(3), replay: false, maxFlows: 4 * n, maxHosts: 2 * n });
+  const engine = new Engine({ settings: engineSettingsOf(config), acls, rng: seededRng(3), replay: false, maxFlows: 4 * n, maxHosts: 2 * n });
   const client = (i: number): string => `10.1.${(i >> 8) + 1}.${i & 255}`;
   const seg = (i: number, flags: string): Uint8Array => new CaptureBuilder({ kind: 'raw' })
     .tcp({ timeMs: 0, src: client(i), dst: '10.2.0.5', sport: 1000, dport: 22, flags, seq: 1000, ack: 1, payload: new Uint8Array(8) })

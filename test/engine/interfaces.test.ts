@@ -39,18 +39,18 @@ test('resolve: the longest prefix wins whatever the order added; equal prefixes 
       for (const [dst, wantEg] of cases) {
         const m = packet(src, dst);
         t.resolve(m);
-        assert.equal(t.ingress, want, `order ${order}: ingress of ${src[3]!.toString(16)}`);
-        assert.equal(t.egress, wantEg);
+        assert.equal(t.lastIngress, want, `order ${order}: ingress of ${src[3]!.toString(16)}`);
+        assert.equal(t.lastEgress, wantEg);
         // The general (four-word) path agrees.
         assert.equal(t.interfaceOf(src), want);
-        assert.equal(t.srcIsOwn, false);
+        assert.equal(t.lastSrcIsOwn, false);
       }
     }
     const own = packet(v4(192, 168, 1, 2), v4(10, 1, 0, 1));
     t.resolve(own);
-    assert.equal(t.srcIsOwn, true);
-    assert.equal(t.dstIsOwn, true);
-    assert.equal(t.ingress, first24);
-    assert.equal(t.egress, 1);
+    assert.equal(t.lastSrcIsOwn, true);
+    assert.equal(t.lastDstIsOwn, true);
+    assert.equal(t.lastIngress, first24);
+    assert.equal(t.lastEgress, 1);
   }
 });

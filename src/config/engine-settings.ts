@@ -1,0 +1,40 @@
+/**
+ * Builds the engine's settings (src/engine/settings.ts) from a parsed running-config: the
+ * engine is handed what it uses, with times in milliseconds, not the whole `Config`.
+ */
+import type { Config } from './types.js';
+import type { EngineSettings } from '../engine/settings.js';
+
+const MINUTE_MS = 60_000;
+
+/** The engine settings of `config`. */
+export function engineSettingsOf(config: Config): EngineSettings {
+  const ap = config.authProxy;
+  return {
+    rules: [...config.authProxyRules.values()].map((r) => ({
+      name: r.name,
+      protoFlags: r.protoFlags,
+      protocols: r.protocols.map((p) => ({
+        proto: p.proto,
+        list: p.list,
+        cacheTimeMs: p.authCacheTimeMin === undefined ? undefined : p.authCacheTimeMin * MINUTE_MS,
+      })),
+    })),
+    interfaces: config.interfaces.map((i) => ({
+      name: i.name,
+      rule: i.authProxy,
+      aclIn4: i.accessGroupIn,
+      aclOut4: i.accessGroupOut,
+      aclIn6: i.ipv6FilterIn,
+      aclOut6: i.ipv6FilterOut,
+      addresses: [
+        ...i.ipv4.map((a) => ({ words: new Uint32Array([0, 0, 0xffff, a.address >>> 0]), prefixLength: 96 + a.prefixLength })),
+        ...i.ipv6.map((a) => ({ words: a.address, prefixLength: a.prefixLength })),
+      ],
+    })),
+    authCacheTimeMs: ap.authCacheTimeMin * MINUTE_MS,
+    absoluteTimeMs: ap.absoluteTimeMin * MINUTE_MS,
+    maxNodataConns: ap.maxNodataConns,
+    halfOpenLimit: ap.halfOpenLimit,
+  };
+}

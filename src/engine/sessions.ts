@@ -1,0 +1,168 @@
+/**
+ * Host sessions: the auth-proxy cache entries of client hosts as the engine keeps them —
+ * created when a host's first intercepted SYN arrives, authorized (user, downloaded ACL
+ * entries, timers) by the login service, accounted per packet, and removed with a reason when
+ * a timer runs out or `clear ip auth-proxy cache` asks. AAA (accounting, disconnects) lives here.
+ */
+import type { PacketMeta } from '../wire/packet.js';
+import { formatIp } from '../wire/addr.js';
+import type { DynamicAclText, InstallResult } from '../acl/api.js';
+import { AP_STATE_HTTP_ESTAB, AP_DELETE_REASONS, AP_DELETE_CLEAR } from '../authproxy/states.js';
+import { DEBUG_OBJECT_CREATION, DEBUG_OBJECT_DELETION, DEBUG_TIMERS } from './debug.js';
+import { COUNTER_HOSTS_CREATED, COUNTER_HOSTS_EXPIRED } from './counters.js';
+import type { EngineState } from './state.js';
+import { PORT_INDEXES } from './ports.js';
+
+const MINUTE_MS = 60_000;
+
+/** The engine's room for host sessions. */
+export class HostSessions {
+  private readonly scratchAddr = new Uint32Array(4);
+
+  constructor(private readonly s: EngineState) {}
+
+  /**
+   * Creates the cache entry of a host whose first intercepted SYN (source port `port`) arrived
+   * on interface `ingress`, with inactivity timeout `cacheMs`; returns its slot, or -1 if the
+   * cache is full. The caller then says so with {@link announceCreated} (after its own debug lines).
+   */
+  create(words: Uint32Array, port: number, ingress: number, cacheMs: number, nowMs: number): number {
+    const s = this.s;
+    const host = s.cache.create(words, port, ingress, cacheMs, nowMs);
+    if (host >= 0) s.counters[COUNTER_HOSTS_CREATED]!++;
+    return host;
+  }
+
+  /** The `object-creation` debug line of a host entry just created by {@link create}. */
+  announceCreated(host: number, port: number, nowMs: number): void {
+    const s = this.s;
+    if ((s.debugFlags & DEBUG_OBJECT_CREATION) !== 0) {
+      s.debug.event(nowMs, DEBUG_OBJECT_CREATION,
+        `AUTH-PROXY OBJ_CREATE: acct-session-id ${host + 1} cache entry for ${this.hostText(host)} port ${port}`);
+    }
+  }
+
+  /** An authenticated host sent a forwarded packet: refresh its inactivity timer, count it. */
+  accountOut(host: number, meta: PacketMeta, nowMs: number): void {
+    const cache = this.s.cache;
+    cache.touch(host, nowMs);
+    cache.packetsOut[host]!++;
+    cache.octetsOut[host]! += meta.ipTotalLength;
+  }
+
+  /** Counts return traffic to an authenticated host for accounting; true if there was one. */
+  accountReturn(meta: PacketMeta, nowMs: number): boolean {
+    const cache = this.s.cache;
+    if (cache.count === 0) return false;
+    const host = cache.lookup(meta.dstAddr);
+    if (host >= 0 && cache.state[host] === AP_STATE_HTTP_ESTAB) {
+      cache.touch(host, nowMs);
+      cache.packetsIn[host]!++;
+      cache.octetsIn[host]! += meta.ipTotalLength;
+      return true;
+    }
+    return false;
+  }
+
+  /** Removes the entries whose timers ran out at `nowMs` (with their ACL entries). */
+  expire(nowMs: number): void {
+    const s = this.s;
+    if (s.cache.nextDeadline() <= nowMs) {
+      s.counters[COUNTER_HOSTS_EXPIRED]! += s.cache.expire(nowMs, this.onHostExpire);
+    }
+  }
+
+  private readonly onHostExpire = (slot: number, reason: number, nowMs: number): void => {
+    this.release(slot, reason, nowMs);
+  };
+
+  /** Removes a host's dynamic ACL entries and says so (the cache frees the slot). */
+  private release(slot: number, reason: number, nowMs: number): void {
+    const s = this.s;
+    const list = s.cache.aclList[slot]!;
+    const addr = this.scratchAddr;
+    for (let w = 0; w < 4; w++) addr[w] = s.cache.addr[slot * 4 + w]!;
+    if (list >= 0) s.acls.removeDynamic(list, addr);
+    if ((s.debugFlags & (DEBUG_OBJECT_DELETION | DEBUG_TIMERS)) !== 0) {
+      s.debug.event(nowMs, DEBUG_OBJECT_DELETION,
+        `AUTH-PROXY OBJ_DELETE: delete auth_cache entry for ${this.hostText(slot)} (${AP_DELETE_REASONS[reason]})`);
+    }
+  }
+
+  // ---- control plane (may allocate) -----------------------------------------------------------
+
+  /** See {@link Engine.authorizeHost}. */
+  authorize(words: Uint32Array, user: string, entries: readonly DynamicAclText[], nowMs: number): InstallResult {
+    const s = this.s;
+    const cache = s.cache;
+    let host = cache.lookup(words);
+    const ingress = host >= 0 ? cache.ifIndex[host]! : s.interfaces.interfaceOf(words);
+    if (ingress < 0) return { ok: false, reason: 'the host is on no connected interface' };
+    const v4 = words[0] === 0 && words[1] === 0 && words[2] === 0xffff;
+    const list = v4 ? s.interfaces.aclIn4[ingress]! : s.interfaces.aclIn6[ingress]!;
+    if (list >= 0 && entries.length > 0) {
+      const r = s.acls.installDynamic(list, words, entries);
+      if (!r.ok) {
+        if (s.messages !== null) {
+          s.messages(nowMs, `AUTH-PROXY: login of ${user} from ${formatIp(words)} rejected: downloaded ACL not ` +
+            `installed (${r.reason})`);
+        }
+        return r;
+      }
+    }
+    // A new login without entries must not leave the previous login's entries behind.
+    if (host >= 0 && entries.length === 0 && cache.aclList[host]! >= 0) {
+      s.acls.removeDynamic(cache.aclList[host]!, words);
+    }
+    const rule = s.interfaces.rule[ingress]!;
+    const cacheMs = rule >= 0 ? s.ruleCacheTimeMs[rule * PORT_INDEXES + 4]! : s.defaultCacheTimeMs;
+    if (host < 0) {
+      host = cache.create(words, 0, ingress, cacheMs, nowMs);
+      if (host < 0) {
+        if (list >= 0 && entries.length > 0) s.acls.removeDynamic(list, words);
+        return { ok: false, reason: 'the auth-proxy cache is full' };
+      }
+      s.counters[COUNTER_HOSTS_CREATED]!++;
+    }
+    cache.setState(host, AP_STATE_HTTP_ESTAB);
+    cache.setUser(host, user);
+    cache.aclList[host] = list >= 0 && entries.length > 0 ? list : -1;
+    cache.setTimers(host, cacheMs, s.absoluteMs, nowMs);
+    return { ok: true };
+  }
+
+  /** Sets the auth-proxy state of a host's entry; false if it has none. */
+  setState(words: Uint32Array, state: number): boolean {
+    const cache = this.s.cache;
+    const host = cache.lookup(words);
+    if (host < 0) return false;
+    cache.setState(host, state);
+    return true;
+  }
+
+  /** `clear ip auth-proxy cache *|HOST`: removes entries and their ACL entries. Returns how many. */
+  clear(words: Uint32Array | null, nowMs: number): number {
+    const cache = this.s.cache;
+    const slots: number[] = [];
+    if (words === null) cache.forEach((slot) => slots.push(slot));
+    else {
+      const slot = cache.lookup(words);
+      if (slot >= 0) slots.push(slot);
+    }
+    for (const slot of slots) {
+      this.release(slot, AP_DELETE_CLEAR, nowMs);
+      cache.remove(slot);
+    }
+    return slots.length;
+  }
+
+  /** Text form of a host's address. */
+  hostText(slot: number): string {
+    return formatIp(this.s.cache.addr.subarray(slot * 4, slot * 4 + 4));
+  }
+
+  /** Inactivity timeout of a cache entry, in whole minutes (`show ip auth-proxy cache`). */
+  hostTimeoutMin(slot: number): number {
+    return Math.round(this.s.cache.inactivityMs[slot]! / MINUTE_MS);
+  }
+}
