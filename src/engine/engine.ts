@@ -24,6 +24,7 @@ import type { PacketMeta } from '../wire/packet.js';
 import { decodePacket } from '../wire/decode.js';
 import { FAULT_OK } from '../wire/faults.js';
 import type { AclRuntime, DynamicAclText, InstallResult } from '../acl/api.js';
+import { AP_PROTO_HTTP } from '../authproxy/protocols.js';
 import { FlowTable } from '../flow/flow-table.js';
 import { AuthCache } from '../authproxy/auth-cache.js';
 import { TcpEndpoint } from '../tcp/endpoint.js';
@@ -31,7 +32,7 @@ import { TxQueue } from './tx-queue.js';
 import type { InterfaceTable } from './interfaces.js';
 import type { DebugSink } from './debug.js';
 import {
-  COUNTER_DROPPED, COUNTER_FAULT_BASE, COUNTER_FORWARDED, COUNTER_INTERCEPTED, COUNTER_LOCAL, COUNTER_PACKETS,
+  COUNTER_COUNT, COUNTER_DROPPED, COUNTER_FAULT_BASE, COUNTER_FORWARDED, COUNTER_INTERCEPTED, COUNTER_LOCAL, COUNTER_PACKETS,
 } from './counters.js';
 import { EngineState, NO_DEBUG } from './state.js';
 import type { MessageSink } from './state.js';
@@ -100,10 +101,11 @@ export class Engine {
 
   constructor(opts: EngineOptions) {
     const maxConns = opts.maxInterceptedConnections ?? 4096;
-    const tx = new TxQueue(opts.txQueueBytes ?? 8 << 20);
+    const counters = new Float64Array(COUNTER_COUNT);
+    const tx = new TxQueue(opts.txQueueBytes ?? 8 << 20, undefined, undefined, counters);
     const cache = new AuthCache(opts.maxHosts ?? 65536);
     const flows = new FlowTable({ capacity: opts.maxFlows ?? 262144, midstreamPickup: opts.replay, hashSeed: opts.rng() });
-    const s = new EngineState(opts.settings, opts.acls, flows, cache, tx, opts.debug ?? null, opts.debugFlags ?? 0,
+    const s = new EngineState(opts.settings, counters, opts.acls, flows, cache, tx, opts.debug ?? null, opts.debugFlags ?? 0,
       opts.messages ?? null);
     this.state = s;
     this.sessions = new HostSessions(s);
@@ -223,10 +225,12 @@ export class Engine {
    * Authenticates a host: creates or updates its cache entry as HTTP_ESTAB, installs its
    * downloaded `proxyacl#N` entries on the inbound ACL of its interface (atomically — on any
    * parse error nothing is installed and the host stays unauthenticated) and arms its timers.
-   * `words` is the client address (IPv4-mapped for IPv4).
+   * `words` is the client address (IPv4-mapped for IPv4); `proto` the AP_PROTO_* bit of the
+   * protocol the user logged in through, whose rule line's inactivity time the entry takes.
    */
-  authorizeHost(words: Uint32Array, user: string, entries: readonly DynamicAclText[], nowMs: number): InstallResult {
-    return this.sessions.authorize(words, user, entries, nowMs);
+  authorizeHost(words: Uint32Array, user: string, entries: readonly DynamicAclText[], nowMs: number,
+    proto = AP_PROTO_HTTP): InstallResult {
+    return this.sessions.authorize(words, user, entries, nowMs, proto);
   }
 
   /** Sets the auth-proxy state of a host's entry (login progress: HTTP_REQ, AUTHC_FAIL, …). */
@@ -242,6 +246,11 @@ export class Engine {
   /** Text form of a host's address. */
   hostText(slot: number): string {
     return this.sessions.hostText(slot);
+  }
+
+  /** Accounting session id of the entry in cache slot `slot` (unique per entry, RFC 2866 §5.5). */
+  sessionId(slot: number): number {
+    return this.sessions.sessionId(slot);
   }
 
   /** Names of the auth-proxy rules, by index. */

@@ -11,13 +11,19 @@ import { AP_STATE_HTTP_ESTAB, AP_DELETE_REASONS, AP_DELETE_CLEAR } from '../auth
 import { DEBUG_OBJECT_CREATION, DEBUG_OBJECT_DELETION, DEBUG_TIMERS } from './debug.js';
 import { COUNTER_HOSTS_CREATED, COUNTER_HOSTS_EXPIRED } from './counters.js';
 import type { EngineState } from './state.js';
-import { PORT_INDEXES } from './ports.js';
+import { PORT_INDEXES, portIndexOfBit } from './ports.js';
 
 const MINUTE_MS = 60_000;
 
 /** The engine's room for host sessions. */
 export class HostSessions {
   private readonly scratchAddr = new Uint32Array(4);
+  /**
+   * Accounting session id of each cache slot's current entry (`Acct-Session-Id`, RFC 2866 §5.5:
+   * unique to the session): numbered from 1 in order of creation, never reused when a slot is.
+   */
+  private sessionIds = new Float64Array(64);
+  private nextSessionId = 1;
 
   constructor(private readonly s: EngineState) {}
 
@@ -29,8 +35,26 @@ export class HostSessions {
   create(words: Uint32Array, port: number, ingress: number, cacheMs: number, nowMs: number): number {
     const s = this.s;
     const host = s.cache.create(words, port, ingress, cacheMs, nowMs);
-    if (host >= 0) s.counters[COUNTER_HOSTS_CREATED]!++;
+    if (host >= 0) this.created(host);
     return host;
+  }
+
+  /** Counts a new cache entry in `host` and gives it the next session id. */
+  private created(host: number): void {
+    this.s.counters[COUNTER_HOSTS_CREATED]!++;
+    if (host >= this.sessionIds.length) {
+      let n = this.sessionIds.length * 2;
+      while (n <= host) n *= 2;
+      const a = new Float64Array(n);
+      a.set(this.sessionIds);
+      this.sessionIds = a;
+    }
+    this.sessionIds[host] = this.nextSessionId++;
+  }
+
+  /** Accounting session id of the entry in cache slot `host`. */
+  sessionId(host: number): number {
+    return this.sessionIds[host]!;
   }
 
   /** The `object-creation` debug line of a host entry just created by {@link create}. */
@@ -38,7 +62,7 @@ export class HostSessions {
     const s = this.s;
     if ((s.debugFlags & DEBUG_OBJECT_CREATION) !== 0) {
       s.debug.event(nowMs, DEBUG_OBJECT_CREATION,
-        `AUTH-PROXY OBJ_CREATE: acct-session-id ${host + 1} cache entry for ${this.hostText(host)} port ${port}`);
+        `AUTH-PROXY OBJ_CREATE: acct-session-id ${this.sessionIds[host]!} cache entry for ${this.hostText(host)} port ${port}`);
     }
   }
 
@@ -92,7 +116,8 @@ export class HostSessions {
   // ---- control plane (may allocate) -----------------------------------------------------------
 
   /** See {@link Engine.authorizeHost}. */
-  authorize(words: Uint32Array, user: string, entries: readonly DynamicAclText[], nowMs: number): InstallResult {
+  authorize(words: Uint32Array, user: string, entries: readonly DynamicAclText[], nowMs: number,
+    proto: number): InstallResult {
     const s = this.s;
     const cache = s.cache;
     let host = cache.lookup(words);
@@ -115,14 +140,15 @@ export class HostSessions {
       s.acls.removeDynamic(cache.aclList[host]!, words);
     }
     const rule = s.interfaces.rule[ingress]!;
-    const cacheMs = rule >= 0 ? s.ruleCacheTimeMs[rule * PORT_INDEXES + 4]! : s.defaultCacheTimeMs;
+    // The inactivity time of the protocol the user logged in through (its rule line's `auth-cache-time`).
+    const cacheMs = rule >= 0 ? s.ruleCacheTimeMs[rule * PORT_INDEXES + portIndexOfBit(proto)]! : s.defaultCacheTimeMs;
     if (host < 0) {
       host = cache.create(words, 0, ingress, cacheMs, nowMs);
       if (host < 0) {
         if (list >= 0 && entries.length > 0) s.acls.removeDynamic(list, words);
         return { ok: false, reason: 'the auth-proxy cache is full' };
       }
-      s.counters[COUNTER_HOSTS_CREATED]!++;
+      this.created(host);
     }
     cache.setState(host, AP_STATE_HTTP_ESTAB);
     cache.setUser(host, user);

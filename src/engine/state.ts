@@ -16,7 +16,6 @@ import { AuthCache } from '../authproxy/auth-cache.js';
 import type { TcpEndpoint } from '../tcp/endpoint.js';
 import { TxQueue } from './tx-queue.js';
 import { InterfaceTable } from './interfaces.js';
-import { COUNTER_COUNT } from './counters.js';
 import type { DebugSink } from './debug.js';
 import type { EngineSettings } from './settings.js';
 import { PORT_INDEXES, portIndexOfBit } from './ports.js';
@@ -38,7 +37,7 @@ export type MessageSink = (nowMs: number, text: string) => void;
 /** What the rooms share. */
 export class EngineState {
   /** Counters (see counters.ts). */
-  readonly counters = new Float64Array(COUNTER_COUNT);
+  readonly counters: Float64Array;
   /** The decoded current packet (reused). */
   readonly meta = new PacketMeta();
   readonly interfaces = new InterfaceTable();
@@ -69,8 +68,9 @@ export class EngineState {
   readonly halfOpenLimit: number;
   readonly maxNodataConns: number;
 
-  constructor(settings: EngineSettings, acls: AclRuntime, flows: FlowTable, cache: AuthCache, tx: TxQueue,
-    debug: DebugSink | null, debugFlags: number, messages: MessageSink | null) {
+  constructor(settings: EngineSettings, counters: Float64Array, acls: AclRuntime, flows: FlowTable, cache: AuthCache,
+    tx: TxQueue, debug: DebugSink | null, debugFlags: number, messages: MessageSink | null) {
+    this.counters = counters;
     this.acls = acls;
     this.flows = flows;
     this.cache = cache;

@@ -4,6 +4,7 @@
  * commit its length; the adapter drains the queue to the TUN device or the `--out` capture.
  * Nothing is allocated per packet.
  */
+import { COUNTER_TX_OVERFLOW } from './counters.js';
 export class TxQueue {
   /** Backing store all queued packets live in. */
   readonly buf: Uint8Array;
@@ -16,8 +17,11 @@ export class TxQueue {
   private reserved = -1;
   /** Packets refused because the queue was full (counted, never thrown). */
   overflows = 0;
+  /** The engine's counters, where refusals are also counted (`tx-queue-overflow`), or null. */
+  private readonly counters: Float64Array | null;
 
-  constructor(bytes = 4 << 20, maxPackets = 8192, maxPacket = 65535 + 64) {
+  constructor(bytes = 4 << 20, maxPackets = 8192, maxPacket = 65535 + 64, counters: Float64Array | null = null) {
+    this.counters = counters;
     this.buf = new Uint8Array(bytes);
     this.maxPacket = maxPacket;
     this.offsets = new Uint32Array(maxPackets);
@@ -36,6 +40,7 @@ export class TxQueue {
   reserve(maxLen: number): number {
     if (this.count >= this.offsets.length || this.writeOffset + maxLen > this.buf.length) {
       this.overflows++;
+      if (this.counters !== null) this.counters[COUNTER_TX_OVERFLOW]!++;
       return -1;
     }
     this.reserved = this.writeOffset;

@@ -14,8 +14,9 @@ import { DEBUG_DETAILED, DEBUG_OBJECT_CREATION, DEBUG_OBJECT_DELETION } from '..
 import type { DebugSink } from '../../src/engine/debug.js';
 import {
   COUNTER_DROP_ACL_IN, COUNTER_DROP_HALF_OPEN_LIMIT, COUNTER_DROP_NODATA_LIMIT, COUNTER_FAULT_BASE,
-  COUNTER_RETURN_TRAFFIC, COUNTER_PACKETS,
+  COUNTER_RETURN_TRAFFIC, COUNTER_PACKETS, COUNTER_TX_OVERFLOW, COUNTER_NAMES,
 } from '../../src/engine/counters.js';
+import { AP_PROTO_TELNET } from '../../src/authproxy/protocols.js';
 import { AuthProxyDebugFormatter } from '../../src/log/auth-proxy-debug.js';
 import { LoginInterceptApp } from '../../src/login/intercept-app.js';
 import { CaptureBuilder } from '../../captures/tools/builder.js';
@@ -257,4 +258,44 @@ test('debug flags set on an engine built without a debug sink print nothing and 
     VERDICT_INTERCEPT);
   assert.equal(engine.clearCache(null, 2), 1);
   assert.equal(engine.debugFlags, 0xff);
+});
+
+test('a login takes the inactivity time of the protocol it came through', () => {
+  const cfg = CONFIG.replace('ip auth-proxy name web http\n',
+    'ip auth-proxy name web http auth-cache-time 5\nip auth-proxy name web telnet auth-cache-time 1\n');
+  const { engine } = makeEngine(cfg);
+  const host = v4(10, 1, 0, 7);
+  assert.deepEqual(engine.authorizeHost(host, 'alice', [], 0, AP_PROTO_TELNET), { ok: true });
+  assert.equal(engine.hostTimeoutMin(engine.cache.lookup(host)), 1);
+  engine.poll(60_000);
+  assert.equal(engine.cache.lookup(host), -1, 'expired after telnet\'s minute, not http\'s five');
+  assert.deepEqual(engine.authorizeHost(host, 'alice', [], 60_000), { ok: true });
+  assert.equal(engine.hostTimeoutMin(engine.cache.lookup(host)), 5, 'http by default');
+});
+
+test('accounting session ids are unique even when a cache slot is reused (RFC 2866 §5.5)', () => {
+  const lines: string[] = [];
+  const { engine } = makeEngine(CONFIG, lines);
+  const syn = (src: string, t: number): number =>
+    handle(engine, tcp({ src, dst: '10.2.0.9', sport: 1000, dport: 80, flags: 'SYN', seq: 100 }), t);
+  assert.equal(syn('10.1.0.20', 0), VERDICT_INTERCEPT);
+  const first = engine.cache.lookup(v4(10, 1, 0, 20));
+  assert.equal(engine.clearCache(null, 1), 1);
+  assert.equal(syn('10.1.0.21', 2), VERDICT_INTERCEPT);
+  assert.equal(engine.cache.lookup(v4(10, 1, 0, 21)), first, 'the slot is reused');
+  const ids = lines.filter((l) => l.includes('OBJ_CREATE')).map((l) => /acct-session-id (\d+)/.exec(l)![1]);
+  assert.deepEqual(ids, ['1', '2']);
+  assert.equal(engine.sessionId(first), 2);
+});
+
+test('packets the transmit queue refuses are counted as tx-queue-overflow', () => {
+  const config = parseConfig(CONFIG, 'test.cfg');
+  const engine = new Engine({
+    settings: engineSettingsOf(config), acls: compileAcls(config.acls), rng: seededRng(7), replay: false, txQueueBytes: 16,
+  });
+  assert.equal(handle(engine, tcp({ src: '10.1.0.5', dst: '10.2.0.9', sport: 4001, dport: 80, flags: 'SYN', seq: 1 }), 0),
+    VERDICT_INTERCEPT);
+  assert.equal(engine.tx.length, 0, 'no room for the SYN-ACK');
+  assert.equal(engine.counters[COUNTER_TX_OVERFLOW], 1);
+  assert.equal(COUNTER_NAMES[COUNTER_TX_OVERFLOW], 'tx-queue-overflow');
 });
