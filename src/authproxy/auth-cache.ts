@@ -179,6 +179,8 @@ export class AuthCache {
     this.packetsIn[slot] = 0;
     this.octetsIn[slot] = 0;
     this.aclList[slot] = -1;
+    // A reused slot answers no user until the new entry is authorized.
+    this.users.delete(slot);
     let i = hashAddress(words) & this.mask;
     while (this.index[i]! >= 0) i = (i + 1) & this.mask;
     this.index[i] = slot;

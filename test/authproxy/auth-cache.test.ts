@@ -122,3 +122,20 @@ test('growing keeps every entry: address, fields, user, timers, generation; then
   assert.equal(c.expire(2_000_000, null), 25);
   assert.equal(c.count, 0);
 });
+
+test('a reused slot does not answer the previous host\'s user name', () => {
+  const c = new AuthCache(4);
+  const a = c.create(v4(0x0a000001), 1000, 0, 60_000, 0);
+  c.setUser(a, 'alice');
+  assert.equal(c.userOf(a), 'alice');
+  c.remove(a);
+  const b = c.create(v4(0x0a000002), 1001, 0, 60_000, 0);
+  assert.equal(b, a, 'the freed slot is reused');
+  assert.equal(c.userOf(b), undefined);
+  // Expiry frees slots too.
+  c.setUser(b, 'bob');
+  assert.equal(c.expire(60_000, null), 1);
+  const d = c.create(v4(0x0a000003), 1002, 0, 60_000, 60_000);
+  assert.equal(d, b);
+  assert.equal(c.userOf(d), undefined);
+});

@@ -76,3 +76,14 @@ test('RFC 1624 §3: an update whose new sum is 0xffff gives checksum 0x0000, as 
   assert.equal(internetChecksum(b, 0, 4), 0x0000);
   assert.equal(updateChecksum16(before, 0x5555, 0x3285), 0x0000, 'eqn. 3, not the -0 of eqn. 2');
 });
+
+test('updateChecksum16 folds twice when the first fold carries (RFC 1624 eqn. 3)', () => {
+  // Words 0xffff and 0x0000 sum to 0xffff: checksum 0x0000. The second word becoming 0x0001
+  // gives ~HC + ~m + m' = 0xffff + 0xffff + 0x0001 = 0x1ffff, whose first fold is 0x10000.
+  const b = fromHex('ffff0000');
+  const before = internetChecksum(b, 0, 4);
+  assert.equal(before, 0x0000);
+  b[3] = 0x01;
+  assert.equal(internetChecksum(b, 0, 4), 0xfffe);
+  assert.equal(updateChecksum16(before, 0x0000, 0x0001), 0xfffe);
+});
