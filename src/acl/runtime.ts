@@ -42,7 +42,6 @@ class CompiledList {
   private readonly freeBlocks = new Map<number, number[]>();
   /** `log` label per static entry (`101`, or `NAME/10` for IPv6 lists). */
   readonly logLabels: readonly string[];
-  implicitDenies = 0;
 
   /** Writes `rules` into a free block of the pool and returns its first entry. */
   allocate(rules: readonly AclRule[]): number {
@@ -158,7 +157,6 @@ export class CompiledAcls implements AclRuntime {
     const e = v4 ? (later ? l.later.lookup4(meta) : l.whole.lookup4(meta))
       : (later ? l.later.lookup6(meta) : l.whole.lookup6(meta));
     if (e < 0) {
-      l.implicitDenies++;
       this.lastMatchCode = MATCH_IMPLICIT;
       return ACL_DENY;
     }
@@ -183,7 +181,7 @@ export class CompiledAcls implements AclRuntime {
     else if (kind === MATCH_DYNAMIC) {
       const h = l.hosts.find(src);
       if (h >= 0) l.pool.matches[l.hosts.firstAt(h) + e]!++;
-    } else l.implicitDenies++;
+    }
   }
 
   installDynamic(index: number, host: Uint32Array, entries: readonly DynamicAclText[]): InstallResult {
@@ -256,17 +254,11 @@ export class CompiledAcls implements AclRuntime {
     return l === undefined || rec === undefined || e >= rec.count ? 0 : l.pool.matches[rec.first + e]!;
   }
 
-  /** Packets list `index` denied by its implicit final deny. */
-  implicitDenyCount(index: number): number {
-    return this.lists[index]?.implicitDenies ?? 0;
-  }
-
   /** `clear ip access-list counters [name]`: zeroes the match counters. */
   clearCounters(name?: string): void {
     for (const l of this.lists) {
       if (name !== undefined && l.name !== name) continue;
       l.store.matches.fill(0);
-      l.implicitDenies = 0;
       l.pool.matches.fill(0);
     }
   }
