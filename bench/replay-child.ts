@@ -94,6 +94,7 @@ async function main(): Promise<void> {
     // The code cache is left out: V8 would reject it anyway under this process's --expose-gc.
     const { loadBundle } = createRequire(import.meta.url)('../../bin/bundle-loader.cjs') as BundleLoader;
     const { runReplay } = loadBundle({ useCache: false }).exports;
+    const { preauthorize } = req.preauthHosts > 0 ? await import('./lib/preauthorize.js') : { preauthorize: null };
     whole.start();
     start = performance.now();
     const opts: ReplayOptions = {
@@ -102,7 +103,10 @@ async function main(): Promise<void> {
       debugFlags: 0,
       progress: false,
       summary: false,
-      ...(req.preauthHosts > 0 ? { preauthHosts: req.preauthHosts, entriesPerHost: req.entriesPerHost } : {}),
+      ...(req.preauthHosts > 0 ? {
+        maxHosts: 65536 + req.preauthHosts,
+        beforeReplay: (engine, config) => preauthorize!(engine, config, req.capturePath, req.preauthHosts, req.entriesPerHost),
+      } : {}),
       ...(req.warmupPackets > 0 ? { warmupPackets: req.warmupPackets, onWarmupDone: onWarm } : {}),
       // The collections counted are those of the run up to the end of the packet loop, not of
       // the statistics runReplay builds afterwards.

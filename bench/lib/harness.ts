@@ -35,6 +35,14 @@ export class BenchChildError extends PortcullisError {
   }
 }
 
+/** A benchmark could not set up its workload (e.g. pre-authenticated hosts). */
+export class BenchSetupError extends PortcullisError {
+  declare readonly code: 'ERR_BENCH_SETUP';
+  constructor(message: string) {
+    super('ERR_BENCH_SETUP', message);
+  }
+}
+
 /** Debian package of each tool the benchmarks may need. */
 const TOOL_PACKAGES: Readonly<Record<string, string>> = {
   tcpdump: 'tcpdump',

@@ -13,9 +13,7 @@ import type { Config } from '../config/types.js';
 import { compileAcls } from '../acl/index.js';
 import { PcapReader, STDIN_PATH } from '../io/pcap-reader.js';
 import { PcapWriter } from '../io/pcap-writer.js';
-import { LINKTYPE_RAW, PacketMeta } from '../wire/packet.js';
-import { decodePacket } from '../wire/decode.js';
-import { FAULT_OK } from '../wire/faults.js';
+import { LINKTYPE_RAW } from '../wire/packet.js';
 import {
   Engine, VERDICT_DROP, VERDICT_FORWARD,
 } from '../engine/engine.js';
@@ -38,9 +36,13 @@ export interface ReplayOptions {
   readonly droppedPath?: string | undefined;
   /** Seed of the ISN generator (default 1). */
   readonly seed?: number;
-  /** Pre-authenticate this many hosts (benchmarks), each with `entriesPerHost` dynamic entries. */
-  readonly preauthHosts?: number;
-  readonly entriesPerHost?: number;
+  /** Auth-cache capacity (default 65,536 hosts; benchmarks that install more raise it). */
+  readonly maxHosts?: number;
+  /**
+   * Called once the engine is built, before the first packet (benchmarks install
+   * pre-authenticated hosts here: bench/lib/preauthorize.ts). Not part of the packet loop's time.
+   */
+  readonly beforeReplay?: (engine: Engine, config: Config) => void;
   /** Show a progress bar on stderr (only if it is a terminal). */
   readonly progress: boolean;
   /** Print the end-of-run summary on stderr. */
@@ -95,14 +97,14 @@ export async function runReplay(o: ReplayOptions): Promise<ReplayStats> {
   const debug = o.debugFlags !== 0 ? new AuthProxyDebugFormatter(lines.write, () => clock[1]!) : null;
   const engine = new Engine({
     settings: engineSettingsOf(config), acls, rng: seededRng(o.seed ?? 1), replay: true, debug, debugFlags: o.debugFlags, app,
-    maxHosts: 65536 + (o.preauthHosts ?? 0),
+    maxHosts: o.maxHosts ?? 65536,
   });
   app.attach(engine);
   engine.messages = (t, text) => err(`${formatDebugTimestamp(clock[1]! + t)}: ${text}\n`);
   // ACL `log` lines are messages, not debug output: they go to stderr (a gateway's console or
   // syslog), stamped like IOS log messages, so stdout keeps carrying only debug lines.
   acls.setLogSink((line, t) => err(`${formatDebugTimestamp(clock[1]! + t)}: ${line}\n`));
-  if (o.preauthHosts !== undefined && o.preauthHosts > 0) preauthorize(engine, config, o.capturePath, o.preauthHosts, o.entriesPerHost ?? 5);
+  o.beforeReplay?.(engine, config);
 
   const outWriter = o.outPath !== undefined ? new PcapWriter(o.outPath, LINKTYPE_RAW) : null;
   const pump = new ReplayPump(engine, app, reader, clock, outWriter, o.droppedPath,
@@ -357,52 +359,4 @@ export function formatSummary(s: ReplayStats, engine: Engine): string {
   rows.push(['packets/s', pps]);
   const w = Math.max(...rows.map((r) => r[0].length));
   return 'replay summary\n' + rows.map(([k, v]) => `  ${k.padEnd(w)}  ${String(v).padStart(12)}`).join('\n') + '\n';
-}
-
-/**
- * Authenticates `count` hosts on the first interface with an auth-proxy rule, each holding
- * `entries` dynamic entries (benchmarks). The capture's own client hosts on that interface come
- * first, in order of appearance (so that, once the count covers them, all traffic takes the
- * authenticated path whatever the count); further hosts are drawn from the interface's IPv4
- * prefixes (a `secondary` address gives room for many).
- */
-function preauthorize(engine: Engine, config: Config, capturePath: string, count: number, entries: number): void {
-  const itf = config.interfaces.find((i) => i.authProxy !== undefined && i.ipv4.length > 0);
-  if (itf === undefined) throw new Error('preauthorize: the config has no auth-proxy interface with an IPv4 address');
-  const ifIndex = config.interfaces.indexOf(itf);
-  const chosen = new Set<number>();
-  const order: number[] = [];
-  const reader = PcapReader.open(capturePath);
-  const meta = new PacketMeta();
-  try {
-    while (order.length < count && reader.next()) {
-      if (decodePacket(reader.buf, reader.offset, reader.capturedLength, reader.linkType, meta) !== FAULT_OK) continue;
-      if (meta.ipVersion !== 4 || chosen.has(meta.src4) || engine.interfaces.isOwnAddress(meta.srcAddr)) continue;
-      if (engine.interfaces.interfaceOf(meta.srcAddr) !== ifIndex) continue;
-      chosen.add(meta.src4);
-      order.push(meta.src4);
-    }
-  } finally {
-    reader.close();
-  }
-  for (const a of itf.ipv4) {
-    const base = (a.address & a.mask) >>> 0;
-    const size = 2 ** (32 - a.prefixLength);
-    for (let off = 2; off < size - 1 && order.length < count; off++) {
-      const host = (base + off) >>> 0;
-      if (!chosen.has(host) && host !== a.address) {
-        chosen.add(host);
-        order.push(host);
-      }
-    }
-  }
-  if (order.length < count) throw new Error(`preauthorize: the interface has room for ${order.length} hosts, not ${count}`);
-  const words = new Uint32Array([0, 0, 0xffff, 0]);
-  const texts = [];
-  for (let k = 0; k < entries; k++) texts.push({ n: k + 1, text: `permit tcp any host 10.2.${k}.1 eq ${8000 + k}` });
-  for (let i = 0; i < count; i++) {
-    words[3] = order[i]!;
-    const r = engine.authorizeHost(words, `bench${i}`, texts, 0);
-    if (!r.ok) throw new Error(`preauthorize: ${r.reason}`);
-  }
 }
