@@ -1,11 +1,11 @@
 /**
  * `npm run bench`: runs the micro-benchmarks, the replay benchmarks (replay-hdr, replay-full,
- * and the plain-loop floor for orientation) and, when present, the ACL and flow-table scale
- * benchmarks, then prints markdown tables for the README and the targets of PERFORMANCE.md
+ * and the plain-loop floor for orientation) and, when present, the ACL, flow-table and config
+ * scale benchmarks, then prints markdown tables for the README and the targets of PERFORMANCE.md
  * met (✓) or missed (✗).
  *
  * Flags: `--only NAME[,NAME…]` (micro, replay-hdr, replay-full, replay-floor, acl-scale,
- * flow-scale; repeatable), `--quick` (a 200k-packet capture and 3 rounds: a smoke run, not a
+ * flow-scale, config-scale; repeatable), `--quick` (a 200k-packet capture and 3 rounds: a smoke run, not a
  * measurement), `--json FILE` (every figure, machine-readable). Exits 1 if a benchmark failed to
  * run; a missed target is reported, not fatal.
  */
@@ -22,7 +22,7 @@ import type { ReplayBenchId, ReplayBenchResult } from './replay.js';
 import { REPO_ROOT, formatCount } from './lib/harness.js';
 
 /** Every benchmark `--only` accepts, in run order. */
-export const BENCH_NAMES = ['micro', 'replay-hdr', 'replay-full', 'replay-floor', 'acl-scale', 'flow-scale'] as const;
+export const BENCH_NAMES = ['micro', 'replay-hdr', 'replay-full', 'replay-floor', 'acl-scale', 'flow-scale', 'config-scale'] as const;
 export type BenchName = typeof BENCH_NAMES[number];
 
 /** Parsed command line of the bench runner. */
@@ -57,7 +57,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs {
   return { only: only.length > 0 ? only : [...BENCH_NAMES], quick, jsonPath };
 }
 
-/** The contract of the other benchmarks' exported runners (bench/acl-scale.ts, bench/flow-scale.ts). */
+/** The contract of the other benchmarks' exported runners (bench/acl-scale.ts, bench/flow-scale.ts, bench/config-scale.ts). */
 type ScaleRunner = (opts: { quick: boolean; log: (line: string) => void }) => Promise<unknown>;
 
 /** Renders rows as a markdown table. */
@@ -138,11 +138,12 @@ async function main(): Promise<number> {
         const m = await runMicro({ quick: args.quick, log });
         json['micro'] = m;
         out += `### Micro-benchmarks\n\n${formatMicro(m.results, m.skipped)}\n`;
-      } else if (name === 'acl-scale' || name === 'flow-scale') {
+      } else if (name === 'acl-scale' || name === 'flow-scale' || name === 'config-scale') {
         const file = join(REPO_ROOT, 'dist', 'bench', `${name}.js`);
         if (!existsSync(file)) { log(`${name}: not present, skipped`); continue; }
         const mod = (await import(new URL(`./${name}.js`, import.meta.url).href)) as Record<string, unknown>;
-        const fn = mod[name === 'acl-scale' ? 'runAclScale' : 'runFlowScale'] as ScaleRunner | undefined;
+        const runner = { 'acl-scale': 'runAclScale', 'flow-scale': 'runFlowScale', 'config-scale': 'runConfigScale' }[name];
+        const fn = mod[runner] as ScaleRunner | undefined;
         if (typeof fn !== 'function') throw new Error(`${name}.js exports no runner`);
         const r = await fn({ quick: args.quick, log });
         json[name] = r;

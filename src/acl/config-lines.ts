@@ -25,18 +25,19 @@ export function kindOfNumber(n: number): 'standard' | 'extended' | undefined {
 
 const NUMBER_EXPECTED = 'an IP access list number (1-199, 1300-2699)';
 
-/** Inserts `entry` in sequence order; throws at token `seqToken` if the number is taken. */
-function insertEntry(list: AclList, entry: AclEntry, tl: TokenLine, seqToken: number): void {
-  const es = list.entries;
-  let i = es.length;
-  while (i > 0 && es[i - 1]!.seq > entry.seq) i--;
-  if (i > 0 && es[i - 1]!.seq === entry.seq) throw expectedAt(tl, seqToken, 'an unused sequence number', `${entry.seq} is taken`);
-  es.splice(i, 0, entry);
-}
-
-function nextSeq(list: AclList): number {
-  const last = list.entries[list.entries.length - 1];
-  return last === undefined ? ACL_SEQ_STEP : last.seq + ACL_SEQ_STEP;
+/**
+ * Sequence bookkeeping of a list while it is built. Entries are appended as the lines come and
+ * sorted once, when their order is next needed (a removal, `resequence`, the end): inserting each
+ * entry in place cost a scan and a copy per line, quadratic for a list written in descending
+ * sequence order.
+ */
+interface SeqIndex {
+  /** Sequence numbers in use. */
+  readonly taken: Set<number>;
+  /** Highest sequence number in use (0 if none): a new entry without a number gets this + 10. */
+  max: number;
+  /** False once an entry was appended after a higher-numbered one. */
+  sorted: boolean;
 }
 
 /** Text of the line from token `index` to the end (a remark). */
@@ -47,6 +48,7 @@ function restOfLine(tl: TokenLine, index: number): string {
 
 class Builder implements AclConfigBuilder {
   private readonly lists = new Map<string, AclList>();
+  private readonly seqIndex = new Map<AclList, SeqIndex>();
   private block: AclList | null = null;
   private readonly warnings: ConfigWarning[] = [];
 
@@ -64,7 +66,45 @@ class Builder implements AclConfigBuilder {
     }
     const list: AclList = { name, kind, numbered, entries: [] };
     this.lists.set(name, list);
+    this.seqIndex.set(list, { taken: new Set(), max: 0, sorted: true });
     return list;
+  }
+
+  /** Adds `entry`; throws at token `seqToken` if its sequence number is taken. */
+  private insertEntry(list: AclList, entry: AclEntry, tl: TokenLine, seqToken: number): void {
+    const idx = this.seqIndex.get(list)!;
+    if (idx.taken.has(entry.seq)) throw expectedAt(tl, seqToken, 'an unused sequence number', `${entry.seq} is taken`);
+    idx.taken.add(entry.seq);
+    if (entry.seq < idx.max) idx.sorted = false;
+    else idx.max = entry.seq;
+    list.entries.push(entry);
+  }
+
+  /** The sequence number of an entry added without one: the highest in use + 10. */
+  private nextSeq(list: AclList): number {
+    return this.seqIndex.get(list)!.max + ACL_SEQ_STEP;
+  }
+
+  /** The list's entries in ascending sequence order (sorting them if appends left them out of order). */
+  private ordered(list: AclList): AclEntry[] {
+    const idx = this.seqIndex.get(list)!;
+    if (!idx.sorted) {
+      list.entries.sort((a, b) => a.seq - b.seq);
+      idx.sorted = true;
+    }
+    return list.entries;
+  }
+
+  /** Removes the first entry (in sequence order) that `match` accepts; false if none does. */
+  private removeEntry(list: AclList, match: (e: AclEntry) => boolean): boolean {
+    const entries = this.ordered(list);
+    const k = entries.findIndex(match);
+    if (k < 0) return false;
+    const idx = this.seqIndex.get(list)!;
+    idx.taken.delete(entries[k]!.seq);
+    entries.splice(k, 1);
+    idx.max = entries.length === 0 ? 0 : entries[entries.length - 1]!.seq;
+    return true;
   }
 
   topLevel(tl: TokenLine): boolean {
@@ -93,7 +133,7 @@ class Builder implements AclConfigBuilder {
     const what = tl.tokens[i + 1]?.text.toLowerCase();
     if (what === 'remark') {
       const list = this.listFor(String(n), kind, true, tl, i);
-      insertEntry(list, { seq: nextSeq(list), rule: null, remark: restOfLine(tl, i + 2) }, tl, i);
+      this.insertEntry(list, { seq: this.nextSeq(list), rule: null, remark: restOfLine(tl, i + 2) }, tl, i);
       return true;
     }
     if (what !== 'permit' && what !== 'deny') {
@@ -102,7 +142,7 @@ class Builder implements AclConfigBuilder {
     }
     const { rule } = parseRule(tl, i + 1, kind);
     const list = this.listFor(String(n), kind, true, tl, i);
-    insertEntry(list, { seq: nextSeq(list), rule, remark: null }, tl, i);
+    this.insertEntry(list, { seq: this.nextSeq(list), rule, remark: null }, tl, i);
     return true;
   }
 
@@ -138,7 +178,14 @@ class Builder implements AclConfigBuilder {
       const step = parseDecimal(tl.tokens[i + 3]?.text ?? '', 1, ACL_SEQ_MAX);
       if (step === undefined) throw expectedAt(tl, i + 3, 'a sequence step (1-2147483647)');
       if (tl.tokens.length > i + 4) throw expectedAt(tl, i + 4, 'end of line');
-      list.entries.forEach((e, k) => { e.seq = start + k * step; });
+      const entries = this.ordered(list);
+      const idx = this.seqIndex.get(list)!;
+      idx.taken.clear();
+      entries.forEach((e, k) => {
+        e.seq = start + k * step;
+        idx.taken.add(e.seq);
+      });
+      idx.max = entries.length === 0 ? 0 : entries[entries.length - 1]!.seq;
       return true;
     }
     if (sub === 'logging' || sub === 'log-update') {
@@ -175,25 +222,19 @@ class Builder implements AclConfigBuilder {
     if (w0 === 'no') {
       const n = parseDecimal(t[1]?.text ?? '', 1, seqMax);
       if (n !== undefined) {
-        const k = list.entries.findIndex((e) => e.seq === n);
-        if (k >= 0) list.entries.splice(k, 1);
-        else this.warn(tl, 1, `access list ${list.name} has no entry with sequence number ${n}`);
+        if (!this.removeEntry(list, (e) => e.seq === n)) this.warn(tl, 1, `access list ${list.name} has no entry with sequence number ${n}`);
         return true;
       }
       const w1 = t[1]?.text.toLowerCase();
       if (w1 === 'sequence' && list.kind === 'ipv6') {
         const s = parseDecimal(t[2]?.text ?? '', 1, seqMax);
         if (s === undefined) throw expectedAt(tl, 2, 'a sequence number (1-4294967295)');
-        const k = list.entries.findIndex((e) => e.seq === s);
-        if (k >= 0) list.entries.splice(k, 1);
-        else this.warn(tl, 2, `access list ${list.name} has no entry with sequence number ${s}`);
+        if (!this.removeEntry(list, (e) => e.seq === s)) this.warn(tl, 2, `access list ${list.name} has no entry with sequence number ${s}`);
         return true;
       }
       if (w1 === 'permit' || w1 === 'deny') {
         const { rule } = parseRule(tl, 1, list.kind);
-        const k = list.entries.findIndex((e) => e.rule !== null && rulesEqual(e.rule, rule));
-        if (k >= 0) list.entries.splice(k, 1);
-        else this.warn(tl, 1, `access list ${list.name} has no such entry`);
+        if (!this.removeEntry(list, (e) => e.rule !== null && rulesEqual(e.rule, rule))) this.warn(tl, 1, `access list ${list.name} has no such entry`);
         return true;
       }
       // Not a sub-command (e.g. `no ip access-list …`): the block ends here.
@@ -216,7 +257,7 @@ class Builder implements AclConfigBuilder {
     const seqToken = i === 0 ? 0 : i - 1;
     w0 = t[i]?.text.toLowerCase() ?? '';
     if (w0 === 'remark') {
-      insertEntry(list, { seq: seq >= 0 ? seq : nextSeq(list), rule: null, remark: restOfLine(tl, i + 1) }, tl, seqToken);
+      this.insertEntry(list, { seq: seq >= 0 ? seq : this.nextSeq(list), rule: null, remark: restOfLine(tl, i + 1) }, tl, seqToken);
       return true;
     }
     if (w0 === 'permit' || w0 === 'deny') {
@@ -225,7 +266,7 @@ class Builder implements AclConfigBuilder {
         if (seq >= 0) throw expectedAt(tl, t.findIndex((x, k) => k > i && x.text.toLowerCase() === 'sequence'), 'end of line', 'sequence number given twice');
         seq = parsed.seq;
       }
-      insertEntry(list, { seq: seq >= 0 ? seq : nextSeq(list), rule: parsed.rule, remark: null }, tl, seqToken);
+      this.insertEntry(list, { seq: seq >= 0 ? seq : this.nextSeq(list), rule: parsed.rule, remark: null }, tl, seqToken);
       return true;
     }
     if (i > 0 || w0 === 'evaluate' || w0 === 'dynamic') {
@@ -246,7 +287,7 @@ class Builder implements AclConfigBuilder {
     this.warnings.length = 0;
     const copy = new Map<string, AclList>();
     for (const [name, l] of this.lists) {
-      copy.set(name, { name: l.name, kind: l.kind, numbered: l.numbered, entries: l.entries.map((e) => ({ ...e })) });
+      copy.set(name, { name: l.name, kind: l.kind, numbered: l.numbered, entries: this.ordered(l).map((e) => ({ ...e })) });
     }
     return new AclSetImpl(copy);
   }

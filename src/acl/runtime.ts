@@ -22,9 +22,17 @@ import type { AclKind, AclList, AclRule } from './model.js';
 
 /** Options of {@link compileAcls}. */
 export interface AclCompileOptions {
-  /** Hosts with dynamic entries each list's host table holds before it first grows. Default 1024. */
+  /**
+   * Hosts with dynamic entries each list's host table holds before it first grows (it doubles as
+   * hosts are installed). Default 8: most lists never hold a dynamic entry, and a list must cost
+   * memory in proportion to its entries — at 1,024 every list took 64 KB, 3.2 GB for 50,000
+   * one-entry lists.
+   */
   readonly dynamicHostCapacity?: number;
 }
+
+/** See {@link AclCompileOptions.dynamicHostCapacity}. */
+const DEFAULT_DYNAMIC_HOST_CAPACITY = 8;
 
 /** One compiled list. */
 class CompiledList {
@@ -66,7 +74,8 @@ class CompiledList {
     list.push(first);
   }
 
-  constructor(readonly name: string, readonly kind: AclKind, readonly numbered: boolean, list: AclList, hostCapacity: number) {
+  constructor(readonly name: string, readonly kind: AclKind, readonly numbered: boolean, list: AclList, hostCapacity: number,
+    shared: Map<string, Int32Array>) {
     this.family = kind === 'ipv6' ? 6 : 4;
     const rules: AclRule[] = [];
     const seqs: number[] = [];
@@ -78,9 +87,9 @@ class CompiledList {
     this.seqs = seqs;
     const store = new EntryStore(rules, this.family === 4 ? 1 : 4);
     this.store = store;
-    this.whole = new TupleClassifier(store, (e) => (store.flags(e) & ENTRY_FRAGMENTS) === 0, true);
+    this.whole = new TupleClassifier(store, (e) => (store.flags(e) & ENTRY_FRAGMENTS) === 0, true, shared);
     this.later = new TupleClassifier(store,
-      (e) => !((store.flags(e) & ENTRY_L4) !== 0 && store.action(e) === ACL_ACTION_DENY), false);
+      (e) => !((store.flags(e) & ENTRY_L4) !== 0 && store.action(e) === ACL_ACTION_DENY), false, shared);
     this.hosts = new HostTable(hostCapacity);
     this.pool = new EntryStore([], this.family === 4 ? 1 : 4, 0);
     this.logLabels = seqs.map((s) => (this.family === 6 ? `${name}/${s}` : name));
@@ -109,9 +118,11 @@ export class CompiledAcls implements AclRuntime {
   lastMatchCode = ACL_MATCH_NONE;
 
   constructor(set: AclSetImpl, opts: AclCompileOptions = {}) {
+    const shared = new Map<string, Int32Array>();
     for (const [name, list] of set.lists) {
       this.byName.set(name, this.lists.length);
-      this.lists.push(new CompiledList(name, list.kind, list.numbered, list, opts.dynamicHostCapacity ?? 1024));
+      this.lists.push(new CompiledList(name, list.kind, list.numbered, list, opts.dynamicHostCapacity ?? DEFAULT_DYNAMIC_HOST_CAPACITY,
+        shared));
     }
   }
 

@@ -87,8 +87,12 @@ export class TupleClassifier {
   /**
    * Indexes the entries `e` of `store` for which `member(e)` holds. With `usePorts` false (the
    * index for non-initial fragments, which carry no ports) keys never include ports.
+   * Classifiers built with the same `shared` map share their read-only per-protocol start
+   * table when it is the same (it usually is for small lists), so that thousands of small
+   * lists do not each allocate one.
    */
-  constructor(store: EntryStore, member: (e: number) => boolean, usePorts: boolean) {
+  constructor(store: EntryStore, member: (e: number) => boolean, usePorts: boolean,
+    shared: Map<string, Int32Array> = new Map()) {
     this.store = store;
     const W = store.words;
     this.words = W;
@@ -208,7 +212,8 @@ export class TupleClassifier {
     tSrc = [];
     tDst = [];
     // Per protocol, the tuples holding an entry for it (or for any protocol), by first such entry.
-    const perProto: Array<Array<[number, number]>> = [];
+    // Protocols no entry names share the list of the any-protocol tuples, built once: a list
+    // costs work in proportion to its entries and the protocols they name, not 256 sorts.
     const anyMin = new Int32Array(T).fill(NONE);
     const protoMin = new Map<number, Int32Array>();
     for (const e of members) {
@@ -219,24 +224,34 @@ export class TupleClassifier {
       if (m === undefined) { m = new Int32Array(T).fill(NONE); protoMin.set(p, m); }
       if (e < m[t]!) m[t] = e;
     }
-    for (let p = 0; p < 256; p++) {
-      const m = protoMin.get(p);
+    const tuplesByFirst = (m: Int32Array | undefined): Array<[number, number]> => {
       const list: Array<[number, number]> = [];
       for (let t = 0; t < T; t++) {
         const v = Math.min(anyMin[t]!, m === undefined ? NONE : m[t]!);
         if (v !== NONE) list.push([t, v]);
       }
-      list.sort((a, b) => a[1] - b[1]);
-      perProto.push(list);
+      return list.sort((a, b) => a[1] - b[1]);
+    };
+    const anyList = tuplesByFirst(undefined);
+    const named = new Map<number, Array<[number, number]>>();
+    for (const [p, m] of protoMin) named.set(p, tuplesByFirst(m));
+    const shape = [anyList.length, ...[...named].sort((a, b) => a[0] - b[0]).map(([p, l]) => `${p}:${l.length}`)].join(' ');
+    let pStart = shared.get(shape);
+    if (pStart === undefined) {
+      pStart = new Int32Array(257);
+      let at = 0;
+      for (let p = 0; p < 256; p++) { pStart[p] = at; at += (named.get(p) ?? anyList).length; }
+      pStart[256] = at;
+      shared.set(shape, pStart);
     }
-    this.pStart = new Int32Array(257);
-    let total = 0;
-    for (let p = 0; p < 256; p++) { this.pStart[p] = total; total += perProto[p]!.length; }
-    this.pStart[256] = total;
+    this.pStart = pStart;
+    const total = pStart[256]!;
     this.pTuple = new Int32Array(total);
     this.pMin = new Int32Array(total);
     let k = 0;
-    for (const list of perProto) for (const [t, v] of list) { this.pTuple[k] = t; this.pMin[k] = v; k++; }
+    for (let p = 0; p < 256; p++) {
+      for (const [t, v] of named.get(p) ?? anyList) { this.pTuple[k] = t; this.pMin[k] = v; k++; }
+    }
   }
 
   private hashKey(t: number, s: Uint32Array, d: Uint32Array, x: number, y: number): number {
