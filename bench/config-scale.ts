@@ -44,8 +44,12 @@ export interface ConfigScaleRow {
   readonly what: string;
   readonly small: number;
   readonly large: number;
+  /** Wall milliseconds at the two sizes. */
   readonly smallMs: number;
   readonly largeMs: number;
+  /** CPU milliseconds at the two sizes. */
+  readonly smallCpuMs: number;
+  readonly largeCpuMs: number;
   /** largeMs / smallMs. */
   readonly ratio: number;
   /** ratio / (large / small): ~1 when loading is linear. */
@@ -63,16 +67,24 @@ const CASES: ReadonlyArray<{ what: string; make: (n: number) => string; small: n
   { what: 'one-entry named lists', make: manyListsConfig, small: 10_000, large: 50_000 },
 ];
 
-/** Milliseconds to parse `text` and compile its ACLs (median of `rounds`). */
-function loadMs(text: string, rounds: number): number {
-  const times: number[] = [];
+/**
+ * Wall and CPU milliseconds to parse `text` and compile its ACLs (medians of `rounds`). The CPU
+ * time is the process's (user + system, garbage collection included): on a shared machine it
+ * is the steadier figure.
+ */
+function loadMs(text: string, rounds: number): { wallMs: number; cpuMs: number } {
+  const wall: number[] = [];
+  const cpu: number[] = [];
   for (let r = 0; r < rounds; r++) {
     const t0 = performance.now();
+    const c0 = process.cpuUsage();
     const cfg = parseConfig(text, 'config-scale.cfg');
     compileAcls(cfg.acls);
-    times.push(performance.now() - t0);
+    const c = process.cpuUsage(c0);
+    cpu.push((c.user + c.system) / 1000);
+    wall.push(performance.now() - t0);
   }
-  return median(times);
+  return { wallMs: median(wall), cpuMs: median(cpu) };
 }
 
 /** Runs the benchmark (`quick`: one round per size instead of three). */
@@ -80,16 +92,20 @@ export async function runConfigScale(opts: { quick: boolean; log: (line: string)
   const rounds = opts.quick ? 1 : 3;
   const rows: ConfigScaleRow[] = [];
   for (const c of CASES) {
-    const smallMs = loadMs(c.make(c.small), rounds);
-    const largeMs = loadMs(c.make(c.large), rounds);
-    const ratio = largeMs / smallMs;
-    const row = { what: c.what, small: c.small, large: c.large, smallMs, largeMs, ratio, perLineRatio: ratio / (c.large / c.small) };
+    const s = loadMs(c.make(c.small), rounds);
+    const l = loadMs(c.make(c.large), rounds);
+    const ratio = l.wallMs / s.wallMs;
+    const row: ConfigScaleRow = {
+      what: c.what, small: c.small, large: c.large, smallMs: s.wallMs, largeMs: l.wallMs, smallCpuMs: s.cpuMs,
+      largeCpuMs: l.cpuMs, ratio, perLineRatio: ratio / (c.large / c.small),
+    };
     rows.push(row);
-    opts.log(`config-scale: ${c.what}: ${c.small}: ${smallMs.toFixed(0)} ms, ${c.large}: ${largeMs.toFixed(0)} ms `
-      + `(${ratio.toFixed(1)}×; ${row.perLineRatio.toFixed(2)}× per line)`);
+    opts.log(`config-scale: ${c.what}: ${c.small}: ${s.wallMs.toFixed(0)} ms (cpu ${s.cpuMs.toFixed(0)}), `
+      + `${c.large}: ${l.wallMs.toFixed(0)} ms (cpu ${l.cpuMs.toFixed(0)}) (${ratio.toFixed(1)}×; ${row.perLineRatio.toFixed(2)}× per line)`);
   }
+  const ms = (wall: number, cpu: number): string => `${wall.toFixed(0)} ms (cpu ${cpu.toFixed(0)})`;
   const markdown = markdownTable(['case', 'small', 'large', 'time small', 'time large', 'ratio', 'ratio per line'],
-    rows.map((r) => [r.what, String(r.small), String(r.large), `${r.smallMs.toFixed(0)} ms`, `${r.largeMs.toFixed(0)} ms`,
+    rows.map((r) => [r.what, String(r.small), String(r.large), ms(r.smallMs, r.smallCpuMs), ms(r.largeMs, r.largeCpuMs),
       `${r.ratio.toFixed(1)}×`, `${r.perLineRatio.toFixed(2)}×`]));
   return { rows, markdown };
 }

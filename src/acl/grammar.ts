@@ -57,6 +57,19 @@ class Cursor {
 }
 
 const ADDR4_EXPECTED = '"any", "host" or an IPv4 address';
+
+/** True if `text` is written as a dotted quad (starts with a digit, has a dot), valid or not. */
+function looksDotted(text: string | undefined): boolean {
+  return text !== undefined && /^[0-9][0-9A-Za-z]*(\.[0-9A-Za-z]*)+$/.test(text);
+}
+
+/** Why a dotted-quad-looking token is not a valid one. */
+function dottedProblem(text: string): string {
+  const parts = text.split('.');
+  if (parts.length !== 4) return `a dotted quad has four parts, "${text}" has ${parts.length}`;
+  const bad = parts.find((p) => !/^[0-9]{1,3}$/.test(p) || Number(p) > 255);
+  return `each of the four parts must be a number 0-255, "${bad}" is not`;
+}
 const ADDR6_EXPECTED = '"any", "host" or an IPv6 prefix';
 
 function parseAddr4(c: Cursor, standard: boolean): [number, number] {
@@ -65,16 +78,18 @@ function parseAddr4(c: Cursor, standard: boolean): [number, number] {
   if (t === 'host') {
     c.i++;
     const a = parseIpv4(c.raw() ?? '');
-    if (a === undefined) c.fail('an IPv4 address');
+    if (a === undefined) c.fail('an IPv4 address', looksDotted(c.raw()) ? dottedProblem(c.raw()!) : undefined);
     c.i++;
     return [a, 0];
   }
   const a = parseIpv4(c.raw() ?? '');
-  if (a === undefined) c.fail(ADDR4_EXPECTED);
+  if (a === undefined) c.fail(ADDR4_EXPECTED, looksDotted(c.raw()) ? dottedProblem(c.raw()!) : undefined);
   c.i++;
   const w = parseIpv4(c.raw() ?? '');
   if (w === undefined) {
-    // A standard list may omit the wildcard: 0.0.0.0 is assumed (a host).
+    // A standard list may omit the wildcard: 0.0.0.0 is assumed (a host). A token written as a
+    // dotted quad is a wildcard all the same, and a bad one is named as such.
+    if (looksDotted(c.raw())) c.fail('wildcard bits', dottedProblem(c.raw()!));
     if (standard) return [a, 0];
     c.fail('wildcard bits');
   }

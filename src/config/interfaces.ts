@@ -9,6 +9,7 @@ import type { InterfaceConfig, Ipv4InterfaceAddress, Ipv6InterfaceAddress, Sourc
 import type { ParseContext, Reference } from './context.js';
 import { AP_GLOBAL_KEYWORDS } from './auth-proxy.js';
 import { isTopLevelCommand } from './commands.js';
+import { INTERFACE_IP_WORDS, INTERFACE_IPV6_WORDS, INTERFACE_WORDS, rejectMistyped } from './vocabulary.js';
 import { expectEnd, ipv4At, ipv4MaskAt, ipv6PrefixAt, restOfLine, wordAt } from './values.js';
 
 /** First words of interface sub-commands portcullis accepts without implementing. */
@@ -159,7 +160,10 @@ export class InterfaceSection {
     } else if (INTERFACE_IGNORED.has(w0)) {
       return this.ignoreLine(tl, itf);
     }
-    if (tl.indent > 0 && !isTopLevelCommand(tl)) return this.ignoreLine(tl, itf);
+    if (tl.indent > 0 && !isTopLevelCommand(tl)) {
+      rejectMistypedInterfaceLine(tl);
+      return this.ignoreLine(tl, itf);
+    }
     return false;
   }
 
@@ -233,6 +237,15 @@ export class InterfaceSection {
       description: i.description,
     }));
   }
+}
+
+/** Throws the "did you mean" error for an interface sub-line whose command words are a slip of implemented ones. */
+function rejectMistypedInterfaceLine(tl: TokenLine): void {
+  const start = wordAt(tl, 0) === 'no' ? 1 : 0;
+  rejectMistyped(tl, start, INTERFACE_WORDS);
+  const w = wordAt(tl, start);
+  if (w === 'ip') rejectMistyped(tl, start + 1, INTERFACE_IP_WORDS);
+  else if (w === 'ipv6') rejectMistyped(tl, start + 1, INTERFACE_IPV6_WORDS);
 }
 
 /** `ip access-group NAME in|out`, `ipv6 traffic-filter NAME in|out`. */

@@ -38,6 +38,9 @@ import { UserSection } from './users.js';
 import { parseStaticRoute, resolveRoutes } from './routes.js';
 import type { PendingRoute } from './routes.js';
 import { expectEnd, restOfLine, wordAt } from './values.js';
+import {
+  AAA_WORDS, ACL_BLOCK_WORDS, IP_WORDS, IPV6_WORDS, RADIUS_WORDS, TACACS_WORDS, TOP_WORDS, rejectMistyped,
+} from './vocabulary.js';
 
 export { CONFIG_DEFAULTS } from './context.js';
 
@@ -121,7 +124,11 @@ class ConfigParser {
 
   /** Routes one non-comment line to the current mode, falling back to the top level. */
   private line(tl: TokenLine): void {
-    if (this.acl.inBlock() && this.acl.subLine(tl)) return;
+    if (this.acl.inBlock()) {
+      if (this.acl.subLine(tl)) return;
+      // An indented line the list does not take was meant for it if it is a slip of an entry word.
+      if (tl.indent > 0) rejectMistyped(tl, 0, ACL_BLOCK_WORDS);
+    }
     const w0 = wordAt(tl, 0)!;
     switch (this.mode) {
       case 'interface':
@@ -227,6 +234,7 @@ class ConfigParser {
       default:
         break;
     }
+    rejectMistypedCommand(tl);
     this.ignore(tl);
   }
 
@@ -327,6 +335,19 @@ class ConfigParser {
         + 'packets from sources no connected prefix or route covers come in on no interface and pass no inbound list');
     }
   }
+}
+
+/**
+ * Throws the "did you mean" error for a top-level line about to be ignored whose command word
+ * (or, after `ip`, `ipv6`, `aaa`, `radius-server`, `tacacs-server`, its second word) is a slip of
+ * one portcullis implements. `no` is looked through.
+ */
+function rejectMistypedCommand(tl: TokenLine): void {
+  const start = wordAt(tl, 0) === 'no' ? 1 : 0;
+  rejectMistyped(tl, start, TOP_WORDS);
+  const second = { ip: IP_WORDS, ipv6: IPV6_WORDS, aaa: AAA_WORDS, 'radius-server': RADIUS_WORDS, 'tacacs-server': TACACS_WORDS }[
+    wordAt(tl, start) ?? ''];
+  if (second !== undefined) rejectMistyped(tl, start + 1, second);
 }
 
 /** The error for an interface sub-command found outside any interface block. */

@@ -1,0 +1,90 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { ConfigError } from '../../src/errors.js';
+import { parseConfig, loadConfig } from '../../src/config/parse.js';
+import { editDistance, mistypedWord, TOP_WORDS } from '../../src/config/vocabulary.js';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+
+function parseError(text: string): ConfigError {
+  try {
+    parseConfig(text, 'm.cfg');
+  } catch (e) {
+    assert.ok(e instanceof ConfigError, String(e));
+    return e;
+  }
+  assert.fail(`expected an error for ${JSON.stringify(text)}`);
+}
+
+test('a mistyped command word is an error at it, with "did you mean"', () => {
+  const cases: [string, number, number, string][] = [
+    ['acess-list 101 permit ip any any', 1, 1, 'access-list'],
+    ['interface e0\n ip acess-group 101 in', 2, 5, 'access-group'],
+    ['interface e0\n ip auth-prxy WEB', 2, 5, 'auth-proxy'],
+    ['interface e0\n shutdwon', 2, 2, 'shutdown'],
+    ['interface e0\n no shutdwon', 2, 5, 'shutdown'],
+    ['interface e0\n ip adress 10.0.0.1 255.0.0.0', 2, 5, 'address'],
+    ['interface e0\n ipv6 trafic-filter V6 in', 2, 7, 'traffic-filter'],
+    ['ip access-list extended X\n permt ip any any', 2, 2, 'permit'],
+    ['ip access-list extended X\n dney ip any any', 2, 2, 'deny'],
+    ['hostnam gw', 1, 1, 'hostname'],
+    ['usrname bob password x', 1, 1, 'username'],
+    ['ip acess-list extended X', 1, 4, 'access-list'],
+    ['ip rout 0.0.0.0 0.0.0.0 10.0.0.1', 1, 4, 'route'],
+    ['no ip acess-list extended X', 1, 7, 'access-list'],
+    ['aaa authentcation login default local', 1, 5, 'authentication'],
+    ['radius-server hots 10.0.0.1', 1, 15, 'host'],
+    ['tacacs-server kye k', 1, 15, 'key'],
+  ];
+  for (const [text, line, column, meant] of cases) {
+    const e = parseError(text);
+    assert.deepEqual([e.line, e.column], [line, column], text);
+    assert.ok(e.message.endsWith(`(did you mean "${meant}"?)`), e.message);
+  }
+});
+
+test('real IOS commands portcullis does not implement, and words far from every command, stay warnings', () => {
+  const lines = ['snmp-server community public RO', 'ntp server 10.0.0.9', 'logging host 10.0.0.9', 'service timestamps',
+    'ip routing', 'ipv6 router ospf 1', 'no ip domain-lookup', 'line vty 0 4', 'enable secret 5 $1$x$y',
+    'frobnicate now', 'interface e0', ' ip ospf cost 5', ' speed 100', ' zzz-unknown 1'];
+  const cfg = parseConfig(lines.join('\n'), 'w.cfg');
+  assert.deepEqual(cfg.warnings.map((w) => w.line), [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 12, 13, 14]);
+  for (const w of cfg.warnings) assert.match(w.message, /^ignored /);
+});
+
+test('the seed configs, full of real IOS lines, still load', () => {
+  for (const f of ['seed-running-config.txt', 'seed-running-config-pdf.txt']) {
+    assert.ok(loadConfig(join(ROOT, 'test', 'config', 'fixtures', f)).warnings.length > 0);
+  }
+});
+
+test('editDistance counts insertions, deletions, substitutions and transpositions, and stops past the limit', () => {
+  assert.equal(editDistance('acess-list', 'access-list', 2), 1);
+  assert.equal(editDistance('dney', 'deny', 2), 1);
+  assert.equal(editDistance('permt', 'permit', 2), 1);
+  assert.equal(editDistance('abc', 'abc', 0), 0);
+  assert.equal(editDistance('kitten', 'sitting', 5), 3);
+  assert.equal(editDistance('snmp-server', 'username', 2), 3);
+  assert.equal(mistypedWord('snmp-server', TOP_WORDS), undefined);
+  assert.equal(mistypedWord('hostnme', TOP_WORDS), 'hostname');
+  // Short words allow one slip only.
+  assert.equal(mistypedWord('ab', TOP_WORDS), undefined);
+});
+
+test('a bad wildcard or address says what is wrong with it, at it', () => {
+  const cases: [string, number, RegExp][] = [
+    ['access-list 1 permit 10.0.0.0 0.0.0.256', 31, /expected wildcard bits, found "0\.0\.0\.256" \(each of the four parts must be a number 0-255, "256" is not\)/],
+    ['access-list 101 permit ip 10.0.0.0 0.0.0.256 any', 36, /expected wildcard bits, found "0\.0\.0\.256"/],
+    ['access-list 101 permit ip any 10.0.0.0 0.0.256.0', 40, /expected wildcard bits, found "0\.0\.256\.0"/],
+    ['access-list 1 permit 10.0.0.0 0.0.255', 31, /wildcard bits.*four parts, "0\.0\.255" has 3/],
+    ['access-list 1 permit 10.0.0.300 0.0.0.255', 22, /IPv4 address, found "10\.0\.0\.300" \(each of the four parts/],
+    ['access-list 101 permit ip host 10.0.0.256 any', 32, /an IPv4 address, found "10\.0\.0\.256" \(each/],
+  ];
+  for (const [text, column, re] of cases) {
+    const e = parseError(text);
+    assert.equal(e.column, column, text);
+    assert.match(e.message, re, text);
+  }
+});
