@@ -51,11 +51,12 @@ export class InterceptedConnections implements EndpointApp {
 
   /**
    * Records connection `conn`, just opened by the endpoint for cache entry `host` on a trigger
-   * port of protocol `protoBit` (AP_PROTO_*): half-open, no data yet.
+   * port of protocol `protoBit` (AP_PROTO_*): no data yet, and half-open (counted in
+   * `halfOpenCount` by the caller) unless `halfOpen` is false (a SYN cookie's connection).
    */
-  opened(conn: number, host: number, protoBit: number): void {
+  opened(conn: number, host: number, protoBit: number, halfOpen = true): void {
     const cache = this.s.cache;
-    this.halfOpen[conn] = 1;
+    this.halfOpen[conn] = halfOpen ? 1 : 0;
     this.noData[conn] = 1;
     this.host[conn] = host;
     this.hostGen[conn] = cache.generation[host]!;

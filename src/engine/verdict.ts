@@ -25,6 +25,7 @@ import type { HostSessions } from './sessions.js';
 import type { FlowMemos } from './flow-memo.js';
 import type { InterceptedConnections } from './connections.js';
 import { PORT_INDEXES, PORT_INDEX_OF_BIT, PROTO_BIT_OF_INDEX, dstportIndex } from './ports.js';
+import { TCP_CTR_SYN_COOKIES_SENT } from '../tcp/counters.js';
 
 /** Write the packet back (to the TUN device / `--out`). */
 export const VERDICT_FORWARD = 0;
@@ -154,19 +155,37 @@ export class VerdictPath {
     const flags = meta.tcpFlags;
     const isSyn = (flags & (TCP_FLAG_SYN | TCP_FLAG_ACK | TCP_FLAG_RST)) === TCP_FLAG_SYN;
     if (!isSyn) {
-      // No connection for this segment: the endpoint answers with a reset (RFC 9293 §3.10.7.1).
       if (host >= 0) {
         if (detailed) debug.clientPort(nowMs, cache.clientPort[host]!, hostState);
         cache.clientPort[host] = meta.srcPort;
       }
+      // The ACK of a SYN cookie makes the connection (and the host's entry) only now.
+      if (s.endpoint.counters[TCP_CTR_SYN_COOKIES_SENT]! > 0) {
+        const v = this.cookieAck(meta, rule, index, ingress, host, nowMs);
+        if (v >= 0) return v;
+      }
+      // No connection for this segment: the endpoint answers with a reset (RFC 9293 §3.10.7.1).
       s.endpoint.refuse(meta, nowMs);
       this.counters[COUNTER_DROP_NO_CONNECTION]!++;
       return VERDICT_DROP;
     }
     const conns = this.conns;
-    if (conns.halfOpenCount >= s.halfOpenLimit) {
-      this.counters[COUNTER_DROP_HALF_OPEN_LIMIT]!++;
-      return VERDICT_DROP;
+    const endpoint = s.endpoint;
+    if (conns.halfOpenCount >= s.halfOpenLimit || endpoint.halfOpenFrom(meta) >= endpoint.halfOpenPerSource) {
+      // Past the half-open limit (or the source's own cap), live: a SYN cookie, and no state —
+      // no connection, no cache entry, no half-open count — until the ACK brings it back
+      // (RFC 4987 §3.6). Replay cannot check cookies (the capture's client acknowledges the
+      // original server's ISN), so there the SYN is dropped.
+      if (!endpoint.cookiesUsable) {
+        this.counters[COUNTER_DROP_HALF_OPEN_LIMIT]!++;
+        return VERDICT_DROP;
+      }
+      if (host >= 0) {
+        if (detailed) debug.clientPort(nowMs, cache.clientPort[host]!, hostState);
+        cache.clientPort[host] = meta.srcPort;
+      }
+      endpoint.answerWithCookie(meta, nowMs);
+      return VERDICT_INTERCEPT;
     }
     if (host < 0) {
       host = this.sessions.create(meta.srcAddr, meta.srcPort, ingress, s.ruleCacheTimeMs[rule * PORT_INDEXES + index]!, nowMs);
@@ -194,6 +213,32 @@ export class VerdictPath {
       return VERDICT_DROP;
     }
     conns.opened(conn, host, PROTO_BIT_OF_INDEX[index]!);
+    return VERDICT_INTERCEPT;
+  }
+
+  /**
+   * A segment of no connection that may acknowledge a SYN cookie: if it does, the host's entry
+   * is made (if it has none; `object-creation` says so, `detailed` prints no `++` line: the
+   * connection was never counted half-open) and the connection, which the segment then
+   * establishes. Returns VERDICT_INTERCEPT (VERDICT_DROP if the cache is full), or -1 when the
+   * segment brings back no cookie.
+   */
+  private cookieAck(meta: PacketMeta, rule: number, index: number, ingress: number, host: number, nowMs: number): number {
+    const s = this.s;
+    const conn = s.endpoint.openFromCookie(meta, nowMs);
+    if (conn < 0) return -1;
+    if (host < 0) {
+      host = this.sessions.create(meta.srcAddr, meta.srcPort, ingress, s.ruleCacheTimeMs[rule * PORT_INDEXES + index]!, nowMs);
+      if (host < 0) {
+        s.endpoint.abort(conn, nowMs);
+        this.counters[COUNTER_DROP_CACHE_FULL]!++;
+        return VERDICT_DROP;
+      }
+      this.sessions.announceCreated(host, meta.srcPort, nowMs);
+    }
+    this.cache.touch(host, nowMs);
+    this.conns.opened(conn, host, PROTO_BIT_OF_INDEX[index]!, false);
+    s.endpoint.input(conn, meta, nowMs);
     return VERDICT_INTERCEPT;
   }
 

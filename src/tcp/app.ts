@@ -26,4 +26,6 @@ export interface ConnectionLifecycle {
   release(c: number, nowMs: number): void;
   /** Resets the connection on the endpoint's own initiative, tells the app, frees the slot. */
   abortByEndpoint(c: number, nowMs: number): void;
+  /** The handshake of `c` completed (it no longer counts as half-open). */
+  handshakeDone(c: number): void;
 }

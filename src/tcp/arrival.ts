@@ -207,6 +207,7 @@ export class SegmentArrival {
     const shutting = (conns.flags[c]! & CONN_FIN_QUEUED) !== 0;
     conns.state[c] = shutting ? TCP_STATE_FIN_WAIT_1 : TCP_STATE_ESTABLISHED;
     this.counters[TCP_CTR_ESTABLISHED]!++;
+    this.lifecycle.handshakeDone(c);
     this.app.accepted(c, nowMs);
     return conns.generation[c] === g;
   }

@@ -61,6 +61,12 @@ export const TCP_DEFAULT_FIN_WAIT_2_TIMEOUT_MS = 60_000;
  * slot forever.
  */
 export const TCP_DEFAULT_IDLE_TIMEOUT_MS = 300_000;
+/**
+ * Half-open connections one client address may hold; its further SYNs are answered with SYN
+ * cookies (no state). A browser opens up to six connections at once; `max-nodata-conns`
+ * (default 3) usually limits a host first.
+ */
+export const TCP_DEFAULT_HALF_OPEN_PER_SOURCE = 8;
 /** IPv4 TTL / IPv6 hop limit of emitted packets. */
 export const TCP_DEFAULT_TTL = 64;
 /** Peer MSS assumed when its SYN carries none (RFC 9293 §3.7.1). */
@@ -96,6 +102,8 @@ export const CONN_TIMING = 0x400;
 export const CONN_PEER_FIN_PENDING = 0x800;
 /** An ACK is owed before `input` returns. */
 export const CONN_ACK_NOW = 0x1000;
+/** Counted among its source's half-open connections (`source-counts.ts`). */
+export const CONN_SOURCE_COUNTED = 0x2000;
 
 // ---- retransmission timer kinds (TcpTimers.rtxKind) -------------------------------------------
 

@@ -63,8 +63,14 @@ export const TCP_CTR_REPLAY_REBASES = 27;
 export const TCP_CTR_REPLAY_ACK_AHEAD = 28;
 /** Connections aborted because the peer sent nothing for `idleTimeoutMs`. */
 export const TCP_CTR_IDLE_ABORTS = 29;
+/** SYN-ACKs sent with a SYN cookie instead of a connection (`syn-cookies.ts`). */
+export const TCP_CTR_SYN_COOKIES_SENT = 30;
+/** ACKs that brought back a valid SYN cookie: connections made from them. */
+export const TCP_CTR_SYN_COOKIES_ACCEPTED = 31;
+/** ACKs of no connection checked as SYN cookies and found none of ours (or too old). */
+export const TCP_CTR_SYN_COOKIES_REJECTED = 32;
 /** Number of TCP_CTR_* counters. */
-export const TCP_CTR_COUNT = 30;
+export const TCP_CTR_COUNT = 33;
 
 /** Stable names of the TCP_CTR_* counters, by index. */
 export const TCP_COUNTER_NAMES: readonly string[] = [
@@ -73,5 +79,6 @@ export const TCP_COUNTER_NAMES: readonly string[] = [
   'ack-too-new', 'paws-rejected', 'rst-in', 'rst-ignored', 'challenge-acks', 'rst-out',
   'passive-opens', 'open-refused', 'established', 'timeout-aborts', 'zero-window-probes',
   'tx-overflows', 'time-wait-reopened', 'evictions', 'dup-acks', 'bytes-in', 'bytes-out',
-  'replay-rebases', 'replay-ack-ahead', 'idle-aborts',
+  'replay-rebases', 'replay-ack-ahead', 'idle-aborts', 'syn-cookies-sent', 'syn-cookies-accepted',
+  'syn-cookies-rejected',
 ];

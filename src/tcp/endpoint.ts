@@ -22,6 +22,9 @@
  */
 import type { PacketMeta } from '../wire/packet.js';
 import type { HashKey } from '../table/keyed-hash.js';
+import { DEFAULT_CONNECTION_KEY } from './connection-table.js';
+import { SourceCounts } from './source-counts.js';
+import { SynCookies } from './syn-cookies.js';
 import { TCP_FLAG_ACK, TCP_FLAG_FIN, TCP_FLAG_RST, TCP_FLAG_SYN } from '../wire/packet.js';
 import { seqGt } from '../wire/seq.js';
 import type { ConnectionLifecycle, EndpointApp } from './app.js';
@@ -35,7 +38,7 @@ import { SendBuffer } from './send-buffer.js';
 import { Sender } from './sender.js';
 import { TcpTimers } from './timers.js';
 import {
-  CONN_CLOSED_BY_US, CONN_ESTABLISHED, CONN_FIN_ACKED, CONN_FIN_QUEUED, CONN_SACK, CONN_TIMESTAMPS,
+  CONN_CLOSED_BY_US, CONN_ESTABLISHED, CONN_SOURCE_COUNTED, TCP_DEFAULT_HALF_OPEN_PER_SOURCE, CONN_FIN_ACKED, CONN_FIN_QUEUED, CONN_SACK, CONN_TIMESTAMPS,
   CONN_TIMING, CONN_WANT_WRITABLE, CONN_WINDOW_SCALE, TCP_DEFAULT_FIN_WAIT_2_TIMEOUT_MS,
   TCP_DEFAULT_IDLE_TIMEOUT_MS, TCP_DEFAULT_INITIAL_RTO_MS, TCP_DEFAULT_MAX_RETRANSMITS, TCP_DEFAULT_MAX_RTO_MS,
   TCP_DEFAULT_MIN_RTO_MS, TCP_DEFAULT_PEER_MSS_V4, TCP_DEFAULT_PEER_MSS_V6, TCP_DEFAULT_SYN_RECEIVED_TIMEOUT_MS,
@@ -45,7 +48,8 @@ import {
 } from './constants.js';
 import {
   TCP_CTR_BAD_SEGMENTS, TCP_CTR_COUNT, TCP_CTR_EVICTIONS, TCP_CTR_IDLE_ABORTS, TCP_CTR_OPEN_REFUSED,
-  TCP_CTR_PASSIVE_OPENS, TCP_CTR_SEGMENTS_IN, TCP_CTR_SYNACK_RETRANSMITS, TCP_CTR_TIME_WAIT_REOPENED,
+  TCP_CTR_PASSIVE_OPENS, TCP_CTR_SEGMENTS_IN, TCP_CTR_SYNACK_RETRANSMITS, TCP_CTR_SYN_COOKIES_ACCEPTED,
+  TCP_CTR_SYN_COOKIES_REJECTED, TCP_CTR_SYN_COOKIES_SENT, TCP_CTR_TIME_WAIT_REOPENED,
 } from './counters.js';
 
 /** Construction options of a {@link TcpEndpoint}. */
@@ -66,8 +70,13 @@ export interface EndpointOptions {
   tx: PacketSink;
   /** Receives connection events. */
   app: EndpointApp;
-  /** Key of the keyed hash that places connections in the lookup table (default: a fixed key, for tests). */
+  /**
+   * The process's keyed-hash key: it places connections and sources in their tables, and the
+   * SYN cookies' secret is derived from it (default: a fixed key, for tests).
+   */
   hashKey?: HashKey;
+  /** See {@link TCP_DEFAULT_HALF_OPEN_PER_SOURCE}. */
+  halfOpenPerSource?: number;
   /** See {@link TCP_DEFAULT_INITIAL_RTO_MS}. */
   initialRtoMs?: number;
   /** See {@link TCP_DEFAULT_MIN_RTO_MS}. */
@@ -104,6 +113,13 @@ export class TcpEndpoint implements ConnectionLifecycle {
   private readonly app: EndpointApp;
   private readonly synReceivedTimeoutMs: number;
   private readonly idleTimeoutMs: number;
+  /** See {@link TCP_DEFAULT_HALF_OPEN_PER_SOURCE}. */
+  readonly halfOpenPerSource: number;
+  /**
+   * False in replay mode: a replayed client acknowledges the original server's ISN, not our
+   * cookie, so SYN cookies cannot be checked there.
+   */
+  readonly cookiesUsable: boolean;
 
   private readonly conns: TcpConnections;
   private readonly reassembly: Reassembly;
@@ -113,6 +129,8 @@ export class TcpEndpoint implements ConnectionLifecycle {
   private readonly writer: SegmentWriter;
   private readonly sender: Sender;
   private readonly arrival: SegmentArrival;
+  private readonly cookies: SynCookies;
+  private readonly sources: SourceCounts;
 
   constructor(opts: EndpointOptions) {
     const n = Math.max(1, opts.maxConnections | 0);
@@ -122,7 +140,12 @@ export class TcpEndpoint implements ConnectionLifecycle {
     this.app = opts.app;
     this.synReceivedTimeoutMs = opts.synReceivedTimeoutMs ?? TCP_DEFAULT_SYN_RECEIVED_TIMEOUT_MS;
     this.idleTimeoutMs = opts.idleTimeoutMs ?? TCP_DEFAULT_IDLE_TIMEOUT_MS;
-    this.conns = new TcpConnections(n, opts.hashKey);
+    const key = opts.hashKey ?? DEFAULT_CONNECTION_KEY;
+    this.halfOpenPerSource = opts.halfOpenPerSource ?? TCP_DEFAULT_HALF_OPEN_PER_SOURCE;
+    this.cookiesUsable = !opts.followPeerSequence;
+    this.conns = new TcpConnections(n, key);
+    this.cookies = new SynCookies(key);
+    this.sources = new SourceCounts(n, key);
     this.reassembly = new Reassembly(n, this.recvBytes, this.counters);
     this.sendBuffer = new SendBuffer(n, Math.max(1, opts.sendBufferBytes | 0));
     this.rtt = new RttEstimator(n, opts.initialRtoMs ?? TCP_DEFAULT_INITIAL_RTO_MS,
@@ -264,6 +287,7 @@ export class TcpEndpoint implements ConnectionLifecycle {
     conns.dupAcks[c] = 0;
     conns.probeShift[c] = 0;
     conns.state[c] = TCP_STATE_SYN_RECEIVED;
+    this.countSource(c);
     this.counters[TCP_CTR_PASSIVE_OPENS]!++;
 
     this.writer.sendSynAck(c, nowMs);
@@ -272,6 +296,101 @@ export class TcpEndpoint implements ConnectionLifecycle {
     this.timers.armRtx(c, nowMs + this.rtt.rtoMs[c]!, TIMER_RTX);
     this.timers.armState(c, nowMs + this.synReceivedTimeoutMs);
     return c;
+  }
+
+  // ---- SYN cookies (syn-cookies.ts) -------------------------------------------------------------
+
+  /** Half-open connections whose client is the source of `meta` (the per-source cap's count). */
+  halfOpenFrom(meta: PacketMeta): number {
+    return this.sources.get(meta.srcAddr, 0);
+  }
+
+  /**
+   * Answers the bare SYN `meta` with a SYN cookie and keeps nothing (RFC 4987 §3.6): the
+   * SYN-ACK carries our MSS only, our window unscaled; the client's MSS is kept in the cookie.
+   */
+  answerWithCookie(meta: PacketMeta, nowMs: number): void {
+    this.counters[TCP_CTR_SEGMENTS_IN]!++;
+    const v6 = meta.ipVersion === 6;
+    const ourMss = v6 ? this.mssV4 - 20 : this.mssV4;
+    const peerMss = meta.tcpMss > 0 ? meta.tcpMss : (v6 ? TCP_DEFAULT_PEER_MSS_V6 : TCP_DEFAULT_PEER_MSS_V4);
+    const iss = this.cookies.make(meta, SynCookies.mssIndex(peerMss, v6), nowMs);
+    this.writer.sendStatelessSynAck(meta, iss, this.recvBytes < 0xffff ? this.recvBytes : 0xffff, ourMss);
+    this.counters[TCP_CTR_SYN_COOKIES_SENT]!++;
+  }
+
+  /**
+   * For a segment of no connection with ACK set (and SYN and RST clear) that acknowledges one
+   * of our SYN cookies, makes the connection the cookie stands for, half-open as if its SYN had
+   * just been answered — no options, our window unscaled, the cookie's MSS — and returns it:
+   * the caller hands the segment to {@link input}, which completes the handshake. Returns -1
+   * (counted) when the ACK acknowledges no valid cookie, or when no slot can be had.
+   */
+  openFromCookie(meta: PacketMeta, nowMs: number): number {
+    const conns = this.conns;
+    if ((meta.tcpFlags & (TCP_FLAG_SYN | TCP_FLAG_ACK | TCP_FLAG_RST)) !== TCP_FLAG_ACK) return -1;
+    const mssIndex = this.cookies.check(meta, nowMs);
+    if (mssIndex < 0 || conns.find(meta) >= 0) {
+      this.counters[TCP_CTR_SYN_COOKIES_REJECTED]!++;
+      return -1;
+    }
+    if (!conns.hasFree() && !this.evict(nowMs)) {
+      this.counters[TCP_CTR_OPEN_REFUSED]!++;
+      return -1;
+    }
+    const c = conns.allocate(meta);
+    const v6 = meta.ipVersion === 6;
+    const ourMss = v6 ? this.mssV4 - 20 : this.mssV4;
+    const peerMss = SynCookies.mssOf(mssIndex, v6);
+    const iss = ((meta.ack >>> 0) - 1) >>> 0;
+    const irs = ((meta.seq >>> 0) - 1) >>> 0;
+    conns.flags[c] = 0;
+    conns.sndWscale[c] = 0;
+    conns.rcvWscale[c] = 0;
+    conns.rcvWnd[c] = this.recvBytes < 0xffff ? this.recvBytes : 0xffff;
+    conns.sndMss[c] = peerMss < ourMss ? peerMss : ourMss;
+    conns.iss[c] = iss;
+    conns.sndUna[c] = iss;
+    conns.sndNxt[c] = (iss + 1) >>> 0;
+    conns.sndMax[c] = (iss + 1) >>> 0;
+    conns.sndWnd[c] = meta.window;
+    conns.maxSndWnd[c] = meta.window;
+    conns.sndWl1[c] = irs;
+    conns.sndWl2[c] = iss;
+    conns.cwnd[c] = 10 * conns.sndMss[c]!; // RFC 6928 initial window
+    conns.ssthresh[c] = 0x3fffffff;
+    this.sendBuffer.clear(c);
+    conns.irs[c] = irs;
+    conns.rcvNxt[c] = meta.seq >>> 0;
+    this.reassembly.head[c] = 0;
+    this.reassembly.count[c] = 0;
+    conns.tsRecent[c] = 0;
+    conns.tsOffset[c] = 0;
+    conns.lastAckSent[c] = meta.seq >>> 0;
+    this.rtt.reset(c);
+    conns.retries[c] = 0;
+    conns.dupAcks[c] = 0;
+    conns.probeShift[c] = 0;
+    conns.state[c] = TCP_STATE_SYN_RECEIVED;
+    this.countSource(c);
+    this.counters[TCP_CTR_PASSIVE_OPENS]!++;
+    this.counters[TCP_CTR_SYN_COOKIES_ACCEPTED]!++;
+    this.timers.armState(c, nowMs + this.synReceivedTimeoutMs);
+    return c;
+  }
+
+  /** Counts a new half-open connection against its source. */
+  private countSource(c: number): void {
+    this.conns.flags[c]! |= CONN_SOURCE_COUNTED;
+    this.sources.increment(this.conns.clientAddr, c * 4);
+  }
+
+  /** The handshake of `c` completed, or it went away half-open: it leaves its source's count. */
+  handshakeDone(c: number): void {
+    const conns = this.conns;
+    if ((conns.flags[c]! & CONN_SOURCE_COUNTED) === 0) return;
+    conns.flags[c]! &= ~CONN_SOURCE_COUNTED;
+    this.sources.decrement(conns.clientAddr, c * 4);
   }
 
   /** Frees a slot under table pressure: the oldest TIME_WAIT, else the oldest SYN_RECEIVED. */
@@ -491,6 +610,7 @@ export class TcpEndpoint implements ConnectionLifecycle {
     const conns = this.conns;
     if (conns.state[c] === TCP_STATE_CLOSED) return;
     const was = (conns.flags[c]! & CONN_ESTABLISHED) !== 0;
+    this.handshakeDone(c);
     conns.release(c);
     this.timers.clear(c);
     this.reassembly.count[c] = 0;

@@ -167,6 +167,22 @@ export class SegmentWriter {
     this.counters[TCP_CTR_RST_OUT]!++;
   }
 
+  /**
+   * A SYN-ACK to the SYN `meta` that keeps no state: sequence number `iss` (a SYN cookie), our
+   * window `window` unscaled, and only the MSS option `mss` (RFC 4987 §3.6).
+   */
+  sendStatelessSynAck(meta: PacketMeta, iss: number, window: number, mss: number): void {
+    const spec = this.spec;
+    spec.clearOptions();
+    spec.setReplyTo(meta);
+    spec.seq = iss;
+    spec.ack = ((meta.seq >>> 0) + 1) >>> 0;
+    spec.flags = TCP_FLAG_SYN | TCP_FLAG_ACK;
+    spec.window = window;
+    spec.mss = mss;
+    this.emit();
+  }
+
   /** Writes the segment in `spec` into the transmit queue (counted; lost if the queue is full). */
   private emit(): void {
     const spec = this.spec;

@@ -149,8 +149,10 @@ test('half-open limit and max-nodata-conns refuse further SYNs', () => {
   assert.equal(engine.counters[COUNTER_DROP_NODATA_LIMIT], 1);
   assert.equal(handle(engine, syn('10.1.0.21', 1000), 0), VERDICT_INTERCEPT);
   assert.equal(engine.halfOpenCount, 3);
-  assert.equal(handle(engine, syn('10.1.0.22', 1000), 0), VERDICT_DROP, 'global half-open limit');
-  assert.equal(engine.counters[COUNTER_DROP_HALF_OPEN_LIMIT], 1);
+  assert.equal(handle(engine, syn('10.1.0.22', 1000), 0), VERDICT_INTERCEPT, 'past the global half-open limit: a SYN cookie');
+  assert.equal(engine.halfOpenCount, 3, 'no state for it');
+  assert.equal(engine.cache.count, 2, 'no cache entry either');
+  assert.equal(engine.counters[COUNTER_DROP_HALF_OPEN_LIMIT], 0);
 });
 
 test('the gateway\'s own traffic is local, in both directions', () => {
