@@ -29,7 +29,14 @@ export const COUNTER_HOSTS_EXPIRED = 18;
 export const COUNTER_TX_OVERFLOW = 19;
 /** Permitted packets that start no trackable flow (e.g. a bare ACK when mid-stream pickup is off). */
 export const COUNTER_FLOW_UNTRACKED = 20;
-export const COUNTER_FAULT_BASE = 21;
+/**
+ * Packets whose source no connected prefix or static route covers: placed on no interface, they
+ * pass no inbound ACL (see src/engine/interfaces.ts).
+ */
+export const COUNTER_NO_INGRESS = 21;
+/** Drop reason: a TCP segment that does not fit its tracked connection (src/flow/tcp-tracker.ts). */
+export const COUNTER_DROP_TCP_INVALID = 22;
+export const COUNTER_FAULT_BASE = 23;
 export const COUNTER_COUNT = COUNTER_FAULT_BASE + FAULT_COUNT;
 
 const NAMES: string[] = [
@@ -54,6 +61,8 @@ const NAMES: string[] = [
   'hosts-expired',
   'tx-queue-overflow',
   'flow-untracked',
+  'no-ingress',
+  'drop-tcp-invalid',
 ];
 for (let i = 0; i < FAULT_COUNT; i++) NAMES.push(`drop-${FAULT_NAMES[i]!}`);
 
@@ -64,6 +73,6 @@ export const COUNTER_NAMES: readonly string[] = NAMES;
 export const DROP_REASON_COUNTERS: readonly number[] = [
   COUNTER_DROP_ACL_IN, COUNTER_DROP_ACL_OUT, COUNTER_DROP_HALF_OPEN_LIMIT, COUNTER_DROP_NODATA_LIMIT,
   COUNTER_DROP_INTERCEPT_FULL, COUNTER_DROP_CACHE_FULL, COUNTER_DROP_NO_CONNECTION,
-  COUNTER_DROP_WATCH_LIST,
+  COUNTER_DROP_WATCH_LIST, COUNTER_DROP_TCP_INVALID,
   ...Array.from({ length: FAULT_COUNT - 1 }, (_, i) => COUNTER_FAULT_BASE + 1 + i),
 ];

@@ -112,6 +112,11 @@ export class FlowMemos {
     this.recCount = n + 1;
   }
 
+  /** The packet being decided must not be remembered (its effects are not all in a memo). */
+  forget(): void {
+    this.recCount = -1;
+  }
+
   /** True if the full path classified nothing for this packet so far (and may remember it). */
   recordedNothing(): boolean {
     return this.recCount === 0;

@@ -1,14 +1,17 @@
 /**
  * The gateway's interfaces as the data plane sees them: connected prefixes (to tell which
  * interface a packet arrived on and leaves by), the gateway's own addresses, and per interface
- * the auth-proxy rule and the compiled ACL indexes. Built once from the Config.
+ * the auth-proxy rule and the compiled ACL indexes. Built once from the engine's settings.
  *
- * A TUN device does not say which interface a forwarded packet came in on, and a capture does
- * not either, so the ingress interface is the one whose connected prefix holds the packet's
- * source address (longest prefix wins); the egress interface is the one whose prefix holds the
- * destination. A packet from an address on no connected prefix arrived from beyond the
- * gateway: it gets no interface (-1), so no interface ACL and no auth-proxy rule applies to
- * it on the way in.
+ * A capture does not say which interface a packet came in on, so a packet is placed by
+ * reverse-path lookup of its source: the ingress interface is the one the gateway would route
+ * the source address out of — longest prefix over the connected prefixes and the static routes
+ * (`ip route`, the default route included; a route's interface is the one it names, or the one
+ * whose connected prefix holds its next hop); among prefixes of one length a connected prefix
+ * wins over a static route (administrative distance 0), then the lower distance. The egress
+ * interface is looked up the same way for the destination. A source no prefix or route covers
+ * gets no interface (-1): no inbound ACL and no auth-proxy rule applies to it (the engine counts
+ * it as `no-ingress`; check-config warns about inbound ACLs without a default route).
  */
 import type { PacketMeta } from '../wire/packet.js';
 
@@ -29,15 +32,21 @@ export class InterfaceTable {
   private pfxMask: Uint32Array = new Uint32Array(0);
   private pfxLen: Int32Array = new Int32Array(0);
   private pfxIf: Int32Array = new Int32Array(0);
+  /** Per prefix: administrative distance (0 connected, else the route's). */
+  private pfxDist: Int32Array = new Int32Array(0);
   private pfxCount = 0;
+  /** Prefixes below this index are connected ones (routes are added after every address). */
+  private connectedCount = 0;
   // Own addresses (host routes to the gateway itself), four words each.
   private ownAddr: Uint32Array = new Uint32Array(0);
   private ownCount = 0;
   // The IPv4 prefixes and own addresses again as single words, for the per-packet IPv4 path:
   // prefixes as (network, mask, interface) int32 triples, longest prefix first (among prefixes
-  // of one length, in the order added), so that the first match is the longest-prefix match.
+  // of one length, the lower distance first, then in the order added), so that the first match
+  // is the longest-prefix match.
   private pfx4: Int32Array = new Int32Array(0);
   private pfx4Len: number[] = [];
+  private pfx4Dist: number[] = [];
   private pfx4Count = 0;
   private own4: Int32Array = new Int32Array(0);
   private own4Count = 0;
@@ -64,11 +73,34 @@ export class InterfaceTable {
 
   /** Adds an address of interface `ifIndex`: its connected prefix and the address itself. */
   addAddress(ifIndex: number, words: Uint32Array, prefixLength: number): void {
+    this.addPrefix(ifIndex, words, prefixLength, 0);
+    this.connectedCount = this.pfxCount;
+    const o = this.ownCount;
+    this.ownAddr = grow(this.ownAddr, (o + 1) * 4);
+    for (let w = 0; w < 4; w++) this.ownAddr[o * 4 + w] = words[w]!;
+    this.ownCount = o + 1;
+    if (isMapped4(words) && prefixLength >= 96) {
+      this.own4 = growI(this.own4, this.own4Count + 1);
+      this.own4[this.own4Count++] = words[3]!;
+    }
+  }
+
+  /**
+   * Adds a static route to `words`/`prefixLength` (128-bit form) over interface `ifIndex` (-1:
+   * a discard route, which places what it covers on no interface), with administrative
+   * distance `distance` (1-255). Call it after every {@link addAddress}.
+   */
+  addRoute(ifIndex: number, words: Uint32Array, prefixLength: number, distance: number): void {
+    this.addPrefix(ifIndex, words, prefixLength, distance);
+  }
+
+  private addPrefix(ifIndex: number, words: Uint32Array, prefixLength: number, distance: number): void {
     const n = this.pfxCount;
     this.pfxAddr = grow(this.pfxAddr, (n + 1) * 4);
     this.pfxMask = grow(this.pfxMask, (n + 1) * 4);
     this.pfxLen = growI(this.pfxLen, n + 1);
     this.pfxIf = growI(this.pfxIf, n + 1);
+    this.pfxDist = growI(this.pfxDist, n + 1);
     for (let w = 0; w < 4; w++) {
       const bits = Math.max(0, Math.min(32, prefixLength - w * 32));
       const m = bits === 0 ? 0 : (0xffffffff << (32 - bits)) >>> 0;
@@ -77,25 +109,22 @@ export class InterfaceTable {
     }
     this.pfxLen[n] = prefixLength;
     this.pfxIf[n] = ifIndex;
+    this.pfxDist[n] = distance;
     this.pfxCount = n + 1;
-    const o = this.ownCount;
-    this.ownAddr = grow(this.ownAddr, (o + 1) * 4);
-    for (let w = 0; w < 4; w++) this.ownAddr[o * 4 + w] = words[w]!;
-    this.ownCount = o + 1;
-    if (words[0] === 0 && words[1] === 0 && words[2] === 0xffff && prefixLength >= 96) {
+    if (isMapped4(words) && prefixLength >= 96) {
       const k = this.pfx4Count;
-      // After the last prefix at least as long as this one.
+      // After the last prefix longer than this one, or as long and at most as far.
       let at = k;
-      while (at > 0 && this.pfx4Len[at - 1]! < prefixLength) at--;
+      while (at > 0 && (this.pfx4Len[at - 1]! < prefixLength
+        || (this.pfx4Len[at - 1] === prefixLength && this.pfx4Dist[at - 1]! > distance))) at--;
       this.pfx4 = growI(this.pfx4, (k + 1) * 3);
       this.pfx4.copyWithin((at + 1) * 3, at * 3, k * 3);
       this.pfx4Len.splice(at, 0, prefixLength);
+      this.pfx4Dist.splice(at, 0, distance);
       this.pfx4[at * 3] = this.pfxAddr[n * 4 + 3]!;
       this.pfx4[at * 3 + 1] = this.pfxMask[n * 4 + 3]!;
       this.pfx4[at * 3 + 2] = ifIndex;
       this.pfx4Count = k + 1;
-      this.own4 = growI(this.own4, this.own4Count + 1);
-      this.own4[this.own4Count++] = words[3]!;
     }
   }
 
@@ -112,14 +141,17 @@ export class InterfaceTable {
       return;
     }
     const src = meta.src4 | 0, dst = meta.dst4 | 0;
-    let ing = -1, eg = -1;
+    // -2: no prefix matched yet (a route to Null0 matches with interface -1).
+    let ing = -2, eg = -2;
     const p = this.pfx4;
     const end = this.pfx4Count * 3;
     for (let i = 0; i < end; i += 3) {
       const net = p[i]!, mask = p[i + 1]!;
-      if (ing < 0 && (src & mask) === net) ing = p[i + 2]!;
-      if (eg < 0 && (dst & mask) === net) eg = p[i + 2]!;
+      if (ing === -2 && (src & mask) === net) ing = p[i + 2]!;
+      if (eg === -2 && (dst & mask) === net) eg = p[i + 2]!;
     }
+    if (ing === -2) ing = -1;
+    if (eg === -2) eg = -1;
     let so = false, dso = false;
     const own = this.own4;
     for (let i = 0; i < this.own4Count; i++) {
@@ -133,21 +165,42 @@ export class InterfaceTable {
     this.lastDstIsOwn = dso;
   }
 
-  /** Interface whose connected prefix holds `words` (longest match), or -1. */
+  /**
+   * Interface the gateway routes `words` out of (longest match over connected prefixes and
+   * static routes, see the module comment), or -1.
+   */
   interfaceOf(words: Uint32Array): number {
+    return this.match(words, this.pfxCount);
+  }
+
+  /** Interface whose connected prefix holds `words` (longest match), or -1. */
+  connectedInterfaceOf(words: Uint32Array): number {
+    return this.match(words, this.connectedCount);
+  }
+
+  /** Longest match of `words` among the first `count` prefixes (ties: lower distance, then first added). */
+  private match(words: Uint32Array, count: number): number {
     let best = -1;
     let bestLen = -1;
+    let bestDist = 0;
     const a = this.pfxAddr, m = this.pfxMask;
-    for (let i = 0; i < this.pfxCount; i++) {
+    for (let i = 0; i < count; i++) {
       const b = i * 4;
       if (((words[0]! & m[b]!) >>> 0) === a[b] && ((words[1]! & m[b + 1]!) >>> 0) === a[b + 1] &&
           ((words[2]! & m[b + 2]!) >>> 0) === a[b + 2] && ((words[3]! & m[b + 3]!) >>> 0) === a[b + 3] &&
-          this.pfxLen[i]! > bestLen) {
+          (this.pfxLen[i]! > bestLen || (this.pfxLen[i] === bestLen && this.pfxDist[i]! < bestDist))) {
         best = this.pfxIf[i]!;
         bestLen = this.pfxLen[i]!;
+        bestDist = this.pfxDist[i]!;
       }
     }
     return best;
+  }
+
+  /** Index of the interface named `name` (as IOS compares names: without regard to case), or -1. */
+  indexOfName(name: string): number {
+    const n = name.toLowerCase();
+    return this.names.findIndex((x) => x.toLowerCase() === n);
   }
 
   /** True if `words` is one of the gateway's own addresses. */
@@ -170,6 +223,10 @@ export class InterfaceTable {
   get count(): number {
     return this.names.length;
   }
+}
+
+function isMapped4(words: Uint32Array): boolean {
+  return words[0] === 0 && words[1] === 0 && words[2] === 0xffff;
 }
 
 function grow(a: Uint32Array, n: number): Uint32Array {

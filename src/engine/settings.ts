@@ -43,10 +43,29 @@ export interface EngineInterface {
   readonly addresses: readonly EngineAddress[];
 }
 
+/**
+ * A static route (`ip route`, `ipv6 route`), in the 128-bit form of {@link EngineAddress}
+ * (IPv4-mapped for IPv4: prefix length 96 + the IPv4 length). It places packets by reverse-path
+ * lookup (src/engine/interfaces.ts): over the interface it names, else the one whose connected
+ * prefix holds its next hop.
+ */
+export interface EngineRoute {
+  readonly words: Uint32Array;
+  readonly prefixLength: number;
+  /** The interface named, if any (`Null0` names none of the gateway's: the route discards). */
+  readonly interface: string | undefined;
+  /** The next hop (four words), if any. */
+  readonly nextHop: Uint32Array | undefined;
+  /** Administrative distance (1-255). */
+  readonly distance: number;
+}
+
 /** The engine's settings. */
 export interface EngineSettings {
   readonly rules: readonly EngineRule[];
   readonly interfaces: readonly EngineInterface[];
+  /** Static routes, in config order. */
+  readonly routes: readonly EngineRoute[];
   /** `ip auth-proxy auth-cache-time` in ms: the inactivity time of rules that set none. */
   readonly authCacheTimeMs: number;
   /** `ip auth-proxy absolute-timer` in ms (0: none). */

@@ -102,6 +102,15 @@ export class EngineState {
         aclIndex(acls, itf.aclIn4), aclIndex(acls, itf.aclOut4), aclIndex(acls, itf.aclIn6), aclIndex(acls, itf.aclOut6));
       for (const a of itf.addresses) this.interfaces.addAddress(idx, a.words, a.prefixLength);
     }
+    // Routes after every address: a next hop is resolved over the connected prefixes only (a
+    // route to a next hop on none is not installed, as IOS does not install it). A route over an
+    // interface the gateway does not have — Null0, the only one the config accepts — places
+    // the packets it covers on no interface.
+    for (const r of settings.routes) {
+      const itf = r.interface !== undefined ? this.interfaces.indexOfName(r.interface)
+        : this.interfaces.connectedInterfaceOf(r.nextHop!);
+      if (itf >= 0 || r.interface !== undefined) this.interfaces.addRoute(itf, r.words, r.prefixLength, r.distance);
+    }
   }
 }
 

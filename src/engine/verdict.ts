@@ -18,7 +18,7 @@ import { DEBUG_DETAILED } from './debug.js';
 import {
   COUNTER_DROP_ACL_IN, COUNTER_DROP_ACL_OUT, COUNTER_DROP_CACHE_FULL, COUNTER_DROP_HALF_OPEN_LIMIT,
   COUNTER_DROP_INTERCEPT_FULL, COUNTER_DROP_NODATA_LIMIT, COUNTER_DROP_NO_CONNECTION, COUNTER_DROP_WATCH_LIST,
-  COUNTER_FLOWS_CREATED, COUNTER_FLOW_TABLE_FULL, COUNTER_FLOW_UNTRACKED, COUNTER_RETURN_TRAFFIC,
+  COUNTER_FLOWS_CREATED, COUNTER_FLOW_TABLE_FULL, COUNTER_FLOW_UNTRACKED, COUNTER_NO_INGRESS, COUNTER_RETURN_TRAFFIC,
 } from './counters.js';
 import type { EngineState } from './state.js';
 import type { HostSessions } from './sessions.js';
@@ -104,6 +104,11 @@ export class VerdictPath {
     // The gateway's own output (its login service answering, say) is the host stack's business.
     if (itf.lastSrcIsOwn) return VERDICT_LOCAL;
     const ingress = itf.lastIngress;
+    if (ingress < 0) {
+      // From beyond every route (no default route): counted per packet, so never remembered.
+      this.counters[COUNTER_NO_INGRESS]!++;
+      memos.forget();
+    }
     const rule = ingress >= 0 ? itf.rule[ingress]! : -1;
     let host = -1;
     let hostState = -1;

@@ -14,7 +14,7 @@ import { DEBUG_DETAILED, DEBUG_OBJECT_CREATION, DEBUG_OBJECT_DELETION } from '..
 import type { DebugSink } from '../../src/engine/debug.js';
 import {
   COUNTER_DROP_ACL_IN, COUNTER_DROP_HALF_OPEN_LIMIT, COUNTER_DROP_NODATA_LIMIT, COUNTER_FAULT_BASE,
-  COUNTER_RETURN_TRAFFIC, COUNTER_PACKETS, COUNTER_TX_OVERFLOW, COUNTER_NAMES,
+  COUNTER_RETURN_TRAFFIC, COUNTER_PACKETS, COUNTER_TX_OVERFLOW, COUNTER_NAMES, COUNTER_DROP_ACL_OUT, COUNTER_NO_INGRESS,
 } from '../../src/engine/counters.js';
 import { AP_PROTO_TELNET } from '../../src/authproxy/protocols.js';
 import { AuthProxyDebugFormatter } from '../../src/log/auth-proxy-debug.js';
@@ -300,4 +300,56 @@ test('packets the transmit queue refuses are counted as tx-queue-overflow', () =
   assert.equal(engine.tx.length, 0, 'no room for the SYN-ACK');
   assert.equal(engine.counters[COUNTER_TX_OVERFLOW], 1);
   assert.equal(COUNTER_NAMES[COUNTER_TX_OVERFLOW], 'tx-queue-overflow');
+});
+
+const ROUTED = `hostname gw
+interface Gi0/0
+ ip address 10.1.0.1 255.255.255.0
+ ip access-group 101 in
+interface Gi0/1
+ ip address 10.2.0.1 255.255.255.0
+ ip access-group 102 in
+ ip access-group 103 out
+ip route 0.0.0.0 0.0.0.0 10.2.0.254
+ip route 192.0.2.0 255.255.255.0 Gi0/0
+ip route 198.51.100.0 255.255.255.0 Null0
+access-list 101 permit ip any any
+access-list 102 permit tcp any any eq 22
+access-list 103 deny tcp any any eq 25
+access-list 103 permit ip any any
+end
+`;
+
+test('a packet is placed by reverse-path lookup over connected prefixes and static routes, the default route included', () => {
+  const { engine } = makeEngine(ROUTED);
+  // From the internet: in on Gi0/1 by the default route (next hop 10.2.0.254), so list 102 applies.
+  assert.equal(handle(engine, tcp({ src: '203.0.113.9', dst: '10.1.0.5', sport: 4000, dport: 80, flags: 'SYN', seq: 1 }), 0),
+    VERDICT_DROP, 'the inbound list of the internet-facing interface applies');
+  assert.equal(engine.counters[COUNTER_DROP_ACL_IN], 1);
+  assert.equal(handle(engine, tcp({ src: '203.0.113.9', dst: '10.1.0.5', sport: 4000, dport: 22, flags: 'SYN', seq: 1 }), 0),
+    VERDICT_FORWARD);
+  // A longer static route over Gi0/0 wins over the default route: list 101 permits.
+  assert.equal(handle(engine, tcp({ src: '192.0.2.7', dst: '10.2.0.9', sport: 4000, dport: 80, flags: 'SYN', seq: 1 }), 0),
+    VERDICT_FORWARD);
+  // Out towards the internet: Gi0/1 by the default route, so its outbound list applies.
+  assert.equal(handle(engine, tcp({ src: '10.1.0.5', dst: '203.0.113.9', sport: 4001, dport: 25, flags: 'SYN', seq: 1 }), 0),
+    VERDICT_DROP);
+  assert.equal(engine.counters[COUNTER_DROP_ACL_OUT], 1);
+  assert.equal(engine.counters[COUNTER_NO_INGRESS], 0);
+  // A route to Null0 places nothing: counted, and no inbound list applies.
+  assert.equal(handle(engine, tcp({ src: '198.51.100.3', dst: '10.1.0.5', sport: 4000, dport: 80, flags: 'SYN', seq: 1 }), 0),
+    VERDICT_FORWARD);
+  assert.equal(engine.counters[COUNTER_NO_INGRESS], 1);
+});
+
+test('without a default route a source no route covers is counted no-ingress on every packet, memo or not', () => {
+  const { engine } = makeEngine(ROUTED.replace('ip route 0.0.0.0 0.0.0.0 10.2.0.254\n', ''));
+  const p = tcp({ src: '203.0.113.9', dst: '10.1.0.5', sport: 4000, dport: 80, flags: 'SYN', seq: 1 });
+  assert.equal(handle(engine, p, 0), VERDICT_FORWARD);
+  assert.equal(handle(engine, tcp({ src: '203.0.113.9', dst: '10.1.0.5', sport: 4000, dport: 80, flags: 'ACK', seq: 2, ack: 5 }), 1),
+    VERDICT_FORWARD);
+  assert.equal(handle(engine, tcp({ src: '203.0.113.9', dst: '10.1.0.5', sport: 4000, dport: 80, flags: 'ACK', seq: 2, ack: 5 }), 2),
+    VERDICT_FORWARD);
+  assert.equal(engine.counters[COUNTER_NO_INGRESS], 3);
+  assert.equal(COUNTER_NAMES[COUNTER_NO_INGRESS], 'no-ingress');
 });
