@@ -7,6 +7,7 @@
  * 2000–2699; new entries get the highest sequence number + 10.
  */
 import { expectedAt } from '../ios/tokens.js';
+import { clip } from '../ios/echo.js';
 import type { ConfigWarning, TokenLine } from '../ios/tokens.js';
 import type { AclConfigBuilder, AclSet } from './api.js';
 import { parseDecimal, parseRule, ACL_SEQ_MAX } from './grammar.js';
@@ -61,7 +62,7 @@ class Builder implements AclConfigBuilder {
   private listFor(name: string, kind: AclKind, numbered: boolean, tl: TokenLine, nameToken: number): AclList {
     const have = this.lists.get(name);
     if (have !== undefined) {
-      if (have.kind !== kind) throw expectedAt(tl, nameToken, `the name of ${kind === 'standard' ? 'a standard' : kind === 'extended' ? 'an extended' : 'an IPv6'} access list`, `"${name}" is a ${have.kind} list`);
+      if (have.kind !== kind) throw expectedAt(tl, nameToken, `the name of ${kind === 'standard' ? 'a standard' : kind === 'extended' ? 'an extended' : 'an IPv6'} access list`, `"${clip(name)}" is a ${have.kind} list`);
       return have;
     }
     const list: AclList = { name, kind, numbered, entries: [] };
@@ -222,19 +223,19 @@ class Builder implements AclConfigBuilder {
     if (w0 === 'no') {
       const n = parseDecimal(t[1]?.text ?? '', 1, seqMax);
       if (n !== undefined) {
-        if (!this.removeEntry(list, (e) => e.seq === n)) this.warn(tl, 1, `access list ${list.name} has no entry with sequence number ${n}`);
+        if (!this.removeEntry(list, (e) => e.seq === n)) this.warn(tl, 1, `access list ${clip(list.name)} has no entry with sequence number ${n}`);
         return true;
       }
       const w1 = t[1]?.text.toLowerCase();
       if (w1 === 'sequence' && list.kind === 'ipv6') {
         const s = parseDecimal(t[2]?.text ?? '', 1, seqMax);
         if (s === undefined) throw expectedAt(tl, 2, 'a sequence number (1-4294967295)');
-        if (!this.removeEntry(list, (e) => e.seq === s)) this.warn(tl, 2, `access list ${list.name} has no entry with sequence number ${s}`);
+        if (!this.removeEntry(list, (e) => e.seq === s)) this.warn(tl, 2, `access list ${clip(list.name)} has no entry with sequence number ${s}`);
         return true;
       }
       if (w1 === 'permit' || w1 === 'deny') {
         const { rule } = parseRule(tl, 1, list.kind);
-        if (!this.removeEntry(list, (e) => e.rule !== null && rulesEqual(e.rule, rule))) this.warn(tl, 1, `access list ${list.name} has no such entry`);
+        if (!this.removeEntry(list, (e) => e.rule !== null && rulesEqual(e.rule, rule))) this.warn(tl, 1, `access list ${clip(list.name)} has no such entry`);
         return true;
       }
       // Not a sub-command (e.g. `no ip access-list …`): the block ends here.

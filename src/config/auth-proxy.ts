@@ -4,13 +4,14 @@
  * a rule by name (`interfaces.ts`).
  */
 import { expectedAt } from '../ios/tokens.js';
+import { echoLine } from '../ios/echo.js';
 import type { TokenLine } from '../ios/tokens.js';
 import { AP_PROTO_FTP, AP_PROTO_HTTP, AP_PROTO_HTTPS, AP_PROTO_TELNET } from '../authproxy/protocols.js';
 import type { AuthProxyGlobals, AuthProxyProtocolRule, AuthProxyRule } from './types.js';
 import { CONFIG_DEFAULTS, INT32_MAX } from './context.js';
 import type { ParseContext, Reference } from './context.js';
 import { readDelimitedText } from './banner.js';
-import { expectEnd, numberAt, restOfLine, wordAt } from './values.js';
+import { expectEnd, numberAt, wordAt } from './values.js';
 
 /** `ip auth-proxy name N <proto>` keywords and their AP_PROTO_* bits (spec §2). */
 const AP_PROTOCOLS: ReadonlyMap<string, number> = new Map([
@@ -75,7 +76,7 @@ export class AuthProxySection {
           return expectEnd(tl, 5);
         }
         if (w3 === 'enable' || w3 === 'add-item') {
-          this.ctx.warn(tl, 3, `ignored "${restOfLine(tl, 0)}": not implemented by portcullis (the watch list is always on)`);
+          this.ctx.warn(tl, 3, `ignored "${echoLine(tl)}": not implemented by portcullis (the watch list is always on)`);
           return;
         }
         throw expectedAt(tl, 3, '"expiry-time", "enable" or "add-item"');

@@ -1,10 +1,11 @@
 /** The HTTP server room: `ip http …` and `no ip http server|secure-server`. */
 import { expectedAt } from '../ios/tokens.js';
+import { echoLine } from '../ios/echo.js';
 import type { TokenLine } from '../ios/tokens.js';
 import type { HttpServerConfig } from './types.js';
 import { CONFIG_DEFAULTS } from './context.js';
 import type { ParseContext } from './context.js';
-import { expectEnd, numberAt, restOfLine, wordAt } from './values.js';
+import { expectEnd, numberAt, wordAt } from './values.js';
 
 /** `ip http …` keywords IOS has and portcullis accepts without implementing. */
 const HTTP_IGNORED: ReadonlySet<string> = new Set([
@@ -58,7 +59,7 @@ export class HttpSection {
       }
       default:
         if (w2 !== undefined && HTTP_IGNORED.has(w2)) {
-          this.ctx.warn(tl, 0, `ignored "${restOfLine(tl, 0)}": not implemented by portcullis`);
+          this.ctx.warn(tl, 0, `ignored "${echoLine(tl)}": not implemented by portcullis`);
           return;
         }
         throw expectedAt(tl, 2, '"server", "secure-server", "authentication", "port", "secure-port" or "secure-trustpoint"');

@@ -4,6 +4,7 @@
  * portcullis does not implement (`duplex`, `ip nat inside` …) are warned one by one.
  */
 import { expectedAt } from '../ios/tokens.js';
+import { clip, echoLine } from '../ios/echo.js';
 import type { TokenLine } from '../ios/tokens.js';
 import type { InterfaceConfig, Ipv4InterfaceAddress, Ipv6InterfaceAddress, SourceRef } from './types.js';
 import type { ParseContext, Reference } from './context.js';
@@ -168,7 +169,7 @@ export class InterfaceSection {
   }
 
   private ignoreLine(tl: TokenLine, itf: MutableInterface): true {
-    this.ctx.warn(tl, 0, `ignored "${restOfLine(tl, 0)}" in interface ${itf.name}: not implemented by portcullis`);
+    this.ctx.warn(tl, 0, `ignored "${echoLine(tl)}" in interface ${clip(itf.name)}: not implemented by portcullis`);
     return true;
   }
 
@@ -213,7 +214,7 @@ export class InterfaceSection {
     const w3 = wordAt(tl, 3);
     if (w3 === 'eui-64') {
       expectEnd(tl, 4);
-      this.ctx.warn(tl, 3, `ignored "${restOfLine(tl, 0)}" in interface ${itf.name}: EUI-64 addresses are not implemented by portcullis`);
+      this.ctx.warn(tl, 3, `ignored "${echoLine(tl)}" in interface ${clip(itf.name)}: EUI-64 addresses are not implemented by portcullis`);
       return;
     }
     if (w3 !== undefined && w3 !== 'link-local' && w3 !== 'anycast') throw expectedAt(tl, 3, '"link-local", "anycast", "eui-64" or end of line');

@@ -23,6 +23,7 @@ import { readConfigFile } from './read-file.js';
 import { createAclConfigBuilder } from '../acl/config-lines.js';
 import type { AclConfigBuilder, AclSet } from '../acl/api.js';
 import { expectedAt } from '../ios/tokens.js';
+import { clip, echoLine, echoToken } from '../ios/echo.js';
 import type { TokenLine } from '../ios/tokens.js';
 import type { Config, StaticRoute } from './types.js';
 import { CONFIG_DEFAULTS, ParseContext } from './context.js';
@@ -175,7 +176,7 @@ class ConfigParser {
   private closeIgnored(): void {
     const head = this.ignoredHead;
     if (head === null) return;
-    const text = restOfLine(head, 0);
+    const text = echoLine(head);
     const n = this.ignoredCount;
     this.ctx.warn(head, 0, n === 0
       ? `ignored "${text}": not implemented by portcullis`
@@ -265,7 +266,7 @@ class ConfigParser {
     }
     const d = readDelimitedText(this.ctx.lines, this.ctx.index, 2);
     this.ctx.index = d.lastLine;
-    this.ctx.warn(tl, 0, `ignored "banner ${tl.tokens[1]!.text}": not implemented by portcullis`);
+    this.ctx.warn(tl, 0, `ignored "banner ${echoToken(tl, 1)}": not implemented by portcullis`);
   }
 
   private parseRoute(tl: TokenLine, family: 4 | 6): void {
@@ -282,12 +283,12 @@ class ConfigParser {
       const ref = itf.authProxy;
       if (ref !== undefined && !this.authProxy.hasRule(ref.name)) {
         throw expectedAt(ref.tl, ref.index, 'the name of a defined auth-proxy rule',
-          `no "ip auth-proxy name ${ref.name} …" line defines it`);
+          `no "ip auth-proxy name ${clip(ref.name)} …" line defines it`);
       }
     }
     const undefinedAcl = (ref: Reference | undefined, what: string): void => {
       if (ref !== undefined && !acls.has(ref.name)) {
-        ctx.warn(ref.tl, ref.index, `access list "${ref.name}" is not defined: as in IOS, ${what}`);
+        ctx.warn(ref.tl, ref.index, `access list "${clip(ref.name)}" is not defined: as in IOS, ${what}`);
       }
     };
     for (const ref of this.authProxy.listReferences()) undefinedAcl(ref, 'the rule then applies to all traffic');
@@ -331,7 +332,7 @@ class ConfigParser {
       if (itf === undefined) continue;
       const ref = (family === 4 ? itf.accessGroupIn : itf.ipv6FilterIn)!;
       const route = family === 4 ? 'ip route 0.0.0.0 0.0.0.0 …' : 'ipv6 route ::/0 …';
-      this.ctx.warn(ref.tl, ref.index, `inbound access list "${ref.name}" on ${itf.name}, but no default route ("${route}"): `
+      this.ctx.warn(ref.tl, ref.index, `inbound access list "${clip(ref.name)}" on ${clip(itf.name)}, but no default route ("${route}"): `
         + 'packets from sources no connected prefix or route covers come in on no interface and pass no inbound list');
     }
   }

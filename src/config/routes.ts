@@ -14,6 +14,7 @@
  * `multicast`, `unicast`) are not implemented: the line is ignored with a warning.
  */
 import { expectedAt } from '../ios/tokens.js';
+import { clip } from '../ios/echo.js';
 import type { TokenLine } from '../ios/tokens.js';
 import type { StaticRoute } from './types.js';
 import { ipv4At, ipv4MaskAt, ipv6PrefixAt, ipv6Words, numberAt, parseIpv6Literal, wordAt } from './values.js';
@@ -172,7 +173,7 @@ export function resolveRoutes(pending: readonly PendingRoute[], interfaceNames: 
     const defined = byLower.get(lower) ?? (lower === NULL_INTERFACE.toLowerCase() ? NULL_INTERFACE : undefined);
     if (defined === undefined) {
       throw expectedAt(p.tl, p.interfaceIndex, 'the name of a configured interface or a next-hop address',
-        `no "interface ${given}" block defines it`);
+        `no "interface ${clip(given)}" block defines it`);
     }
     out.push(defined === given ? p.route : { ...p.route, interface: defined });
   }

@@ -5,6 +5,7 @@
  * the layers, so that both parsers can use it without importing each other.
  */
 import { ConfigError } from '../errors.js';
+import { echoToken, SECRET_SHOWN_AS } from './echo.js';
 
 /** One whitespace-separated word of a config line, with its 1-based column. */
 export interface Token {
@@ -55,12 +56,14 @@ export function endColumn(tl: TokenLine): number {
 
 /**
  * The error for "token `index` of this line is not what was expected". If the line has fewer
- * tokens, the error points at the end of the line and says `end of line`.
+ * tokens, the error points at the end of the line and says `end of line`. The token is quoted as
+ * `echoToken` shows it: a secret never, a long token cut.
  */
 export function expectedAt(tl: TokenLine, index: number, expected: string, detail?: string): ConfigError {
   const tok = tl.tokens[index];
   if (tok === undefined) return new ConfigError(tl.file, tl.line, endColumn(tl), expected, 'end of line', detail);
-  return new ConfigError(tl.file, tl.line, tok.column, expected, `"${tok.text}"`, detail);
+  const shown = echoToken(tl, index);
+  return new ConfigError(tl.file, tl.line, tok.column, expected, shown === SECRET_SHOWN_AS ? shown : `"${shown}"`, detail);
 }
 
 /** A line portcullis accepts but does not implement, or a suspicious but valid setting. */
