@@ -1,11 +1,14 @@
 /**
- * Per-host dynamic entries of one list: an open-addressing hash table (linear probing,
- * backward-shift deletion, no tombstones) from a host's four address words to the block of the
- * list's dynamic-entry pool holding its entries. Key, block and count share one 32-byte slot,
- * so a lookup by source address is O(1), touches one cache line before the entries themselves,
- * and allocates nothing. Installing or removing a host touches only its own slot, never the
- * list's static tables.
+ * Per-host dynamic entries of one list: a table from a host's four address words to the block of
+ * the list's dynamic-entry pool holding its entries. It is an {@link OpenTable} with the records
+ * inline — key, block and count share one 32-byte cell record, so a lookup by source address
+ * reads the cell's tag and then that one record before the entries themselves, and allocates
+ * nothing. Addresses hash under the process's secret key (a remote host chooses its address,
+ * and only authenticated hosts are installed, but the table must not be steerable either way).
+ * Installing or removing a host touches only its own cells, never the list's static tables.
  */
+import { hashAddress, hashKeyFromSeed, type HashKey } from '../table/keyed-hash.js';
+import { OpenTable, type CellMover } from '../table/open-table.js';
 
 /** One authenticated host's entries on one list (control-plane view). */
 export interface HostRecord {
@@ -18,72 +21,59 @@ export interface HostRecord {
   readonly order: number;
 }
 
+/** Words per cell record: four key words, first entry, entry count, record index, padding. */
 const STRIDE = 8;
 const K_FIRST = 4;
 const K_COUNT = 5;
 const K_REC = 6;
 
-function hashHost(w0: number, w1: number, w2: number, w3: number): number {
-  let h = Math.imul(w0 ^ 0x27d4eb2f, 0x9e3779b1);
-  h = Math.imul(h ^ (h >>> 15) ^ w1, 0x85ebca77);
-  h = Math.imul(h ^ (h >>> 13) ^ w2, 0xc2b2ae35);
-  h = Math.imul(h ^ (h >>> 16) ^ w3, 0x9e3779b1);
-  // MurmurHash3's finaliser: every input bit reaches the low bits the table index keeps, so
-  // runs of consecutive addresses do not form probe clusters.
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  return h ^ (h >>> 16);
-}
+/** The key of tables built without one (tests); compiled lists get the process key. */
+const DEFAULT_KEY = hashKeyFromSeed(0);
 
 /** Host address → its block of dynamic entries. */
-export class HostTable {
-  private cap: number;
-  /** Per slot: four key words, first entry, entry count, record index (-1 = empty), padding. */
+export class HostTable implements CellMover {
+  private readonly table: OpenTable;
+  /** Per cell: the record of the host whose cell it is (see STRIDE); grown with the table. */
   private slots: Int32Array;
   private readonly records: Array<HostRecord | undefined> = [];
   private readonly free: number[] = [];
-  private sizeNow = 0;
+  private readonly k0: number;
+  private readonly k1: number;
 
-  constructor(initialCapacity = 64) {
+  /** A table with room for `initialCapacity` hosts before it first grows; addresses hash under `key`. */
+  constructor(initialCapacity = 64, key: HashKey = DEFAULT_KEY) {
     let c = 16;
     while (c < initialCapacity * 2) c *= 2;
-    this.cap = c;
-    this.slots = HostTable.emptySlots(c);
-  }
-
-  private static emptySlots(cap: number): Int32Array {
-    const s = new Int32Array(cap * STRIDE);
-    for (let i = 0; i < cap; i++) s[i * STRIDE + K_REC] = -1;
-    return s;
+    this.table = new OpenTable({ initialCells: c, maxCells: 1 << 30, mover: this });
+    this.slots = new Int32Array(c * STRIDE);
+    this.k0 = key.k0 | 0;
+    this.k1 = key.k1 | 0;
   }
 
   /** Number of hosts. */
   get size(): number {
-    return this.sizeNow;
+    return this.table.count;
   }
 
-  /** Slot of the host with these address words (hot path), or -1. */
+  /** Cell of the host with these address words (hot path), or -1. */
   find(a: Uint32Array): number {
-    const mask = this.cap - 1;
     const w0 = a[0]! | 0, w1 = a[1]! | 0, w2 = a[2]! | 0, w3 = a[3]! | 0;
+    const h = hashAddress(w0, w1, w2, w3, this.k0, this.k1);
+    const t = this.table;
     const s = this.slots;
-    let h = hashHost(w0, w1, w2, w3) & mask;
-    for (;;) {
-      const o = h * STRIDE;
-      if (s[o + K_REC]! < 0) return -1;
-      if (s[o] === w0 && s[o + 1] === w1 && s[o + 2] === w2 && s[o + 3] === w3) return h;
-      h = (h + 1) & mask;
+    for (let p = t.first(h); p >= 0; p = t.next(h, p)) {
+      const o = p * STRIDE;
+      if (s[o] === w0 && s[o + 1] === w1 && s[o + 2] === w2 && s[o + 3] === w3) return p;
     }
+    return -1;
   }
 
-  /** First pool entry of the host in slot `h`. */
+  /** First pool entry of the host in cell `h`. */
   firstAt(h: number): number {
     return this.slots[h * STRIDE + K_FIRST]!;
   }
 
-  /** Number of entries of the host in slot `h`. */
+  /** Number of entries of the host in cell `h`. */
   countAt(h: number): number {
     return this.slots[h * STRIDE + K_COUNT]!;
   }
@@ -106,61 +96,58 @@ export class HostTable {
       this.slots[o + K_COUNT] = rec.count;
       return old;
     }
-    if ((this.sizeNow + 1) * 2 > this.cap) this.grow();
     const r = this.free.length > 0 ? this.free.pop()! : this.records.length;
     this.records[r] = rec;
-    this.place(rec, r);
-    this.sizeNow++;
-    return undefined;
-  }
-
-  private place(rec: HostRecord, r: number): void {
-    const mask = this.cap - 1;
     const a = rec.host;
-    let h = hashHost(a[0]! | 0, a[1]! | 0, a[2]! | 0, a[3]! | 0) & mask;
-    while (this.slots[h * STRIDE + K_REC]! >= 0) h = (h + 1) & mask;
-    const o = h * STRIDE;
-    for (let w = 0; w < 4; w++) this.slots[o + w] = a[w]! | 0;
-    this.slots[o + K_FIRST] = rec.first;
-    this.slots[o + K_COUNT] = rec.count;
-    this.slots[o + K_REC] = r;
-  }
-
-  private grow(): void {
-    this.cap *= 2;
-    this.slots = HostTable.emptySlots(this.cap);
-    this.records.forEach((rec, r) => { if (rec !== undefined) this.place(rec, r); });
+    const p = this.table.insert(hashAddress(a[0]! | 0, a[1]! | 0, a[2]! | 0, a[3]! | 0, this.k0, this.k1), r);
+    const o = p * STRIDE;
+    const s = this.slots;
+    for (let w = 0; w < 4; w++) s[o + w] = a[w]! | 0;
+    s[o + K_FIRST] = rec.first;
+    s[o + K_COUNT] = rec.count;
+    s[o + K_REC] = r;
+    return undefined;
   }
 
   /** Removes a host; returns its record, or undefined if it had none. */
   delete(a: Uint32Array): HostRecord | undefined {
-    let i = this.find(a);
-    if (i < 0) return undefined;
-    const s = this.slots;
-    const r = s[i * STRIDE + K_REC]!;
+    const p = this.find(a);
+    if (p < 0) return undefined;
+    const r = this.slots[p * STRIDE + K_REC]!;
     const old = this.records[r];
     this.records[r] = undefined;
     this.free.push(r);
-    this.sizeNow--;
-    const mask = this.cap - 1;
-    // Backward-shift deletion (Knuth, TAOCP vol. 3, §6.4, Algorithm R).
-    let j = i;
-    for (;;) {
-      j = (j + 1) & mask;
-      const o = j * STRIDE;
-      if (s[o + K_REC]! < 0) break;
-      const home = hashHost(s[o]!, s[o + 1]!, s[o + 2]!, s[o + 3]!) & mask;
-      const between = i <= j ? (home > i && home <= j) : (home > i || home <= j);
-      if (between) continue;
-      s.copyWithin(i * STRIDE, o, o + STRIDE);
-      i = j;
-    }
-    s[i * STRIDE + K_REC] = -1;
+    this.table.removeAt(p);
     return old;
   }
 
   /** All hosts, oldest install first (control plane). */
   hosts(): HostRecord[] {
     return this.records.filter((r): r is HostRecord => r !== undefined).sort((x, y) => x.order - y.order);
+  }
+
+  /** {@link CellMover}: room for the cell records of a table of `cells` cells. */
+  reserveCells(cells: number): void {
+    if (this.slots.length >= cells * STRIDE) return;
+    const grown = new Int32Array(cells * STRIDE);
+    grown.set(this.slots);
+    this.slots = grown;
+  }
+
+  /** {@link CellMover}: the host record at cell `from` moves to cell `to`. */
+  moveCell(from: number, to: number): void {
+    this.slots.copyWithin(to * STRIDE, from * STRIDE, from * STRIDE + STRIDE);
+  }
+
+  /** {@link CellMover}: the host records at cells `a` and `b` trade places. */
+  swapCells(a: number, b: number): void {
+    const s = this.slots;
+    const oa = a * STRIDE;
+    const ob = b * STRIDE;
+    for (let w = 0; w < STRIDE; w++) {
+      const x = s[oa + w]!;
+      s[oa + w] = s[ob + w]!;
+      s[ob + w] = x;
+    }
   }
 }

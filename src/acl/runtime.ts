@@ -14,6 +14,7 @@ import type { AclLogSink, AclRuntime, AclSet, DynamicAclText, InstallResult } fr
 import { EntryStore, ENTRY_FRAGMENTS, ENTRY_L4 } from './entries.js';
 import { TupleClassifier } from './tuple-space.js';
 import { HostTable } from './dynamic.js';
+import type { HashKey } from '../table/keyed-hash.js';
 import { AclLogger } from './log.js';
 import { parseRule } from './grammar.js';
 import { formatListHeader, formatMatches, formatRule } from './format.js';
@@ -29,6 +30,11 @@ export interface AclCompileOptions {
    * one-entry lists.
    */
   readonly dynamicHostCapacity?: number;
+  /**
+   * The process's secret hash key, for the tables packets choose keys of (dynamic hosts, log
+   * flows). A gateway passes it; the default (a fixed key) serves tests and tools.
+   */
+  readonly hashKey?: HashKey;
 }
 
 /** See {@link AclCompileOptions.dynamicHostCapacity}. */
@@ -75,7 +81,7 @@ class CompiledList {
   }
 
   constructor(readonly name: string, readonly kind: AclKind, readonly numbered: boolean, list: AclList, hostCapacity: number,
-    shared: Map<string, Int32Array>) {
+    shared: Map<string, Int32Array>, hashKey: HashKey | undefined) {
     this.family = kind === 'ipv6' ? 6 : 4;
     const rules: AclRule[] = [];
     const seqs: number[] = [];
@@ -90,7 +96,7 @@ class CompiledList {
     this.whole = new TupleClassifier(store, (e) => (store.flags(e) & ENTRY_FRAGMENTS) === 0, true, shared);
     this.later = new TupleClassifier(store,
       (e) => !((store.flags(e) & ENTRY_L4) !== 0 && store.action(e) === ACL_ACTION_DENY), false, shared);
-    this.hosts = new HostTable(hostCapacity);
+    this.hosts = new HostTable(hostCapacity, hashKey);
     this.pool = new EntryStore([], this.family === 4 ? 1 : 4, 0);
     this.logLabels = seqs.map((s) => (this.family === 6 ? `${name}/${s}` : name));
   }
@@ -110,7 +116,7 @@ function isMapped(host: Uint32Array): boolean {
 export class CompiledAcls implements AclRuntime {
   private readonly lists: CompiledList[] = [];
   private readonly byName = new Map<string, number>();
-  private readonly logger = new AclLogger();
+  private readonly logger: AclLogger;
   private installs = 0;
   /** See {@link AclRuntime.version}. */
   version = 0;
@@ -118,11 +124,12 @@ export class CompiledAcls implements AclRuntime {
   lastMatchCode = ACL_MATCH_NONE;
 
   constructor(set: AclSetImpl, opts: AclCompileOptions = {}) {
+    this.logger = new AclLogger(opts.hashKey);
     const shared = new Map<string, Int32Array>();
     for (const [name, list] of set.lists) {
       this.byName.set(name, this.lists.length);
       this.lists.push(new CompiledList(name, list.kind, list.numbered, list, opts.dynamicHostCapacity ?? DEFAULT_DYNAMIC_HOST_CAPACITY,
-        shared));
+        shared, opts.hashKey));
     }
   }
 

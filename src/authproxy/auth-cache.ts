@@ -1,6 +1,7 @@
 /**
- * The auth-proxy cache: one entry per client host (IPv4 or IPv6), in typed arrays with open
- * addressing, plus a min-heap of deadlines for the inactivity and absolute timers. Pure: time is
+ * The auth-proxy cache: one entry per client host (IPv4 or IPv6), in typed arrays indexed by
+ * slot, found by address through an {@link OpenTable} keyed by the process's secret
+ * {@link HashKey} (a remote host chooses its address), plus a min-heap of deadlines for the inactivity and absolute timers. Pure: time is
  * passed in as `nowMs`; `nextDeadline()` tells the adapter when to call `expire()`. Lookups and
  * activity updates allocate nothing.
  *
@@ -11,23 +12,14 @@
  * mostly hold a handful of hosts.
  */
 import { AP_STATE_INIT, AP_DELETE_IDLE, AP_DELETE_ABSOLUTE } from './states.js';
-
-const EMPTY = -1;
-const TOMBSTONE = -2;
+import { hashAddress, hashKeyFromSeed, type HashKey } from '../table/keyed-hash.js';
+import { OpenTable } from '../table/open-table.js';
 
 /** Hosts a cache has room for before its arrays first grow (fewer if its capacity is smaller). */
 export const AUTH_CACHE_INITIAL_SLOTS = 1024;
 
-/** Mixes four address words to a 32-bit hash (a multiply-xorshift; addresses are not secret-keyed here). */
-export function hashAddress(words: Uint32Array, base = 0): number {
-  let h = 0x9e3779b9;
-  for (let i = 0; i < 4; i++) {
-    h = Math.imul(h ^ words[base + i]!, 0x85ebca6b);
-    h ^= h >>> 13;
-  }
-  h = Math.imul(h, 0xc2b2ae35);
-  return (h ^ (h >>> 16)) >>> 0;
-}
+/** The key of caches built without one (tests); a gateway passes its process key. */
+const DEFAULT_KEY = hashKeyFromSeed(0);
 
 /** Called for each entry `expire()` removes, before its slot is freed. */
 export type ExpireListener = (slot: number, reason: number, nowMs: number) => void;
@@ -68,8 +60,12 @@ export class AuthCache {
   /** User names of authenticated slots (control plane only; a map, so start-up allocates no array per slot). */
   private readonly users = new Map<number, string>();
 
-  private index: Int32Array; // hash table of slot numbers
-  private mask: number;
+  /** Address → slot. */
+  private readonly index: OpenTable;
+  private readonly k0: number;
+  private readonly k1: number;
+  /** 1 for a slot holding a host, 0 for a free one. */
+  private live: Uint8Array;
   /** Slots the arrays have room for (they grow up to `capacity`). */
   private allocated: number;
   /** Freed slots, a stack (the last freed is reused first). */
@@ -93,10 +89,13 @@ export class AuthCache {
 
   /**
    * A cache for up to `capacity` hosts, with room for `initialSlots` of them before it first
-   * grows (default {@link AUTH_CACHE_INITIAL_SLOTS}, at most `capacity`).
+   * grows (default {@link AUTH_CACHE_INITIAL_SLOTS}, at most `capacity`), whose addresses hash
+   * under `key` (a gateway passes its process key; the default serves tests).
    */
-  constructor(capacity = 65536, initialSlots = AUTH_CACHE_INITIAL_SLOTS) {
+  constructor(capacity = 65536, initialSlots = AUTH_CACHE_INITIAL_SLOTS, key: HashKey = DEFAULT_KEY) {
     this.capacity = capacity;
+    this.k0 = key.k0 | 0;
+    this.k1 = key.k1 | 0;
     const n = Math.max(1, Math.min(capacity, initialSlots));
     this.allocated = n;
     this.addr = new Uint32Array(n * 4);
@@ -121,8 +120,8 @@ export class AuthCache {
     this.heapTime = new Float64Array(n * 4);
     this.heapSlot = new Int32Array(n * 4);
     this.heapGen = new Uint32Array(n * 4);
-    this.index = new Int32Array(indexSizeFor(n)).fill(EMPTY);
-    this.mask = this.index.length - 1;
+    this.live = new Uint8Array(n);
+    this.index = new OpenTable({ initialCells: indexSizeFor(n), maxCells: indexSizeFor(capacity), values: true });
   }
 
   /** Number of hosts in the cache. */
@@ -139,13 +138,18 @@ export class AuthCache {
   /** Slot of the host with address `words`, or -1. */
   lookup(words: Uint32Array): number {
     if (this.used === 0) return -1;
-    let i = hashAddress(words) & this.mask;
-    for (;;) {
-      const s = this.index[i]!;
-      if (s === EMPTY) return -1;
-      if (s >= 0 && this.sameAddr(s, words)) return s;
-      i = (i + 1) & this.mask;
+    const h = hashAddress(words[0]!, words[1]!, words[2]!, words[3]!, this.k0, this.k1);
+    const index = this.index;
+    for (let p = index.first(h); p >= 0; p = index.next(h, p)) {
+      const s = index.values[p]!;
+      if (this.sameAddr(s, words)) return s;
     }
+    return -1;
+  }
+
+  /** The most index cells any lookup reads now (see {@link OpenTable.longestProbe}; control plane, tests). */
+  longestProbe(): number {
+    return this.index.longestProbe();
   }
 
   /**
@@ -181,9 +185,8 @@ export class AuthCache {
     this.aclList[slot] = -1;
     // A reused slot answers no user until the new entry is authorized.
     this.users.delete(slot);
-    let i = hashAddress(words) & this.mask;
-    while (this.index[i]! >= 0) i = (i + 1) & this.mask;
-    this.index[i] = slot;
+    this.live[slot] = 1;
+    this.index.insert(hashAddress(words[0]!, words[1]!, words[2]!, words[3]!, this.k0, this.k1), slot);
     this.used++;
     this.version = (this.version + 1) | 0;
     this.arm(slot, nowMs + inactivityMs);
@@ -205,20 +208,16 @@ export class AuthCache {
 
   /** Removes `slot` from the cache (its address becomes free for a new entry). */
   remove(slot: number): void {
-    // Find the index cell holding this slot by probing from the address's home bucket.
-    let i = hashAddress(this.addr, slot * 4) & this.mask;
-    while (this.index[i] !== slot) {
-      if (this.index[i] === EMPTY) return; // not present
-      i = (i + 1) & this.mask;
-    }
-    this.index[i] = TOMBSTONE;
-    // If the next cell is empty, tombstones before it can be cleared.
-    if (this.index[(i + 1) & this.mask] === EMPTY) {
-      while (this.index[i] === TOMBSTONE) {
-        this.index[i] = EMPTY;
-        i = (i - 1) & this.mask;
-      }
-    }
+    if (!(slot >= 0 && slot < this.slotHigh) || this.live[slot] === 0) return;
+    const a = this.addr;
+    const b = slot * 4;
+    const h = hashAddress(a[b]!, a[b + 1]!, a[b + 2]!, a[b + 3]!, this.k0, this.k1);
+    const index = this.index;
+    let p = index.first(h);
+    while (p >= 0 && index.values[p] !== slot) p = index.next(h, p);
+    if (p < 0) return;
+    index.removeAt(p);
+    this.live[slot] = 0;
     this.users.delete(slot);
     this.aclList[slot] = -1;
     this.generation[slot] = (this.generation[slot]! + 1) >>> 0;
@@ -284,18 +283,19 @@ export class AuthCache {
     return removed;
   }
 
-  /** Calls `fn` for every live slot (control plane; `show`, snapshots). */
+  /**
+   * Calls `fn` for every live slot, in slot order (control plane; `show`, snapshots, `clear`):
+   * an order that does not depend on the hash key. `fn` may remove the slot it is given.
+   */
   forEach(fn: (slot: number) => void): void {
-    const idx = this.index;
-    for (let i = 0; i < idx.length; i++) {
-      const s = idx[i]!;
-      if (s >= 0) fn(s);
+    for (let s = 0; s < this.slotHigh; s++) {
+      if (this.live[s] === 1) fn(s);
     }
   }
 
   /**
    * Doubles the room for hosts (up to `capacity`): every per-slot array is copied into a larger
-   * one, the heap keeps its nodes, and the index is rebuilt at its new size (tombstones dropped).
+   * one and the heap keeps its nodes. (The index grows by itself as hosts arrive.)
    */
   private grow(): void {
     const n = Math.min(this.capacity, this.allocated * 2);
@@ -320,18 +320,7 @@ export class AuthCache {
     this.heapTime = enlarged(this.heapTime, n * 4);
     this.heapSlot = enlarged(this.heapSlot, n * 4);
     this.heapGen = enlarged(this.heapGen, n * 4);
-    const old = this.index;
-    const index = new Int32Array(indexSizeFor(n)).fill(EMPTY);
-    const mask = index.length - 1;
-    for (let i = 0; i < old.length; i++) {
-      const slot = old[i]!;
-      if (slot < 0) continue;
-      let j = hashAddress(this.addr, slot * 4) & mask;
-      while (index[j] !== EMPTY) j = (j + 1) & mask;
-      index[j] = slot;
-    }
-    this.index = index;
-    this.mask = mask;
+    this.live = enlarged(this.live, n);
     this.allocated = n;
   }
 
@@ -373,13 +362,12 @@ export class AuthCache {
     g[i] = lg;
   }
 
-  /** Drops stale heap nodes and rebuilds the heap with one node per live entry. */
+  /** Drops stale heap nodes and rebuilds the heap with one node per live entry (in slot order). */
   private compactHeap(): void {
     this.heapSize = 0;
-    const idx = this.index;
-    for (let i = 0; i < idx.length; i++) {
-      const slot = idx[i]!;
-      if (slot >= 0) {
+    const live = this.live;
+    for (let slot = 0; slot < this.slotHigh; slot++) {
+      if (live[slot] === 1) {
         // arm() without the capacity check: live entries ≤ capacity < heap size.
         let j = this.heapSize++;
         const d = this.deadlineOf(slot);
@@ -402,7 +390,7 @@ export class AuthCache {
 
 /** Size of the index for `slots` hosts: a power of two at least twice as large. */
 function indexSizeFor(slots: number): number {
-  let size = 1;
+  let size = 2;
   while (size < slots * 2) size <<= 1;
   return size;
 }

@@ -24,6 +24,7 @@ import { LoginInterceptApp } from '../login/intercept-app.js';
 import { renderShowAuthProxyCache, renderShowAuthProxyStatistics } from '../log/show-cache.js';
 import { CaptureError, OutputIsInputError } from '../errors.js';
 import { seededRng } from './rng.js';
+import { hashKeyFromSeed } from '../table/keyed-hash.js';
 import { ProgressBar } from './progress.js';
 import { writeStderr, writeStdout } from './stdio.js';
 
@@ -86,7 +87,10 @@ export async function runReplay(o: ReplayOptions): Promise<ReplayStats> {
   refuseOverwrites(o);
   const config = loadConfig(o.configPath);
   for (const w of config.warnings) err(formatWarning(w) + '\n');
-  const acls = compileAcls(config.acls);
+  // One secret hash key for every table packets choose keys of, from the seed: runs repeat exactly.
+  const seed = o.seed ?? 1;
+  const hashKey = hashKeyFromSeed(seed);
+  const acls = compileAcls(config.acls, { hashKey });
   const reader = PcapReader.open(o.capturePath);
   // Engine time is whole milliseconds since the capture's first packet (clock[1], in ms since the
   // epoch): small integers stay unboxed on the per-packet path, and every timer and debug line
@@ -96,7 +100,7 @@ export async function runReplay(o: ReplayOptions): Promise<ReplayStats> {
   const lines = new LineBuffer(out);
   const debug = o.debugFlags !== 0 ? new AuthProxyDebugFormatter(lines.write, () => clock[1]!) : null;
   const engine = new Engine({
-    settings: engineSettingsOf(config), acls, rng: seededRng(o.seed ?? 1), replay: true, debug, debugFlags: o.debugFlags, app,
+    settings: engineSettingsOf(config), acls, rng: seededRng(seed), hashKey, replay: true, debug, debugFlags: o.debugFlags, app,
     maxHosts: o.maxHosts ?? 65536,
   });
   app.attach(engine);

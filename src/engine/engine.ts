@@ -26,6 +26,7 @@ import { FAULT_OK } from '../wire/faults.js';
 import type { AclRuntime, DynamicAclText, InstallResult } from '../acl/api.js';
 import { AP_PROTO_HTTP } from '../authproxy/protocols.js';
 import { FlowTable } from '../flow/flow-table.js';
+import { hashKeyFromSeed, type HashKey } from '../table/keyed-hash.js';
 import { AuthCache } from '../authproxy/auth-cache.js';
 import { TcpEndpoint } from '../tcp/endpoint.js';
 import { TxQueue } from './tx-queue.js';
@@ -55,6 +56,11 @@ export interface EngineOptions {
   readonly acls: AclRuntime;
   /** Source of uint32 random numbers (ISNs). Seeded in replay, so output repeats exactly. */
   readonly rng: () => number;
+  /**
+   * The process's secret key for every table keyed by what packets choose (flows, hosts): from
+   * `--seed` in replay, from the operating system live. Default: derived from one `rng` draw.
+   */
+  readonly hashKey?: HashKey;
   /** Replay mode: follow the capture's sequence space (spec §5), pick up flows mid-stream. */
   readonly replay: boolean;
   readonly debug?: DebugSink | null;
@@ -103,8 +109,9 @@ export class Engine {
     const maxConns = opts.maxInterceptedConnections ?? 4096;
     const counters = new Float64Array(COUNTER_COUNT);
     const tx = new TxQueue(opts.txQueueBytes ?? 8 << 20, undefined, undefined, counters);
-    const cache = new AuthCache(opts.maxHosts ?? 65536);
-    const flows = new FlowTable({ capacity: opts.maxFlows ?? 262144, midstreamPickup: opts.replay, hashSeed: opts.rng() });
+    const hashKey = opts.hashKey ?? hashKeyFromSeed(opts.rng());
+    const cache = new AuthCache(opts.maxHosts ?? 65536, undefined, hashKey);
+    const flows = new FlowTable({ capacity: opts.maxFlows ?? 262144, midstreamPickup: opts.replay, hashKey });
     const s = new EngineState(opts.settings, counters, opts.acls, flows, cache, tx, opts.debug ?? null, opts.debugFlags ?? 0,
       opts.messages ?? null);
     this.state = s;

@@ -16,7 +16,7 @@
  * - 9     IP protocol number
  *
  * An IPv4 key (both addresses IPv4-mapped) hashes by its four variable words only; see
- * {@link hashFlowKey}.
+ * {@link hashFlowKey}. The hash is keyed by the process's secret key.
  *
  * Ports are the TCP/UDP ports. For ICMP echo request/reply (RFC 792, types 8/0) and ICMPv6
  * echo request/reply (RFC 4443 §4.1–4.2, types 128/129) the echo identifier stands in for both
@@ -26,6 +26,7 @@
  */
 import type { PacketMeta } from '../wire/packet.js';
 import { IPPROTO_ICMP, IPPROTO_ICMPV6 } from '../wire/packet.js';
+import { hashWordArray, hashWords3Byte, type HashKey } from '../table/keyed-hash.js';
 
 /** Number of 32-bit words in a flow key. */
 export const FLOW_KEY_WORDS = 10;
@@ -109,91 +110,35 @@ export function isFlowKey4(key: Uint32Array, off: number): boolean {
 }
 
 /**
- * Hashes the 10-word key at `key[off ..]` to a well-mixed unsigned 32-bit value.
- *
- * This is the MurmurHash3 x86_32 block function and finaliser (a public-domain construction
- * with full avalanche), seeded so that a gateway can draw its seed from its random source and
- * an outsider cannot aim many flows at one bucket. It runs over the ten words, except for an
- * IPv4 key ({@link isFlowKey4}), whose six constant words are left out: such a key hashes as
- * {@link hashFlowKey4} of its four other words, which the packet path computes without writing
- * a key at all.
+ * Hashes the 10-word key at `key[off ..]` with the keyed hash (HalfSipHash-1-3, `keyed-hash.ts`)
+ * under the key (`k0`, `k1`), as an int32: a remote host chooses its flows' keys, and without
+ * the secret it cannot aim them at one bucket. An IPv4 key ({@link isFlowKey4}) hashes as
+ * {@link hashFlowKey4} of its four distinguishing words, which the packet path computes without
+ * writing a key at all; any other key as its forty bytes.
  */
-export function hashFlowKey(key: Uint32Array, off: number, seed: number): number {
-  if (isFlowKey4(key, off)) return hashFlowKey4(key[off + 3]!, key[off + 7]!, key[off + 8]!, key[off + 9]!, seed);
-  let h = seed | 0;
-  for (let i = 0; i < FLOW_KEY_WORDS; i++) h = murmurBlock(h, key[off + i]! | 0);
-  return murmurFinal(h, FLOW_KEY_WORDS * 4);
+export function hashFlowKey(key: Uint32Array, off: number, k0: number, k1: number): number {
+  if (isFlowKey4(key, off)) return hashFlowKey4(key[off + 3]!, key[off + 7]!, key[off + 8]!, key[off + 9]!, k0, k1);
+  return hashWordArray(key, off, FLOW_KEY_WORDS, k0, k1);
 }
 
 /**
  * Hashes an IPv4 flow key given by its four distinguishing words — endpoint A's address,
- * endpoint B's address, `portA << 16 | portB` and the protocol — as MurmurHash3 x86_32 of
- * those four words. Equals {@link hashFlowKey} of the full IPv4 key.
+ * endpoint B's address, `portA << 16 | portB` and the protocol — as the 13-byte message of the
+ * three words and the protocol byte (int32; equals {@link hashFlowKey} of the full IPv4 key).
+ * Seven rounds; the packet path inlines it.
  */
-export function hashFlowKey4(addrA: number, addrB: number, ports: number, proto: number, seed: number): number {
-  return hashFlowKey4Int(addrA, addrB, ports, proto, seed) >>> 0;
-}
-
-/**
- * {@link hashFlowKey4} as a signed 32-bit value (the same bits): what the flow table's packet
- * path uses, since a small integer is never boxed, even when the call is not inlined.
- */
-export function hashFlowKey4Int(addrA: number, addrB: number, ports: number, proto: number, seed: number): number {
-  // murmurBlock four times and murmurFinal, written out: the packet path inlines this function,
-  // and calls to the helpers would not be (the caller's inlining budget is spent by then).
-  let k = Math.imul(addrA | 0, 0xcc9e2d51);
-  k = Math.imul((k << 15) | (k >>> 17), 0x1b873593);
-  let h = (seed | 0) ^ k;
-  h = (Math.imul((h << 13) | (h >>> 19), 5) + 0xe6546b64) | 0;
-  k = Math.imul(addrB | 0, 0xcc9e2d51);
-  k = Math.imul((k << 15) | (k >>> 17), 0x1b873593);
-  h ^= k;
-  h = (Math.imul((h << 13) | (h >>> 19), 5) + 0xe6546b64) | 0;
-  k = Math.imul(ports | 0, 0xcc9e2d51);
-  k = Math.imul((k << 15) | (k >>> 17), 0x1b873593);
-  h ^= k;
-  h = (Math.imul((h << 13) | (h >>> 19), 5) + 0xe6546b64) | 0;
-  k = Math.imul(proto | 0, 0xcc9e2d51);
-  k = Math.imul((k << 15) | (k >>> 17), 0x1b873593);
-  h ^= k;
-  h = (Math.imul((h << 13) | (h >>> 19), 5) + 0xe6546b64) | 0;
-  h ^= 16;
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  return h ^ (h >>> 16);
-}
-
-/** MurmurHash3 x86_32: mixes one 32-bit block `k` into the state `h`. */
-function murmurBlock(h: number, k: number): number {
-  k = Math.imul(k, 0xcc9e2d51);
-  k = (k << 15) | (k >>> 17);
-  k = Math.imul(k, 0x1b873593);
-  h ^= k;
-  h = (h << 13) | (h >>> 19);
-  return (Math.imul(h, 5) + 0xe6546b64) | 0;
-}
-
-/** MurmurHash3 x86_32: the length step and finaliser (fmix32); returns an unsigned value. */
-function murmurFinal(h: number, lengthBytes: number): number {
-  h ^= lengthBytes;
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
+export function hashFlowKey4(addrA: number, addrB: number, ports: number, proto: number, k0: number, k1: number): number {
+  return hashWords3Byte(addrA, addrB, ports, proto, k0, k1);
 }
 
 /** Scratch key for {@link hashFlowMeta}; one per module, never handed out. */
 const SCRATCH_KEY = new Uint32Array(FLOW_KEY_WORDS);
 
 /**
- * Computes the direction-independent hash of the flow `meta` belongs to, or -1 when the packet
- * is not IPv4/IPv6. Both directions of a flow give the same value.
+ * Computes the direction-independent hash of the flow `meta` belongs to under `key` (int32), or
+ * null when the packet is not IPv4/IPv6. Both directions of a flow give the same value.
  */
-export function hashFlowMeta(meta: PacketMeta, seed: number): number {
-  if (writeFlowKey(meta, SCRATCH_KEY, 0) < 0) return -1;
-  return hashFlowKey(SCRATCH_KEY, 0, seed);
+export function hashFlowMeta(meta: PacketMeta, key: HashKey): number | null {
+  if (writeFlowKey(meta, SCRATCH_KEY, 0) < 0) return null;
+  return hashFlowKey(SCRATCH_KEY, 0, key.k0, key.k1);
 }

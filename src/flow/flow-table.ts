@@ -10,22 +10,22 @@
  * Layout. Every flow lives in one 128-byte record of a single `ArrayBuffer`, read through
  * `Uint32Array`, `Int32Array` and `Float64Array` views: the hash, key, state and counters of one
  * flow sit on two adjacent cache lines of one page instead of being spread over a dozen parallel
- * arrays. The record array is itself the hash table: open addressing with linear probing over at
- * least twice as many record positions as flows, so a flow's record usually sits at its hash's
- * home position and a lookup plus update is one random memory access (one TLB and DRAM miss
- * with a million flows) with no dependent second access. A probe past the home position reads
- * the next record, on the same or the next page. Deletion shifts later records of the cluster
- * back (Knuth's algorithm R, "backward-shift"), so the table needs no tombstones and an
- * unsuccessful lookup stops at the first empty position however long the table has churned.
- * A byte array of per-position fingerprints lets an unsuccessful probe, and the shift, skip
- * records of other flows without reading them.
+ * arrays. The record array is itself the hash table: the project's one open-addressing table
+ * ({@link OpenTable}: linear probing, at least twice as many record positions as flows,
+ * backward-shift deletion, no tombstones) with the records inline, one per cell, so a flow's
+ * record usually sits at its hash's home position and a lookup plus update is one random memory
+ * access (one TLB and DRAM miss with a million flows) with no dependent second access. A probe
+ * past the home position reads the next record, on the same or the next page; the cell table's
+ * byte array of fingerprints lets an unsuccessful probe skip records of other flows without
+ * reading them. The key is hashed with the process's secret key (HalfSipHash), so no remote host
+ * can aim flows at one bucket, and the probe length stays bounded however long the table churns.
  *
  * The buffer is allocated for the full capacity up front, but only a prefix of it is in use: the
- * active positions start at {@link FLOW_MIN_POSITIONS} and double, in place and without
- * allocating, whenever the flows would fill more than half of them. A table sized for a quarter
- * of a million flows that holds two thousand thus keeps them on a few hundred pages rather than
- * one page each, which the TLB notices. Doubling moves every record once (a pause proportional to
- * the flows present, at most once per power of two; the table never shrinks except by `clear`).
+ * active positions start at {@link FLOW_MIN_POSITIONS} and double, in place, whenever the flows
+ * would fill more than half of them. A table sized for a quarter of a million flows that holds
+ * two thousand thus keeps them on a few hundred pages rather than one page each, which the TLB
+ * notices. Doubling moves every record once (a pause proportional to the flows present, at most
+ * once per power of two; the table never shrinks except by `clear`).
  *
  * Because deletion moves records, the slot handed out by `lookup` and `insert` is a stable
  * handle (0 .. capacity − 1, reused last-freed first), not a record position: `slotPos` maps it
@@ -46,7 +46,9 @@
 import { InvalidOptionError } from '../errors.js';
 import type { PacketMeta } from '../wire/packet.js';
 import { IPPROTO_ICMP, IPPROTO_ICMPV6, IPPROTO_TCP, IPPROTO_UDP } from '../wire/packet.js';
-import { FLOW_KEY_WORDS, hashFlowKey, hashFlowKey4Int, isFlowKey4, writeFlowKey } from './flow-key.js';
+import { FLOW_KEY_WORDS, hashFlowKey, hashFlowKey4, isFlowKey4, writeFlowKey } from './flow-key.js';
+import { hashKeyFromSeed, type HashKey } from '../table/keyed-hash.js';
+import { OpenTable, type CellMover } from '../table/open-table.js';
 import {
   TCP_CT_CLOSE_WAIT, TCP_CT_CLOSED, TCP_CT_ESTABLISHED, TCP_CT_FIN_WAIT, TCP_CT_INVALID,
   TCP_CT_LAST_ACK, TCP_CT_NONE, TCP_CT_STATE_COUNT, TCP_CT_SYN_RECEIVED, TCP_CT_SYN_SENT,
@@ -123,8 +125,11 @@ export interface FlowTableOptions {
   readonly midstreamPickup?: boolean | undefined;
   /** Idle timeouts; missing fields take {@link FLOW_DEFAULT_TIMEOUTS}. */
   readonly timeouts?: Partial<FlowTimeouts> | undefined;
-  /** Hash seed (draw it from the injected random source on a live gateway). Default 0. */
-  readonly hashSeed?: number | undefined;
+  /**
+   * The process's secret hash key (flows are keyed by what packets choose): from `--seed` in
+   * replay, from the operating system live. Default: a fixed key (tests, benchmarks).
+   */
+  readonly hashKey?: HashKey | undefined;
   /** Timer wheel granularity in ms (default 1000). */
   readonly tickMs?: number | undefined;
   /** Timer wheel size, a power of two (default 4096 buckets: 68 minutes at 1 s ticks). */
@@ -143,6 +148,9 @@ export class FlowTuple {
   /** IP protocol number. */
   proto = 0;
 }
+
+/** The key of tables built without one (tests, benchmarks); the engine passes the process key. */
+const DEFAULT_KEY = hashKeyFromSeed(0);
 
 /** Record positions a table starts with (128 KiB), or all of them for a smaller capacity. */
 export const FLOW_MIN_POSITIONS = 1024;
@@ -176,7 +184,6 @@ const D_BYTES = 12;   // + 2 * dir
 const INFO_STATE_MASK = 0x0f;
 const INFO_ORIG_IS_B = 0x10;
 const INFO_REPLY_SEEN = 0x20;
-const INFO_LIVE = 0x40;
 /** The key pairs two IPv4-mapped addresses (`isFlowKey4`): words 3, 7, 8 and 9 tell it apart. */
 const INFO_KEY4 = 0x80;
 
@@ -184,13 +191,6 @@ const INFO_KEY4 = 0x80;
 const PASS_NONE = -1;
 const PASS_DONE = -2;
 
-/**
- * The one-byte tag of a flow with hash `h`: its top byte, never 0 (which marks an empty position).
- * The home position comes from the low bits, so the tag adds eight independent bits.
- */
-function fingerprintOf(h: number): number {
-  return (h >>> 24) | 1;
-}
 
 /**
  * Math.floor(a / b) for b > 0. Integer operands (engine time is whole ms, and so is the tick)
@@ -214,7 +214,7 @@ function isPowerOfTwo(n: number): boolean {
  * The flow table. See the module comment for the layout; see `update` for what a packet does
  * to a flow.
  */
-export class FlowTable {
+export class FlowTable implements CellMover {
   /** Maximum number of flows. */
   readonly capacity: number;
   /** Whether TCP flows may start mid-stream (see {@link FlowTableOptions.midstreamPickup}). */
@@ -239,21 +239,20 @@ export class FlowTable {
   private readonly u32: Uint32Array;
   private readonly i32: Int32Array;
   private readonly f64: Float64Array;
-  /** Active record positions minus one (a power of two, doubled as the table fills). */
-  private posMask: number;
-  /** All record positions minus one (a power of two at or above twice the capacity). */
-  private readonly maxPosMask: number;
-  /** Highest `posMask` since the last `clear` (the part of the buffer that may be dirty). */
+  /**
+   * The open-addressing table whose cells are the record positions: it owns the tags and
+   * hashes, and moves records through this table's {@link CellMover} methods.
+   */
+  private readonly cells: OpenTable;
+  /** Highest cell mask since the last `clear` (the part of the buffer that may be dirty). */
   private usedMask: number;
   /**
-   * Word offset of a spare record past the last position, where `grow` parks one record while
-   * it swaps two: three `copyWithin` calls, which cost the same whether or not V8 has
-   * optimised `grow` (it runs a handful of times per table, so it usually has not, and a
+   * Word offset of a spare record past the last position, where `swapCells` parks one record
+   * while it swaps two: three `copyWithin` calls, which cost the same whether or not V8 has
+   * optimised the growth (it runs a handful of times per table, so it usually has not, and a
    * word-by-word copy loop then ran in the interpreter: 24 ms of a 2 M-packet replay).
    */
   private readonly spare: number;
-  /** One byte per record position: 0 when empty, else the flow's {@link fingerprintOf}. */
-  private readonly tags: Uint8Array;
   /** Record position of each live slot below `slotHigh`, -1 for a free one (fresh slots: unset). */
   private readonly slotPos: Int32Array;
   /** Freed slots, a stack: `freeSlots[freeTop - 1]` is handed out next, before any fresh slot. */
@@ -262,9 +261,9 @@ export class FlowTable {
   /** Slot and position of the flow last found or inserted (-1: none), so `update` skips `slotPos`. */
   private lastSlot = -1;
   private lastPos = -1;
-  /** The empty position at which the last unsuccessful `find` stopped. */
-  private probeEnd = 0;
-  private readonly seed: number;
+  /** The hash key (two words). */
+  private readonly k0: number;
+  private readonly k1: number;
   private readonly key = new Uint32Array(FLOW_KEY_WORDS);
   /** The four distinguishing words of the last IPv4 key {@link key4} computed (as int32). */
   private k4A = 0;
@@ -327,23 +326,21 @@ export class FlowTable {
     if (!isPowerOfTwo(slots) || slots > 1 << 20) {
       throw new InvalidOptionError('flow table', 'wheelSlots', `must be a power of two up to ${1 << 20}, got ${slots}`);
     }
-    const seed = opts.hashSeed ?? 0;
-    if (!Number.isInteger(seed)) throw new InvalidOptionError('flow table', 'hashSeed', `must be an integer, got ${seed}`);
+    const hashKey = opts.hashKey ?? DEFAULT_KEY;
 
     this.capacity = cap;
     this.midstreamPickup = opts.midstreamPickup === true;
-    this.seed = seed | 0;
+    this.k0 = hashKey.k0 | 0;
+    this.k1 = hashKey.k1 | 0;
     let positions = 2;
     while (positions < cap * 2) positions *= 2;
     const buf = new ArrayBuffer((positions + 1) << (STRIDE_SHIFT + 2));
     this.u32 = new Uint32Array(buf);
     this.i32 = new Int32Array(buf);
     this.f64 = new Float64Array(buf);
-    this.maxPosMask = positions - 1;
     this.spare = positions << STRIDE_SHIFT;
-    this.posMask = Math.min(positions, FLOW_MIN_POSITIONS) - 1;
-    this.usedMask = this.posMask;
-    this.tags = new Uint8Array(positions);
+    this.cells = new OpenTable({ initialCells: Math.min(positions, FLOW_MIN_POSITIONS), maxCells: positions, mover: this });
+    this.usedMask = this.cells.mask;
     this.slotPos = new Int32Array(cap);
     this.freeSlots = new Int32Array(cap);
     this.tickMs = tickMs;
@@ -373,9 +370,8 @@ export class FlowTable {
     // Only positions some flow may have used are dirty; the rest are as the allocation left them.
     const used = this.usedMask + 1;
     this.u32.fill(0, 0, used << STRIDE_SHIFT);
-    this.tags.fill(0, 0, used);
-    this.posMask = Math.min(used, FLOW_MIN_POSITIONS) - 1;
-    this.usedMask = this.posMask;
+    this.cells.clear();
+    this.usedMask = this.cells.mask;
     // Slots at or above `slotHigh` are fresh: never read before `insert` writes their position.
     this.wheelHead.fill(-1);
     this.wheelTail.fill(-1);
@@ -400,11 +396,11 @@ export class FlowTable {
     let swap = this.key4(meta);
     let pos: number;
     if (swap >= 0) {
-      pos = this.find4(hashFlowKey4Int(this.k4A, this.k4B, this.k4Ports, this.k4Proto, this.seed));
+      pos = this.find4(hashFlowKey4(this.k4A, this.k4B, this.k4Ports, this.k4Proto, this.k0, this.k1));
     } else {
       swap = writeFlowKey(meta, this.key, 0);
       if (swap < 0) return -1;
-      pos = this.find(hashFlowKey(this.key, 0, this.seed) | 0);
+      pos = this.find(hashFlowKey(this.key, 0, this.k0, this.k1));
     }
     if (pos < 0) return -1;
     const b = pos << STRIDE_SHIFT;
@@ -432,7 +428,7 @@ export class FlowTable {
     let h: number;
     let existing: number;
     if (short) {
-      h = hashFlowKey4Int(this.k4A, this.k4B, this.k4Ports, this.k4Proto, this.seed);
+      h = hashFlowKey4(this.k4A, this.k4B, this.k4Ports, this.k4Proto, this.k0, this.k1);
       existing = this.find4(h);
     } else {
       swap = writeFlowKey(meta, key, 0);
@@ -441,7 +437,7 @@ export class FlowTable {
         this.lastVerdict = FLOW_INVALID;
         return FLOW_INSERT_INVALID;
       }
-      h = hashFlowKey(key, 0, this.seed) | 0;
+      h = hashFlowKey(key, 0, this.k0, this.k1);
       existing = this.find(h);
     }
     if (existing >= 0) {
@@ -474,21 +470,18 @@ export class FlowTable {
       this.lastVerdict = FLOW_OK;
       return FLOW_INSERT_FULL;
     }
-    if (2 * (this.count + 1) > this.posMask + 1 && this.posMask < this.maxPosMask) {
-      this.grow();
-      // The empty position for the new flow moved.
-      if (short) this.find4(h);
-      else this.find(h);
-    }
     // The last slot freed first; else the lowest fresh one.
     const slot = this.freeTop > 0 ? this.freeSlots[--this.freeTop]! : this.slotHigh++;
+    // The cell the unsuccessful probe above stopped at (the table grows first when it must:
+    // positions outnumber flows at least twice, so it always finds room).
+    const pos = this.cells.insert(h, 0);
+    if (this.cells.mask > this.usedMask) this.usedMask = this.cells.mask;
     const u32 = this.u32;
     const i32 = this.i32;
     const f64 = this.f64;
-    const pos = this.probeEnd;
     const b = pos << STRIDE_SHIFT;
     const d = pos << D_STRIDE_SHIFT;
-    let info = INFO_LIVE | state | (swap !== 0 ? INFO_ORIG_IS_B : 0);
+    let info = state | (swap !== 0 ? INFO_ORIG_IS_B : 0);
     if (short) {
       u32[b + W_KEY] = 0; u32[b + W_KEY + 1] = 0; u32[b + W_KEY + 2] = 0xffff; i32[b + W_KEY + 3] = this.k4A;
       u32[b + W_KEY + 4] = 0; u32[b + W_KEY + 5] = 0; u32[b + W_KEY + 6] = 0xffff; i32[b + W_KEY + 7] = this.k4B;
@@ -507,7 +500,6 @@ export class FlowTable {
     u32[b + W_MEMO_A] = 0;
     u32[b + W_MEMO_B] = 0;
     u32[b + W_MEMO_C] = 0;
-    this.tags[pos] = fingerprintOf(h);
     this.slotPos[slot] = pos;
     this.lastSlot = slot;
     this.lastPos = pos;
@@ -831,140 +823,80 @@ export class FlowTable {
   /** {@link find} for the IPv4 key in `k4A` … `k4Proto` (hash `h`). */
   private find4(h: number): number {
     const i32 = this.i32;
-    const tags = this.tags;
-    const mask = this.posMask;
-    const fp = fingerprintOf(h);
+    const cells = this.cells;
     const a = this.k4A, bw = this.k4B, ports = this.k4Ports, proto = this.k4Proto;
-    let p = h & mask;
-    for (;;) {
-      const tag = tags[p]!;
-      if (tag === fp) {
-        const b = p << STRIDE_SHIFT;
-        if (i32[b + W_HASH] === h && i32[b + W_KEY + 3] === a && i32[b + W_KEY + 7] === bw
-          && i32[b + W_KEY + 8] === ports && i32[b + W_KEY + 9] === proto && (i32[b + W_INFO]! & INFO_KEY4) !== 0) {
-          return p;
-        }
-      } else if (tag === 0) {
-        this.probeEnd = p;
-        return -1;
+    for (let p = cells.first(h); p >= 0; p = cells.next(h, p)) {
+      const b = p << STRIDE_SHIFT;
+      if (i32[b + W_HASH] === h && i32[b + W_KEY + 3] === a && i32[b + W_KEY + 7] === bw
+        && i32[b + W_KEY + 8] === ports && i32[b + W_KEY + 9] === proto && (i32[b + W_INFO]! & INFO_KEY4) !== 0) {
+        return p;
       }
-      p = (p + 1) & mask;
     }
+    return -1;
   }
 
   /**
    * Finds the live flow whose key equals `this.key` (hash `h`) and returns its record position,
-   * or returns -1 and leaves the empty position that ended the probe in `probeEnd`. There is
-   * always one: positions outnumber flows at least twice.
+   * or returns -1 (the cell table remembers where the probe stopped, for `insert`).
    */
   private find(h: number): number {
     const u32 = this.u32;
-    const tags = this.tags;
     const key = this.key;
-    const mask = this.posMask;
-    const fp = fingerprintOf(h);
-    let p = h & mask;
-    for (;;) {
-      const tag = tags[p]!;
-      if (tag === fp) {
-        const b = p << STRIDE_SHIFT;
-        if (this.i32[b + W_HASH] === h
-          && u32[b + W_KEY + 3] === key[3] && u32[b + W_KEY + 7] === key[7] && u32[b + W_KEY + 8] === key[8]
-          && u32[b + W_KEY] === key[0] && u32[b + W_KEY + 1] === key[1] && u32[b + W_KEY + 2] === key[2]
-          && u32[b + W_KEY + 4] === key[4] && u32[b + W_KEY + 5] === key[5] && u32[b + W_KEY + 6] === key[6]
-          && u32[b + W_KEY + 9] === key[9]) {
-          return p;
-        }
-      } else if (tag === 0) {
-        this.probeEnd = p;
-        return -1;
+    const cells = this.cells;
+    for (let p = cells.first(h); p >= 0; p = cells.next(h, p)) {
+      const b = p << STRIDE_SHIFT;
+      if (this.i32[b + W_HASH] === h
+        && u32[b + W_KEY + 3] === key[3] && u32[b + W_KEY + 7] === key[7] && u32[b + W_KEY + 8] === key[8]
+        && u32[b + W_KEY] === key[0] && u32[b + W_KEY + 1] === key[1] && u32[b + W_KEY + 2] === key[2]
+        && u32[b + W_KEY + 4] === key[4] && u32[b + W_KEY + 5] === key[5] && u32[b + W_KEY + 6] === key[6]
+        && u32[b + W_KEY + 9] === key[9]) {
+        return p;
       }
-      p = (p + 1) & mask;
     }
+    return -1;
   }
 
   /**
-   * Unlinks `slot` from the wheel, frees it and empties its record position; later records of
-   * the probe cluster that may fill the hole move back into it (Knuth, TAOCP vol. 3, §6.4
-   * algorithm R), so every flow stays reachable from its home position without tombstones.
+   * Unlinks `slot` from the wheel, frees it and empties its record position; the cell table
+   * shifts later records of the probe cluster back into the hole (backward-shift deletion), so
+   * every flow stays reachable from its home position without tombstones.
    */
   private removeSlot(slot: number): void {
-    const u32 = this.u32;
-    const tags = this.tags;
-    const mask = this.posMask;
-    const slotPos = this.slotPos;
     this.unlink(slot);
-    let hole = slotPos[slot]!;
-    slotPos[slot] = -1;
+    const pos = this.slotPos[slot]!;
+    this.slotPos[slot] = -1;
     this.freeSlots[this.freeTop++] = slot;
     this.count--;
     this.lastSlot = -1;
-    let p = (hole + 1) & mask;
-    for (;;) {
-      const tag = tags[p]!;
-      if (tag === 0) break;
-      // The record at p may move back to the hole if the hole lies between its home and p.
-      const b = p << STRIDE_SHIFT;
-      const home = u32[b + W_HASH]! & mask;
-      if (((p - home) & mask) >= ((p - hole) & mask)) {
-        u32.copyWithin(hole << STRIDE_SHIFT, b, b + (1 << STRIDE_SHIFT));
-        tags[hole] = tag;
-        slotPos[this.i32[b + W_SLOT]!] = hole;
-        hole = p;
-      }
-      p = (p + 1) & mask;
-    }
-    tags[hole] = 0;
-    u32[(hole << STRIDE_SHIFT) + W_INFO] = 0;
+    this.cells.removeAt(pos);
   }
 
-  /**
-   * Doubles the active record positions in place. The records are re-inserted one by one into
-   * the larger table, whose occupied positions are those with a tag (all tags are cleared
-   * first); a record whose new position still holds a record not yet re-inserted swaps places
-   * with it, and the displaced record is re-inserted next. Every record moves at most once
-   * into its final place, and the result is the table sequential insertion would have built.
-   */
-  private grow(): void {
-    const u32 = this.u32;
-    const i32 = this.i32;
-    const tags = this.tags;
-    const slotPos = this.slotPos;
-    const spare = this.spare;
-    const size = (this.posMask + 1) * 2;
-    const mask = size - 1;
-    const words = 1 << STRIDE_SHIFT;
-    tags.fill(0, 0, size);
-    this.posMask = mask;
-    if (mask > this.usedMask) this.usedMask = mask;
+  /** {@link CellMover}: every position the cell table may use was allocated up front. */
+  reserveCells(cells: number): void {
+    if (cells > this.spare >>> STRIDE_SHIFT) throw new RangeError(`flow table: ${cells} positions asked for`);
+  }
+
+  /** {@link CellMover}: the record at position `from` moves to the empty position `to`. */
+  moveCell(from: number, to: number): void {
+    const b = from << STRIDE_SHIFT;
+    this.u32.copyWithin(to << STRIDE_SHIFT, b, b + (1 << STRIDE_SHIFT));
+    this.slotPos[this.i32[b + W_SLOT]!] = to;
     this.lastSlot = -1;
-    for (let s = 0; s < this.slotHigh; s++) {
-      let cur = s;
-      while (cur >= 0) {
-        const p = slotPos[cur]!;
-        if (p < 0 || tags[p] !== 0) break; // free, or already re-inserted
-        const b = p << STRIDE_SHIFT;
-        const h = i32[b + W_HASH]!;
-        let q = h & mask;
-        while (tags[q] !== 0) q = (q + 1) & mask;
-        tags[q] = fingerprintOf(h);
-        slotPos[cur] = q;
-        cur = -1;
-        if (q === p) break;
-        const c = q << STRIDE_SHIFT;
-        if ((u32[c + W_INFO]! & INFO_LIVE) !== 0) {
-          // A record not yet re-inserted sits at q: swap, and re-insert it next.
-          u32.copyWithin(spare, c, c + words);
-          u32.copyWithin(c, b, b + words);
-          u32.copyWithin(b, spare, spare + words);
-          cur = i32[b + W_SLOT]!;
-          slotPos[cur] = p;
-        } else {
-          u32.copyWithin(c, b, b + words);
-          u32[b + W_INFO] = 0;
-        }
-      }
-    }
+  }
+
+  /** {@link CellMover}: the records at positions `a` and `b` trade places (growth). */
+  swapCells(a: number, b: number): void {
+    const u32 = this.u32;
+    const words = 1 << STRIDE_SHIFT;
+    const spare = this.spare;
+    const ba = a << STRIDE_SHIFT;
+    const bb = b << STRIDE_SHIFT;
+    u32.copyWithin(spare, ba, ba + words);
+    u32.copyWithin(ba, bb, bb + words);
+    u32.copyWithin(bb, spare, spare + words);
+    this.slotPos[this.i32[ba + W_SLOT]!] = a;
+    this.slotPos[this.i32[bb + W_SLOT]!] = b;
+    this.lastSlot = -1;
   }
 
   /**

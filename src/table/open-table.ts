@@ -29,6 +29,8 @@
 
 /** Moves an owner's inline records when the table moves their cells. */
 export interface CellMover {
+  /** The table is about to use `cells` cells: records must fit at cells below it from now on. */
+  reserveCells(cells: number): void;
   /** The record at cell `from` moves to cell `to`, which is empty. */
   moveCell(from: number, to: number): void;
   /** The records at cells `a` and `b` trade places (during growth only). */
@@ -262,6 +264,7 @@ export class OpenTable {
   private grow(): void {
     const old = this.mask + 1;
     const size = old * 2;
+    if (this.mover !== null) this.mover.reserveCells(size);
     if (this.tags.length < size) {
       this.tags = enlarged(this.tags, size);
       this.hashes = enlarged(this.hashes, size);

@@ -139,3 +139,46 @@ test('a reused slot does not answer the previous host\'s user name', () => {
   assert.equal(d, b);
   assert.equal(c.userOf(d), undefined);
 });
+
+test('regression: churn of hosts in random order never fills the index (lookups of unknown hosts ended in an endless loop)', () => {
+  // 1,000 live hosts and 1.75 M create/remove cycles in random order: removal used to leave
+  // tombstones that only growth cleared, until no empty cell was left and a lookup of an unknown
+  // address, on the packet path, never returned (with the old index, after 16,287 of these
+  // cycles). The longest probe is checked as the churn goes, so the test fails on a count
+  // rather than hanging.
+  const c = new AuthCache();
+  let s = 0x2545f491;
+  const rand = (): number => {
+    s ^= s << 13; s ^= s >>> 17; s ^= s << 5;
+    return s >>> 0;
+  };
+  const live: number[] = [];
+  const words = new Uint32Array([0, 0, 0xffff, 0]);
+  const probe = new Uint32Array([0, 0, 0xffff, 0]);
+  let next = 0x0a000000;
+  for (let i = 0; i < 1000; i++) {
+    words[3] = next++;
+    live.push(c.create(words, 1000, 1, 60_000, 0));
+  }
+  for (let cycle = 0; cycle < 1_750_000; cycle++) {
+    const j = rand() % live.length;
+    c.remove(live[j]!);
+    // Random fresh addresses across the whole 10.0.0.0/8 (never one that is live).
+    words[3] = 0x0a000000 | (Math.imul(next++, 0x9e3779b1) & 0xffffff);
+    if (c.lookup(words) >= 0) { cycle--; continue; }
+    live[j] = c.create(words, 1000, 1, 60_000, cycle);
+    if ((cycle & 0x3fff) === 0) {
+      assert.ok(c.longestProbe() <= 64, `longest probe ${c.longestProbe()} after ${cycle} cycles`);
+      probe[3] = 0xc0000200 + (cycle & 0xff); // 192.0.2.x: never created
+      assert.equal(c.lookup(probe), -1);
+    }
+  }
+  assert.equal(c.count, 1000);
+  assert.ok(c.longestProbe() <= 64);
+  probe[3] = 0xc0000201;
+  assert.equal(c.lookup(probe), -1);
+  for (const slot of live) {
+    const b = slot * 4;
+    assert.equal(c.lookup(c.addr.subarray(b, b + 4)), slot);
+  }
+});

@@ -33,4 +33,12 @@ for (const g of GOLDEN_CAPTURES) {
     assert.equal(r.stdout, expected);
     assert.match(r.stderr, /replay summary/);
   });
+
+  test(`${g.file}: another --seed (another hash key for every table) prints the same ${g.expected}`, () => {
+    // The seed decides the tables' secret hash key: no output may depend on where keys land.
+    const r = spawnSync(process.execPath, [join(root, 'bin', 'portcullis.cjs'), 'replay', join(captures, g.file),
+      '--config', join(captures, g.config), '--debug', g.debug, '--seed', '3735928559'], { encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(r.stdout, readFileSync(join(captures, g.expected), 'utf8'));
+  });
 }

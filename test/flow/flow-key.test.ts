@@ -2,86 +2,53 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import {
-  FLOW_KEY_WORDS, hashFlowKey, hashFlowKey4, hashFlowKey4Int, hashFlowMeta, isFlowKey4, readEchoId, writeFlowKey,
+  FLOW_KEY_WORDS, hashFlowKey, hashFlowKey4, hashFlowMeta, isFlowKey4, readEchoId, writeFlowKey,
 } from '../../src/flow/flow-key.js';
 import { PacketMeta, IPPROTO_ICMP, IPPROTO_ICMPV6, IPPROTO_TCP, IPPROTO_UDP } from '../../src/wire/packet.js';
 import { fillMeta, reverse, type MetaSpec } from './meta-fixtures.js';
-
-/** Independent byte-wise MurmurHash3 x86_32, checked against published vectors below. */
-function murmur3Bytes(data: Uint8Array, seed: number): number {
-  let h = seed >>> 0;
-  const n = data.length;
-  const blocks = n >> 2;
-  const mul = (a: number, b: number) => Math.imul(a, b) >>> 0;
-  const rotl = (x: number, r: number) => ((x << r) | (x >>> (32 - r))) >>> 0;
-  for (let i = 0; i < blocks; i++) {
-    let k = (data[4 * i]! | (data[4 * i + 1]! << 8) | (data[4 * i + 2]! << 16) | (data[4 * i + 3]! << 24)) >>> 0;
-    k = mul(rotl(mul(k, 0xcc9e2d51), 15), 0x1b873593);
-    h = (mul(rotl((h ^ k) >>> 0, 13), 5) + 0xe6546b64) >>> 0;
-  }
-  let k = 0;
-  const tail = blocks * 4;
-  const rest = n & 3;
-  if (rest >= 3) k ^= data[tail + 2]! << 16;
-  if (rest >= 2) k ^= data[tail + 1]! << 8;
-  if (rest >= 1) {
-    k ^= data[tail]!;
-    k = mul(rotl(mul(k >>> 0, 0xcc9e2d51), 15), 0x1b873593);
-    h = (h ^ k) >>> 0;
-  }
-  h = (h ^ n) >>> 0;
-  h = (h ^ (h >>> 16)) >>> 0;
-  h = mul(h, 0x85ebca6b);
-  h = (h ^ (h >>> 13)) >>> 0;
-  h = mul(h, 0xc2b2ae35);
-  return (h ^ (h >>> 16)) >>> 0;
-}
+import { halfSipHashBytes, hashKeyFromSeed } from '../../src/table/keyed-hash.js';
 
 const TCP_A: MetaSpec = { src: '10.0.0.1', dst: '10.0.0.2', proto: IPPROTO_TCP, sport: 1234, dport: 80 };
 
-test('reference MurmurHash3 matches published test vectors', () => {
-  const enc = new TextEncoder();
-  const cases: [string, number, number][] = [
-    ['', 0, 0],
-    ['', 1, 0x514e28b7],
-    ['', 0xffffffff, 0x81f16f39],
-    ['aaaa', 0x9747b28c, 0x5a97808a],
-    ['abcd', 0x9747b28c, 0xf0478627],
-    ['Hello, world!', 0x9747b28c, 0x24884cba],
-    ['The quick brown fox jumps over the lazy dog', 0x9747b28c, 0x2fa826cd],
-  ];
-  for (const [text, seed, want] of cases) {
-    assert.equal(murmur3Bytes(enc.encode(text), seed), want, `murmur3(${JSON.stringify(text)}, ${seed})`);
-  }
-});
+const K = hashKeyFromSeed(3);
+const arbKey = fc.tuple(fc.nat(0xffffffff), fc.nat(0xffffffff)).map(([k0, k1]) => ({ k0, k1 }));
 
-test('hashFlowKey is MurmurHash3 x86_32 of the key words in little-endian byte order (keys not IPv4)', () => {
+test('hashFlowKey is HalfSipHash-1-3 of the key words in little-endian byte order (keys not IPv4)', () => {
   fc.assert(fc.property(
-    fc.uint32Array({ minLength: FLOW_KEY_WORDS, maxLength: FLOW_KEY_WORDS }), fc.integer(),
-    (words, seed) => {
+    fc.uint32Array({ minLength: FLOW_KEY_WORDS, maxLength: FLOW_KEY_WORDS }), arbKey,
+    (words, k) => {
       fc.pre(!isFlowKey4(words, 0));
       const bytes = new Uint8Array(new Uint32Array(words).buffer);
       // Node runs little-endian on every supported platform; the reference reads bytes LE.
-      assert.equal(hashFlowKey(words, 0, seed), murmur3Bytes(bytes, seed));
+      assert.equal(hashFlowKey(words, 0, k.k0, k.k1) >>> 0, halfSipHashBytes(bytes, 40, k.k0, k.k1));
     },
   ), { numRuns: 300 });
 });
 
-test('an IPv4 key hashes as MurmurHash3 x86_32 of its four variable words, by either entry point', () => {
-  fc.assert(fc.property(fc.nat(0xffffffff), fc.nat(0xffffffff), fc.nat(0xffffffff), fc.nat(255), fc.integer(),
-    (a, b, ports, proto, seed) => {
+test('an IPv4 key hashes as the 13 bytes of its addresses, ports and protocol, by either entry point', () => {
+  fc.assert(fc.property(fc.nat(0xffffffff), fc.nat(0xffffffff), fc.nat(0xffffffff), fc.nat(255), arbKey,
+    (a, b, ports, proto, k) => {
       const key = new Uint32Array([0, 0, 0xffff, a, 0, 0, 0xffff, b, ports, proto]);
       assert.ok(isFlowKey4(key, 0));
-      const want = murmur3Bytes(new Uint8Array(new Uint32Array([a, b, ports, proto]).buffer), seed);
-      assert.equal(hashFlowKey(key, 0, seed), want);
-      assert.equal(hashFlowKey4(a, b, ports, proto, seed), want);
-      assert.equal(hashFlowKey4Int(a, b, ports, proto, seed), want | 0);
+      const want = halfSipHashBytes(new Uint8Array(new Uint32Array([a, b, ports, proto]).buffer), 13, k.k0, k.k1);
+      assert.equal(hashFlowKey(key, 0, k.k0, k.k1) >>> 0, want);
+      assert.equal(hashFlowKey4(a, b, ports, proto, k.k0, k.k1) >>> 0, want);
       // Any other constant word makes it a general key, hashed over all ten words.
       const other = new Uint32Array(key);
       other[5] = 1;
       assert.ok(!isFlowKey4(other, 0));
-      assert.equal(hashFlowKey(other, 0, seed), murmur3Bytes(new Uint8Array(other.buffer), seed));
+      assert.equal(hashFlowKey(other, 0, k.k0, k.k1) >>> 0, halfSipHashBytes(new Uint8Array(other.buffer), 40, k.k0, k.k1));
     }), { numRuns: 300 });
+});
+
+test('the flow hash depends on the key: the same flows land elsewhere under another key', () => {
+  const k2 = hashKeyFromSeed(4);
+  let differ = 0;
+  for (let i = 0; i < 100; i++) {
+    if ((hashFlowKey4(0x0a000000 + i, 0x0a000001, 80, 6, K.k0, K.k1) & 1023)
+      !== (hashFlowKey4(0x0a000000 + i, 0x0a000001, 80, 6, k2.k0, k2.k1) & 1023)) differ++;
+  }
+  assert.ok(differ > 90, `${differ} of 100 moved`);
 });
 
 test('writeFlowKey writes the canonical key into a 0xa5-filled buffer, touching only its 10 words', () => {
@@ -120,7 +87,7 @@ test('writeFlowKey refuses packets that are not IPv4/IPv6 and writes nothing', (
   const out = new Uint32Array(FLOW_KEY_WORDS).fill(0xa5a5a5a5);
   assert.equal(writeFlowKey(m, out, 0), -1);
   assert.ok(out.every((w) => w === 0xa5a5a5a5));
-  assert.equal(hashFlowMeta(m, 0), -1);
+  assert.equal(hashFlowMeta(m, K), null);
 });
 
 test('ICMP echo request and reply share a flow keyed by the echo identifier', () => {
@@ -128,8 +95,8 @@ test('ICMP echo request and reply share a flow keyed by the echo identifier', ()
   const rep = fillMeta({ src: '198.51.100.7', dst: '192.0.2.1', proto: IPPROTO_ICMP, icmpType: 0, echoId: 0x1234 });
   const other = fillMeta({ src: '192.0.2.1', dst: '198.51.100.7', proto: IPPROTO_ICMP, icmpType: 8, echoId: 0x1235 });
   assert.equal(readEchoId(req), 0x1234);
-  assert.equal(hashFlowMeta(req, 7), hashFlowMeta(rep, 7));
-  assert.notEqual(hashFlowMeta(req, 7), hashFlowMeta(other, 7));
+  assert.equal(hashFlowMeta(req, K), hashFlowMeta(rep, K));
+  assert.notEqual(hashFlowMeta(req, K), hashFlowMeta(other, K));
   const out = new Uint32Array(FLOW_KEY_WORDS);
   writeFlowKey(req, out, 0);
   assert.equal(out[8], ((0x1234 << 16) | 0x1234) >>> 0);
@@ -138,7 +105,7 @@ test('ICMP echo request and reply share a flow keyed by the echo identifier', ()
   const req6 = fillMeta({ src: 'fe80::1', dst: 'fe80::2', proto: IPPROTO_ICMPV6, icmpType: 128, echoId: 77 });
   const rep6 = fillMeta({ src: 'fe80::2', dst: 'fe80::1', proto: IPPROTO_ICMPV6, icmpType: 129, echoId: 77 });
   assert.equal(readEchoId(rep6), 77);
-  assert.equal(hashFlowMeta(req6, 0), hashFlowMeta(rep6, 0));
+  assert.equal(hashFlowMeta(req6, K), hashFlowMeta(rep6, K));
   // Not an echo (destination unreachable): no identifier.
   const unreach = fillMeta({ src: '192.0.2.1', dst: '198.51.100.7', proto: IPPROTO_ICMP, icmpType: 3, echoId: 0x1234 });
   assert.equal(readEchoId(unreach), 0);
@@ -151,7 +118,7 @@ test('readEchoId on every truncated echo header returns 0 without throwing', () 
     full.buf = bytes.slice(0, n);
     full.l4Length = n;
     assert.equal(readEchoId(full), 0, `prefix of ${n} bytes`);
-    assert.notEqual(hashFlowMeta(full, 0), -1);
+    assert.notEqual(hashFlowMeta(full, K), null);
   }
   // The header claims 8 bytes but the buffer ends early (a snapped capture).
   full.buf = bytes.slice(0, 5);
@@ -173,7 +140,7 @@ const arbSpec: fc.Arbitrary<MetaSpec> = fc.oneof(
 test('property: both directions of a flow give the same key and hash, and complementary swap bits', () => {
   const a = new Uint32Array(FLOW_KEY_WORDS);
   const b = new Uint32Array(FLOW_KEY_WORDS);
-  fc.assert(fc.property(arbSpec, fc.integer(), (spec, seed) => {
+  fc.assert(fc.property(arbSpec, arbKey, (spec, k) => {
     const fwd = fillMeta(spec);
     const rev = fillMeta(reverse(spec));
     const sa = writeFlowKey(fwd, a, 0);
@@ -181,7 +148,7 @@ test('property: both directions of a flow give the same key and hash, and comple
     assert.deepEqual([...a], [...b]);
     const same = spec.src === spec.dst && spec.sport === spec.dport;
     if (!same) assert.equal(sa ^ sb, 1);
-    assert.equal(hashFlowMeta(fwd, seed), hashFlowMeta(rev, seed));
+    assert.equal(hashFlowMeta(fwd, k), hashFlowMeta(rev, k));
   }), { numRuns: 500 });
 });
 
@@ -192,9 +159,9 @@ test('property: one flipped key bit changes about half the hash bits (avalanche)
     fc.uint32Array({ minLength: FLOW_KEY_WORDS, maxLength: FLOW_KEY_WORDS }), fc.nat(FLOW_KEY_WORDS * 32 - 1),
     (words, bit) => {
       const k = new Uint32Array(words);
-      const h0 = hashFlowKey(k, 0, 0);
+      const h0 = hashFlowKey(k, 0, K.k0, K.k1);
       k[bit >> 5] = (k[bit >> 5]! ^ (1 << (bit & 31))) >>> 0;
-      let x = (h0 ^ hashFlowKey(k, 0, 0)) >>> 0;
+      let x = (h0 ^ hashFlowKey(k, 0, K.k0, K.k1)) >>> 0;
       assert.notEqual(x, 0);
       while (x !== 0) { flips += x & 1; x >>>= 1; }
       trials++;

@@ -143,11 +143,17 @@ class InlineOwner implements CellMover {
   readonly t: OpenTable;
   records: Int32Array;
   moves = 0;
+  reserved = 4;
   constructor(maxCells: number) {
     this.t = new OpenTable({ initialCells: 4, maxCells, mover: this });
     this.records = new Int32Array(maxCells);
   }
+  reserveCells(cells: number): void {
+    assert.ok(cells <= this.records.length);
+    this.reserved = cells;
+  }
   moveCell(from: number, to: number): void {
+    assert.ok(to < this.reserved && from < this.reserved);
     this.records[to] = this.records[from]!;
     this.records[from] = 0;
     this.moves++;
