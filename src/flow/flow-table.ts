@@ -49,6 +49,7 @@ import { IPPROTO_ICMP, IPPROTO_ICMPV6, IPPROTO_TCP, IPPROTO_UDP } from '../wire/
 import { FLOW_KEY_WORDS, hashFlowKey, hashFlowKey4, isFlowKey4, writeFlowKey } from './flow-key.js';
 import { hashKeyFromSeed, type HashKey } from '../table/keyed-hash.js';
 import { OpenTable, type CellMover } from '../table/open-table.js';
+import { DeadlineHeap } from './deadline-heap.js';
 import {
   TCP_CT_CLOSE_WAIT, TCP_CT_CLOSED, TCP_CT_ESTABLISHED, TCP_CT_FIN_WAIT, TCP_CT_INVALID,
   TCP_CT_LAST_ACK, TCP_CT_NONE, TCP_CT_STATE_COUNT, TCP_CT_SYN_RECEIVED, TCP_CT_SYN_SENT,
@@ -187,6 +188,8 @@ const INFO_REPLY_SEEN = 0x20;
 /** The key pairs two IPv4-mapped addresses (`isFlowKey4`): words 3, 7, 8 and 9 tell it apart. */
 const INFO_KEY4 = 0x80;
 
+// `wheelBucket` of a flow that is in `soon`, not in a bucket.
+const IN_SOON = -1;
 // `passLast` values besides a slot: no pass under way / a pass with nothing left to visit.
 const PASS_NONE = -1;
 const PASS_DONE = -2;
@@ -283,15 +286,24 @@ export class FlowTable implements CellMover {
   private readonly wheelNext: Int32Array;
   private readonly wheelPrev: Int32Array;
   private readonly wheelBucket: Int32Array;
-  /** Wheel tick being (or next to be) scanned; every linked flow sits at a tick >= it. */
+  /**
+   * First wheel tick whose bucket has not been passed: every flow in a bucket is scheduled at a
+   * tick >= it. A flow due before this tick ends sits in `soon` instead.
+   */
   private cursorTick = 0;
+  /**
+   * Flows due within a tick the wheel has passed, by deadline: a pass over a bucket moves there
+   * the flows due later in its tick, so that each is looked at once more, when it falls due,
+   * rather than at every call of the tick.
+   */
+  private readonly soon: DeadlineHeap;
+  /** Flows `expire` has looked at (removed or rescheduled) since the table was made: its work. */
+  expireVisits = 0;
   /**
    * Last flow the current pass over the cursor's bucket has to visit (`PASS_NONE` when no pass
    * is under way, `PASS_DONE` when nothing is left to visit).
    */
   private passLast = PASS_NONE;
-  /** Earliest deadline among flows the current (or last) pass kept for later in the cursor's tick. */
-  private pendingMinMs = Infinity;
   /** Lower bound on the time `expire` next has work to do. */
   private nextMs = Infinity;
 
@@ -349,6 +361,7 @@ export class FlowTable implements CellMover {
     this.wheelNext = new Int32Array(cap);
     this.wheelPrev = new Int32Array(cap);
     this.wheelBucket = new Int32Array(cap);
+    this.soon = new DeadlineHeap(cap);
     this.wheelMask = slots - 1;
 
     const to = this.timeouts;
@@ -382,7 +395,7 @@ export class FlowTable implements CellMover {
     this.count = 0;
     this.cursorTick = 0;
     this.passLast = PASS_NONE;
-    this.pendingMinMs = Infinity;
+    this.soon.clear();
     this.nextMs = Infinity;
   }
 
@@ -634,22 +647,18 @@ export class FlowTable implements CellMover {
     }
     let work = 0;
     let removed = 0;
+    const soon = this.soon;
     while (this.cursorTick <= curTick) {
-      // A pass over the cursor's bucket takes its head every time; a flow that stays is moved
-      // to the tail, behind the pass's last flow, so a pass cut short by the budget resumes
-      // with exactly the flows it has not visited yet.
+      // A pass over the cursor's bucket takes its head every time; a flow due in a later tick
+      // moves to that tick's bucket, one due later in this tick to `soon`, so a pass cut short
+      // by the budget resumes with exactly the flows it has not visited yet.
       const bucket = this.cursorTick & mask;
       if (this.passLast === PASS_NONE) {
         const tail = this.wheelTail[bucket]!;
         this.passLast = tail >= 0 ? tail : PASS_DONE;
-        this.pendingMinMs = Infinity;
       }
       while (this.passLast !== PASS_DONE) {
-        if (work >= budget) {
-          this.expiredTotal += removed;
-          this.nextMs = nowMs;
-          return removed;
-        }
+        if (work >= budget) return this.pause(removed, work, nowMs);
         work++;
         const s = this.wheelHead[bucket]!;
         const deadlineMs = f64[(this.slotPos[s]! << D_STRIDE_SHIFT) + D_DEADLINE]!;
@@ -659,19 +668,43 @@ export class FlowTable implements CellMover {
         } else {
           const t = Math.floor(deadlineMs / tickMs);
           this.unlink(s);
-          this.append(s, t & mask);
-          if (t === this.cursorTick && deadlineMs < this.pendingMinMs) this.pendingMinMs = deadlineMs;
+          if (t <= this.cursorTick) {
+            this.wheelBucket[s] = IN_SOON;
+            soon.push(s, deadlineMs);
+          } else {
+            this.append(s, t & mask);
+          }
         }
       }
       this.passLast = PASS_NONE;
-      // A flow this pass kept for later in the tick may have fallen due while the pass was
-      // paused: pass over the bucket again before leaving it.
-      if (this.pendingMinMs <= nowMs) continue;
-      if (this.cursorTick === curTick) break;
       this.cursorTick++;
     }
+    // Flows due within passed ticks, earliest first.
+    while (soon.topTime() <= nowMs) {
+      if (work >= budget) return this.pause(removed, work, nowMs);
+      work++;
+      const s = soon.topSlot();
+      const deadlineMs = f64[(this.slotPos[s]! << D_STRIDE_SHIFT) + D_DEADLINE]!;
+      if (deadlineMs <= nowMs) {
+        this.removeSlot(s);
+        removed++;
+      } else {
+        // Refreshed since it was scheduled: schedule it by its new deadline.
+        this.unlink(s);
+        this.link(s, deadlineMs);
+      }
+    }
+    this.expireVisits += work;
     this.expiredTotal += removed;
-    this.recomputeNext(curTick);
+    this.recomputeNext();
+    return removed;
+  }
+
+  /** Ends an `expire` call cut short by its budget: there is more to do at once. */
+  private pause(removed: number, work: number, nowMs: number): number {
+    this.expireVisits += work;
+    this.expiredTotal += removed;
+    this.nextMs = nowMs;
     return removed;
   }
 
@@ -913,8 +946,13 @@ export class FlowTable implements CellMover {
    * `nextMs` is left to the callers, which are hot and optimised.
    */
   private link(slot: number, deadlineMs: number): number {
-    let t = floorDiv(deadlineMs, this.tickMs);
-    if (!(t >= this.cursorTick)) t = this.cursorTick;
+    const t = floorDiv(deadlineMs, this.tickMs);
+    if (!(t >= this.cursorTick)) {
+      // Due within a tick the wheel has passed (or the clock went back): by its deadline.
+      this.wheelBucket[slot] = IN_SOON;
+      this.soon.push(slot, deadlineMs);
+      return deadlineMs;
+    }
     const wb = t & this.wheelMask;
     if (t === this.cursorTick && this.passLast !== PASS_NONE) {
       const head = this.wheelHead[wb]!;
@@ -928,7 +966,7 @@ export class FlowTable implements CellMover {
     } else {
       this.append(slot, wb);
     }
-    return t > this.cursorTick ? t * this.tickMs : deadlineMs;
+    return t * this.tickMs;
   }
 
   /** Appends `slot` to the tail of wheel bucket `wb`. */
@@ -945,6 +983,10 @@ export class FlowTable implements CellMover {
   /** Removes `slot` from its wheel bucket (the pass's last flow becomes the one before it). */
   private unlink(slot: number): void {
     const wb = this.wheelBucket[slot]!;
+    if (wb === IN_SOON) {
+      this.soon.remove(slot);
+      return;
+    }
     const prev = this.wheelPrev[slot]!;
     const next = this.wheelNext[slot]!;
     if (prev < 0) this.wheelHead[wb] = next;
@@ -959,24 +1001,21 @@ export class FlowTable implements CellMover {
     const t = Math.floor(nowMs / this.tickMs);
     this.cursorTick = Number.isFinite(t) ? t : 0;
     this.passLast = PASS_NONE;
-    this.pendingMinMs = Infinity;
+    this.soon.clear();
     this.nextMs = Infinity;
   }
 
-  /** Sets `nextMs` after a scan that finished the buckets up to `curTick`. */
-  private recomputeNext(curTick: number): void {
+  /** Sets `nextMs` after a scan that passed the buckets before the cursor. */
+  private recomputeNext(): void {
     if (this.count === 0) {
       this.nextMs = Infinity;
       return;
     }
     const cursor = this.cursorTick;
-    if (cursor > curTick) {
-      this.nextMs = cursor * this.tickMs;
-      return;
-    }
-    let next = this.pendingMinMs;
+    let next = this.soon.topTime();
     const mask = this.wheelMask;
-    for (let i = 1; i <= mask + 1; i++) {
+    // The first bucket not passed that holds a flow: its tick starts the next pass.
+    for (let i = 0; i <= mask; i++) {
       if (this.wheelHead[(cursor + i) & mask]! >= 0) {
         const atMs = (cursor + i) * this.tickMs;
         if (atMs < next) next = atMs;

@@ -717,3 +717,56 @@ test('the table doubles its active positions as it fills, keeping slots, counter
   t.clear();
   assert.ok(t.insert(fillMeta(spec(1), m), 0, 0) >= 0, 'usable after clear');
 });
+
+test('regression: expiry costs O(expired): flows due later in a tick are not rescanned at every call of that tick', () => {
+  // SYNs to random ports at random times over 60 s, and `expire` called every millisecond (as
+  // replay does between packets): each flow's handshake timeout falls inside some 1 s tick.
+  // The wheel used to keep such flows in the tick's bucket and rescan the whole bucket at the
+  // next deadline, i.e. at nearly every call of the tick (about 1,000 visits per flow here).
+  const t = new FlowTable({ capacity: 65536, timeouts: { tcpHandshakeMs: 30_000 } });
+  const rand = (() => { let s = 0x1234567; return () => { s ^= s << 13; s ^= s >>> 17; s ^= s << 5; return s >>> 0; }; })();
+  const FLOWS = 36_000;
+  const atMs = Array.from({ length: FLOWS }, () => rand() % 60_000).sort((a, b) => a - b);
+  const m = new PacketMeta();
+  const deadlines = new Map<number, number>();
+  let next = 0;
+  let removed = 0;
+  for (let now = 0; now <= 100_000; now++) {
+    while (next < FLOWS && atMs[next] === now) {
+      const slot = t.insert(fillMeta({ ...WEB4, sport: 1024 + (next % 60000), dport: 1 + (rand() % 65535), src: `10.9.${next >> 8 & 255}.${next & 255}`, flags: SYN }, m), 0, now);
+      assert.ok(slot >= 0);
+      deadlines.set(slot, now + 30_000);
+      next++;
+    }
+    removed += t.expire(now, 1_000_000);
+    if (now % 997 === 0) {
+      // Exact: nothing due is left, nothing not due is gone.
+      for (const [slot, d] of deadlines) {
+        assert.equal(t.isLive(slot), d > now, `slot ${slot} due at ${d}, now ${now}`);
+        if (d <= now) deadlines.delete(slot);
+      }
+    }
+  }
+  assert.equal(removed, FLOWS);
+  assert.equal(t.count, 0);
+  // Each flow is looked at by the bucket pass of its tick and once more when it falls due.
+  assert.ok(t.expireVisits <= 2 * FLOWS, `${t.expireVisits} visits for ${FLOWS} expired flows`);
+});
+
+test('expiry: a flow refreshed while waiting in a passed tick is rescheduled, not removed early', () => {
+  const t = new FlowTable({ capacity: 16, timeouts: { udpMs: 1500 } });
+  const m = new PacketMeta();
+  const a = t.insert(fillMeta(DNS4, m), 0, 0); // due at 1500, in tick 1
+  const b = t.insert(fillMeta({ ...DNS4, sport: 5354 }, m), 0, 200); // due at 1700
+  assert.equal(t.expire(1100, 100), 0); // passes tick 1's bucket: both wait for their deadline
+  assert.equal(t.nextDeadline(), 1500);
+  assert.equal(t.update(a, FLOW_DIR_ORIGINAL, fillMeta(DNS4, m), 1400), FLOW_OK); // now due at 2900
+  assert.equal(t.expire(1500, 100), 0);
+  assert.ok(t.isLive(a));
+  assert.equal(t.expire(1700, 100), 1);
+  assert.ok(!t.isLive(b));
+  assert.equal(t.expire(2899, 100), 0);
+  assert.equal(t.expire(2900, 100), 1);
+  assert.equal(t.count, 0);
+  assert.ok(t.expireVisits <= 6, `${t.expireVisits}`);
+});
