@@ -40,6 +40,9 @@ export interface AclCompileOptions {
 /** See {@link AclCompileOptions.dynamicHostCapacity}. */
 const DEFAULT_DYNAMIC_HOST_CAPACITY = 8;
 
+/** The host table of every list that never held a dynamic entry: always empty, never written. */
+const NO_HOSTS = new HostTable(1);
+
 /** One compiled list. */
 class CompiledList {
   readonly family: 4 | 6;
@@ -49,13 +52,25 @@ class CompiledList {
   readonly whole: TupleClassifier;
   /** Index for non-initial fragments. */
   readonly later: TupleClassifier;
-  readonly hosts: HostTable;
+  /**
+   * Hosts with dynamic entries: {@link NO_HOSTS} (shared, always empty) until the first host is
+   * installed, so that the many lists that never hold one cost no table.
+   */
+  hosts: HostTable;
+  private readonly hostCapacity: number;
+  private readonly hashKey: HashKey | undefined;
   /** Dynamic entries of all hosts, one block per host. */
   readonly pool: EntryStore;
   /** Freed pool blocks by size (hosts usually get the same number of entries from AAA). */
   private readonly freeBlocks = new Map<number, number[]>();
   /** `log` label per static entry (`101`, or `NAME/10` for IPv6 lists). */
   readonly logLabels: readonly string[];
+
+  /** The list's own host table, made on the first install. */
+  ownHosts(): HostTable {
+    if (this.hosts === NO_HOSTS) this.hosts = new HostTable(this.hostCapacity, this.hashKey);
+    return this.hosts;
+  }
 
   /** Writes `rules` into a free block of the pool and returns its first entry. */
   allocate(rules: readonly AclRule[]): number {
@@ -96,7 +111,9 @@ class CompiledList {
     this.whole = new TupleClassifier(store, (e) => (store.flags(e) & ENTRY_FRAGMENTS) === 0, true, shared);
     this.later = new TupleClassifier(store,
       (e) => !((store.flags(e) & ENTRY_L4) !== 0 && store.action(e) === ACL_ACTION_DENY), false, shared);
-    this.hosts = new HostTable(hostCapacity, hashKey);
+    this.hosts = NO_HOSTS;
+    this.hostCapacity = hostCapacity;
+    this.hashKey = hashKey;
     this.pool = new EntryStore([], this.family === 4 ? 1 : 4, 0);
     this.logLabels = seqs.map((s) => (this.family === 6 ? `${name}/${s}` : name));
   }
@@ -236,7 +253,7 @@ export class CompiledAcls implements AclRuntime {
     }
     const first = l.allocate(rules);
     this.version = (this.version + 1) | 0;
-    const old = l.hosts.set({ host: Uint32Array.from(host.subarray(0, 4)), first, count: rules.length, order: this.installs++ });
+    const old = l.ownHosts().set({ host: Uint32Array.from(host.subarray(0, 4)), first, count: rules.length, order: this.installs++ });
     if (old !== undefined) l.release(old.first, old.count);
     return { ok: true };
   }

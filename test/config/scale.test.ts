@@ -101,5 +101,17 @@ test('a compiled one-entry list costs a few kilobytes, not tables sized for a th
   assert.equal(lists.length, 200);
   // Every list but the first (which holds the per-protocol start table the others share).
   const perList = typedArrayBytes(lists.slice(1)) / 199;
-  assert.ok(perList < 4096, `${perList.toFixed(0)} bytes of tables per one-entry list`);
+  assert.ok(perList < 2048, `${perList.toFixed(0)} bytes of tables per one-entry list`);
+});
+
+test('lists that never held a dynamic entry share one empty host table; the first install gives a list its own', () => {
+  const rt = compileAcls(parseConfig(manyListsConfig(3), 'm.cfg').acls);
+  const host = Uint32Array.of(0, 0, 0xffff, 0xc0a8010a);
+  assert.deepEqual(rt.installDynamic(1, host, [{ n: 1, text: 'permit tcp any any eq www' }]), { ok: true });
+  assert.deepEqual([0, 1, 2].map((i) => rt.dynamicHostCount(i)), [0, 1, 0]);
+  assert.deepEqual(rt.installDynamic(2, host, [{ n: 1, text: 'permit tcp any any eq 22' }]), { ok: true });
+  assert.deepEqual([0, 1, 2].map((i) => rt.dynamicHostCount(i)), [0, 1, 1]);
+  assert.equal(rt.removeDynamic(0, host), false);
+  assert.equal(rt.removeDynamic(1, host), true);
+  assert.deepEqual([0, 1, 2].map((i) => rt.dynamicHostCount(i)), [0, 0, 1]);
 });
