@@ -36,7 +36,12 @@ export const COUNTER_FLOW_UNTRACKED = 20;
 export const COUNTER_NO_INGRESS = 21;
 /** Drop reason: a TCP segment that does not fit its tracked connection (src/flow/tcp-tracker.ts). */
 export const COUNTER_DROP_TCP_INVALID = 22;
-export const COUNTER_FAULT_BASE = 23;
+/**
+ * Flows evicted from a full flow table to make room for a new one (an unanswered one first, as
+ * conntrack's early drop does; src/flow/flow-table.ts `evictOne`).
+ */
+export const COUNTER_FLOW_EVICTED = 23;
+export const COUNTER_FAULT_BASE = 24;
 export const COUNTER_COUNT = COUNTER_FAULT_BASE + FAULT_COUNT;
 
 const NAMES: string[] = [
@@ -63,6 +68,7 @@ const NAMES: string[] = [
   'flow-untracked',
   'no-ingress',
   'drop-tcp-invalid',
+  'flow-evicted',
 ];
 for (let i = 0; i < FAULT_COUNT; i++) NAMES.push(`drop-${FAULT_NAMES[i]!}`);
 

@@ -18,7 +18,7 @@ import { DEBUG_DETAILED } from './debug.js';
 import {
   COUNTER_DROP_ACL_IN, COUNTER_DROP_ACL_OUT, COUNTER_DROP_CACHE_FULL, COUNTER_DROP_HALF_OPEN_LIMIT,
   COUNTER_DROP_INTERCEPT_FULL, COUNTER_DROP_NODATA_LIMIT, COUNTER_DROP_NO_CONNECTION, COUNTER_DROP_WATCH_LIST,
-  COUNTER_FLOWS_CREATED, COUNTER_FLOW_TABLE_FULL, COUNTER_FLOW_UNTRACKED, COUNTER_NO_INGRESS, COUNTER_RETURN_TRAFFIC,
+  COUNTER_FLOWS_CREATED, COUNTER_FLOW_EVICTED, COUNTER_FLOW_TABLE_FULL, COUNTER_FLOW_UNTRACKED, COUNTER_NO_INGRESS, COUNTER_RETURN_TRAFFIC,
 } from './counters.js';
 import type { EngineState } from './state.js';
 import type { HostSessions } from './sessions.js';
@@ -327,6 +327,7 @@ export class VerdictPath {
     } else {
       const r = flows.insert(meta, ingress, nowMs);
       this.counters[r >= 0 ? COUNTER_FLOWS_CREATED : r === FLOW_INSERT_FULL ? COUNTER_FLOW_TABLE_FULL : COUNTER_FLOW_UNTRACKED]!++;
+      if (flows.lastEvicted) this.counters[COUNTER_FLOW_EVICTED]!++;
       if (r >= 0) memos.store(r, from, meta);
     }
     return VERDICT_FORWARD;

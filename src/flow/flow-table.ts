@@ -131,6 +131,11 @@ export interface FlowTableOptions {
    * replay, from the operating system live. Default: a fixed key (tests, benchmarks).
    */
   readonly hashKey?: HashKey | undefined;
+  /**
+   * When the table is full, evict a flow to make room for a new one (see `insert`). Default
+   * true; false refuses new flows instead.
+   */
+  readonly earlyDrop?: boolean | undefined;
   /** Timer wheel granularity in ms (default 1000). */
   readonly tickMs?: number | undefined;
   /** Timer wheel size, a power of two (default 4096 buckets: 68 minutes at 1 s ticks). */
@@ -188,6 +193,10 @@ const INFO_REPLY_SEEN = 0x20;
 /** The key pairs two IPv4-mapped addresses (`isFlowKey4`): words 3, 7, 8 and 9 tell it apart. */
 const INFO_KEY4 = 0x80;
 
+/** Flows due first that eviction considers (conntrack's early drop looks at 8 hash buckets). */
+const EVICT_CANDIDATES = 8;
+/** Wheel entries eviction may read, counting those passed over. */
+const EVICT_VISITS = 64;
 // `wheelBucket` of a flow that is in `soon`, not in a bucket.
 const IN_SOON = -1;
 // `passLast` values besides a slot: no pass under way / a pass with nothing left to visit.
@@ -222,6 +231,8 @@ export class FlowTable implements CellMover {
   readonly capacity: number;
   /** Whether TCP flows may start mid-stream (see {@link FlowTableOptions.midstreamPickup}). */
   readonly midstreamPickup: boolean;
+  /** Whether a full table evicts a flow for a new one (see {@link FlowTableOptions.earlyDrop}). */
+  readonly earlyDrop: boolean;
   /** Effective idle timeouts. */
   readonly timeouts: FlowTimeouts;
   /** Number of live flows. */
@@ -238,6 +249,10 @@ export class FlowTable implements CellMover {
   invalidSegments = 0;
   /** Flows removed by `expire`. */
   expiredTotal = 0;
+  /** Flows evicted to make room for a new one when the table was full (see `insert`). */
+  evictedTotal = 0;
+  /** Whether the last `insert` evicted a flow to make room (read at once after the call). */
+  lastEvicted = false;
 
   private readonly u32: Uint32Array;
   private readonly i32: Int32Array;
@@ -342,6 +357,7 @@ export class FlowTable implements CellMover {
 
     this.capacity = cap;
     this.midstreamPickup = opts.midstreamPickup === true;
+    this.earlyDrop = opts.earlyDrop !== false;
     this.k0 = hashKey.k0 | 0;
     this.k1 = hashKey.k1 | 0;
     let positions = 2;
@@ -429,12 +445,15 @@ export class FlowTable implements CellMover {
    * Creates the flow of `meta`, whose packet defines the original direction, arriving on
    * interface `ingress` at `nowMs`; the packet is counted and (for TCP) tracked.
    *
-   * Returns the new slot, {@link FLOW_INSERT_FULL} when no slot is free (no established flow
-   * is evicted: a full table refuses new flows, which fails closed for return traffic), or
+   * When the table is full, a flow makes room the way Linux conntrack's early drop does
+   * (`early_drop` in net/netfilter/nf_conntrack_core.c): among the first flows due to expire,
+   * one never answered goes first, else the one due first (see `evictOne`); `lastEvicted` says
+   * so. Returns the new slot, {@link FLOW_INSERT_FULL} when nothing could be evicted, or
    * {@link FLOW_INSERT_INVALID} when the packet cannot open a flow. If the flow already exists
    * its slot is returned unchanged, with `lastDirection` set as `lookup` would.
    */
   insert(meta: PacketMeta, ingress: number, nowMs: number): number {
+    this.lastEvicted = false;
     const key = this.key;
     let swap = this.key4(meta);
     const short = swap >= 0;
@@ -479,9 +498,14 @@ export class FlowTable implements CellMover {
       timeoutMs = this.protoTimeoutMs(proto);
     }
     if (this.freeTop === 0 && this.slotHigh === this.capacity) {
-      this.insertsFull++;
-      this.lastVerdict = FLOW_OK;
-      return FLOW_INSERT_FULL;
+      if (!this.earlyDrop || !this.evictOne()) {
+        this.insertsFull++;
+        this.lastVerdict = FLOW_OK;
+        return FLOW_INSERT_FULL;
+      }
+      // The eviction moved records: find the new flow's empty cell again.
+      if (short) this.find4(h);
+      else this.find(h);
     }
     // The last slot freed first; else the lowest fresh one.
     const slot = this.freeTop > 0 ? this.freeSlots[--this.freeTop]! : this.slotHigh++;
@@ -887,6 +911,56 @@ export class FlowTable implements CellMover {
       }
     }
     return -1;
+  }
+
+  /**
+   * Evicts one flow to make room in a full table; false if it found none to evict. Like
+   * conntrack's early drop it looks at a bounded number of flows and prefers one that was never
+   * answered (a SYN flood's, a scan's); unlike it, it looks at the flows due to expire first —
+   * the `soon` heap's earliest, then the wheel's buckets in order from the cursor — rather than
+   * at the new flow's hash neighbours, so that which flow goes depends on the traffic alone, not
+   * on the secret hash key, and an established flow with recent traffic (its deadline an idle
+   * timeout away) is the last to go. A flow whose deadline was pushed back since it was
+   * scheduled is passed over. If none of the first {@link EVICT_CANDIDATES} is unanswered, the
+   * one due first goes (the oldest idle flow, relative to its timeout).
+   */
+  private evictOne(): boolean {
+    const f64 = this.f64;
+    const u32 = this.u32;
+    const tickMs = this.tickMs;
+    const mask = this.wheelMask;
+    let fallback = -1;
+    let victim = -1;
+    let candidates = 0;
+    let visits = 0;
+    const top = this.soon.topSlot();
+    if (top >= 0) {
+      if ((u32[(this.slotPos[top]! << STRIDE_SHIFT) + W_INFO]! & INFO_REPLY_SEEN) === 0) victim = top;
+      else fallback = top;
+      candidates++;
+    }
+    for (let i = 0; victim < 0 && i <= mask && candidates < EVICT_CANDIDATES && visits < EVICT_VISITS; i++) {
+      const tick = this.cursorTick + i;
+      for (let s = this.wheelHead[tick & mask]!; s >= 0; s = this.wheelNext[s]!) {
+        if (++visits > EVICT_VISITS) break;
+        const pos = this.slotPos[s]!;
+        // Scheduled later (a pushed-back deadline, or a later lap of the wheel): not due here.
+        if (floorDiv(f64[(pos << D_STRIDE_SHIFT) + D_DEADLINE]!, tickMs) > tick) continue;
+        candidates++;
+        if ((u32[(pos << STRIDE_SHIFT) + W_INFO]! & INFO_REPLY_SEEN) === 0) {
+          victim = s;
+          break;
+        }
+        if (fallback < 0) fallback = s;
+        if (candidates >= EVICT_CANDIDATES) break;
+      }
+    }
+    if (victim < 0) victim = fallback;
+    if (victim < 0) return false;
+    this.removeSlot(victim);
+    this.evictedTotal++;
+    this.lastEvicted = true;
+    return true;
   }
 
   /**

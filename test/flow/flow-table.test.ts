@@ -145,8 +145,8 @@ test('packets that are not IP and bad arguments are refused without throwing', (
   assert.equal(t.count, 0);
 });
 
-test('a full table refuses new flows; removal frees the slot for reuse', () => {
-  const t = new FlowTable({ capacity: 3 });
+test('a full table without early drop refuses new flows; removal frees the slot for reuse', () => {
+  const t = new FlowTable({ capacity: 3, earlyDrop: false });
   const slots = [0, 1, 2].map((i) => t.insert(fillMeta({ ...DNS4, sport: 1000 + i }), 0, 0));
   assert.deepEqual([...slots].sort(), [0, 1, 2]);
   assert.equal(t.insert(fillMeta({ ...DNS4, sport: 2000 }), 0, 0), FLOW_INSERT_FULL);
@@ -167,7 +167,7 @@ test('a full table refuses new flows; removal frees the slot for reuse', () => {
 });
 
 test('slots are handed out lowest first, freed ones again last freed first, and from 0 after clear', () => {
-  const t = new FlowTable({ capacity: 6 });
+  const t = new FlowTable({ capacity: 6, earlyDrop: false });
   const spec = (i: number): MetaSpec => ({ ...DNS4, sport: 3000 + i });
   assert.deepEqual([0, 1, 2, 3].map((i) => t.insert(fillMeta(spec(i)), 0, 0)), [0, 1, 2, 3]);
   assert.equal(t.isLive(4), false, 'a slot never handed out is not live');
@@ -513,7 +513,7 @@ test('property: the table behaves like a naive Map model over random operation s
       otherMs: fc.integer({ min: 1, max: 500 }),
     }),
     (ops, capacity, pickup, tickMs, wheelSlots, timeouts: FlowTimeouts) => {
-      const t = new FlowTable({ capacity, midstreamPickup: pickup, tickMs, wheelSlots, timeouts, hashKey: hashKeyFromSeed(99) });
+      const t = new FlowTable({ capacity, midstreamPickup: pickup, tickMs, wheelSlots, timeouts, hashKey: hashKeyFromSeed(99), earlyDrop: false });
       const model = new Map<string, ModelFlow>();
       const keyOf = (f: number) => `flow${f}`;
       const timeoutOf = (proto: number, state: number): number => {
