@@ -10,7 +10,7 @@ import type http from 'node:http';
 import type { Config, InterfaceConfig } from '../config/types.js';
 import { AP_PROTO_FTP, AP_PROTO_HTTP, AP_PROTO_TELNET } from '../authproxy/protocols.js';
 import type { Engine, InterceptApp } from '../engine/engine.js';
-import { formatIp } from '../wire/addr.js';
+import { formatIp, formatIpv4, formatIpv6, isMappedIpv4 } from '../wire/addr.js';
 import { InterceptedSocket } from './intercepted-socket.js';
 import { renderLoginPage } from './pages.js';
 
@@ -30,6 +30,8 @@ export class LoginInterceptApp implements InterceptApp {
   /** Connections accepted, by AP_PROTO_* bit, and connections refused for lack of a handler. */
   readonly stats = { http: 0, ftp: 0, telnet: 0, refused: 0, pages: 0 };
   private readonly scratch = new Uint32Array(4);
+  /** The login form's action of each connection's client (see `loginUrlFor`). */
+  private readonly actions = new WeakMap<InterceptedSocket, string>();
 
   constructor(private readonly opts: InterceptAppOptions) {}
 
@@ -75,6 +77,7 @@ export class LoginInterceptApp implements InterceptApp {
     });
     sock.on('error', () => { /* the engine has already reset or released the connection */ });
     this.sockets.set(conn, sock);
+    this.actions.set(sock, this.loginUrlFor(client));
     if (proto === AP_PROTO_HTTP) {
       this.stats.http++;
       this.httpServer().emit('connection', sock);
@@ -158,7 +161,7 @@ export class LoginInterceptApp implements InterceptApp {
     const body = renderLoginPage({
       banner: cfg.authProxy.bannerEnabled ? (cfg.authProxy.bannerText ?? cfg.hostname) : undefined,
       hostname: cfg.hostname,
-      action: this.loginUrlFor(sock.localAddress, sock.remoteAddress),
+      action: this.actions.get(sock) ?? this.loginUrlFor(null),
       originalUrl,
     });
     res.sendDate = false;
@@ -170,23 +173,32 @@ export class LoginInterceptApp implements InterceptApp {
     res.end(req.method === 'HEAD' ? undefined : body);
   }
 
-  /** The HTTPS login service URL on the gateway address facing `client`. */
-  private loginUrlFor(fallbackHost: string, client: string): string {
+  /**
+   * The HTTPS login service URL on the gateway's own address facing `client` (four words,
+   * IPv4-mapped for IPv4): an address, of the client's family, of the interface the client is
+   * placed on (the engine's reverse-path lookup, which placed the intercepted connection there
+   * too); IPv6 in brackets (RFC 3986 §3.2.2). Never the original server's address: the form
+   * posts credentials, which must go to the gateway alone. Should the client's interface have
+   * no address of its family, another of the gateway's addresses serves.
+   */
+  private loginUrlFor(client: Uint32Array | null): string {
     const cfg = this.opts.config;
-    const itf = interfaceFacing(cfg.interfaces, client);
-    const addr = itf?.ipv4[0];
-    const host = addr !== undefined
-      ? `${addr.address >>> 24}.${(addr.address >>> 16) & 255}.${(addr.address >>> 8) & 255}.${addr.address & 255}`
-      : fallbackHost;
+    const v4 = client === null || isMappedIpv4(client);
+    const itfIndex = client === null || this.engine === null ? -1 : this.engine.interfaces.interfaceOf(client);
+    const facing = itfIndex >= 0 ? cfg.interfaces[itfIndex] : undefined;
+    const host = addressText(facing, v4)
+      ?? cfg.interfaces.map((i) => addressText(i, v4)).find((a) => a !== undefined)
+      ?? addressText(facing, !v4)
+      ?? cfg.interfaces.map((i) => addressText(i, !v4)).find((a) => a !== undefined)
+      ?? cfg.hostname;
     const port = cfg.http.securePort === 443 ? '' : `:${cfg.http.securePort}`;
     return `https://${host}${port}/`;
   }
 }
 
-/** The interface whose IPv4 subnet holds the dotted-quad `client`. */
-function interfaceFacing(interfaces: readonly InterfaceConfig[], client: string): InterfaceConfig | undefined {
-  const parts = client.split('.');
-  if (parts.length !== 4) return undefined;
-  const a = ((Number(parts[0]) << 24) | (Number(parts[1]) << 16) | (Number(parts[2]) << 8) | Number(parts[3])) >>> 0;
-  return interfaces.find((i) => i.ipv4.some((x) => ((a & x.mask) >>> 0) === ((x.address & x.mask) >>> 0)));
+/** The URL host text of the first address of family IPv4 (`v4`) or IPv6 of `itf`, if it has one. */
+function addressText(itf: InterfaceConfig | undefined, v4: boolean): string | undefined {
+  if (itf === undefined) return undefined;
+  if (v4) return itf.ipv4.length > 0 ? formatIpv4(itf.ipv4[0]!.address) : undefined;
+  return itf.ipv6.length > 0 ? `[${formatIpv6(itf.ipv6[0]!.address)}]` : undefined;
 }

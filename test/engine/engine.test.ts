@@ -166,10 +166,11 @@ test('the gateway\'s own traffic is local, in both directions', () => {
   ]);
 });
 
-test('an intercepted GET is answered with the login page by Node\'s http.Server', async () => {
-  const { engine, app, now } = makeEngine();
-  const c = { src: '10.1.0.5', dst: '10.2.0.9', sport: 4001, dport: 80 };
-  handle(engine, tcp({ ...c, flags: 'SYN', seq: 1000, mss: 1460 }), 0);
+/** Opens an intercepted connection from `c`, sends a GET and returns the bytes the proxy answered and whether it closed. */
+async function getLoginPage(cfgText: string, c: { src: string; dst: string; sport: number; dport: number }):
+  Promise<{ text: string; fin: boolean }> {
+  const { engine, app, now } = makeEngine(cfgText);
+  assert.equal(handle(engine, tcp({ ...c, flags: 'SYN', seq: 1000, mss: 1440 }), 0), VERDICT_INTERCEPT);
   const m = new PacketMeta();
   decodeIp(engine.tx.buf, engine.tx.offsetOf(0), engine.tx.lengthOf(0), m);
   const isn = m.seq;
@@ -187,12 +188,28 @@ test('an intercepted GET is answered with the login page by Node\'s http.Server'
     text += Buffer.from(engine.tx.buf.subarray(m.payloadOffset, m.payloadOffset + m.payloadCaptured)).toString('latin1');
     if (m.tcpFlags & 1) fin = true;
   }
+  return { text, fin };
+}
+
+test('an intercepted GET is answered with the login page by Node\'s http.Server', async () => {
+  const { text, fin } = await getLoginPage(CONFIG, { src: '10.1.0.5', dst: '10.2.0.9', sport: 4001, dport: 80 });
   assert.match(text, /^HTTP\/1\.1 200 OK\r\n/);
   assert.match(text, /<form method="post" action="https:\/\/10\.1\.0\.1\/">/, 'the form posts over HTTPS to the gateway');
   assert.match(text, /name="uname"/);
   assert.match(text, /name="pwd"/);
   assert.match(text, /value="http:\/\/example\.test\/wiki\/Main"/, 'the original URL travels with the form');
   assert.ok(fin, 'Connection: close makes the proxy close (FIN_WAIT)');
+});
+
+test('the login form posts to the gateway\'s address facing the client: routed clients, IPv6 in brackets', async () => {
+  // A client beyond a router on the inside, placed on Gi0/0 by a static route.
+  const routed = CONFIG.replace('access-list 101', 'ip route 172.16.0.0 255.240.0.0 10.1.0.254\naccess-list 101');
+  const a = await getLoginPage(routed, { src: '172.16.5.5', dst: '10.2.0.9', sport: 4001, dport: 80 });
+  assert.match(a.text, /<form method="post" action="https:\/\/10\.1\.0\.1\/">/, 'not the original server 10.2.0.9');
+  const v6 = CONFIG.replace(' ip auth-proxy web\n', ' ipv6 address 2001:DB8:1::1/64\n ip auth-proxy web\n')
+    .replace(' ip access-group 102 in\n', ' ipv6 address 2001:DB8:2::1/64\n ip access-group 102 in\n');
+  const b = await getLoginPage(v6, { src: '2001:db8:1::5', dst: '2001:db8:2::9', sport: 4001, dport: 80 });
+  assert.match(b.text, /<form method="post" action="https:\/\/\[2001:db8:1::1\]\/">/);
 });
 
 test('random bytes never throw out of the engine and are counted', () => {
