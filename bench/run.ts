@@ -5,7 +5,7 @@
  * met (✓) or missed (✗).
  *
  * Flags: `--only NAME[,NAME…]` (micro, replay-hdr, replay-full, replay-floor, acl-scale,
- * flow-scale, config-scale, flood; repeatable), `--quick` (a 200k-packet capture and 3 rounds: a smoke run, not a
+ * flow-scale, config-scale, flood, expiry; repeatable), `--quick` (a 200k-packet capture and 3 rounds: a smoke run, not a
  * measurement), `--json FILE` (every figure, machine-readable). Exits 1 if a benchmark failed to
  * run; a missed target is reported, not fatal.
  */
@@ -22,7 +22,7 @@ import type { ReplayBenchId, ReplayBenchResult } from './replay.js';
 import { REPO_ROOT, formatCount } from './lib/harness.js';
 
 /** Every benchmark `--only` accepts, in run order. */
-export const BENCH_NAMES = ['micro', 'replay-hdr', 'replay-full', 'replay-floor', 'acl-scale', 'flow-scale', 'config-scale', 'flood'] as const;
+export const BENCH_NAMES = ['micro', 'replay-hdr', 'replay-full', 'replay-floor', 'acl-scale', 'flow-scale', 'config-scale', 'flood', 'expiry'] as const;
 export type BenchName = typeof BENCH_NAMES[number];
 
 /** Parsed command line of the bench runner. */
@@ -138,11 +138,11 @@ async function main(): Promise<number> {
         const m = await runMicro({ quick: args.quick, log });
         json['micro'] = m;
         out += `### Micro-benchmarks\n\n${formatMicro(m.results, m.skipped)}\n`;
-      } else if (name === 'acl-scale' || name === 'flow-scale' || name === 'config-scale' || name === 'flood') {
+      } else if (name === 'acl-scale' || name === 'flow-scale' || name === 'config-scale' || name === 'flood' || name === 'expiry') {
         const file = join(REPO_ROOT, 'dist', 'bench', `${name}.js`);
         if (!existsSync(file)) { log(`${name}: not present, skipped`); continue; }
         const mod = (await import(new URL(`./${name}.js`, import.meta.url).href)) as Record<string, unknown>;
-        const runner = { 'acl-scale': 'runAclScale', 'flow-scale': 'runFlowScale', 'config-scale': 'runConfigScale', flood: 'runFlood' }[name];
+        const runner = { 'acl-scale': 'runAclScale', 'flow-scale': 'runFlowScale', 'config-scale': 'runConfigScale', flood: 'runFlood', expiry: 'runExpiry' }[name];
         const fn = mod[runner] as ScaleRunner | undefined;
         if (typeof fn !== 'function') throw new Error(`${name}.js exports no runner`);
         const r = await fn({ quick: args.quick, log });
