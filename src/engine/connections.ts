@@ -25,6 +25,8 @@ export interface InterceptApp {
   released(conn: number, nowMs: number): void;
   /** Send space was freed after `connSend` accepted less than offered. */
   writable(conn: number, nowMs: number): void;
+  /** The deadline the app set with `connSetDeadline` has come (engine time). */
+  timeout(conn: number, nowMs: number): void;
 }
 
 /** The engine's room for intercepted connections; the endpoint's `EndpointApp`. */
@@ -88,6 +90,16 @@ export class InterceptedConnections implements EndpointApp {
     this.s.endpoint.shutdown(conn, nowMs);
   }
 
+  /** The app read `n` of the bytes delivered on `conn`: the receive window reopens by as much. */
+  read(conn: number, n: number, nowMs: number): void {
+    this.s.endpoint.read(conn, n, nowMs);
+  }
+
+  /** Arms the app's deadline for `conn` at `atMs`, engine time (Infinity disarms). */
+  setDeadline(conn: number, atMs: number): void {
+    this.s.endpoint.setAppDeadline(conn, atMs);
+  }
+
   /** Resets an intercepted connection. */
   abort(conn: number, nowMs: number): void {
     this.s.endpoint.abort(conn, nowMs);
@@ -108,7 +120,9 @@ export class InterceptedConnections implements EndpointApp {
       this.noData[conn] = 0;
       this.releaseNoData(conn);
     }
+    // Without an app nobody reads: the bytes count as read at once (the window stays open).
     if (this.app !== null) this.app.data(conn, buf, off, len, nowMs);
+    else this.s.endpoint.read(conn, len, nowMs);
   }
 
   peerFin(conn: number, nowMs: number): void {
@@ -134,6 +148,10 @@ export class InterceptedConnections implements EndpointApp {
 
   writable(conn: number, nowMs: number): void {
     if (this.app !== null) this.app.writable(conn, nowMs);
+  }
+
+  timeout(conn: number, nowMs: number): void {
+    if (this.app !== null) this.app.timeout(conn, nowMs);
   }
 
   /** `conn` no longer counts against its host's `max-nodata-conns`. */

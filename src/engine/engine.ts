@@ -124,6 +124,7 @@ export class Engine {
       receiveBufferBytes: 64 * 1024,
       rng: opts.rng,
       followPeerSequence: opts.replay,
+      holdUntilRead: true,
       tx,
       app: this.conns,
     });
@@ -285,5 +286,18 @@ export class Engine {
   /** Resets an intercepted connection. */
   connAbort(conn: number, nowMs: number): void {
     this.conns.abort(conn, nowMs);
+  }
+
+  /**
+   * The app read `n` of the bytes delivered on `conn`: the endpoint's receive window reopens by
+   * as much (flow control: a client can send no more than the app has room for).
+   */
+  connRead(conn: number, n: number, nowMs: number): void {
+    this.conns.read(conn, n, nowMs);
+  }
+
+  /** Arms the app's deadline for `conn` at `atMs` on the engine's clock; `InterceptApp.timeout` follows. */
+  connSetDeadline(conn: number, atMs: number): void {
+    this.conns.setDeadline(conn, atMs);
   }
 }

@@ -22,13 +22,57 @@ export interface InterceptAppOptions {
   readonly wallClockMs?: (engineMs: number) => number;
 }
 
+/**
+ * Limits of intercepted HTTP connections, Node's defaults (nginx's are alike: 60 s to receive the
+ * headers, 75 s keep-alive, 8–16 KiB of headers). They run on the engine's clock (deadlines set
+ * with `engine.connSetDeadline`, reported back through `timeout`), not on wall-clock timers, so
+ * that replay stays deterministic; Node's own server timers stay off.
+ */
+/** From the connection's start, or a kept-alive connection's next byte, to the end of the request headers (Node `headersTimeout`). */
+export const HTTP_HEADERS_TIMEOUT_MS = 60_000;
+/** From a request's start to the end of its body (Node `requestTimeout`). */
+export const HTTP_REQUEST_TIMEOUT_MS = 300_000;
+/** A kept-alive connection idle between requests is closed after this long (Node `keepAliveTimeout`). */
+export const HTTP_KEEP_ALIVE_TIMEOUT_MS = 5_000;
+/** Largest request head, request line and headers (Node `maxHeaderSize`): beyond it, 431. */
+export const HTTP_MAX_HEADER_BYTES = 16_384;
+/** Largest request body the login page accepts (it reads none): beyond it, 413 and close. */
+export const HTTP_MAX_BODY_BYTES = 65_536;
+
+/** `InterceptedSocket.phase`: waiting for (the rest of) a request head. */
+const PHASE_HEADERS = 0;
+/** A request is being answered or its body received. */
+const PHASE_REQUEST = 1;
+/** Kept alive, between requests. */
+const PHASE_IDLE = 2;
+/** Closing: no more deadlines. */
+const PHASE_DONE = 3;
+
+const RESPONSE_408 = 'HTTP/1.1 408 Request Timeout\r\nConnection: close\r\nContent-Length: 0\r\n\r\n';
+const RESPONSE_431 = 'HTTP/1.1 431 Request Header Fields Too Large\r\nConnection: close\r\nContent-Length: 0\r\n\r\n';
+const RESPONSE_400 = 'HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n';
+
 export class LoginInterceptApp implements InterceptApp {
   private engine: Engine | null = null;
   private readonly sockets = new Map<number, InterceptedSocket>();
   private server: http.Server | null = null;
   private activity = 0;
   /** Connections accepted, by AP_PROTO_* bit, and connections refused for lack of a handler. */
-  readonly stats = { http: 0, ftp: 0, telnet: 0, refused: 0, pages: 0 };
+  readonly stats = {
+    http: 0, ftp: 0, telnet: 0, refused: 0, pages: 0,
+    /** Request heads not complete within HTTP_HEADERS_TIMEOUT_MS (408, closed). */
+    headersTimeouts: 0,
+    /** Requests whose body did not arrive within HTTP_REQUEST_TIMEOUT_MS (closed). */
+    requestTimeouts: 0,
+    /** Kept-alive connections idle for HTTP_KEEP_ALIVE_TIMEOUT_MS (closed). */
+    idleTimeouts: 0,
+    /** Request heads over HTTP_MAX_HEADER_BYTES (431, closed). */
+    headersTooLarge: 0,
+    /** Request bodies over HTTP_MAX_BODY_BYTES (413, closed). */
+    bodiesTooLarge: 0,
+    /** Requests the HTTP parser refused otherwise (400, closed). */
+    badRequests: 0,
+  };
   private readonly scratch = new Uint32Array(4);
   /** The login form's action of each connection's client (see `loginUrlFor`). */
   private readonly actions = new WeakMap<InterceptedSocket, string>();
@@ -42,8 +86,10 @@ export class LoginInterceptApp implements InterceptApp {
   private httpServer(): http.Server {
     if (this.server === null) {
       const { createServer } = createRequire(import.meta.url)('node:http') as typeof http;
-      const server = createServer({ keepAliveTimeout: 0 }, (req, res) => this.serve(req, res));
-      // The endpoint enforces TCP timing; the server must not arm wall-clock timers of its own.
+      const server = createServer({ keepAliveTimeout: 0, maxHeaderSize: HTTP_MAX_HEADER_BYTES },
+        (req, res) => this.serve(req, res));
+      server.on('clientError', (err: NodeJS.ErrnoException, socket) => this.clientError(err, socket as unknown as InterceptedSocket));
+      // HTTP timeouts run on the engine's clock (see `timeout`): no wall-clock timers of the server's own.
       server.timeout = 0;
       server.requestTimeout = 0;
       server.headersTimeout = 0;
@@ -80,6 +126,7 @@ export class LoginInterceptApp implements InterceptApp {
     this.actions.set(sock, this.loginUrlFor(client));
     if (proto === AP_PROTO_HTTP) {
       this.stats.http++;
+      this.enterPhase(sock, PHASE_HEADERS, nowMs);
       this.httpServer().emit('connection', sock);
     } else if (proto === AP_PROTO_FTP || proto === AP_PROTO_TELNET) {
       if (proto === AP_PROTO_FTP) this.stats.ftp++;
@@ -102,7 +149,51 @@ export class LoginInterceptApp implements InterceptApp {
     const sock = this.sockets.get(conn);
     if (sock === undefined) return;
     this.activity++;
-    sock.push(Buffer.from(buf.slice(off, off + len)));
+    if (sock.phase === PHASE_IDLE) this.enterPhase(sock, PHASE_HEADERS, _nowMs);
+    sock.deliver(Buffer.from(buf.slice(off, off + len)));
+  }
+
+  /** The deadline of the connection's phase has come (engine time): close it, counted. */
+  timeout(conn: number, _nowMs: number): void {
+    const sock = this.sockets.get(conn);
+    if (sock === undefined || sock.destroyed) return;
+    this.activity++;
+    const phase = sock.phase;
+    sock.phase = PHASE_DONE;
+    if (phase === PHASE_HEADERS) {
+      this.stats.headersTimeouts++;
+      sock.end(RESPONSE_408);
+    } else if (phase === PHASE_REQUEST) {
+      this.stats.requestTimeouts++;
+      sock.end();
+    } else if (phase === PHASE_IDLE) {
+      this.stats.idleTimeouts++;
+      sock.end();
+    }
+  }
+
+  /** Starts phase `phase` of `sock` at `nowMs` and arms its deadline on the engine's clock. */
+  private enterPhase(sock: InterceptedSocket, phase: number, nowMs: number): void {
+    sock.phase = phase;
+    sock.phaseStartMs = nowMs;
+    const limit = phase === PHASE_HEADERS ? HTTP_HEADERS_TIMEOUT_MS : phase === PHASE_REQUEST ? HTTP_REQUEST_TIMEOUT_MS
+      : phase === PHASE_IDLE ? HTTP_KEEP_ALIVE_TIMEOUT_MS : Infinity;
+    this.engine!.connSetDeadline(sock.conn, nowMs + limit);
+  }
+
+  /** The HTTP parser refused a request: 431 for a head over the limit, else 400; closed. */
+  private clientError(err: NodeJS.ErrnoException, sock: InterceptedSocket): void {
+    this.activity++;
+    if (sock.destroyed || !sock.writable) return;
+    sock.phase = PHASE_DONE;
+    if (sock.conn >= 0) this.engine!.connSetDeadline(sock.conn, Infinity);
+    if (err.code === 'HPE_HEADER_OVERFLOW') {
+      this.stats.headersTooLarge++;
+      sock.end(RESPONSE_431);
+    } else {
+      this.stats.badRequests++;
+      sock.end(RESPONSE_400);
+    }
   }
 
   peerFin(conn: number, _nowMs: number): void {
@@ -156,6 +247,33 @@ export class LoginInterceptApp implements InterceptApp {
     this.stats.pages++;
     const cfg = this.opts.config;
     const sock = req.socket as unknown as InterceptedSocket;
+    const t = this.opts.clock();
+    // The request's body (which the page does not read) must arrive within the request timeout,
+    // counted from the start of its head; then the connection idles until the next request.
+    if (sock.phase !== PHASE_DONE) {
+      sock.phase = PHASE_REQUEST;
+      this.engine!.connSetDeadline(sock.conn, sock.phaseStartMs + HTTP_REQUEST_TIMEOUT_MS);
+    }
+    let pending = 2;
+    const settled = (): void => {
+      if (--pending === 0 && sock.phase === PHASE_REQUEST && !sock.destroyed && sock.writable) {
+        this.enterPhase(sock, PHASE_IDLE, this.opts.clock());
+      }
+    };
+    req.on('end', settled);
+    res.on('finish', settled);
+    const length = Number(req.headers['content-length'] ?? 0);
+    if (length > HTTP_MAX_BODY_BYTES || (req.headers['transfer-encoding'] !== undefined && length === 0)) {
+      this.stats.bodiesTooLarge++;
+      sock.phase = PHASE_DONE;
+      this.engine!.connSetDeadline(sock.conn, Infinity);
+      res.statusCode = 413;
+      res.setHeader('Connection', 'close');
+      res.setHeader('Content-Length', 0);
+      res.end();
+      return;
+    }
+    req.resume();
     const host = req.headers.host ?? sock.localAddress;
     const originalUrl = `http://${host}${req.url ?? '/'}`;
     const body = renderLoginPage({
@@ -165,7 +283,6 @@ export class LoginInterceptApp implements InterceptApp {
       originalUrl,
     });
     res.sendDate = false;
-    const t = this.opts.clock();
     res.setHeader('Date', new Date(this.opts.wallClockMs === undefined ? t : this.opts.wallClockMs(t)).toUTCString());
     res.setHeader('Content-Type', 'text/html; charset=utf-8');
     res.setHeader('Cache-Control', 'no-store');

@@ -43,8 +43,44 @@ export class InterceptedSocket extends Duplex {
   setNoDelay(_noDelay?: boolean): this { return this; }
   setKeepAlive(_enable?: boolean, _delay?: number): this { return this; }
 
+  /** Where the HTTP exchange stands (see `LoginInterceptApp`'s timeouts). */
+  phase = 0;
+  /** Engine time the current phase started. */
+  phaseStartMs = 0;
+
+  /** Bytes the engine delivered, and how many of them were reported read. */
+  private delivered = 0;
+  private reported = 0;
+
+  /**
+   * Bytes from the engine: pushed into the stream, and whatever the reader has taken reported
+   * to the engine, whose receive window then reopens by as much. A reader that stops (a paused
+   * server) leaves them in the stream's buffer, the window closes, and the client must wait.
+   */
+  deliver(chunk: Buffer): void {
+    this.delivered += chunk.length;
+    this.push(chunk);
+    this.reportRead();
+  }
+
   override _read(): void {
-    // Data is pushed as the engine delivers it; the endpoint's receive window provides flow control.
+    // The reader wants more: what it has taken since the last report reopens the window.
+    this.reportRead();
+  }
+
+  /** Every take from the stream's buffer (a paused reader's, and the flowing mode's own) is reported. */
+  override read(size?: number): any {
+    const chunk: unknown = super.read(size);
+    this.reportRead();
+    return chunk;
+  }
+
+  private reportRead(): void {
+    if (this.finished) return;
+    const read = this.delivered - this.readableLength - this.reported;
+    if (read <= 0) return;
+    this.reported += read;
+    this.engine.connRead(this.conn, read, this.clock());
   }
 
   override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (err?: Error | null) => void): void {

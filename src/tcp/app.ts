@@ -18,6 +18,8 @@ export interface EndpointApp {
   released(conn: number, wasEstablished: boolean, nowMs: number): void;
   /** Send buffer space was freed after `send` accepted less than offered. */
   writable(conn: number, nowMs: number): void;
+  /** The application's own deadline for `conn` (`TcpEndpoint.setAppDeadline`) has come. */
+  timeout(conn: number, nowMs: number): void;
 }
 
 /** How a room ends a connection (implemented by the endpoint). */

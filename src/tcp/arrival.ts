@@ -24,7 +24,7 @@ import {
 import {
   TCP_CTR_ACK_TOO_NEW, TCP_CTR_BAD_SEGMENTS, TCP_CTR_BYTES_IN, TCP_CTR_DUPLICATE_DATA, TCP_CTR_DUP_ACKS,
   TCP_CTR_ESTABLISHED, TCP_CTR_OUT_OF_WINDOW, TCP_CTR_PAWS_REJECTED, TCP_CTR_REPLAY_ACK_AHEAD,
-  TCP_CTR_REPLAY_REBASES, TCP_CTR_RST_IGNORED, TCP_CTR_RST_IN,
+  TCP_CTR_REPLAY_REBASES, TCP_CTR_RST_IGNORED, TCP_CTR_RST_IN, TCP_CTR_ZERO_WINDOW_DROPS,
 } from './counters.js';
 
 const TCP_HEADER = 20;
@@ -56,6 +56,8 @@ export class SegmentArrival {
     private readonly timeouts: ArrivalTimeouts,
     /** Replay mode (spec/auth-proxy-log.md §5). */
     private readonly replay: boolean,
+    /** Delivered bytes stay in the window until the application reads them (`TcpEndpoint.read`). */
+    private readonly holdUntilRead: boolean,
   ) {}
 
   /** Processes a segment of open connection `c` that is not a bare SYN. Never throws on segment content. */
@@ -73,12 +75,18 @@ export class SegmentArrival {
 
     // First: sequence number acceptability (RFC 9293 §3.10.7.4, four cases; RCV.WND > 0 always).
     const segLen = payLen + ((flags & TCP_FLAG_SYN) !== 0 ? 1 : 0) + ((flags & TCP_FLAG_FIN) !== 0 ? 1 : 0);
-    const wnd = conns.rcvWnd[c]!;
+    const wnd = conns.window(c);
     const rel = (seq - conns.rcvNxt[c]!) | 0;
     let ok = rel >= 0 && rel < wnd;
     if (!ok && segLen > 0) {
       const relEnd = rel + segLen - 1;
       ok = relEnd >= 0 && relEnd < wnd;
+    }
+    if (!ok && wnd === 0 && rel === 0) {
+      // A closed window takes no text, but the ACK, RST and FIN-less control of a segment at
+      // RCV.NXT are still processed (RFC 9293 §3.10.7.4: "special allowance"); the text is trimmed.
+      ok = true;
+      if (segLen > 0) cnt[TCP_CTR_ZERO_WINDOW_DROPS]!++;
     }
     if (!ok) {
       cnt[TCP_CTR_OUT_OF_WINDOW]!++;
@@ -290,7 +298,7 @@ export class SegmentArrival {
     const rel = (seq - conns.rcvNxt[c]!) | 0;
     const skip = rel < 0 ? -rel : 0;
     const start = rel < 0 ? 0 : rel;
-    const room = conns.rcvWnd[c]! - start;
+    const room = conns.window(c) - start;
     let n = payLen - skip;
     let trimmed = false;
     if (n > room) {
@@ -306,6 +314,7 @@ export class SegmentArrival {
     }
     const g = conns.generation[c]!;
     conns.rcvNxt[c] = conns.rcvNxt[c]! + n;
+    if (this.holdUntilRead) conns.unread[c] = conns.unread[c]! + n;
     this.reassembly.advance(c, n);
     this.counters[TCP_CTR_BYTES_IN]! += n;
     // Payload bytes missing from a snapped capture are delivered as zeros.
@@ -340,6 +349,7 @@ export class SegmentArrival {
       if (n === 0) continue;
       const head = r.head[c]!;
       conns.rcvNxt[c] = conns.rcvNxt[c]! + n;
+      if (this.holdUntilRead) conns.unread[c] = conns.unread[c]! + n;
       r.advance(c, n);
       this.counters[TCP_CTR_BYTES_IN]! += n;
       const first = size - head < n ? size - head : n;

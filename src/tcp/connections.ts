@@ -70,6 +70,13 @@ export class TcpConnections {
   readonly rcvWnd: Uint32Array;
   /** Our window-scale shift. */
   readonly rcvWscale: Uint8Array;
+  /**
+   * Bytes delivered to the application that it has not read yet (only when the endpoint holds
+   * the window until the application reads): the window offered is `rcvWnd − unread`.
+   */
+  readonly unread: Uint32Array;
+  /** The window our last segment offered (bytes, before scaling). */
+  readonly lastWndSent: Uint32Array;
   /** Sequence number of the peer's FIN while it waits for missing data. */
   readonly peerFinSeq: Uint32Array;
 
@@ -125,6 +132,8 @@ export class TcpConnections {
     this.rcvNxt = new Uint32Array(n);
     this.rcvWnd = new Uint32Array(n);
     this.rcvWscale = new Uint8Array(n);
+    this.unread = new Uint32Array(n);
+    this.lastWndSent = new Uint32Array(n);
     this.peerFinSeq = new Uint32Array(n);
     this.tsRecent = new Uint32Array(n);
     this.tsOffset = new Uint32Array(n);
@@ -173,6 +182,12 @@ export class TcpConnections {
   /** The most cells a lookup reads now (tests). */
   longestProbe(): number {
     return this.table.longestProbe();
+  }
+
+  /** The receive window connection `c` offers now: its buffer less what the application has not read. */
+  window(c: number): number {
+    const w = this.rcvWnd[c]!, u = this.unread[c]!;
+    return u < w ? w - u : 0;
   }
 
   /** Frees slot `c`: no longer findable, state CLOSED, flags cleared, generation bumped. */

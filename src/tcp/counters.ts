@@ -69,8 +69,12 @@ export const TCP_CTR_SYN_COOKIES_SENT = 30;
 export const TCP_CTR_SYN_COOKIES_ACCEPTED = 31;
 /** ACKs of no connection checked as SYN cookies and found none of ours (or too old). */
 export const TCP_CTR_SYN_COOKIES_REJECTED = 32;
+/** Window updates sent after the application read what filled the window (RFC 9293 §3.8.6.2.2). */
+export const TCP_CTR_WINDOW_UPDATES = 33;
+/** Segments that arrived while our window was closed (zero): their text was dropped. */
+export const TCP_CTR_ZERO_WINDOW_DROPS = 34;
 /** Number of TCP_CTR_* counters. */
-export const TCP_CTR_COUNT = 33;
+export const TCP_CTR_COUNT = 35;
 
 /** Stable names of the TCP_CTR_* counters, by index. */
 export const TCP_COUNTER_NAMES: readonly string[] = [
@@ -80,5 +84,5 @@ export const TCP_COUNTER_NAMES: readonly string[] = [
   'passive-opens', 'open-refused', 'established', 'timeout-aborts', 'zero-window-probes',
   'tx-overflows', 'time-wait-reopened', 'evictions', 'dup-acks', 'bytes-in', 'bytes-out',
   'replay-rebases', 'replay-ack-ahead', 'idle-aborts', 'syn-cookies-sent', 'syn-cookies-accepted',
-  'syn-cookies-rejected',
+  'syn-cookies-rejected', 'window-updates', 'zero-window-drops',
 ];

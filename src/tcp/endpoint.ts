@@ -49,7 +49,7 @@ import {
 import {
   TCP_CTR_BAD_SEGMENTS, TCP_CTR_COUNT, TCP_CTR_EVICTIONS, TCP_CTR_IDLE_ABORTS, TCP_CTR_OPEN_REFUSED,
   TCP_CTR_PASSIVE_OPENS, TCP_CTR_SEGMENTS_IN, TCP_CTR_SYNACK_RETRANSMITS, TCP_CTR_SYN_COOKIES_ACCEPTED,
-  TCP_CTR_SYN_COOKIES_REJECTED, TCP_CTR_SYN_COOKIES_SENT, TCP_CTR_TIME_WAIT_REOPENED,
+  TCP_CTR_SYN_COOKIES_REJECTED, TCP_CTR_SYN_COOKIES_SENT, TCP_CTR_TIME_WAIT_REOPENED, TCP_CTR_WINDOW_UPDATES,
 } from './counters.js';
 
 /** Construction options of a {@link TcpEndpoint}. */
@@ -77,6 +77,13 @@ export interface EndpointOptions {
   hashKey?: HashKey;
   /** See {@link TCP_DEFAULT_HALF_OPEN_PER_SOURCE}. */
   halfOpenPerSource?: number;
+  /**
+   * Flow control by the application (RFC 9293 §3.8.6): bytes delivered stay in the receive
+   * window until the application says it read them ({@link TcpEndpoint.read}), so the window
+   * offered shrinks as a slow reader falls behind and reopens, with a window update, as it
+   * reads. Default false: delivered bytes count as read at once.
+   */
+  holdUntilRead?: boolean;
   /** See {@link TCP_DEFAULT_INITIAL_RTO_MS}. */
   initialRtoMs?: number;
   /** See {@link TCP_DEFAULT_MIN_RTO_MS}. */
@@ -162,7 +169,7 @@ export class TcpEndpoint implements ConnectionLifecycle {
         finWait2TimeoutMs: opts.finWait2TimeoutMs ?? TCP_DEFAULT_FIN_WAIT_2_TIMEOUT_MS,
         idleTimeoutMs: this.idleTimeoutMs,
       },
-      opts.followPeerSequence);
+      opts.followPeerSequence, opts.holdUntilRead ?? false);
   }
 
   // ---- lookup ---------------------------------------------------------------------------------
@@ -260,6 +267,7 @@ export class TcpEndpoint implements ConnectionLifecycle {
     const cap = 0xffff * (1 << rcvShift);
     if (wnd > cap) wnd = cap;
     conns.rcvWnd[c] = wnd - (wnd % (1 << rcvShift));
+    conns.unread[c] = 0;
     conns.sndMss[c] = peerMss < 1 ? 1 : peerMss;
     conns.flags[c] = flags;
 
@@ -348,6 +356,7 @@ export class TcpEndpoint implements ConnectionLifecycle {
     conns.sndWscale[c] = 0;
     conns.rcvWscale[c] = 0;
     conns.rcvWnd[c] = this.recvBytes < 0xffff ? this.recvBytes : 0xffff;
+    conns.unread[c] = 0;
     conns.sndMss[c] = peerMss < ourMss ? peerMss : ourMss;
     conns.iss[c] = iss;
     conns.sndUna[c] = iss;
@@ -536,6 +545,43 @@ export class TcpEndpoint implements ConnectionLifecycle {
     this.release(conn, nowMs);
   }
 
+  /**
+   * The application read `n` of the bytes delivered on `conn` (with `holdUntilRead`): the window
+   * reopens by as much, and once it has grown by half the buffer or an MSS since the window last
+   * offered, a window update goes out (RFC 9293 §3.8.6.2.2, receiver-side silly window
+   * avoidance).
+   */
+  read(conn: number, n: number, nowMs: number): void {
+    const conns = this.conns;
+    if (conn < 0 || conn >= conns.capacity || n <= 0) return;
+    const s = conns.state[conn]!;
+    if (s === TCP_STATE_CLOSED) return;
+    const u = conns.unread[conn]!;
+    conns.unread[conn] = n < u ? u - n : 0;
+    if (s !== TCP_STATE_ESTABLISHED && s !== TCP_STATE_FIN_WAIT_1 && s !== TCP_STATE_FIN_WAIT_2) return;
+    const half = conns.rcvWnd[conn]! >>> 1;
+    const step = half < this.mssV4 ? half : this.mssV4;
+    if (conns.window(conn) - conns.lastWndSent[conn]! >= step) {
+      this.counters[TCP_CTR_WINDOW_UPDATES]!++;
+      this.writer.sendAck(conn, nowMs);
+    }
+  }
+
+  /** Bytes delivered on `conn` that the application has not read yet. */
+  unread(conn: number): number {
+    return conn >= 0 && conn < this.conns.capacity ? this.conns.unread[conn]! : 0;
+  }
+
+  /**
+   * Arms the application's own deadline for `conn` at `atMs` on the endpoint's clock
+   * (`Infinity` disarms it): {@link EndpointApp.timeout} follows from {@link poll}. The login
+   * service keeps its HTTP timeouts this way, so that they run on the engine's time.
+   */
+  setAppDeadline(conn: number, atMs: number): void {
+    if (conn < 0 || conn >= this.conns.capacity || this.conns.state[conn] === TCP_STATE_CLOSED) return;
+    this.timers.armApp(conn, atMs);
+  }
+
   // ---- timers ---------------------------------------------------------------------------------
 
   /** Earliest time at which {@link poll} has work (Infinity if none). May be early, never late. */
@@ -564,6 +610,11 @@ export class TcpEndpoint implements ConnectionLifecycle {
       if (timers.rtxAt[c]! <= nowMs) {
         if (timers.rtxKind[c] === TIMER_PERSIST) this.sender.persistTimeout(c, nowMs);
         else this.sender.retransmitTimeout(c, nowMs);
+        if (conns.generation[c] !== g) continue;
+      }
+      if (timers.appAt[c]! <= nowMs) {
+        timers.appAt[c] = Infinity;
+        this.app.timeout(c, nowMs);
         if (conns.generation[c] !== g) continue;
       }
       timers.note(c);

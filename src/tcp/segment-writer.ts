@@ -105,9 +105,11 @@ export class SegmentWriter {
     spec.flags = flags;
     const syn = (flags & TCP_FLAG_SYN) !== 0;
     // RFC 7323 §2.2: the window of a SYN is never scaled.
-    let wnd = syn ? conns.rcvWnd[c]! : conns.rcvWnd[c]! >>> conns.rcvWscale[c]!;
+    const offered = conns.window(c);
+    let wnd = syn ? offered : offered >>> conns.rcvWscale[c]!;
     if (wnd > 0xffff) wnd = 0xffff;
     spec.window = (flags & TCP_FLAG_RST) !== 0 ? 0 : wnd;
+    if ((flags & TCP_FLAG_RST) === 0) conns.lastWndSent[c] = offered;
     const fl = conns.flags[c]!;
     if ((flags & TCP_FLAG_RST) === 0) {
       if ((fl & CONN_TIMESTAMPS) !== 0) {

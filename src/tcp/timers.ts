@@ -16,6 +16,8 @@ export class TcpTimers {
   readonly rtxKind: Uint8Array;
   /** State timer deadline. */
   readonly stateAt: Float64Array;
+  /** The application's deadline (its HTTP timeouts), kept on the same clock. */
+  readonly appAt: Float64Array;
   /** A lower bound of every armed deadline; exact unless `dirty`. */
   earliestMs = Infinity;
   /** A timer was disarmed or moved later since `earliestMs` was computed. */
@@ -25,6 +27,14 @@ export class TcpTimers {
     this.rtxAt = new Float64Array(capacity).fill(Infinity);
     this.rtxKind = new Uint8Array(capacity);
     this.stateAt = new Float64Array(capacity).fill(Infinity);
+    this.appAt = new Float64Array(capacity).fill(Infinity);
+  }
+
+  /** Arms (or, with Infinity, disarms) the application's deadline of `c`. */
+  armApp(c: number, atMs: number): void {
+    if (this.appAt[c] === this.earliestMs && atMs > this.earliestMs) this.dirty = true;
+    this.appAt[c] = atMs;
+    if (atMs < this.earliestMs) this.earliestMs = atMs;
   }
 
   /** Arms the retransmission-class timer of `c` at `atMs` with kind `kind` (TIMER_RTX or TIMER_PERSIST). */
@@ -54,6 +64,7 @@ export class TcpTimers {
     this.dirty = true;
     this.rtxAt[c] = Infinity;
     this.stateAt[c] = Infinity;
+    this.appAt[c] = Infinity;
   }
 
   /** Earliest armed deadline of the connections `active[0, count)` (Infinity if none). May be early, never late. */
@@ -63,9 +74,10 @@ export class TcpTimers {
       let e = Infinity;
       for (let i = 0; i < count; i++) {
         const c = active[i]!;
-        const a = this.rtxAt[c]!, b = this.stateAt[c]!;
+        const a = this.rtxAt[c]!, b = this.stateAt[c]!, d = this.appAt[c]!;
         if (a < e) e = a;
         if (b < e) e = b;
+        if (d < e) e = d;
       }
       this.earliestMs = e;
       this.dirty = false;
@@ -83,8 +95,9 @@ export class TcpTimers {
 
   /** Folds the deadlines of `c` into the bound after a scan visited it. */
   note(c: number): void {
-    const a = this.rtxAt[c]!, b = this.stateAt[c]!;
+    const a = this.rtxAt[c]!, b = this.stateAt[c]!, d = this.appAt[c]!;
     if (a < this.earliestMs) this.earliestMs = a;
     if (b < this.earliestMs) this.earliestMs = b;
+    if (d < this.earliestMs) this.earliestMs = d;
   }
 }

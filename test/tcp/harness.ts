@@ -153,6 +153,7 @@ export class Recorder implements EndpointApp {
   reset(conn: number): void { this.events.push(`reset ${conn}`); }
   released(conn: number, was: boolean): void { this.events.push(`released ${conn} ${was}`); }
   writable(conn: number): void { this.events.push(`writable ${conn}`); }
+  timeout(conn: number): void { this.events.push(`timeout ${conn}`); }
   text(conn: number): string {
     return String.fromCharCode(...(this.received.get(conn) ?? []));
   }
