@@ -59,6 +59,10 @@ export class InterceptedSocket extends Duplex {
    */
   deliver(chunk: Buffer): void {
     this.delivered += chunk.length;
+    // A flowing reader with nothing buffered takes the chunk inside `push` (it is emitted there
+    // and then), and may answer at once: report it read first, so that the answer's segments
+    // offer the window as it will be.
+    if (this.readableFlowing === true && this.readableLength === 0) this.reportRead();
     this.push(chunk);
     this.reportRead();
   }
