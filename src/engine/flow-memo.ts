@@ -18,6 +18,7 @@ import type { AclRuntime } from '../acl/api.js';
 import type { FlowTable } from '../flow/flow-table.js';
 import { FLOW_DIR_ORIGINAL } from '../flow/flow-table.js';
 import type { AuthCache } from '../authproxy/auth-cache.js';
+import { OpenTable } from '../table/open-table.js';
 import type { EngineState } from './state.js';
 import type { HostSessions } from './sessions.js';
 
@@ -50,8 +51,13 @@ export class FlowMemos {
   private readonly setN = new Uint8Array(MEMO_SETS);
   private readonly setList = new Int32Array(MEMO_SETS * MEMO_MAX_MATCHES);
   private readonly setCode = new Int32Array(MEMO_SETS * MEMO_MAX_MATCHES);
-  /** Open-addressing index of the sets (-1 empty); set 0 is the empty set. */
-  private readonly setIndex = new Int32Array(MEMO_SETS * 2).fill(-1);
+  /**
+   * Index of the sets (value: set id) on the project's one open-addressing table; set 0, the
+   * empty set, is not in it. Its keys are ACL list indexes and match codes, which the
+   * configuration and the logins bound, not packet bytes, so they are hashed without the
+   * process key.
+   */
+  private readonly setIndex = new OpenTable({ initialCells: 64, maxCells: MEMO_SETS * 2, values: true });
   private setCount = 1;
   /** ACL matches of the packet being decided (-1: one that must not be repeated). */
   private recCount = 0;
@@ -134,7 +140,7 @@ export class FlowMemos {
     let set = this.intern();
     if (set < 0) {
       // The set table is full: start it afresh (every memo made so far becomes invalid).
-      this.setIndex.fill(-1);
+      this.setIndex.clear();
       this.setCount = 1;
       this.epoch = (this.epoch + 1) | 0;
       set = this.intern();
@@ -154,22 +160,21 @@ export class FlowMemos {
       h = Math.imul(h ^ this.recList[i]!, 0x9e3779b1);
       h = Math.imul(h ^ this.recCode[i]!, 0x85ebca6b);
     }
-    const mask = this.setIndex.length - 1;
-    for (let p = (h ^ (h >>> 15)) & mask; ; p = (p + 1) & mask) {
-      const id = this.setIndex[p]!;
-      if (id < 0) {
-        if (this.setCount === MEMO_SETS) return -1;
-        const nid = this.setCount++;
-        this.setN[nid] = n;
-        for (let i = 0; i < n; i++) {
-          this.setList[nid * MEMO_MAX_MATCHES + i] = this.recList[i]!;
-          this.setCode[nid * MEMO_MAX_MATCHES + i] = this.recCode[i]!;
-        }
-        this.setIndex[p] = nid;
-        return nid;
-      }
+    h ^= h >>> 15;
+    const t = this.setIndex;
+    for (let p = t.first(h); p >= 0; p = t.next(h, p)) {
+      const id = t.values[p]!;
       if (this.setN[id] === n && this.sameMatches(id, n)) return id;
     }
+    if (this.setCount === MEMO_SETS) return -1;
+    const nid = this.setCount++;
+    this.setN[nid] = n;
+    for (let i = 0; i < n; i++) {
+      this.setList[nid * MEMO_MAX_MATCHES + i] = this.recList[i]!;
+      this.setCode[nid * MEMO_MAX_MATCHES + i] = this.recCode[i]!;
+    }
+    t.insert(h, nid);
+    return nid;
   }
 
   /** True if interned set `id` holds the `n` matches recorded for this packet. */
