@@ -1,5 +1,7 @@
 /**
- * The C reflector (native/reflector.c, the benchmark's anchor) as a bump in the wire: three
+ * The C reflector (native/reflector.c, the benchmark's anchor) and its Node counterpart on the
+ * addon (test/io/tun-node-reflector.ts: batches read and written back, virtio headers and
+ * super-packets included) as a bump in the wire: three
  * namespaces, client — gateway — server, joined by veth pairs, with the gateway's forwarded
  * traffic policy-routed into the reflector's TUN (`/work/shared`'s tun-gateway recipe); a TCP
  * transfer from client to server must cross it whole, with and without offloads. The
@@ -13,7 +15,10 @@ import { TUN_OFFLOADS_ALL } from '../../src/io/tun.js';
 
 const PREFIX = `pcr-${process.pid}`;
 const C = `${PREFIX}-c`, G = `${PREFIX}-g`, S = `${PREFIX}-s`;
-const REFLECTOR = fileURLToPath(new URL('../../../native/build/Release/tun-reflector', import.meta.url));
+const REFLECTORS = {
+  c: [fileURLToPath(new URL('../../../native/build/Release/tun-reflector', import.meta.url))],
+  node: [process.execPath, fileURLToPath(new URL('./tun-node-reflector.js', import.meta.url))],
+};
 
 function sh(...args: string[]): string {
   return execFileSync(args[0]!, args.slice(1), { encoding: 'utf8' });
@@ -56,8 +61,9 @@ after(() => {
 });
 
 /** Starts the reflector in the gateway and routes forwarded traffic into its TUN. */
-async function startReflector(offloads: number): Promise<{ proc: ChildProcess; accepted: number }> {
-  const proc = spawn('ip', ['netns', 'exec', G, REFLECTOR, 'rtun0', '1500', String(offloads)], { stdio: ['ignore', 'pipe', 'pipe'] });
+async function startReflector(kind: keyof typeof REFLECTORS, offloads: number): Promise<{ proc: ChildProcess; accepted: number }> {
+  const proc = spawn('ip', ['netns', 'exec', G, ...REFLECTORS[kind], 'rtun0', '1500', String(offloads)],
+    { stdio: ['ignore', 'pipe', 'pipe'] });
   let err = '';
   proc.stderr!.on('data', (d) => (err += d));
   const line = await new Promise<string>((resolve, reject) => {
@@ -66,7 +72,7 @@ async function startReflector(offloads: number): Promise<{ proc: ChildProcess; a
       out += d;
       if (out.includes('\n')) resolve(out.split('\n')[0]!);
     });
-    proc.on('exit', (code) => reject(new Error(`tun-reflector exited ${code}: ${err}`)));
+    proc.on('exit', (code) => reject(new Error(`${kind} reflector exited ${code}: ${err}`)));
   });
   const m = /^ready rtun0 (\d+)$/.exec(line);
   assert.ok(m, `reflector said ${line}`);
@@ -109,9 +115,9 @@ const c = require('node:net').connect(5001, '10.78.2.2', () => { c.end(Buffer.al
 c.on('close', () => process.exit(0));
 setTimeout(() => process.exit(1), 20000);`;
 
-for (const [mode, offloads] of [['plain', 0], ['offloads', TUN_OFFLOADS_ALL]] as const) {
-  test(`${mode}: a TCP transfer from client to server crosses the reflector's TUN whole`, async () => {
-    const { proc, accepted } = await startReflector(offloads);
+for (const kind of ['c', 'node'] as const) for (const [mode, offloads] of [['plain', 0], ['offloads', TUN_OFFLOADS_ALL]] as const) {
+  test(`${kind} reflector, ${mode}: a TCP transfer from client to server crosses the TUN whole`, async () => {
+    const { proc, accepted } = await startReflector(kind, offloads);
     try {
       assert.equal(accepted === 0, offloads === 0, `accepted offloads ${accepted}`);
       const server = nodeIn(S, SERVER, true);
