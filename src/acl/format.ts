@@ -30,13 +30,15 @@ function formatPorts(proto: number, op: number, a: number, b: number): string {
 
 /**
  * Prints a rule's text after the sequence number: `permit tcp host 10.1.1.1 any eq www log`.
- * `showForm` prints standard entries as `show` does (`A, wildcard bits W`), otherwise as
- * they are configured (`A W`).
+ * `showForm` prints standard entries as `show` does (`A, wildcard bits W`, the action padded
+ * to six characters: `deny   any`), otherwise as they are configured (`A W`).
  */
 export function formatRule(r: AclRule, showForm: boolean): string {
-  const action = r.action === ACL_ACTION_PERMIT ? 'permit' : 'deny';
+  let action = r.action === ACL_ACTION_PERMIT ? 'permit' : 'deny';
   let s: string;
   if (r.standard) {
+    // `show` pads a standard entry's action to the width of "permit" (spec §4: `20 deny   any`).
+    if (showForm && r.action !== ACL_ACTION_PERMIT) action = 'deny  ';
     const w = r.srcWild[0]!;
     if (w === 0xffffffff) s = `${action} any`;
     else if (w === 0) s = showForm ? `${action} ${formatIpv4(r.srcAddr[0]!)}` : `${action} host ${formatIpv4(r.srcAddr[0]!)}`;

@@ -299,16 +299,16 @@ export class CompiledAcls implements AclRuntime {
   }
 
   private show(l: CompiledList): string {
+    // Spec §4: every static entry with its sequence number, numbered lists included (IOS since
+    // 12.2(14)S / 12.3(2)T), four spaces in; dynamic entries first, without one.
     let out = formatListHeader(l) + '\n';
-    const indent = l.numbered ? ' ' : '    ';
     for (const h of l.hosts.hosts()) {
-      for (let e = h.first; e < h.first + h.count; e++) out += `${indent}${formatRule(l.pool.rules[e]!, true)}${formatMatches(l.pool.matches[e]!)}\n`;
+      for (let e = h.first; e < h.first + h.count; e++) out += `    ${formatRule(l.pool.rules[e]!, true)}${formatMatches(l.pool.matches[e]!)}\n`;
     }
     const st = l.store;
     for (let e = 0; e < st.count; e++) {
       const text = formatRule(st.rules[e]!, true) + formatMatches(st.matches[e]!);
       if (l.kind === 'ipv6') out += `    ${text} sequence ${l.seqs[e]}\n`;
-      else if (l.numbered) out += ` ${text}\n`;
       else out += `    ${l.seqs[e]} ${text}\n`;
     }
     return out;

@@ -5,7 +5,7 @@
  * a timer runs out or `clear ip auth-proxy cache` asks. AAA (accounting, disconnects) lives here.
  */
 import type { PacketMeta } from '../wire/packet.js';
-import { formatIp } from '../wire/addr.js';
+import { formatIpIos } from '../wire/addr.js';
 import type { DynamicAclText, InstallResult } from '../acl/api.js';
 import { AP_STATE_HTTP_ESTAB, AP_DELETE_REASONS, AP_DELETE_CLEAR } from '../authproxy/states.js';
 import { DEBUG_OBJECT_CREATION, DEBUG_OBJECT_DELETION, DEBUG_TIMERS } from './debug.js';
@@ -129,7 +129,7 @@ export class HostSessions {
       const r = s.acls.installDynamic(list, words, entries);
       if (!r.ok) {
         if (s.messages !== null) {
-          s.messages(nowMs, `AUTH-PROXY: login of ${user} from ${formatIp(words)} rejected: downloaded ACL not ` +
+          s.messages(nowMs, `AUTH-PROXY: login of ${user} from ${formatIpIos(words)} rejected: downloaded ACL not ` +
             `installed (${r.reason})`);
         }
         return r;
@@ -184,7 +184,7 @@ export class HostSessions {
 
   /** Text form of a host's address. */
   hostText(slot: number): string {
-    return formatIp(this.s.cache.addr.subarray(slot * 4, slot * 4 + 4));
+    return formatIpIos(this.s.cache.addr.subarray(slot * 4, slot * 4 + 4));
   }
 
   /** Inactivity timeout of a cache entry, in whole minutes (`show ip auth-proxy cache`). */

@@ -5,7 +5,7 @@
  */
 import type { DebugSink } from '../engine/debug.js';
 import type { PacketMeta } from '../wire/packet.js';
-import { formatIp } from '../wire/addr.js';
+import { formatIpIos } from '../wire/addr.js';
 import { TCP_FLAG_ACK, TCP_FLAG_FIN, TCP_FLAG_PSH, TCP_FLAG_RST, TCP_FLAG_SYN, TCP_FLAG_URG } from '../wire/packet.js';
 
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
@@ -42,7 +42,7 @@ export function formatSegmentFlags(meta: PacketMeta): string {
 
 /** The second segment line: `dst_addr A src_addr B dst_port P src_port Q`. */
 export function formatSegmentAddresses(meta: PacketMeta): string {
-  return `dst_addr ${formatIp(meta.dstAddr)} src_addr ${formatIp(meta.srcAddr)} ` +
+  return `dst_addr ${formatIpIos(meta.dstAddr)} src_addr ${formatIpIos(meta.srcAddr)} ` +
     `dst_port ${meta.dstPort} src_port ${meta.srcPort}`;
 }
 

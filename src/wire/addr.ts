@@ -38,6 +38,16 @@ export function formatIp(words: Uint32Array): string {
   return isMappedIpv4(words) ? formatIpv4(words[3]!) : formatIpv6(words);
 }
 
+/**
+ * Formats a 4-word address as IOS prints it in debug lines, log messages and `show` output
+ * (spec §1): dotted quad when IPv4-mapped, otherwise RFC 5952 text with upper-case hex digits
+ * (`2001:DB8::1`; RFC 5952 §4.3 recommends lower case, IOS prints upper). URLs and socket
+ * addresses keep {@link formatIp}'s lower case.
+ */
+export function formatIpIos(words: Uint32Array): string {
+  return isMappedIpv4(words) ? formatIpv4(words[3]!) : formatIpv6(words).toUpperCase();
+}
+
 const DEC_OCTET = /^(0|[1-9][0-9]{0,2})$/;
 
 /**

@@ -52,13 +52,46 @@ function v6(src: string, dst: string, proto: number, sp = 0, dp = 0): PacketMeta
 }
 const host4 = (a: string): Uint32Array => Uint32Array.of(0, 0, 0xffff, parseIpv4(a)!);
 
-test('show ip access-lists prints the spec example byte for byte', () => {
-  const rt = compile('access-list 101 permit tcp host 192.168.26.2 any eq telnet\naccess-list 101 deny tcp any any');
+test('show ip access-lists prints the spec example byte for byte (spec §4)', () => {
+  const rt = compile([
+    'access-list 101 permit tcp any host 192.168.26.1 eq 443',
+    'access-list 101 deny tcp any any',
+    'access-list 10 permit 10.4.0.0 0.0.255.255',
+    'access-list 10 deny any',
+  ].join('\n'));
   const i = rt.listIndex('101');
+  assert.deepEqual(rt.installDynamic(i, host4('192.168.26.2'), [{ n: 1, text: 'permit tcp any any eq telnet' }]), { ok: true });
   for (let k = 0; k < 12; k++) assert.equal(rt.classify(i, v4('192.168.26.2', '10.0.0.1', 6, 40000 + k, 23), true, 0), ACL_PERMIT);
   for (let k = 0; k < 3; k++) assert.equal(rt.classify(i, v4('192.168.26.3', '10.0.0.1', 6, 40000, 23), true, 0), ACL_DENY);
-  assert.equal(rt.showIpAccessLists(),
-    'Extended IP access list 101\n permit tcp host 192.168.26.2 any eq telnet (12 matches)\n deny tcp any any (3 matches)\n');
+  assert.equal(rt.showIpAccessLists(), [
+    'Extended IP access list 101',
+    '    permit tcp host 192.168.26.2 any eq telnet (12 matches)',
+    '    10 permit tcp any host 192.168.26.1 eq 443',
+    '    20 deny tcp any any (3 matches)',
+    'Standard IP access list 10',
+    '    10 permit 10.4.0.0, wildcard bits 0.0.255.255',
+    '    20 deny   any',
+    '',
+  ].join('\n'));
+});
+
+test('show keeps the sequence numbers a config gives a numbered list, and numbers what follows from there', () => {
+  const rt = compile([
+    'ip access-list extended 110',
+    ' 15 permit tcp any any eq www',
+    ' 12 permit tcp any any eq 443',
+    'access-list 110 deny ip any any',
+    'access-list 7 permit host 10.9.9.9',
+  ].join('\n'));
+  assert.equal(rt.showIpAccessLists(), [
+    'Extended IP access list 110',
+    '    12 permit tcp any any eq 443',
+    '    15 permit tcp any any eq www',
+    '    25 deny ip any any',
+    'Standard IP access list 7',
+    '    10 permit 10.9.9.9',
+    '',
+  ].join('\n'));
 });
 
 test('show: dynamic entries first with host <client>, named lists with sequence numbers, port and ICMP names', () => {
@@ -84,10 +117,10 @@ test('show: dynamic entries first with host <client>, named lists with sequence 
   assert.equal(rt.classify(rt.listIndex('MGMT'), v4('10.1.1.7', '1.1.1.1', 6), false, 0), ACL_PERMIT);
   assert.equal(rt.showIpAccessLists(), [
     'Extended IP access list 105',
-    ' permit tcp host 192.168.1.10 host 192.168.105.216 eq telnet (1 match)',
-    ' permit udp host 192.168.1.10 any eq domain',
-    ' permit tcp any any range ftp-data ftp',
-    ' permit icmp any any port-unreachable',
+    '    permit tcp host 192.168.1.10 host 192.168.105.216 eq telnet (1 match)',
+    '    permit udp host 192.168.1.10 any eq domain',
+    '    10 permit tcp any any range ftp-data ftp',
+    '    20 permit icmp any any port-unreachable',
     'Standard IP access list MGMT',
     '    5 permit 10.9.9.9',
     '    10 permit 10.1.1.0, wildcard bits 0.0.0.255 (1 match)',
@@ -114,7 +147,7 @@ test('dynamic entries sit above the static ones, only for their host and only wi
   assert.equal(rt.removeDynamic(i, h), false);
   assert.equal(rt.dynamicHostCount(i), 0);
   assert.equal(rt.classify(i, v4('10.1.1.5', '10.2.2.2', 6, 1000, 80), true, 0), ACL_DENY);
-  assert.equal(rt.showIpAccessLists(), 'Extended IP access list 101\n deny tcp any any (3 matches)\n');
+  assert.equal(rt.showIpAccessLists(), 'Extended IP access list 101\n    10 deny tcp any any (3 matches)\n');
 });
 
 test('a malformed proxyacl entry rejects the whole download and leaves the host as it was', () => {

@@ -128,7 +128,7 @@ test('show commands work offline from a config', () => {
   ].join('\n'));
   const a = run(['show', 'ip', 'access-lists', '--config', seedCfg]);
   assert.equal(a.status, 0, a.stderr);
-  assert.equal(a.stdout, 'Extended IP access list 101\n deny tcp any any\n');
+  assert.equal(a.stdout, 'Extended IP access list 101\n    10 deny tcp any any\n');
 });
 
 test('replay --show cache prints the cache in the spec §4 format after the run', () => {
@@ -195,4 +195,13 @@ test('a pcapng packet stamped past the year 9999 is skipped and counted, never p
     assert.equal(r.stdout, readFileSync(join(root, 'captures', 'seed-https-authproxy.expected'), 'utf8'));
     assert.match(r.stderr, /skipped: bad timestamp\s+2\n/);
   });
+});
+
+test('IPv6 addresses print in upper case in debug lines, object messages and show output (spec §1)', () => {
+  const r = run(['replay', join(root, 'captures', 'ipv6-sll2.pcapng'), '--config', join(root, 'captures', 'ipv6-sll2.cfg'),
+    '--debug', 'detailed,object-creation', '--show', 'cache', '--no-summary']);
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /: AUTH-PROXY OBJ_CREATE: acct-session-id \d+ cache entry for 2001:DB8:1::10 port 33000\n/);
+  assert.match(r.stdout, /\n Client IP 2001:DB8:1::10 Port 33000, timeout \d+, state INIT\n/);
+  assert.doesNotMatch(r.stdout, /db8/, 'no lower-case hex anywhere');
 });

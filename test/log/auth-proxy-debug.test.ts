@@ -21,7 +21,7 @@ test('timestamps: month, unpadded day, UTC time with milliseconds (spec §1)', (
   }
 });
 
-test('address line: dotted quad for IPv4, RFC 5952 text for IPv6', () => {
+test('address line: dotted quad for IPv4, RFC 5952 text with upper-case hex for IPv6, as IOS prints it (spec §1)', () => {
   const m = new PacketMeta();
   m.dstAddr.set([0, 0, 0xffff, 0xac10abdb]);
   m.srcAddr.set([0, 0, 0xffff, 0xab455919]);
@@ -30,7 +30,7 @@ test('address line: dotted quad for IPv4, RFC 5952 text for IPv6', () => {
   assert.equal(formatSegmentAddresses(m), 'dst_addr 172.16.171.219 src_addr 171.69.89.25 dst_port 80 src_port 3061');
   m.dstAddr.set([0x20010db8, 0, 0, 1]);
   m.srcAddr.set([0x20010db8, 0x00000001, 0x00010001, 0x00010001]);
-  assert.equal(formatSegmentAddresses(m), 'dst_addr 2001:db8::1 src_addr 2001:db8:0:1:1:1:1:1 dst_port 80 src_port 3061');
+  assert.equal(formatSegmentAddresses(m), 'dst_addr 2001:DB8::1 src_addr 2001:DB8:0:1:1:1:1:1 dst_port 80 src_port 3061');
 });
 
 function seg(flags: number, seq: number, ack: number, len: number): PacketMeta {
