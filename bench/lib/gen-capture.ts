@@ -15,6 +15,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { foldChecksum, internetChecksum, pseudoHeaderSum4, sumWords } from '../../src/wire/checksum.js';
 import { BenchRng } from './prng.js';
+import { PCAP_MAGIC_MICROSECONDS, writePcapFileHeader, writePcapRecordHeader } from '../../src/io/pcap-format.js';
 
 /** Bumped whenever the generator's output changes, so cached files are regenerated. */
 export const GEN_CAPTURE_VERSION = 1;
@@ -179,6 +180,7 @@ class CaptureWriter {
   private readonly tally: CaptureTally | undefined;
   private readonly rng: BenchRng;
   private readonly chunk = Buffer.alloc(CHUNK_BYTES);
+  private readonly chunkView = new DataView(this.chunk.buffer, this.chunk.byteOffset, this.chunk.length);
   private pos = 0;
   private readonly snaplen: number;
 
@@ -378,15 +380,7 @@ class CaptureWriter {
   }
 
   private writeFileHeader(): void {
-    const c = this.chunk;
-    c.writeUInt32LE(0xa1b2c3d4, 0);
-    c.writeUInt16LE(2, 4);
-    c.writeUInt16LE(4, 6);
-    c.writeInt32LE(0, 8);
-    c.writeUInt32LE(0, 12);
-    c.writeUInt32LE(this.snaplen, 16);
-    c.writeUInt32LE(1, 20);
-    this.pos = 24;
+    this.pos = writePcapFileHeader(this.chunkView, 0, true, PCAP_MAGIC_MICROSECONDS, this.snaplen, 1);
   }
 
   /** Emits the next packet of flow `f`. */
@@ -475,11 +469,7 @@ class CaptureWriter {
     const frameLen = 14 + 20 + l4Length;
     const capLen = frameLen < this.snaplen ? frameLen : this.snaplen;
     let o = this.pos;
-    c.writeUInt32LE(Math.floor(tsUs / 1e6), o);
-    c.writeUInt32LE(tsUs % 1e6, o + 4);
-    c.writeUInt32LE(capLen, o + 8);
-    c.writeUInt32LE(frameLen, o + 12);
-    o += 16;
+    o += writePcapRecordHeader(this.chunkView, o, true, Math.floor(tsUs / 1e6), tsUs % 1e6, capLen, frameLen);
     // Ethernet II: locally administered MACs, one pair per side of the gateway.
     const host = fromClient ? this.clientIp[f]! : this.serverIp[f]!;
     c[o] = 0x02; c[o + 1] = 0x00; c[o + 2] = 0x5e; c[o + 3] = 0x00; c[o + 4] = 0x00; c[o + 5] = fromClient ? 0x01 : 0x02;

@@ -11,6 +11,12 @@ import { Ipv4Repr } from '../../src/wire/ipv4.js';
 import { Ipv6Repr } from '../../src/wire/ipv6.js';
 import { UdpRepr } from '../../src/wire/udp.js';
 import { LINKTYPE_ETHERNET, LINKTYPE_LINUX_SLL2, LINKTYPE_RAW } from '../../src/wire/packet.js';
+import {
+  PCAP_FILE_HEADER_BYTES, PCAP_MAGIC_MICROSECONDS, PCAP_RECORD_HEADER_BYTES, PCAPNG_BLOCK_EPB, PCAPNG_BLOCK_FRAME_BYTES,
+  PCAPNG_BLOCK_IDB, PCAPNG_BLOCK_SHB, PCAPNG_EPB_HEADER_BYTES, PCAPNG_IDB_BODY_BYTES, PCAPNG_SHB_BODY_BYTES, normalizePcapTime,
+  pad4, pcapTime, writePcapFileHeader, writePcapngBlockFrame, writePcapngInterfaceBody, writePcapngPacketHeader,
+  writePcapngSectionHeaderBody, writePcapRecordHeader,
+} from '../../src/io/pcap-format.js';
 
 export type Framing =
   | { readonly kind: 'raw' }
@@ -180,79 +186,45 @@ export class CaptureBuilder {
 
   /** Classic pcap, little-endian, µs timestamps. */
   toPcap(): Uint8Array {
-    const parts: Uint8Array[] = [];
-    const gh = new DataView(new ArrayBuffer(24));
-    gh.setUint32(0, 0xa1b2c3d4, true);
-    gh.setUint16(4, 2, true);
-    gh.setUint16(6, 4, true);
-    gh.setUint32(16, 262144, true);
-    gh.setUint32(20, this.linkType(), true);
-    parts.push(new Uint8Array(gh.buffer));
+    const size = PCAP_FILE_HEADER_BYTES + this.frames.reduce((a, f) => a + PCAP_RECORD_HEADER_BYTES + f.bytes.length, 0);
+    const out = new Uint8Array(size);
+    const dv = new DataView(out.buffer);
+    let o = writePcapFileHeader(dv, 0, true, PCAP_MAGIC_MICROSECONDS, 262144, this.linkType());
     for (const fr of this.frames) {
-      const rh = new DataView(new ArrayBuffer(16));
       const us = Math.round(fr.timeMs * 1000);
-      rh.setUint32(0, Math.floor(us / 1e6), true);
-      rh.setUint32(4, us % 1e6, true);
-      rh.setUint32(8, fr.bytes.length, true);
-      rh.setUint32(12, fr.bytes.length, true);
-      parts.push(new Uint8Array(rh.buffer), fr.bytes);
+      normalizePcapTime(0, us, 1e6);
+      o += writePcapRecordHeader(dv, o, true, pcapTime.sec, pcapTime.sub, fr.bytes.length, fr.bytes.length);
+      out.set(fr.bytes, o);
+      o += fr.bytes.length;
     }
-    return concat(parts);
+    return out;
   }
 
   /** pcapng: one section, one interface (µs resolution), Enhanced Packet Blocks. */
   toPcapng(): Uint8Array {
-    const parts: Uint8Array[] = [];
-    const block = (type: number, body: Uint8Array): void => {
-      const padded = (body.length + 3) & ~3;
-      const b = new DataView(new ArrayBuffer(12 + padded));
-      b.setUint32(0, type, true);
-      b.setUint32(4, 12 + padded, true);
-      new Uint8Array(b.buffer).set(body, 8);
-      b.setUint32(8 + padded, 12 + padded, true);
-      parts.push(new Uint8Array(b.buffer));
-    };
-    const shb = new DataView(new ArrayBuffer(16));
-    shb.setUint32(0, 0x1a2b3c4d, true);
-    shb.setUint16(4, 1, true);
-    shb.setUint16(6, 0, true);
-    shb.setInt32(8, -1, true);
-    shb.setInt32(12, -1, true);
-    block(0x0a0d0d0a, new Uint8Array(shb.buffer));
-    const idb = new DataView(new ArrayBuffer(8));
-    idb.setUint16(0, this.linkType(), true);
-    idb.setUint32(4, 262144, true);
-    block(0x00000001, new Uint8Array(idb.buffer));
+    const F = PCAPNG_BLOCK_FRAME_BYTES;
+    const size = F + PCAPNG_SHB_BODY_BYTES + F + PCAPNG_IDB_BODY_BYTES +
+      this.frames.reduce((a, f) => a + F + PCAPNG_EPB_HEADER_BYTES + pad4(f.bytes.length), 0);
+    const out = new Uint8Array(size);
+    const dv = new DataView(out.buffer);
+    let o = 0;
+    writePcapngSectionHeaderBody(dv, o + 8, true);
+    o += writePcapngBlockFrame(dv, o, true, PCAPNG_BLOCK_SHB, PCAPNG_SHB_BODY_BYTES);
+    writePcapngInterfaceBody(dv, o + 8, true, this.linkType(), 262144);
+    o += writePcapngBlockFrame(dv, o, true, PCAPNG_BLOCK_IDB, PCAPNG_IDB_BODY_BYTES);
     for (const fr of this.frames) {
-      const body = new Uint8Array(20 + fr.bytes.length);
-      const dv = new DataView(body.buffer);
-      const us = BigInt(Math.round(fr.timeMs * 1000));
-      dv.setUint32(0, 0, true);
-      dv.setUint32(4, Number(us >> 32n), true);
-      dv.setUint32(8, Number(us & 0xffffffffn), true);
-      dv.setUint32(12, fr.bytes.length, true);
-      dv.setUint32(16, fr.bytes.length, true);
-      body.set(fr.bytes, 20);
-      block(0x00000006, body);
+      const us = Math.round(fr.timeMs * 1000);
+      writePcapngPacketHeader(dv, o + 8, true, 0, Math.floor(us / 2 ** 32), us >>> 0, fr.bytes.length, fr.bytes.length);
+      out.set(fr.bytes, o + 8 + PCAPNG_EPB_HEADER_BYTES);
+      o += writePcapngBlockFrame(dv, o, true, PCAPNG_BLOCK_EPB, PCAPNG_EPB_HEADER_BYTES + fr.bytes.length);
     }
-    return concat(parts);
+    return out;
   }
 
   /** Writes the capture (pcapng if the path ends in `.pcapng`). */
   write(path: string): void {
     writeFileSync(path, path.endsWith('.pcapng') ? this.toPcapng() : this.toPcap());
   }
-}
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  const n = parts.reduce((a, p) => a + p.length, 0);
-  const out = new Uint8Array(n);
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
 }
 
 /** Milliseconds since the epoch of `Mar 1 1993 hh:mm:ss.mmm` UTC (the IOS default clock's date). */

@@ -26,22 +26,12 @@
  */
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { CaptureError, CaptureFileError, errnoOf } from '../errors.js';
+import {
+  PCAP_FILE_HEADER_BYTES, PCAP_MAGIC_MICROSECONDS, PCAP_MAGIC_MODIFIED, PCAP_MAGIC_NANOSECONDS, PCAP_RECORD_HEADER_BYTES,
+  PCAPNG_BLOCK_EPB, PCAPNG_BLOCK_IDB, PCAPNG_BLOCK_SHB, PCAPNG_BYTE_ORDER_MAGIC, pad4,
+} from './pcap-format.js';
 
-/** Classic pcap magic, microsecond timestamps (draft-ietf-opsawg-pcap §4). */
-export const PCAP_MAGIC_MICROSECONDS = 0xa1b2c3d4;
-/** Classic pcap magic, nanosecond timestamps (draft-ietf-opsawg-pcap §4). */
-export const PCAP_MAGIC_NANOSECONDS = 0xa1b23c4d;
-/** Magic of the "modified" (Kuznetzov) libpcap format, whose packet records are 24 bytes. */
-export const PCAP_MAGIC_MODIFIED = 0xa1b2cd34;
-/** Classic pcap file header length in bytes. */
-export const PCAP_FILE_HEADER_BYTES = 24;
-/** Classic pcap packet record header length in bytes. */
-export const PCAP_RECORD_HEADER_BYTES = 16;
 
-/** pcapng Section Header Block type; a palindrome, so it reads the same in both byte orders (§4.1). */
-export const PCAPNG_BLOCK_SHB = 0x0a0d0d0a;
-/** pcapng Interface Description Block type (§4.2). */
-export const PCAPNG_BLOCK_IDB = 0x00000001;
 /** pcapng obsolete Packet Block type (Appendix A). */
 export const PCAPNG_BLOCK_OPB = 0x00000002;
 /** pcapng Simple Packet Block type (§4.4). */
@@ -50,15 +40,11 @@ export const PCAPNG_BLOCK_SPB = 0x00000003;
 export const PCAPNG_BLOCK_NRB = 0x00000004;
 /** pcapng Interface Statistics Block type (§4.6), skipped. */
 export const PCAPNG_BLOCK_ISB = 0x00000005;
-/** pcapng Enhanced Packet Block type (§4.3). */
-export const PCAPNG_BLOCK_EPB = 0x00000006;
 /** pcapng Decryption Secrets Block type (§4.7), skipped. */
 export const PCAPNG_BLOCK_DSB = 0x0000000a;
 /** pcapng Custom Block types (§4.8), skipped. */
 export const PCAPNG_BLOCK_CUSTOM = 0x00000bad;
 export const PCAPNG_BLOCK_CUSTOM_NOCOPY = 0x40000bad;
-/** pcapng byte-order magic in the Section Header Block (§4.1). */
-export const PCAPNG_BYTE_ORDER_MAGIC = 0x1a2b3c4d;
 /** pcapng option codes (§3.5, §4.2). */
 export const PCAPNG_OPT_ENDOFOPT = 0;
 export const PCAPNG_OPT_IF_TSRESOL = 9;
@@ -111,11 +97,6 @@ const MIN_CHUNK_BYTES = 64;
 const TWO_POW_32 = 4294967296;
 const US_PER_S = 1e6;
 const NS_PER_S = 1e9;
-
-/** Rounds a length up to the next multiple of 4 (pcapng pads to 32 bits, §3.1). */
-function pad4(n: number): number {
-  return (n + 3) & ~3;
-}
 
 /** Renders a 32-bit value as 0x-prefixed hex, for error messages. */
 function hex32(v: number): string {

@@ -9,7 +9,10 @@
  */
 import { closeSync, openSync, writeSync } from 'node:fs';
 import { OutputFileError, errnoOf } from '../errors.js';
-import { PCAP_FILE_HEADER_BYTES, PCAP_MAGIC_MICROSECONDS, PCAP_MAGIC_NANOSECONDS, PCAP_RECORD_HEADER_BYTES } from './pcap-reader.js';
+import {
+  PCAP_MAGIC_MICROSECONDS, PCAP_MAGIC_NANOSECONDS, PCAP_RECORD_HEADER_BYTES, normalizePcapTime, pcapTime,
+  writePcapFileHeader, writePcapRecordHeader,
+} from './pcap-format.js';
 
 /** Default snap length written to the file header: 262 144 bytes, as libpcap's. */
 export const PCAP_DEFAULT_SNAPLEN = 262144;
@@ -74,15 +77,8 @@ export class PcapWriter {
       if (errno === undefined) throw e;
       throw new OutputFileError(path, errno, 'creating');
     }
-    const dv = this.dv;
-    dv.setUint32(0, this.nanosecond ? PCAP_MAGIC_NANOSECONDS : PCAP_MAGIC_MICROSECONDS, true);
-    dv.setUint16(4, 2, true);
-    dv.setUint16(6, 4, true);
-    dv.setUint32(8, 0, true);
-    dv.setUint32(12, 0, true);
-    dv.setUint32(16, this.snapLength, true);
-    dv.setUint32(20, this.linkType, true);
-    this.len = PCAP_FILE_HEADER_BYTES;
+    this.len = writePcapFileHeader(this.dv, 0, true, this.nanosecond ? PCAP_MAGIC_NANOSECONDS : PCAP_MAGIC_MICROSECONDS,
+      this.snapLength, this.linkType);
   }
 
   /**
@@ -91,16 +87,10 @@ export class PcapWriter {
    * `originalLength` defaults to `len`; it is never written below the captured length.
    */
   write(src: Uint8Array, off: number, len: number, timestampMs: number, originalLength?: number): void {
-    let sec = Math.floor(timestampMs / 1000);
+    // A fraction that rounds up to a whole second is carried by writeRecord's normalisation.
+    const sec = Math.floor(timestampMs / 1000);
     const fracMs = timestampMs - sec * 1000;
-    let sub: number;
-    if (this.nanosecond) {
-      sub = Math.round(fracMs * 1e6);
-      if (sub >= 1e9) { sub -= 1e9; sec++; }
-    } else {
-      sub = Math.round(fracMs * 1000);
-      if (sub >= 1e6) { sub -= 1e6; sec++; }
-    }
+    const sub = this.nanosecond ? Math.round(fracMs * 1e6) : Math.round(fracMs * 1000);
     this.writeRecord(src, off, len, sec, sub, originalLength === undefined ? len : originalLength);
   }
 
@@ -152,8 +142,7 @@ export class PcapWriter {
   /** Appends one record header + data; clamps what the format cannot hold. Ignored after close(). */
   private writeRecord(src: Uint8Array, off: number, len: number, sec: number, sub: number, orig: number): void {
     if (this.closed || this.failed) return;
-    if (!(sec >= 0)) { sec = 0; sub = 0; } else if (sec > MAX_UINT32) { sec = MAX_UINT32; }
-    if (!(sub >= 0)) sub = 0;
+    normalizePcapTime(sec, sub, this.nanosecond ? 1e9 : 1e6);
     if (!(off >= 0)) off = 0;
     if (!(len >= 0)) len = 0;
     if (off + len > src.length) len = src.length > off ? src.length - off : 0;
@@ -162,13 +151,7 @@ export class PcapWriter {
     else if (orig > MAX_UINT32) orig = MAX_UINT32;
     const need = PCAP_RECORD_HEADER_BYTES + cap;
     if (this.len + need > this.buf.length) this.flush();
-    const dv = this.dv;
-    const h = this.len;
-    dv.setUint32(h, sec, true);
-    dv.setUint32(h + 4, sub, true);
-    dv.setUint32(h + 8, cap, true);
-    dv.setUint32(h + 12, orig, true);
-    this.len = h + PCAP_RECORD_HEADER_BYTES;
+    this.len += writePcapRecordHeader(this.dv, this.len, true, pcapTime.sec, pcapTime.sub, cap, orig);
     this.packets++;
     if (need > this.buf.length) {
       this.flush();

@@ -1,8 +1,15 @@
 /**
- * Test helper: builds classic pcap and pcapng files byte by byte, independently of the code
- * under test, and lists what a reader must report for each record (timestamps computed with
- * BigInt, offsets counted as the bytes are laid down).
+ * Test helper: builds classic pcap and pcapng files, and lists what a reader must report for
+ * each record (timestamps computed with BigInt, offsets counted as the bytes are laid down),
+ * independently of the reader under test. Headers are laid down by the project's one encoder
+ * (src/io/pcap-format.ts), which tcpdump and pcap-parser check independently.
  */
+import {
+  PCAP_FILE_HEADER_BYTES, PCAP_MAGIC_MICROSECONDS, PCAP_MAGIC_MODIFIED, PCAP_MAGIC_NANOSECONDS, PCAP_RECORD_HEADER_BYTES,
+  PCAPNG_BLOCK_EPB, PCAPNG_BLOCK_IDB, PCAPNG_BLOCK_SHB, PCAPNG_EPB_HEADER_BYTES, PCAPNG_IDB_BODY_BYTES, PCAPNG_SHB_BODY_BYTES,
+  writePcapFileHeader, writePcapngInterfaceBody, writePcapngOptionHeader, writePcapngPacketHeader,
+  writePcapngSectionHeaderBody, writePcapRecordHeader,
+} from '../../src/io/pcap-format.js';
 
 /** What a reader must report for one packet record. */
 export interface ExpectedRecord {
@@ -59,6 +66,12 @@ class Sink {
     for (let i = 0; i < 4; i++) this.out[at + i] = b[i]!;
   }
   toBytes(): Uint8Array { return Uint8Array.from(this.out); }
+  /** Appends `n` bytes laid down by one of the shared encoders (src/io/pcap-format.ts). */
+  encode(n: number, write: (dv: DataView, at: number, le: boolean) => void): void {
+    const b = new Uint8Array(n);
+    write(new DataView(b.buffer), 0, this.le);
+    this.bytes(b);
+  }
 }
 
 /** Deterministic packet bytes: `len` bytes derived from `seed`. */
@@ -86,15 +99,16 @@ export function buildClassic(o: {
   linkTypeHighBits?: number; records: readonly ClassicRecordSpec[];
 }): BuiltCapture {
   const s = new Sink(o.le);
-  s.u32(o.modified === true ? 0xa1b2cd34 : o.nanosecond ? 0xa1b23c4d : 0xa1b2c3d4);
-  s.u16(2); s.u16(4); s.u32(0); s.u32(0);
-  s.u32(o.snapLen ?? 262144);
-  s.u32(((o.linkTypeHighBits ?? 0) | o.linkType) >>> 0);
+  const magic = o.modified === true ? PCAP_MAGIC_MODIFIED : o.nanosecond ? PCAP_MAGIC_NANOSECONDS : PCAP_MAGIC_MICROSECONDS;
+  s.encode(PCAP_FILE_HEADER_BYTES, (dv, at, le) =>
+    writePcapFileHeader(dv, at, le, magic, o.snapLen ?? 262144, ((o.linkTypeHighBits ?? 0) | o.linkType) >>> 0));
   const expected: ExpectedRecord[] = [];
   const extents: Extent[] = [{ start: 0, end: 24, packet: false }];
   for (const r of o.records) {
     const start = s.length;
-    s.u32(r.sec); s.u32(r.sub); s.u32(r.data.length); s.u32(r.originalLength ?? r.data.length);
+    // The fields as given (no normalisation): reader tests lay down exactly what they test.
+    s.encode(PCAP_RECORD_HEADER_BYTES, (dv, at, le) =>
+      writePcapRecordHeader(dv, at, le, r.sec, r.sub, r.data.length, r.originalLength ?? r.data.length));
     if (o.modified === true) { s.u32(7); s.u16(0x0800); s.u8(0); s.u8(0); }
     s.bytes(r.data);
     const nsTotal = BigInt(r.sub) * (o.nanosecond && o.modified !== true ? 1n : 1000n);
@@ -134,7 +148,8 @@ interface IfState { linkType: number; snapLen: number; unitsPerSec: bigint; offs
 function writeOptions(s: Sink, opts: readonly OptionSpec[] | undefined): void {
   if (opts === undefined || opts.length === 0) return;
   for (const o of opts) {
-    s.u16(o.code); s.u16(o.value.length); s.bytes(o.value); s.pad4();
+    s.encode(4, (dv, at, le) => writePcapngOptionHeader(dv, at, le, o.code, o.value.length));
+    s.bytes(o.value); s.pad4();
   }
   s.u16(0); s.u16(0);
 }
@@ -162,8 +177,8 @@ export function buildPcapng(sections: readonly SectionSpec[]): BuiltCapture {
       extents.push({ start: base + start, end: base + s.length, packet });
       return base + start;
     };
-    block(0x0a0d0d0a, (t) => {
-      t.u32(0x1a2b3c4d); t.u16(1); t.u16(0); t.u64(0xffffffffffffffffn);
+    block(PCAPNG_BLOCK_SHB, (t) => {
+      t.encode(PCAPNG_SHB_BODY_BYTES, writePcapngSectionHeaderBody);
       writeOptions(t, sec.shbOptions);
     }, false);
     for (const b of sec.blocks) {
@@ -175,7 +190,10 @@ export function buildPcapng(sections: readonly SectionSpec[]): BuiltCapture {
             const t = new Sink(sec.le); t.u64(BigInt.asUintN(64, BigInt(b.tsoffsetSec)));
             opts.push({ code: 14, value: t.toBytes() });
           }
-          block(1, (t) => { t.u16(b.linkType); t.u16(0); t.u32(b.snapLen); writeOptions(t, opts); }, false);
+          block(PCAPNG_BLOCK_IDB, (t) => {
+            t.encode(PCAPNG_IDB_BODY_BYTES, (dv, at, le) => writePcapngInterfaceBody(dv, at, le, b.linkType, b.snapLen));
+            writeOptions(t, opts);
+          }, false);
           const r = b.tsresol ?? 6;
           ifs.push({
             linkType: b.linkType, snapLen: b.snapLen,
@@ -186,10 +204,12 @@ export function buildPcapng(sections: readonly SectionSpec[]): BuiltCapture {
         }
         case 'epb':
         case 'opb': {
-          const at = block(b.kind === 'epb' ? 6 : 2, (t) => {
-            if (b.kind === 'epb') t.u32(b.ifc); else { t.u16(b.ifc); t.u16(0); }
-            // §4.3: the timestamp is two 32-bit words, upper first, each in the section's byte order.
-            t.u32(Number(b.ts >> 32n)); t.u32(Number(b.ts & 0xffffffffn)); t.u32(b.data.length); t.u32(b.originalLength ?? b.data.length);
+          const at = block(b.kind === 'epb' ? PCAPNG_BLOCK_EPB : 2, (t) => {
+            // The obsolete Packet Block (Appendix A) has a 16-bit interface ID and drop count where
+            // the Enhanced Packet Block has its 32-bit interface ID; the rest is laid out alike.
+            const ifc = b.kind === 'epb' ? b.ifc : (t.le ? b.ifc & 0xffff : (b.ifc & 0xffff) * 65536);
+            t.encode(PCAPNG_EPB_HEADER_BYTES, (dv, at, le) => writePcapngPacketHeader(dv, at, le, ifc,
+              Number(b.ts >> 32n), Number(b.ts & 0xffffffffn), b.data.length, b.originalLength ?? b.data.length));
             t.bytes(b.data); t.pad4();
             if (b.kind === 'epb') writeOptions(t, b.options);
           }, true);

@@ -9,6 +9,7 @@ import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { spawnSync } from 'node:child_process';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { EventEmitter } from 'node:events';
@@ -145,5 +146,24 @@ describe('pcap-parser oracle: every classic capture reads the same through PcapR
     assert.ok(fixtures.length >= 5, `fixtures found: ${fixtures.length}`);
     assert.ok(compared >= fixtures.length + 5, `files compared: ${compared}`);
     assert.ok(comparedRecords >= 100, `records compared: ${comparedRecords}`);
+  });
+});
+
+describe('PcapWriter read by independent readers (pcap-parser, tcpdump)', () => {
+  it('never writes a sub-second field of a whole second: a fraction rounding up, or nanoseconds past 1e9, carry into the seconds', async () => {
+    const path = join(tmp.path, 'carry.pcap');
+    const w = new PcapWriter(path, 101);
+    const data = packetBytes(40, 1);
+    // 999.9996 ms rounds to 1,000,000 µs: the record must say 1,700,000,001 s and 0 µs.
+    w.write(data, 0, 40, 1_700_000_000_999.9996);
+    // Exact times whose nanoseconds were not normalised by the caller.
+    w.writeExact(data, 0, 40, 1_700_000_000, 1_000_000_000);
+    w.writeExact(data, 0, 40, 1_700_000_000, 2_345_678_999);
+    w.close();
+    const got = (await parseWithOracle(path)).packets.map((p) => [p.header.timestampSeconds, p.header.timestampMicroseconds]);
+    assert.deepEqual(got, [[1_700_000_001, 0], [1_700_000_001, 0], [1_700_000_002, 345_678]]);
+    const td = spawnSync('tcpdump', ['-r', path, '-tt', '-nn', '-q'], { encoding: 'utf8' });
+    assert.equal(td.status, 0, td.stderr);
+    assert.deepEqual(td.stdout.trim().split('\n').map((l) => l.split(' ')[0]), ['1700000001.000000', '1700000001.000000', '1700000002.345678']);
   });
 });
