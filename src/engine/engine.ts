@@ -125,6 +125,7 @@ export class Engine {
       rng: opts.rng,
       followPeerSequence: opts.replay,
       holdUntilRead: true,
+      hashKey,
       tx,
       app: this.conns,
     });
