@@ -152,7 +152,7 @@ function installHosts(rt: CompiledAcls, n: number): number[] {
     const a = (0x0a400000 + i) >>> 0;
     words[3] = a;
     const r = rt.installDynamic(idx, words, texts);
-    if (!r.ok) throw new Error(r.reason);
+    if (!r.ok) throw r.error;
     hosts.push(a);
   }
   return hosts;

@@ -106,15 +106,22 @@ export class ConfigError extends PortcullisError {
   readonly expected: string;
   /** What it found there (`end of line` when nothing). */
   readonly found: string;
+  /** Why what it found does not do, when the grammar says more than what it expected. */
+  readonly detail: string | undefined;
   constructor(file: string, line: number, column: number, expected: string, found: string, detail?: string) {
-    super('ERR_CONFIG_INVALID',
-      `${file}:${line}:${column}: expected ${expected}, found ${found}${detail ? ` (${detail})` : ''}`);
+    super('ERR_CONFIG_INVALID', `${file}:${line}:${column}: ${expectedFound(expected, found, detail)}`);
     this.file = file;
     this.line = line;
     this.column = column;
     this.expected = expected;
     this.found = found;
+    this.detail = detail;
   }
+}
+
+/** `expected X, found Y` (and ` (detail)`): how a grammar error reads after its position. */
+function expectedFound(expected: string, found: string, detail: string | undefined): string {
+  return `expected ${expected}, found ${found}${detail ? ` (${detail})` : ''}`;
 }
 
 /** The configuration file could not be read. */
@@ -243,6 +250,103 @@ export class AclSetError extends PortcullisError {
   declare readonly code: 'ERR_ACL_SET';
   constructor(message: string) {
     super('ERR_ACL_SET', message);
+  }
+}
+
+/**
+ * A downloaded `proxyacl#N` entry cannot be installed: the login is rejected and nothing of the
+ * download is installed. The message names the entry as the attribute reads, e.g.
+ * `proxyacl#2="permit tcp any host 192.168.105.216 eq telnt": column 40: expected a TCP port
+ * number or name, found "telnt"`.
+ */
+export class DownloadedAclError extends PortcullisError {
+  declare readonly code: 'ERR_PROXYACL_INVALID';
+  /** N of `proxyacl#N`. */
+  readonly entry: number;
+  /** The entry text after `=`. */
+  readonly text: string;
+  /**
+   * `syntax`: the ACL grammar refused a token; `sequence`: the entry gives a sequence number
+   * (the downloaded list is ordered by N); `source`: the source is not `any` (it becomes the
+   * client's address).
+   */
+  readonly problem: 'syntax' | 'sequence' | 'source';
+  /** 1-based column in `text` of the refused token (of its end when a token is missing); syntax only. */
+  readonly column: number | undefined;
+  /** What the grammar expected there, e.g. `a TCP port number or name`; syntax only. */
+  readonly expected: string | undefined;
+  /** What it found there (`end of line` when nothing); syntax only. */
+  readonly found: string | undefined;
+  /** `syntax` with the grammar's error (its file is `proxyacl#N`, its line 1), or the other problem. */
+  constructor(entry: number, text: string, problem: ConfigError | 'sequence' | 'source') {
+    const head = `proxyacl#${entry}="${text}": `;
+    if (problem instanceof ConfigError) {
+      super('ERR_PROXYACL_INVALID',
+        `${head}column ${problem.column}: ${expectedFound(problem.expected, problem.found, problem.detail)}`,
+        { cause: problem });
+    } else {
+      super('ERR_PROXYACL_INVALID', head + (problem === 'sequence'
+        ? '"sequence" is not allowed in a downloaded entry'
+        : 'the source must be "any" (it becomes the client\'s address)'));
+    }
+    this.entry = entry;
+    this.text = text;
+    this.problem = problem instanceof ConfigError ? 'syntax' : problem;
+    this.column = problem instanceof ConfigError ? problem.column : undefined;
+    this.expected = problem instanceof ConfigError ? problem.expected : undefined;
+    this.found = problem instanceof ConfigError ? problem.found : undefined;
+  }
+}
+
+/**
+ * Dynamic entries were addressed to no list, or to a list of the other address family than the
+ * host's (a caller's mistake, not the download's).
+ */
+export class DynamicAclTargetError extends PortcullisError {
+  declare readonly code: 'ERR_DYNAMIC_ACL_TARGET';
+  /** The list index given. */
+  readonly index: number;
+  /** The list's name, when there is a list with that index. */
+  readonly list: string | undefined;
+  /**
+   * `no-list`: no list has that index; `host-words`: the host is not four 32-bit words;
+   * `ipv6-host` / `ipv4-host`: the host's family is not the list's.
+   */
+  readonly problem: 'no-list' | 'host-words' | 'ipv6-host' | 'ipv4-host';
+  constructor(index: number, list: string | undefined, problem: 'no-list' | 'host-words' | 'ipv6-host' | 'ipv4-host') {
+    super('ERR_DYNAMIC_ACL_TARGET',
+      problem === 'no-list' ? `no access list with index ${index}`
+        : problem === 'host-words' ? 'host address must be four 32-bit words'
+          : problem === 'ipv6-host' ? `IPv6 host on IPv4 access list ${list}`
+            : `IPv4 host on IPv6 access list ${list}`);
+    this.index = index;
+    this.list = list;
+    this.problem = problem;
+  }
+}
+
+/** A login from a host on no connected interface: there is no inbound list to authorize it on. */
+export class HostNotConnectedError extends PortcullisError {
+  declare readonly code: 'ERR_HOST_NOT_CONNECTED';
+  /** The host's address as IOS prints it. */
+  readonly host: string;
+  constructor(host: string) {
+    super('ERR_HOST_NOT_CONNECTED', 'the host is on no connected interface');
+    this.host = host;
+  }
+}
+
+/** A login when the auth-proxy cache holds as many hosts as it may. */
+export class AuthCacheFullError extends PortcullisError {
+  declare readonly code: 'ERR_AUTH_CACHE_FULL';
+  /** The host whose login was refused, as IOS prints it. */
+  readonly host: string;
+  /** The cache's capacity, in hosts. */
+  readonly capacity: number;
+  constructor(host: string, capacity: number) {
+    super('ERR_AUTH_CACHE_FULL', 'the auth-proxy cache is full');
+    this.host = host;
+    this.capacity = capacity;
   }
 }
 

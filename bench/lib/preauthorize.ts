@@ -55,6 +55,6 @@ export function preauthorize(engine: Engine, config: Config, capturePath: string
   for (let i = 0; i < count; i++) {
     words[3] = order[i]!;
     const r = engine.authorizeHost(words, `bench${i}`, texts, 0);
-    if (!r.ok) throw new BenchSetupError(`preauthorize: ${r.reason}`);
+    if (!r.ok) throw new BenchSetupError(`preauthorize: ${r.error.message}`);
   }
 }

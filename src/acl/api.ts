@@ -5,6 +5,7 @@
  */
 import type { PacketMeta } from '../wire/packet.js';
 import type { ConfigWarning, TokenLine } from '../ios/tokens.js';
+import type { DownloadedAclError, DynamicAclTargetError } from '../errors.js';
 
 /** Result of a classification. */
 export const ACL_DENY = 0;
@@ -50,7 +51,13 @@ export interface DynamicAclText {
   readonly text: string;
 }
 
-export type InstallResult = { readonly ok: true } | { readonly ok: false; readonly reason: string };
+/**
+ * What {@link AclRuntime.installDynamic} did: installed, or nothing installed and why (an error
+ * of the catalogue, returned rather than thrown; the control plane may throw it).
+ */
+export type InstallResult =
+  | { readonly ok: true }
+  | { readonly ok: false; readonly error: DownloadedAclError | DynamicAclTargetError };
 
 /** Receives `%SEC-6-IPACCESSLOGP`-style lines for entries with `log`/`log-input`. */
 export type AclLogSink = (line: string, nowMs: number) => void;
@@ -93,7 +100,7 @@ export interface AclRuntime {
   /**
    * Parses `entries` with the ACL grammar (source `any` becomes `host <host>`) and installs
    * them atomically above the static entries of list `index`, replacing any the host had there.
-   * On any parse error nothing is installed and the reason names the offending entry.
+   * On any parse error nothing is installed and the error names the offending entry.
    * `host` is four 32-bit words (IPv4-mapped for IPv4).
    */
   installDynamic(index: number, host: Uint32Array, entries: readonly DynamicAclText[]): InstallResult;

@@ -5,7 +5,7 @@
  * the implicit deny), counts matches, logs `log` entries, installs and removes dynamic entries
  * per host, and renders `show ip access-lists` / `show ipv6 access-list`.
  */
-import { AclSetError, ConfigError } from '../errors.js';
+import { AclSetError, ConfigError, DownloadedAclError, DynamicAclTargetError } from '../errors.js';
 import { tokenizeLine } from '../ios/tokens.js';
 import { FRAG_LATER } from '../wire/packet.js';
 import type { PacketMeta } from '../wire/packet.js';
@@ -221,10 +221,10 @@ export class CompiledAcls implements AclRuntime {
 
   installDynamic(index: number, host: Uint32Array, entries: readonly DynamicAclText[]): InstallResult {
     const l = this.lists[index];
-    if (l === undefined) return { ok: false, reason: `no access list with index ${index}` };
-    if (host.length < 4) return { ok: false, reason: 'host address must be four 32-bit words' };
-    if (l.family === 4 && !isMapped(host)) return { ok: false, reason: `IPv6 host on IPv4 access list ${l.name}` };
-    if (l.family === 6 && isMapped(host)) return { ok: false, reason: `IPv4 host on IPv6 access list ${l.name}` };
+    if (l === undefined) return { ok: false, error: new DynamicAclTargetError(index, undefined, 'no-list') };
+    if (host.length < 4) return { ok: false, error: new DynamicAclTargetError(index, l.name, 'host-words') };
+    if (l.family === 4 && !isMapped(host)) return { ok: false, error: new DynamicAclTargetError(index, l.name, 'ipv6-host') };
+    if (l.family === 6 && isMapped(host)) return { ok: false, error: new DynamicAclTargetError(index, l.name, 'ipv4-host') };
     const sorted = [...entries].sort((a, b) => a.n - b.n);
     const rules: AclRule[] = [];
     for (const d of sorted) {
@@ -232,17 +232,14 @@ export class CompiledAcls implements AclRuntime {
       let rule: AclRule;
       try {
         const parsed = parseRule(tl, 0, l.kind === 'ipv6' ? 'ipv6' : 'extended');
-        if (parsed.seq >= 0) return { ok: false, reason: `proxyacl#${d.n}="${d.text}": "sequence" is not allowed in a downloaded entry` };
+        if (parsed.seq >= 0) return { ok: false, error: new DownloadedAclError(d.n, d.text, 'sequence') };
         rule = parsed.rule;
       } catch (err) {
-        if (err instanceof ConfigError) {
-          const what = err.message.slice(err.message.indexOf(': ') + 2);
-          return { ok: false, reason: `proxyacl#${d.n}="${d.text}": column ${err.column}: ${what}` };
-        }
+        if (err instanceof ConfigError) return { ok: false, error: new DownloadedAclError(d.n, d.text, err) };
         throw err;
       }
       if (!rule.srcWild.every((w) => w === 0xffffffff)) {
-        return { ok: false, reason: `proxyacl#${d.n}="${d.text}": the source must be "any" (it becomes the client's address)` };
+        return { ok: false, error: new DownloadedAclError(d.n, d.text, 'source') };
       }
       const words = l.family === 4 ? [host[3]!] : [host[0]!, host[1]!, host[2]!, host[3]!];
       rules.push({ ...rule, srcAddr: words, srcWild: words.map(() => 0) });

@@ -23,7 +23,7 @@
 import type { PacketMeta } from '../wire/packet.js';
 import { decodePacket } from '../wire/decode.js';
 import { FAULT_OK } from '../wire/faults.js';
-import type { AclRuntime, DynamicAclText, InstallResult } from '../acl/api.js';
+import type { AclRuntime, DynamicAclText } from '../acl/api.js';
 import { AP_PROTO_HTTP } from '../authproxy/protocols.js';
 import { FlowTable } from '../flow/flow-table.js';
 import { hashKeyFromSeed, type HashKey } from '../table/keyed-hash.js';
@@ -39,6 +39,9 @@ import { EngineState, NO_DEBUG } from './state.js';
 import type { MessageSink } from './state.js';
 import type { EngineSettings } from './settings.js';
 import { HostSessions } from './sessions.js';
+import type { AuthorizeResult } from './sessions.js';
+
+export type { AuthorizeResult };
 import { FlowMemos } from './flow-memo.js';
 import { InterceptedConnections } from './connections.js';
 import type { InterceptApp } from './connections.js';
@@ -238,7 +241,7 @@ export class Engine {
    * protocol the user logged in through, whose rule line's inactivity time the entry takes.
    */
   authorizeHost(words: Uint32Array, user: string, entries: readonly DynamicAclText[], nowMs: number,
-    proto = AP_PROTO_HTTP): InstallResult {
+    proto = AP_PROTO_HTTP): AuthorizeResult {
     return this.sessions.authorize(words, user, entries, nowMs, proto);
   }
 

@@ -6,7 +6,9 @@
  */
 import type { PacketMeta } from '../wire/packet.js';
 import { formatIpIos } from '../wire/addr.js';
-import type { DynamicAclText, InstallResult } from '../acl/api.js';
+import type { DynamicAclText } from '../acl/api.js';
+import { AuthCacheFullError, HostNotConnectedError } from '../errors.js';
+import type { DownloadedAclError, DynamicAclTargetError } from '../errors.js';
 import { AP_STATE_HTTP_ESTAB, AP_DELETE_REASONS, AP_DELETE_CLEAR } from '../authproxy/states.js';
 import { DEBUG_OBJECT_CREATION, DEBUG_OBJECT_DELETION, DEBUG_TIMERS } from './debug.js';
 import { COUNTER_HOSTS_CREATED, COUNTER_HOSTS_EXPIRED } from './counters.js';
@@ -14,6 +16,15 @@ import type { EngineState } from './state.js';
 import { PORT_INDEXES, portIndexOfBit } from './ports.js';
 
 const MINUTE_MS = 60_000;
+
+/**
+ * What a login's authorization did: the host is authenticated, or nothing changed and why (an
+ * error of the catalogue, returned rather than thrown: the engine never throws; the control
+ * plane may).
+ */
+export type AuthorizeResult =
+  | { readonly ok: true }
+  | { readonly ok: false; readonly error: DownloadedAclError | DynamicAclTargetError | HostNotConnectedError | AuthCacheFullError };
 
 /** The engine's room for host sessions. */
 export class HostSessions {
@@ -117,12 +128,12 @@ export class HostSessions {
 
   /** See {@link Engine.authorizeHost}. */
   authorize(words: Uint32Array, user: string, entries: readonly DynamicAclText[], nowMs: number,
-    proto: number): InstallResult {
+    proto: number): AuthorizeResult {
     const s = this.s;
     const cache = s.cache;
     let host = cache.lookup(words);
     const ingress = host >= 0 ? cache.ifIndex[host]! : s.interfaces.interfaceOf(words);
-    if (ingress < 0) return { ok: false, reason: 'the host is on no connected interface' };
+    if (ingress < 0) return { ok: false, error: new HostNotConnectedError(formatIpIos(words)) };
     const v4 = words[0] === 0 && words[1] === 0 && words[2] === 0xffff;
     const list = v4 ? s.interfaces.aclIn4[ingress]! : s.interfaces.aclIn6[ingress]!;
     if (list >= 0 && entries.length > 0) {
@@ -130,7 +141,7 @@ export class HostSessions {
       if (!r.ok) {
         if (s.messages !== null) {
           s.messages(nowMs, `AUTH-PROXY: login of ${user} from ${formatIpIos(words)} rejected: downloaded ACL not ` +
-            `installed (${r.reason})`);
+            `installed (${r.error.message})`);
         }
         return r;
       }
@@ -146,7 +157,7 @@ export class HostSessions {
       host = cache.create(words, 0, ingress, cacheMs, nowMs);
       if (host < 0) {
         if (list >= 0 && entries.length > 0) s.acls.removeDynamic(list, words);
-        return { ok: false, reason: 'the auth-proxy cache is full' };
+        return { ok: false, error: new AuthCacheFullError(formatIpIos(words), cache.capacity) };
       }
       this.created(host);
     }

@@ -12,6 +12,7 @@ import { HostTable } from '../../src/acl/dynamic.js';
 import { tokenizeConfig } from '../../src/ios/tokens.js';
 import { PacketMeta, FRAG_FIRST, FRAG_LATER, FRAG_NONE } from '../../src/wire/packet.js';
 import { parseIpv4, parseIpv6 } from '../../src/acl/addr.js';
+import { DownloadedAclError, DynamicAclTargetError } from '../../src/errors.js';
 
 function compile(text: string): CompiledAcls {
   const b = createAclConfigBuilder();
@@ -159,16 +160,29 @@ test('a malformed proxyacl entry rejects the whole download and leaves the host 
     { n: 1, text: 'permit udp any any eq domain' },
     { n: 2, text: 'permit tcp any host 192.168.105.216 eq telnt' },
   ]);
-  assert.equal(bad.ok, false);
-  assert.match(bad.ok ? '' : bad.reason, /^proxyacl#2="permit tcp any host 192\.168\.105\.216 eq telnt": column 40: expected a TCP port number or name, found "telnt"$/);
+  assert.ok(!bad.ok && bad.error instanceof DownloadedAclError);
+  assert.equal(bad.error.message,
+    'proxyacl#2="permit tcp any host 192.168.105.216 eq telnt": column 40: expected a TCP port number or name, found "telnt"');
+  assert.equal(bad.error.code, 'ERR_PROXYACL_INVALID');
+  assert.deepEqual([bad.error.entry, bad.error.text, bad.error.problem, bad.error.column, bad.error.expected, bad.error.found],
+    [2, 'permit tcp any host 192.168.105.216 eq telnt', 'syntax', 40, 'a TCP port number or name', '"telnt"']);
   // The earlier install stands; nothing of the rejected one was added.
   assert.equal(rt.classify(i, v4('10.1.1.5', '10.2.2.2', 6, 1000, 80), true, 0), ACL_PERMIT);
   assert.equal(rt.classify(i, v4('10.1.1.5', '10.2.2.2', 17, 1000, 53), true, 0), ACL_DENY);
   const src = rt.installDynamic(i, host4('10.1.1.6'), [{ n: 1, text: 'permit ip host 1.2.3.4 any' }]);
-  assert.match(src.ok ? '' : src.reason, /source must be "any"/);
+  assert.ok(!src.ok && src.error instanceof DownloadedAclError);
+  assert.equal(src.error.message, 'proxyacl#1="permit ip host 1.2.3.4 any": the source must be "any" (it becomes the client\'s address)');
+  assert.equal(src.error.problem, 'source');
+  assert.equal(src.error.column, undefined);
   assert.equal(rt.dynamicHostCount(i), 1);
   const v6host = rt.installDynamic(i, Uint32Array.from(parseIpv6('2001:db8::1')!), [{ n: 1, text: 'permit ip any any' }]);
-  assert.equal(v6host.ok, false);
+  assert.ok(!v6host.ok && v6host.error instanceof DynamicAclTargetError);
+  assert.equal(v6host.error.message, 'IPv6 host on IPv4 access list 101');
+  assert.deepEqual([v6host.error.code, v6host.error.index, v6host.error.list, v6host.error.problem],
+    ['ERR_DYNAMIC_ACL_TARGET', i, '101', 'ipv6-host']);
+  const none = rt.installDynamic(99, h, []);
+  assert.ok(!none.ok && none.error instanceof DynamicAclTargetError);
+  assert.equal(none.error.message, 'no access list with index 99');
 });
 
 test('IOS fragment rules: L4 entries let non-initial fragments through only when they permit; "fragments" matches only those', () => {

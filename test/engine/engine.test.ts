@@ -25,6 +25,7 @@ import { seededRng } from '../../src/cli/rng.js';
 import { decodeIp } from '../../src/wire/decode.js';
 import { PacketMeta, LINKTYPE_RAW, LINKTYPE_ETHERNET } from '../../src/wire/packet.js';
 import { FAULT_TRUNCATED_IP } from '../../src/wire/faults.js';
+import { DownloadedAclError, HostNotConnectedError } from '../../src/errors.js';
 
 const CONFIG = `hostname gw
 ip auth-proxy name web http
@@ -132,12 +133,18 @@ test('a malformed proxyacl rejects the login with a logged reason and installs n
     { n: 1, text: 'permit tcp any host 10.2.0.9 eq 22' },
     { n: 2, text: 'permit tcp any hots 10.2.0.9' },
   ], 0);
-  assert.equal(r.ok, false);
+  assert.ok(!r.ok && r.error instanceof DownloadedAclError);
+  assert.deepEqual([r.error.code, r.error.entry, r.error.column], ['ERR_PROXYACL_INVALID', 2, 16]);
   assert.equal(logged.length, 1);
-  assert.match(logged[0]!, /^AUTH-PROXY: login of bob from 10\.1\.0\.9 rejected: downloaded ACL not installed \(proxyacl#2.*hots/);
+  assert.equal(logged[0]!, 'AUTH-PROXY: login of bob from 10.1.0.9 rejected: downloaded ACL not installed ' +
+    '(proxyacl#2="permit tcp any hots 10.2.0.9": column 16: expected "any", "host" or an IPv4 address, found "hots")');
   assert.equal(engine.cache.lookup(host), -1);
   assert.doesNotMatch(engine.acls.showIpAccessLists('101'), /10\.1\.0\.9/);
   assert.equal(handle(engine, tcp({ src: '10.1.0.9', dst: '10.2.0.9', sport: 4000, dport: 22, flags: 'SYN', seq: 1 }), 0), VERDICT_DROP);
+  const away = engine.authorizeHost(v4(192, 0, 2, 7), 'carol', [], 0);
+  assert.ok(!away.ok && away.error instanceof HostNotConnectedError);
+  assert.equal(away.error.host, '192.0.2.7');
+  assert.equal(engine.cache.lookup(v4(192, 0, 2, 7)), -1);
 });
 
 test('half-open limit and max-nodata-conns refuse further SYNs', () => {
