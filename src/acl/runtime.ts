@@ -43,6 +43,18 @@ const DEFAULT_DYNAMIC_HOST_CAPACITY = 8;
 /** The host table of every list that never held a dynamic entry: always empty, never written. */
 const NO_HOSTS = new HostTable(1);
 
+/** The rules of a list's entries (remarks left out) and their sequence numbers. */
+function staticEntries(list: AclList): { rules: AclRule[]; seqs: number[] } {
+  const rules: AclRule[] = [];
+  const seqs: number[] = [];
+  for (const e of list.entries) {
+    if (e.rule === null) continue;
+    rules.push(e.rule);
+    seqs.push(e.seq);
+  }
+  return { rules, seqs };
+}
+
 /** One compiled list. */
 class CompiledList {
   readonly family: 4 | 6;
@@ -98,13 +110,7 @@ class CompiledList {
   constructor(readonly name: string, readonly kind: AclKind, readonly numbered: boolean, list: AclList, hostCapacity: number,
     shared: Map<string, Int32Array>, hashKey: HashKey | undefined) {
     this.family = kind === 'ipv6' ? 6 : 4;
-    const rules: AclRule[] = [];
-    const seqs: number[] = [];
-    for (const e of list.entries) {
-      if (e.rule === null) continue;
-      rules.push(e.rule);
-      seqs.push(e.seq);
-    }
+    const { rules, seqs } = staticEntries(list);
     this.seqs = seqs;
     const store = new EntryStore(rules, this.family === 4 ? 1 : 4);
     this.store = store;
@@ -129,10 +135,27 @@ function isMapped(host: Uint32Array): boolean {
   return host[0] === 0 && host[1] === 0 && host[2] === 0xffff;
 }
 
-/** The {@link AclRuntime} implementation. */
+/**
+ * The {@link AclRuntime} implementation.
+ *
+ * A list is compiled into its tables only when something asks for its index
+ * ({@link listIndex}: the engine, for the lists bound to an interface or an auth-proxy rule,
+ * which are also the lists downloaded entries go to); every index a caller holds therefore
+ * names a compiled list. A list nothing uses costs only its parsed entries — a configuration of
+ * 50,000 one-entry lists, few of them bound, would otherwise allocate ~35 small typed arrays per
+ * list for the garbage collector to walk — and `show` prints it from those entries (it has no
+ * matches and no dynamic entries).
+ */
 export class CompiledAcls implements AclRuntime {
-  private readonly lists: CompiledList[] = [];
+  /** Per list index: the compiled list, or undefined until {@link listIndex} compiles it. */
+  private readonly lists: (CompiledList | undefined)[] = [];
+  /** Per list index: the list as parsed. */
+  private readonly parsed: AclList[] = [];
   private readonly byName = new Map<string, number>();
+  private readonly hostCapacity: number;
+  private readonly hashKey: HashKey | undefined;
+  /** Read-only tables lists share (see {@link TupleClassifier}). */
+  private readonly shared = new Map<string, Int32Array>();
   private readonly logger: AclLogger;
   private installs = 0;
   /** See {@link AclRuntime.version}. */
@@ -142,25 +165,35 @@ export class CompiledAcls implements AclRuntime {
 
   constructor(set: AclSetImpl, opts: AclCompileOptions = {}) {
     this.logger = new AclLogger(opts.hashKey);
-    const shared = new Map<string, Int32Array>();
+    this.hostCapacity = opts.dynamicHostCapacity ?? DEFAULT_DYNAMIC_HOST_CAPACITY;
+    this.hashKey = opts.hashKey;
     for (const [name, list] of set.lists) {
-      this.byName.set(name, this.lists.length);
-      this.lists.push(new CompiledList(name, list.kind, list.numbered, list, opts.dynamicHostCapacity ?? DEFAULT_DYNAMIC_HOST_CAPACITY,
-        shared, opts.hashKey));
+      this.byName.set(name, this.parsed.length);
+      this.parsed.push(list);
+      // Pushed (not left as holes) so that the array stays packed for the per-packet reads.
+      this.lists.push(undefined);
     }
   }
 
+  /** Index of a defined list by name or number, or -1; compiles the list on the first call. */
   listIndex(name: string): number {
-    return this.byName.get(name) ?? -1;
+    const index = this.byName.get(name);
+    if (index === undefined) return -1;
+    if (this.lists[index] === undefined) {
+      const list = this.parsed[index]!;
+      this.lists[index] = new CompiledList(list.name, list.kind, list.numbered, list, this.hostCapacity, this.shared,
+        this.hashKey);
+    }
+    return index;
   }
 
   listName(index: number): string {
-    return this.lists[index]?.name ?? '';
+    return this.parsed[index]?.name ?? '';
   }
 
   /** Number of lists. */
   get listCount(): number {
-    return this.lists.length;
+    return this.parsed.length;
   }
 
   classify(index: number, meta: PacketMeta, withDynamic: boolean, nowMs: number): number {
@@ -289,37 +322,50 @@ export class CompiledAcls implements AclRuntime {
   /** `clear ip access-list counters [name]`: zeroes the match counters. */
   clearCounters(name?: string): void {
     for (const l of this.lists) {
-      if (name !== undefined && l.name !== name) continue;
+      if (l === undefined || (name !== undefined && l.name !== name)) continue;
       l.store.matches.fill(0);
       l.pool.matches.fill(0);
     }
   }
 
-  private show(l: CompiledList): string {
-    // Spec §4: every static entry with its sequence number, numbered lists included (IOS since
-    // 12.2(14)S / 12.3(2)T), four spaces in; dynamic entries first, without one.
-    let out = formatListHeader(l) + '\n';
-    for (const h of l.hosts.hosts()) {
-      for (let e = h.first; e < h.first + h.count; e++) out += `    ${formatRule(l.pool.rules[e]!, true)}${formatMatches(l.pool.matches[e]!)}\n`;
+  /**
+   * One list in `show` form. Spec §4: every static entry with its sequence number, numbered
+   * lists included (IOS since 12.2(14)S / 12.3(2)T), four spaces in; dynamic entries first,
+   * without one. A list never compiled prints from its parsed entries (nothing classified with
+   * it, so no matches and no dynamic entries).
+   */
+  private show(index: number): string {
+    const list = this.parsed[index]!;
+    const l = this.lists[index];
+    let out = formatListHeader(list) + '\n';
+    if (l !== undefined) {
+      for (const h of l.hosts.hosts()) {
+        for (let e = h.first; e < h.first + h.count; e++) out += `    ${formatRule(l.pool.rules[e]!, true)}${formatMatches(l.pool.matches[e]!)}\n`;
+      }
     }
-    const st = l.store;
-    for (let e = 0; e < st.count; e++) {
-      const text = formatRule(st.rules[e]!, true) + formatMatches(st.matches[e]!);
-      if (l.kind === 'ipv6') out += `    ${text} sequence ${l.seqs[e]}\n`;
-      else out += `    ${l.seqs[e]} ${text}\n`;
+    const { rules, seqs } = l === undefined ? staticEntries(list) : { rules: l.store.rules, seqs: l.seqs };
+    for (let e = 0; e < seqs.length; e++) {
+      const text = formatRule(rules[e]!, true) + formatMatches(l === undefined ? 0 : l.store.matches[e]!);
+      if (list.kind === 'ipv6') out += `    ${text} sequence ${seqs[e]}\n`;
+      else out += `    ${seqs[e]} ${text}\n`;
     }
     return out;
   }
 
   showIpAccessLists(name?: string): string {
-    let out = '';
-    for (const l of this.lists) if (l.kind !== 'ipv6' && (name === undefined || l.name === name)) out += this.show(l);
-    return out;
+    return this.showLists(false, name);
   }
 
   showIpv6AccessList(name?: string): string {
+    return this.showLists(true, name);
+  }
+
+  private showLists(ipv6: boolean, name: string | undefined): string {
     let out = '';
-    for (const l of this.lists) if (l.kind === 'ipv6' && (name === undefined || l.name === name)) out += this.show(l);
+    for (let i = 0; i < this.parsed.length; i++) {
+      const list = this.parsed[i]!;
+      if ((list.kind === 'ipv6') === ipv6 && (name === undefined || list.name === name)) out += this.show(i);
+    }
     return out;
   }
 

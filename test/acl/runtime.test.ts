@@ -292,3 +292,29 @@ test('property: the host table behaves like a Map under random installs and remo
     }
   }), { numRuns: 300 });
 });
+
+test('show prints a list nothing compiled yet exactly as it prints the compiled list with no matches', () => {
+  const text = [
+    'access-list 101 remark web only', 'access-list 101 permit tcp host 192.168.26.2 any eq telnet log',
+    'access-list 101 deny ip any any fragments', 'access-list 10 permit 10.4.0.0 0.0.255.255',
+    'ip access-list extended WEB', ' remark the portal', ' 20 permit tcp any host 10.0.0.9 eq www', ' 15 deny udp any any range 1 5',
+    'ip access-list standard S', ' permit host 10.1.1.1', 'ipv6 access-list V6', ' permit tcp any host 2001:db8::1 eq 443',
+    ' deny ipv6 any any log sequence 50',
+  ].join('\n');
+  const lazy = compile(text);
+  const before4 = lazy.showIpAccessLists();
+  const before6 = lazy.showIpv6AccessList();
+  const beforeWeb = lazy.showIpAccessLists('WEB');
+  const eager = compile(text);
+  for (const name of ['101', '10', 'WEB', 'S', 'V6']) assert.ok(eager.listIndex(name) >= 0, name);
+  assert.equal(before4, eager.showIpAccessLists());
+  assert.equal(before6, eager.showIpv6AccessList());
+  assert.equal(beforeWeb, eager.showIpAccessLists('WEB'));
+  assert.match(before4, /^Extended IP access list 101\n {4}\d+ permit tcp host 192\.168\.26\.2 any eq telnet log\n/);
+  assert.match(before4, /Extended IP access list WEB\n {4}15 deny udp any any range 1 5\n {4}20 permit tcp any host 10\.0\.0\.9 eq www\n/);
+  assert.match(before6, /deny ipv6 any any log sequence 50\n$/);
+  // Compiling one list leaves the others printed from their entries; its own output is unchanged.
+  const half = compile(text);
+  half.listIndex('WEB');
+  assert.equal(half.showIpAccessLists(), before4);
+});

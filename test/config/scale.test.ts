@@ -97,8 +97,11 @@ function typedArrayBytes(root: unknown): number {
 
 test('a compiled one-entry list costs a few kilobytes, not tables sized for a thousand hosts', () => {
   const rt = compileAcls(parseConfig(manyListsConfig(200), 'm.cfg').acls);
+  // Asking for a list's index compiles it (as the engine does for the lists it binds).
+  for (let i = 0; i < 200; i++) assert.equal(rt.listIndex(`L${i}`), i);
   const lists = (rt as unknown as { lists: unknown[] }).lists;
   assert.equal(lists.length, 200);
+  assert.ok(lists.every((l) => l !== undefined));
   // Every list but the first (which holds the per-protocol start table the others share).
   const perList = typedArrayBytes(lists.slice(1)) / 199;
   assert.ok(perList < 2048, `${perList.toFixed(0)} bytes of tables per one-entry list`);
@@ -106,6 +109,7 @@ test('a compiled one-entry list costs a few kilobytes, not tables sized for a th
 
 test('lists that never held a dynamic entry share one empty host table; the first install gives a list its own', () => {
   const rt = compileAcls(parseConfig(manyListsConfig(3), 'm.cfg').acls);
+  assert.deepEqual(['L0', 'L1', 'L2'].map((n) => rt.listIndex(n)), [0, 1, 2]);
   const host = Uint32Array.of(0, 0, 0xffff, 0xc0a8010a);
   assert.deepEqual(rt.installDynamic(1, host, [{ n: 1, text: 'permit tcp any any eq www' }]), { ok: true });
   assert.deepEqual([0, 1, 2].map((i) => rt.dynamicHostCount(i)), [0, 1, 0]);
@@ -114,4 +118,52 @@ test('lists that never held a dynamic entry share one empty host table; the firs
   assert.equal(rt.removeDynamic(0, host), false);
   assert.equal(rt.removeDynamic(1, host), true);
   assert.deepEqual([0, 1, 2].map((i) => rt.dynamicHostCount(i)), [0, 0, 1]);
+});
+
+type TypedArrayName = 'Int8Array' | 'Uint8Array' | 'Int16Array' | 'Uint16Array' | 'Int32Array' | 'Uint32Array' |
+  'Float64Array';
+const TYPED: readonly TypedArrayName[] = ['Int8Array', 'Uint8Array', 'Int16Array', 'Uint16Array', 'Int32Array',
+  'Uint32Array', 'Float64Array'];
+
+/**
+ * Runs `fn` counting the typed arrays it constructs (each global typed-array constructor is
+ * replaced by a counting subclass meanwhile): the compiled tables of a list are typed arrays, so
+ * the count says how many lists were compiled and how much the garbage collector has to walk.
+ */
+function countTypedArrays(fn: () => void): number {
+  const g = globalThis as unknown as Record<TypedArrayName, new (...args: unknown[]) => object>;
+  const saved = new Map<TypedArrayName, new (...args: unknown[]) => object>();
+  let made = 0;
+  for (const name of TYPED) {
+    const Base = g[name];
+    saved.set(name, Base);
+    g[name] = class extends Base {
+      constructor(...args: unknown[]) {
+        super(...args);
+        made++;
+      }
+    };
+  }
+  try {
+    fn();
+  } finally {
+    for (const [name, Base] of saved) g[name] = Base;
+  }
+  return made;
+}
+
+test('a list is compiled into its tables only when something needs it: unbound lists cost only their entries', () => {
+  const cfg = parseConfig(manyListsConfig(2_000), 'lists.cfg');
+  let rt = compileAcls(cfg.acls);
+  const atLoad = countTypedArrays(() => { rt = compileAcls(cfg.acls); });
+  // Compiled eagerly, each one-entry list made ~35 typed arrays (70,000 here).
+  assert.ok(atLoad < 200, `loading 2,000 unbound lists made ${atLoad} typed arrays`);
+  // `show` prints an unbound list from its parsed entries, without compiling it.
+  const shown = countTypedArrays(() => rt.showIpAccessLists());
+  assert.ok(shown < 200, `show made ${shown} typed arrays`);
+  // Binding one list (the engine asks for its index) compiles that one only.
+  let index = -1;
+  const bound = countTypedArrays(() => { index = rt.listIndex('L7'); });
+  assert.ok(bound > 0 && bound < 200, `binding one list made ${bound} typed arrays`);
+  assert.equal(rt.listName(index), 'L7');
 });
