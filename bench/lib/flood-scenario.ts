@@ -52,6 +52,8 @@ export interface FloodOutcome {
   readonly loginAnswered: boolean;
   /** Why not, when not. */
   readonly failure: string | null;
+  /** The legitimate host had its auth-cache entry once its login page came. */
+  readonly loginEntry: boolean;
   /** Bytes of the HTTP answer the legitimate host got. */
   readonly pageBytes: number;
   /** Wall milliseconds of the whole run, and of the login's own packets (settling included). */
@@ -104,6 +106,7 @@ export async function runFloodScenario(p: FloodParams): Promise<FloodOutcome> {
   let maxConnections = 0, maxCacheEntries = 0, maxHalfOpen = 0, maxHeapBytes = 0;
   let failure: string | null = 'the login never ran';
   let pageBytes = 0;
+  let loginEntry = false;
   let loginWallMs = 0;
   const heapEvery = p.heapEvery ?? 0;
 
@@ -135,6 +138,7 @@ export async function runFloodScenario(p: FloodParams): Promise<FloodOutcome> {
     engine.tx.clear();
     pageBytes = text.length;
     failure = /^HTTP\/1\.1 200 OK\r\n/.test(text) && text.includes('name="uname"') ? null : 'no login page came back';
+    loginEntry = engine.cache.lookup(Uint32Array.of(0, 0, 0xffff, LEGIT)) >= 0;
     loginWallMs = performance.now() - t0;
   };
 
@@ -157,7 +161,7 @@ export async function runFloodScenario(p: FloodParams): Promise<FloodOutcome> {
   const wallMs = performance.now() - t0;
   const ctr = engine.endpoint.counters;
   return {
-    loginAnswered: failure === null, failure, pageBytes, wallMs, loginWallMs,
+    loginAnswered: failure === null, failure, loginEntry, pageBytes, wallMs, loginWallMs,
     maxConnections, maxCacheEntries, maxHalfOpen,
     connectionTable: 4096, halfOpenLimit: config.authProxy.halfOpenLimit,
     cookiesSent: ctr[TCP_CTR_SYN_COOKIES_SENT]!, cookiesAccepted: ctr[TCP_CTR_SYN_COOKIES_ACCEPTED]!,

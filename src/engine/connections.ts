@@ -6,6 +6,7 @@
  */
 import type { EndpointApp } from '../tcp/app.js';
 import type { EngineState } from './state.js';
+import type { HostSessions } from './sessions.js';
 
 /**
  * What the login subsystem implements to receive intercepted connections (src/login). The
@@ -42,7 +43,8 @@ export class InterceptedConnections implements EndpointApp {
   private readonly hostGen: Uint32Array;
   private readonly proto: Uint8Array;
 
-  constructor(private readonly s: EngineState, maxConnections: number, app: InterceptApp | null) {
+  constructor(private readonly s: EngineState, private readonly sessions: HostSessions, maxConnections: number,
+    app: InterceptApp | null) {
     this.app = app;
     this.halfOpen = new Uint8Array(maxConnections);
     this.noData = new Uint8Array(maxConnections);
@@ -112,6 +114,8 @@ export class InterceptedConnections implements EndpointApp {
       this.halfOpen[conn] = 0;
       this.halfOpenCount--;
     }
+    const host = this.liveHost(conn);
+    if (host >= 0) this.sessions.established(host);
     if (this.app !== null) this.app.accepted(conn, this.proto[conn]!, nowMs);
   }
 
@@ -133,7 +137,7 @@ export class InterceptedConnections implements EndpointApp {
     if (this.app !== null) this.app.reset(conn, nowMs);
   }
 
-  released(conn: number, _wasEstablished: boolean, nowMs: number): void {
+  released(conn: number, wasEstablished: boolean, nowMs: number): void {
     if (this.halfOpen[conn] === 1) {
       this.halfOpen[conn] = 0;
       this.halfOpenCount--;
@@ -142,8 +146,11 @@ export class InterceptedConnections implements EndpointApp {
       this.noData[conn] = 0;
       this.releaseNoData(conn);
     }
+    const host = wasEstablished ? -1 : this.liveHost(conn);
     this.host[conn] = -1;
     if (this.app !== null) this.app.released(conn, nowMs);
+    // A handshake that never completed: an entry it alone made goes with it.
+    if (host >= 0) this.sessions.abandoned(host, nowMs);
   }
 
   writable(conn: number, nowMs: number): void {

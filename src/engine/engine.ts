@@ -119,7 +119,7 @@ export class Engine {
       opts.messages ?? null);
     this.state = s;
     this.sessions = new HostSessions(s);
-    this.conns = new InterceptedConnections(s, maxConns, opts.app ?? null);
+    this.conns = new InterceptedConnections(s, this.sessions, maxConns, opts.app ?? null);
     s.endpoint = new TcpEndpoint({
       maxConnections: maxConns,
       mss: opts.mss ?? 1460,

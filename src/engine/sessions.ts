@@ -9,7 +9,7 @@ import { formatIpIos } from '../wire/addr.js';
 import type { DynamicAclText } from '../acl/api.js';
 import { AuthCacheFullError, HostNotConnectedError } from '../errors.js';
 import type { DownloadedAclError, DynamicAclTargetError } from '../errors.js';
-import { AP_STATE_HTTP_ESTAB, AP_DELETE_REASONS, AP_DELETE_CLEAR } from '../authproxy/states.js';
+import { AP_STATE_HTTP_ESTAB, AP_DELETE_REASONS, AP_DELETE_CLEAR, AP_DELETE_IDLE } from '../authproxy/states.js';
 import { DEBUG_OBJECT_CREATION, DEBUG_OBJECT_DELETION, DEBUG_TIMERS } from './debug.js';
 import { COUNTER_HOSTS_CREATED, COUNTER_HOSTS_EXPIRED } from './counters.js';
 import type { EngineState } from './state.js';
@@ -35,6 +35,13 @@ export class HostSessions {
    */
   private sessionIds = new Float64Array(64);
   private nextSessionId = 1;
+  /**
+   * 1 while a cache slot's entry is unproven: made by an intercepted SYN, and since then no
+   * connection of the host has been established and the host has not logged in. Such an entry
+   * goes with its host's last connection ({@link abandoned}), so spoofed SYNs below the
+   * half-open limit leave no entry behind their abandoned handshakes.
+   */
+  private unproven = new Uint8Array(64);
 
   constructor(private readonly s: EngineState) {}
 
@@ -46,7 +53,10 @@ export class HostSessions {
   create(words: Uint32Array, port: number, ingress: number, cacheMs: number, nowMs: number): number {
     const s = this.s;
     const host = s.cache.create(words, port, ingress, cacheMs, nowMs);
-    if (host >= 0) this.created(host);
+    if (host >= 0) {
+      this.created(host);
+      this.unproven[host] = 1;
+    }
     return host;
   }
 
@@ -59,8 +69,34 @@ export class HostSessions {
       const a = new Float64Array(n);
       a.set(this.sessionIds);
       this.sessionIds = a;
+      const u = new Uint8Array(n);
+      u.set(this.unproven);
+      this.unproven = u;
     }
     this.sessionIds[host] = this.nextSessionId++;
+    this.unproven[host] = 0;
+  }
+
+  /** A connection of the host in cache slot `host` was established: its entry is proven. */
+  established(host: number): void {
+    this.unproven[host] = 0;
+  }
+
+  /**
+   * A connection of the host in cache slot `host` was released without ever having been
+   * established (handshake abandoned or timed out, or reset in SYN-RECEIVED; RFC 9293 §3.10.7.3,
+   * RFC 4987 §3.2). If it was the host's last connection and the entry is unproven, the entry
+   * goes, as an idle one does (the host never got further than a SYN, so nothing but the
+   * inactivity timer would remove it, and a SYN flood from spoofed sources would fill the cache
+   * at the rate of the half-open limit per handshake timeout).
+   */
+  abandoned(host: number, nowMs: number): void {
+    const s = this.s;
+    if (this.unproven[host] !== 1 || s.cache.nodataConns[host]! !== 0) return;
+    this.unproven[host] = 0;
+    this.release(host, AP_DELETE_IDLE, nowMs);
+    s.cache.remove(host);
+    s.counters[COUNTER_HOSTS_EXPIRED]!++;
   }
 
   /** Accounting session id of the entry in cache slot `host`. */
@@ -161,6 +197,7 @@ export class HostSessions {
       }
       this.created(host);
     }
+    this.unproven[host] = 0;
     cache.setState(host, AP_STATE_HTTP_ESTAB);
     cache.setUser(host, user);
     cache.aclList[host] = list >= 0 && entries.length > 0 ? list : -1;
