@@ -80,13 +80,18 @@ export class FlowMemos {
     return (this.cache.version + this.acls.version + this.epoch + 1) >>> 0;
   }
 
-  /** Repeats flow `slot`'s memo for this original-direction packet if it applies; true if it did. */
-  repeat(slot: number, meta: PacketMeta, nowMs: number): boolean {
+  /**
+   * Repeats flow `slot`'s memo for this original-direction packet if it applies: returns -1 if
+   * it does not, else the flow table's verdict on the packet (`FLOW_OK`, `FLOW_CLOSED`, or
+   * `FLOW_INVALID`, which the caller drops as the full path would: the memo repeats the flow
+   * update, sequence checks included, and never skips it).
+   */
+  repeat(slot: number, meta: PacketMeta, nowMs: number): number {
     const flows = this.flows;
     const tag = flows.memo(slot, 0);
-    if (tag === 0 || tag !== this.tag()) return false;
+    if (tag === 0 || tag !== this.tag()) return -1;
     const data = flows.memo(slot, 1);
-    if ((data & 1) !== establishedBit(meta)) return false;
+    if ((data & 1) !== establishedBit(meta)) return -1;
     const set = (data >>> 1) & (MEMO_SETS - 1);
     const n = this.setN[set]!;
     for (let i = 0; i < n; i++) {
@@ -95,8 +100,7 @@ export class FlowMemos {
     }
     const host = (data >>> 14) - 1;
     if (host >= 0) this.sessions.accountOut(host, meta, nowMs);
-    flows.update(slot, FLOW_DIR_ORIGINAL, meta, nowMs);
-    return true;
+    return flows.update(slot, FLOW_DIR_ORIGINAL, meta, nowMs);
   }
 
   /** Starts recording the ACL matches of a packet the full path decides. */

@@ -10,7 +10,7 @@ import {
 } from '../wire/packet.js';
 import { ACL_PERMIT } from '../acl/api.js';
 import type { AclRuntime } from '../acl/api.js';
-import { FlowTable, FLOW_DIR_ORIGINAL, FLOW_DIR_REPLY, FLOW_INSERT_FULL } from '../flow/flow-table.js';
+import { FlowTable, FLOW_DIR_ORIGINAL, FLOW_DIR_REPLY, FLOW_INSERT_FULL, FLOW_INVALID } from '../flow/flow-table.js';
 import type { AuthCache } from '../authproxy/auth-cache.js';
 import { AP_STATE_FIN_WAIT, AP_STATE_HTTP_ESTAB, AP_STATE_WATCH_LIST } from '../authproxy/states.js';
 import type { InterfaceTable } from './interfaces.js';
@@ -18,6 +18,7 @@ import { DEBUG_DETAILED } from './debug.js';
 import {
   COUNTER_DROP_ACL_IN, COUNTER_DROP_ACL_OUT, COUNTER_DROP_CACHE_FULL, COUNTER_DROP_HALF_OPEN_LIMIT,
   COUNTER_DROP_INTERCEPT_FULL, COUNTER_DROP_NODATA_LIMIT, COUNTER_DROP_NO_CONNECTION, COUNTER_DROP_WATCH_LIST,
+  COUNTER_DROP_TCP_INVALID,
   COUNTER_FLOWS_CREATED, COUNTER_FLOW_EVICTED, COUNTER_FLOW_TABLE_FULL, COUNTER_FLOW_UNTRACKED, COUNTER_NO_INGRESS, COUNTER_RETURN_TRAFFIC,
 } from './counters.js';
 import type { EngineState } from './state.js';
@@ -87,12 +88,13 @@ export class VerdictPath {
       if (slot >= 0) {
         dir = this.flows.lastDirection;
         if (dir === FLOW_DIR_ORIGINAL) {
-          if (memos.repeat(slot, meta, nowMs)) return VERDICT_FORWARD;
+          const r = memos.repeat(slot, meta, nowMs);
+          if (r >= 0) return r === FLOW_INVALID ? this.dropInvalid() : VERDICT_FORWARD;
         } else {
           const tag = this.flows.memo(slot, 2);
           if (tag !== 0 && tag === memos.tag()) {
+            if (this.flows.update(slot, FLOW_DIR_REPLY, meta, nowMs) === FLOW_INVALID) return this.dropInvalid();
             this.counters[COUNTER_RETURN_TRAFFIC]!++;
-            this.flows.update(slot, FLOW_DIR_REPLY, meta, nowMs);
             return VERDICT_FORWARD;
           }
         }
@@ -286,8 +288,9 @@ export class VerdictPath {
     }
     const memos = this.memos;
     if (slot >= 0 && dir === FLOW_DIR_REPLY) {
-      // Return traffic of a permitted flow (a temporary opening, as the IOS firewall makes).
-      flows.update(slot, FLOW_DIR_REPLY, meta, nowMs);
+      // Return traffic of a permitted flow (a temporary opening, as the IOS firewall makes),
+      // unless the tracker finds it cannot belong to the connection.
+      if (flows.update(slot, FLOW_DIR_REPLY, meta, nowMs) === FLOW_INVALID) return this.dropInvalid();
       this.counters[COUNTER_RETURN_TRAFFIC]!++;
       // Replies that needed no ACL lookup and account to no host are remembered (the flow's
       // memo word 2): the next ones under the same tag pass straight through.
@@ -322,7 +325,7 @@ export class VerdictPath {
     const from = hostState === AP_STATE_HTTP_ESTAB ? host : -1;
     if (from >= 0) this.sessions.accountOut(from, meta, nowMs);
     if (slot >= 0) {
-      flows.update(slot, dir, meta, nowMs);
+      if (flows.update(slot, dir, meta, nowMs) === FLOW_INVALID) return this.dropInvalid();
       if (dir === FLOW_DIR_ORIGINAL) memos.store(slot, from, meta);
     } else {
       const r = flows.insert(meta, ingress, nowMs);
@@ -331,5 +334,15 @@ export class VerdictPath {
       if (r >= 0) memos.store(r, from, meta);
     }
     return VERDICT_FORWARD;
+  }
+
+  /**
+   * Drops a segment the TCP tracker found invalid for its tracked flow (a blind reset outside
+   * the window, data on a closed connection, …), as a stateful filter drops conntrack's
+   * INVALID; counted in `drop-tcp-invalid`.
+   */
+  private dropInvalid(): number {
+    this.counters[COUNTER_DROP_TCP_INVALID]!++;
+    return VERDICT_DROP;
   }
 }

@@ -45,7 +45,7 @@
  */
 import { InvalidOptionError } from '../errors.js';
 import type { PacketMeta } from '../wire/packet.js';
-import { IPPROTO_ICMP, IPPROTO_ICMPV6, IPPROTO_TCP, IPPROTO_UDP } from '../wire/packet.js';
+import { IPPROTO_ICMP, IPPROTO_ICMPV6, IPPROTO_TCP, IPPROTO_UDP, TCP_FLAG_SYN } from '../wire/packet.js';
 import { FLOW_KEY_WORDS, hashFlowKey, hashFlowKey4, isFlowKey4, writeFlowKey } from './flow-key.js';
 import { hashKeyFromSeed, type HashKey } from '../table/keyed-hash.js';
 import { OpenTable, type CellMover } from '../table/open-table.js';
@@ -53,8 +53,9 @@ import { DeadlineHeap } from './deadline-heap.js';
 import {
   TCP_CT_CLOSE_WAIT, TCP_CT_CLOSED, TCP_CT_ESTABLISHED, TCP_CT_FIN_WAIT, TCP_CT_INVALID,
   TCP_CT_LAST_ACK, TCP_CT_NONE, TCP_CT_STATE_COUNT, TCP_CT_SYN_RECEIVED, TCP_CT_SYN_SENT,
-  TCP_CT_TIME_WAIT, nextTcpState,
+  TCP_CT_TIME_WAIT, TCP_SEG_RST, classifyTcpSegment, nextTcpState, tcpTransition,
 } from './tcp-tracker.js';
+import { classifyTcpReset, learnTcpSegment, tcpWindowPickup } from './tcp-window.js';
 
 /** Direction of a packet relative to its flow: sent by the endpoint that opened the flow. */
 export const FLOW_DIR_ORIGINAL = 0;
@@ -179,14 +180,19 @@ const W_TAG = 14;
 const W_MEMO_A = 15;
 const W_MEMO_B = 30;
 const W_MEMO_C = 31;
-// Doubles (index in the Float64Array: record * 16 + D_*; words 16..29).
+/**
+ * TCP sequence state (tcp-window.ts): the end of the sequence space sent in each direction,
+ * words 18 (original) and 19 (reply). The time of the last packet needs no word of its own: it
+ * is the deadline less the timeout of the flow's state (see `lastSeenOf`).
+ */
+const W_SEQ_END = 18;
+// Doubles (index in the Float64Array: record * 16 + D_*; words 16..17 and 20..29).
 const D_DEADLINE = 8;
-const D_LAST_SEEN = 9;
 const D_CREATED = 10;
 const D_PACKETS = 11; // + 2 * dir
 const D_BYTES = 12;   // + 2 * dir
 
-// W_INFO bits.
+// W_INFO bits (bits 8, 9 and 20..28 are tcp-window.ts's, TCP_WINDOW_INFO_BITS).
 const INFO_STATE_MASK = 0x0f;
 const INFO_ORIG_IS_B = 0x10;
 const INFO_REPLY_SEEN = 0x20;
@@ -530,19 +536,25 @@ export class FlowTable implements CellMover {
       if (isFlowKey4(key, 0)) info |= INFO_KEY4;
     }
     i32[b + W_HASH] = h;
-    u32[b + W_INFO] = info;
     i32[b + W_SLOT] = slot;
     i32[b + W_INGRESS] = ingress | 0;
     u32[b + W_TAG] = 0;
     u32[b + W_MEMO_A] = 0;
     u32[b + W_MEMO_B] = 0;
     u32[b + W_MEMO_C] = 0;
+    u32[b + W_SEQ_END] = 0;
+    u32[b + W_SEQ_END + 1] = 0;
+    if (proto === IPPROTO_TCP) {
+      // A first segment that is not a SYN: picked up mid-stream, window scales unknown.
+      if ((meta.tcpFlags & TCP_FLAG_SYN) === 0) info = tcpWindowPickup(info);
+      info = learnTcpSegment(info, FLOW_DIR_ORIGINAL, meta, u32, b + W_SEQ_END);
+    }
+    u32[b + W_INFO] = info;
     this.slotPos[slot] = pos;
     this.lastSlot = slot;
     this.lastPos = pos;
     const deadlineMs = nowMs + timeoutMs;
     f64[d + D_DEADLINE] = deadlineMs;
-    f64[d + D_LAST_SEEN] = nowMs;
     f64[d + D_CREATED] = nowMs;
     f64[d + D_PACKETS] = 1;
     f64[d + D_BYTES] = meta.ipTotalLength;
@@ -586,12 +598,15 @@ export class FlowTable implements CellMover {
     const proto = u32[b + W_PROTO]!;
     if (proto === IPPROTO_TCP) {
       const state = info & INFO_STATE_MASK;
-      const next = nextTcpState(state, dir, meta.tcpFlags, false);
+      let c = classifyTcpSegment(meta.tcpFlags);
+      if (c === TCP_SEG_RST) c = classifyTcpReset(info, dir, state, meta, u32, b + W_SEQ_END);
+      const next = tcpTransition(state, dir, c);
       if (next === TCP_CT_INVALID) {
         this.invalidSegments++;
         return FLOW_INVALID;
       }
       info = (info & ~INFO_STATE_MASK) | next;
+      if (c !== TCP_SEG_RST) info = learnTcpSegment(info, dir, meta, u32, b + W_SEQ_END);
       timeoutMs = this.tcpTimeoutMs[next]!;
       if (next === TCP_CT_TIME_WAIT || next === TCP_CT_CLOSED) verdict = FLOW_CLOSED;
     } else {
@@ -602,7 +617,6 @@ export class FlowTable implements CellMover {
     const deadlineMs = nowMs + timeoutMs;
     const oldMs = f64[d + D_DEADLINE]!;
     f64[d + D_DEADLINE] = deadlineMs;
-    f64[d + D_LAST_SEEN] = nowMs;
     // A later deadline is picked up lazily by the wheel; an earlier one must move the flow.
     if (deadlineMs < oldMs) {
       this.unlink(slot);
@@ -785,7 +799,13 @@ export class FlowTable implements CellMover {
 
   /** Time of the last packet accounted to `slot` (0 for a free slot). */
   lastSeenOf(slot: number): number {
-    return this.doubleOf(slot, D_LAST_SEEN);
+    if (!this.isLive(slot)) return 0;
+    const b = this.slotPos[slot]! << STRIDE_SHIFT;
+    const proto = this.u32[b + W_PROTO]!;
+    const timeoutMs = proto === IPPROTO_TCP ? this.tcpTimeoutMs[this.u32[b + W_INFO]! & INFO_STATE_MASK]!
+      : this.protoTimeoutMs(proto);
+    // Every write of the deadline is the packet's time plus this timeout (whole ms: exact).
+    return this.doubleOf(slot, D_DEADLINE) - timeoutMs;
   }
 
   /** Time `slot` was created (0 for a free slot). */

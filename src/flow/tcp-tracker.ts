@@ -15,10 +15,14 @@
  * - `TIME_WAIT`     both FINs were seen and the closing is complete (or all but the final ACK)
  * - `CLOSED`        a reset was seen (RFC 9293 §3.10.7.3)
  *
- * The tracker is driven by flags and direction only; it does not check sequence numbers
- * against windows. That is a deliberate simplification: the proxy sits in the forwarding path
- * and only needs to know whether a flow is opening, open or closing (for its idle timeout and
- * to refuse segments that could not belong to a connection it saw open). It was modelled on
+ * The table is driven by the segment's class and direction. Sequence numbers matter for one
+ * class only: a RST is honoured only inside the tracked window of its direction (RFC 5961 §3,
+ * as Linux conntrack's `tcp_in_window` does); the flow table, which keeps the per-direction
+ * sequence state (tcp-window.ts), classifies a RST outside it as `TCP_SEG_RST_OUT`, which no
+ * state accepts. Other segments are not checked against windows: the proxy sits in the
+ * forwarding path and only needs to know whether a flow is opening, open or closing (for its
+ * idle timeout and to refuse segments that could not belong to a connection it saw open), and
+ * a blind reset is the one segment that could end a connection from outside it. It was modelled on
  * the state set and per-direction handlers of gVisor's `tcpconntrack`; the table itself is
  * portcullis's own.
  *
@@ -28,7 +32,13 @@
  * - a new SYN from the originator on a flow in `TIME_WAIT` or `CLOSED` reopens it (the same
  *   4-tuple reused, as RFC 9293 §3.10.7.4 lets a TIME-WAIT endpoint accept a new SYN);
  * - a segment that is not a valid opener on a new flow (data, bare ACK, FIN, RST) is invalid,
- *   unless mid-stream pickup is on (see {@link nextTcpState}).
+ *   unless mid-stream pickup is on (see {@link nextTcpState});
+ * - a RST anywhere inside the window closes the flow. RFC 5961 §3.2 has an endpoint accept only
+ *   an exact match of RCV.NXT and answer other in-window resets with a challenge ACK; a
+ *   middlebox cannot send that ACK, and the endpoint behind it still applies the rule to the
+ *   reset it is forwarded. (conntrack keeps the state for a non-exact in-window reset; here
+ *   the flow closes, and a connection the endpoint keeps alive after such a reset finds its
+ *   later segments invalid in `CLOSED`.) The window bounds are conservative (tcp-window.ts).
  */
 import {
   TCP_FLAG_ACK, TCP_FLAG_FIN, TCP_FLAG_RST, TCP_FLAG_SYN,
@@ -75,11 +85,18 @@ export const TCP_SEG_ACK = 3;
 export const TCP_SEG_RST = 4;
 /** Anything else: no flags, SYN+FIN, SYN+RST, FIN without ACK, data without ACK. Always invalid. */
 export const TCP_SEG_BAD = 5;
+/**
+ * A RST whose sequence number lies outside the tracked window of its direction (a blind reset,
+ * RFC 5961 §3). {@link classifyTcpSegment} never returns it: the flow table refines
+ * `TCP_SEG_RST` into it with the sequence state it keeps (`classifyTcpReset` in tcp-window.ts).
+ * Always invalid.
+ */
+export const TCP_SEG_RST_OUT = 6;
 /** Number of segment classes. */
-export const TCP_SEG_CLASS_COUNT = 6;
+export const TCP_SEG_CLASS_COUNT = 7;
 
 /** Segment class names, indexed by class (for tests and debug output). */
-export const TCP_SEG_NAMES: readonly string[] = ['SYN', 'SYN_ACK', 'FIN', 'ACK', 'RST', 'BAD'];
+export const TCP_SEG_NAMES: readonly string[] = ['SYN', 'SYN_ACK', 'FIN', 'ACK', 'RST', 'BAD', 'RST_OUT'];
 
 /**
  * Classifies a TCP flags byte into one of the `TCP_SEG_*` classes.
@@ -124,8 +141,9 @@ const FROM_ORIGINAL: readonly (readonly number[])[] = [
   /* SYN_ACK */ [XX, XX, XX, XX, XX, XX, XX, XX, XX],  // originator never sends SYN-ACK (no simultaneous open)
   /* FIN     */ [XX, XX, FW, FW, FW, LA, LA, TW, XX],  // FIN may carry the handshake's final ACK
   /* ACK     */ [XX, XX, ES, ES, FW, CW, LA, TW, XX],  // third segment of the handshake completes it
-  /* RST     */ [XX, CL, CL, CL, CL, CL, CL, CL, CL],
+  /* RST     */ [XX, CL, CL, CL, CL, CL, CL, CL, CL],  // in the window (see TCP_SEG_RST_OUT)
   /* BAD     */ [XX, XX, XX, XX, XX, XX, XX, XX, XX],
+  /* RST_OUT */ [XX, XX, XX, XX, XX, XX, XX, XX, XX],  // blind reset: state kept, segment invalid
 ];
 const FROM_REPLY: readonly (readonly number[])[] = [
   //            NO  SS  SR  ES  FW  CW  LA  TW  CL
@@ -135,13 +153,14 @@ const FROM_REPLY: readonly (readonly number[])[] = [
   /* ACK     */ [XX, XX, XX, ES, FW, CW, TW, TW, XX],  // no data before the originator's ACK; last ACK
   /* RST     */ [XX, CL, CL, CL, CL, CL, CL, CL, CL],  // RST answering a SYN: connection refused
   /* BAD     */ [XX, XX, XX, XX, XX, XX, XX, XX, XX],
+  /* RST_OUT */ [XX, XX, XX, XX, XX, XX, XX, XX, XX],
 ];
 /*
  * Mid-stream pickup: a new flow whose first segment is not a SYN. The packet's sender becomes
  * the originator; an ACK (with or without data) is taken as an established connection, a FIN
  * as one its sender is closing. SYN-ACK, RST and bad segments still do not create a flow.
  */
-const PICKUP_FROM_NONE: readonly number[] = [SS, XX, FW, ES, XX, XX];
+const PICKUP_FROM_NONE: readonly number[] = [SS, XX, FW, ES, XX, XX, XX];
 
 /** The table flattened: index `(dir * TCP_SEG_CLASS_COUNT + class) * TCP_CT_STATE_COUNT + state`. */
 const TRANSITIONS = new Uint8Array(2 * TCP_SEG_CLASS_COUNT * TCP_CT_STATE_COUNT);
@@ -167,12 +186,31 @@ for (let c = 0; c < TCP_SEG_CLASS_COUNT; c++) {
  * Out-of-range arguments give {@link TCP_CT_INVALID}; nothing here throws.
  */
 export function nextTcpState(state: number, dir: number, flags: number, midstreamPickup: boolean): number {
-  if (!(state >= 0 && state < TCP_CT_STATE_COUNT) || (dir !== 0 && dir !== 1)) return TCP_CT_INVALID;
-  const c = classifyTcpSegment(flags);
+  return nextTcpStateOfClass(state, dir, classifyTcpSegment(flags), midstreamPickup);
+}
+
+/**
+ * {@link nextTcpState} for a segment already classified (`TCP_SEG_*`, including the flow
+ * table's refinement `TCP_SEG_RST_OUT`). An out-of-range class gives {@link TCP_CT_INVALID}.
+ */
+export function nextTcpStateOfClass(state: number, dir: number, c: number, midstreamPickup: boolean): number {
+  if (!(state >= 0 && state < TCP_CT_STATE_COUNT) || (dir !== 0 && dir !== 1)
+    || !(c >= 0 && c < TCP_SEG_CLASS_COUNT)) {
+    return TCP_CT_INVALID;
+  }
   if (state === TCP_CT_NONE) {
     if (dir !== 0) return TCP_CT_INVALID;
     return midstreamPickup ? PICKUP[c]! : TRANSITIONS[c * TCP_CT_STATE_COUNT]!;
   }
+  return TRANSITIONS[(dir * TCP_SEG_CLASS_COUNT + c) * TCP_CT_STATE_COUNT + state]!;
+}
+
+/**
+ * {@link nextTcpStateOfClass} without its argument checks, for the flow table's packet path:
+ * `state` (not `TCP_CT_NONE`) comes from a live record, `dir` is 0 or 1 and `c` a class the
+ * table produced.
+ */
+export function tcpTransition(state: number, dir: number, c: number): number {
   return TRANSITIONS[(dir * TCP_SEG_CLASS_COUNT + c) * TCP_CT_STATE_COUNT + state]!;
 }
 

@@ -370,6 +370,8 @@ test('without a default route a source no route covers is counted no-ingress on 
   const { engine } = makeEngine(ROUTED.replace('ip route 0.0.0.0 0.0.0.0 10.2.0.254\n', ''));
   const p = tcp({ src: '203.0.113.9', dst: '10.1.0.5', sport: 4000, dport: 80, flags: 'SYN', seq: 1 });
   assert.equal(handle(engine, p, 0), VERDICT_FORWARD);
+  assert.equal(handle(engine, tcp({ src: '10.1.0.5', dst: '203.0.113.9', sport: 80, dport: 4000, flags: 'SYN ACK', seq: 4, ack: 2 }), 0),
+    VERDICT_FORWARD);
   assert.equal(handle(engine, tcp({ src: '203.0.113.9', dst: '10.1.0.5', sport: 4000, dport: 80, flags: 'ACK', seq: 2, ack: 5 }), 1),
     VERDICT_FORWARD);
   assert.equal(handle(engine, tcp({ src: '203.0.113.9', dst: '10.1.0.5', sport: 4000, dport: 80, flags: 'ACK', seq: 2, ack: 5 }), 2),

@@ -183,12 +183,15 @@ test('flow memos: an engine repeating remembered decisions behaves exactly like 
 test('flow memos: repeated packets of a flow skip the ACL lookups but count their matches', () => {
   const a = side(true, false);
   const syn = packetOf({ k: 'tcp', c: 4, s: 0, sport: 1000, port: 25, flags: 'SYN', reply: false, frag: 0, repeat: 1 });
+  const synAck = packetOf({ k: 'tcp', c: 4, s: 0, sport: 1000, port: 25, flags: 'SYN ACK', reply: true, frag: 0, repeat: 1 });
   const pkt = packetOf({ k: 'tcp', c: 4, s: 0, sport: 1000, port: 25, flags: 'PSH ACK', reply: false, frag: 0, repeat: 1 });
   a.engine.handle(syn, 0, syn.length, LINKTYPE_RAW, 0);
+  a.engine.handle(synAck, 0, synAck.length, LINKTYPE_RAW, 0);
   for (let i = 1; i <= 5; i++) a.engine.handle(pkt, 0, pkt.length, LINKTYPE_RAW, i);
-  assert.equal(a.engine.counters[1], 6, 'all six forwarded');
+  assert.equal(a.engine.counters[1], 7, 'all seven forwarded');
   // The SYN and the first ACK are decided in full (inbound 101, outbound 103: two lookups each;
-  // the established bit differs), the next four repeat the memo.
+  // the established bit differs; the SYN-ACK is return traffic, no lookup), the next four
+  // repeat the memo.
   assert.equal(a.classifications.n, 4);
   assert.match(a.engine.acls.showIpAccessLists('101'), / permit tcp any any established \(5 matches\)/);
   assert.match(a.engine.acls.showIpAccessLists('103'), / permit ip any any \(6 matches\)/);
@@ -205,15 +208,19 @@ test('flow memos: replies pass as return traffic from the memo, unless an authen
   const resolve = itf.resolve.bind(itf);
   itf.resolve = (m) => { resolves++; resolve(m); };
   const syn = packetOf({ k: 'tcp', c: 4, s: 0, sport: 1000, port: 25, flags: 'SYN', reply: false, frag: 0, repeat: 1 });
+  const synAck = packetOf({ k: 'tcp', c: 4, s: 0, sport: 1000, port: 25, flags: 'SYN ACK', reply: true, frag: 0, repeat: 1 });
   const reply = packetOf({ k: 'tcp', c: 4, s: 0, sport: 1000, port: 25, flags: 'PSH ACK', reply: true, frag: 0, repeat: 1 });
   a.engine.handle(syn, 0, syn.length, LINKTYPE_RAW, 0);
+  const ack = packetOf({ k: 'tcp', c: 4, s: 0, sport: 1000, port: 25, flags: 'ACK', reply: false, frag: 0, repeat: 1 });
+  a.engine.handle(synAck, 0, synAck.length, LINKTYPE_RAW, 0);
+  a.engine.handle(ack, 0, ack.length, LINKTYPE_RAW, 0);
   for (let i = 1; i <= 4; i++) a.engine.handle(reply, 0, reply.length, LINKTYPE_RAW, i);
-  assert.equal(a.engine.counters[1], 5, 'all forwarded');
-  assert.equal(resolves, 2, 'the SYN and the first reply took the full path, three replies the memo');
+  assert.equal(a.engine.counters[1], 7, 'all forwarded');
+  assert.equal(resolves, 3, 'the handshake took the full path, four replies the memo');
   // Once the client is authenticated, replies are accounted to it: full path every time.
   a.engine.authorizeHost(words(CLIENTS[4]!), 'u', [], 5);
   for (let i = 6; i <= 8; i++) a.engine.handle(reply, 0, reply.length, LINKTYPE_RAW, i);
-  assert.equal(resolves, 5);
+  assert.equal(resolves, 6);
   const h = a.engine.cache.lookup(words(CLIENTS[4]!));
   assert.equal(a.engine.cache.packetsIn[h], 3);
 });
@@ -237,11 +244,18 @@ test('flow memos: each host\'s repeats count on its own downloaded entries, and 
   for (let i = 0; i < n; i++) {
     assert.deepEqual(engine.authorizeHost(words(client(i)), 'u', [{ n: 1, text: 'permit tcp any any eq 22' }], 0), { ok: true });
   }
+  const synAck = (i: number): Uint8Array => new CaptureBuilder({ kind: 'raw' })
+    .tcp({ timeMs: 0, src: '10.2.0.5', dst: client(i), sport: 22, dport: 1000, flags: 'SYN ACK', seq: 1, ack: 1001 })
+    .packets()[0]!.bytes;
   let now = 1;
-  for (let i = 0; i < n; i++) for (const f of ['SYN', 'ACK']) engine.handle(seg(i, f), 0, 40 + 8, LINKTYPE_RAW, now++);
+  for (let i = 0; i < n; i++) {
+    engine.handle(seg(i, 'SYN'), 0, 40 + 8, LINKTYPE_RAW, now++);
+    engine.handle(synAck(i), 0, 40, LINKTYPE_RAW, now++);
+    engine.handle(seg(i, 'ACK'), 0, 40 + 8, LINKTYPE_RAW, now++);
+  }
   const decided = lookups;
   for (let r = 0; r < 2; r++) for (let i = 0; i < n; i++) engine.handle(seg(i, 'PSH ACK'), 0, 40 + 8, LINKTYPE_RAW, now++);
-  assert.equal(engine.counters[1], 4 * n, 'all forwarded');
+  assert.equal(engine.counters[1], 5 * n, 'all forwarded');
   assert.equal(lookups, decided, 'every later segment repeated its flow\'s memo');
   const show = engine.acls.showIpAccessLists('101');
   for (const i of [0, 1, 4567, n - 1]) {

@@ -13,6 +13,11 @@ export interface MetaSpec {
   sport?: number;
   dport?: number;
   flags?: number;
+  /** TCP sequence number (default 0) and window (default 65535, so that RSTs at sequence 0 fit it). */
+  seq?: number;
+  window?: number;
+  /** TCP acknowledgement number (default 1: acknowledges a SYN at sequence 0). */
+  ack?: number;
   /** IP total length (bytes accounted). */
   length?: number;
   /** ICMP type (echo id goes in `echoId`). */
@@ -58,6 +63,9 @@ export function fillMeta(spec: MetaSpec, m: PacketMeta = new PacketMeta()): Pack
   m.srcPort = spec.sport ?? 0;
   m.dstPort = spec.dport ?? 0;
   m.tcpFlags = spec.flags ?? 0;
+  m.seq = spec.seq ?? 0;
+  m.window = spec.window ?? 65535;
+  m.ack = spec.ack ?? 1;
   m.ipTotalLength = spec.length ?? 40;
   m.icmpType = spec.icmpType ?? -1;
   m.icmpCode = spec.icmpType === undefined ? -1 : 0;
