@@ -33,7 +33,7 @@
  * slot `lookup` has just returned, so the position found by that lookup is remembered and the
  * map is read only when `update` is given another slot.
  *
- * Expiry uses a hashed timer wheel with lazy rescheduling, its links in per-slot arrays: refreshing
+ * Expiry uses a hashed timer wheel with lazy rescheduling (`flow-wheel.ts`): refreshing
  * a flow's deadline on a packet writes one number and touches no list; a flow is moved to a later
  * wheel bucket only when the wheel reaches it and finds its deadline was pushed back, or when its
  * deadline moves earlier (a TCP close). Each flow is therefore visited by the wheel about once
@@ -47,9 +47,15 @@ import { InvalidOptionError } from '../errors.js';
 import type { PacketMeta } from '../wire/packet.js';
 import { IPPROTO_ICMP, IPPROTO_ICMPV6, IPPROTO_TCP, IPPROTO_UDP, TCP_FLAG_SYN } from '../wire/packet.js';
 import { FLOW_KEY_WORDS, hashFlowKey, hashFlowKey4, isFlowKey4, writeFlowKey } from './flow-key.js';
-import { hashKeyFromSeed, type HashKey } from '../table/keyed-hash.js';
+import { hashKeyFromSeed } from '../table/keyed-hash.js';
 import { OpenTable, type CellMover } from '../table/open-table.js';
-import { DeadlineHeap } from './deadline-heap.js';
+import { FlowWheel, type WheelOwner } from './flow-wheel.js';
+import {
+  FLOW_CLOSED, FLOW_DEFAULT_TIMEOUTS, FLOW_DIR_ORIGINAL, FLOW_DIR_REPLY, FLOW_INSERT_FULL, FLOW_INSERT_INVALID,
+  FLOW_INVALID, FLOW_OK, FlowTuple, type FlowTableOptions, type FlowTimeouts,
+} from './flow-types.js';
+
+export * from './flow-types.js';
 import {
   TCP_CT_CLOSE_WAIT, TCP_CT_CLOSED, TCP_CT_ESTABLISHED, TCP_CT_FIN_WAIT, TCP_CT_INVALID,
   TCP_CT_LAST_ACK, TCP_CT_NONE, TCP_CT_STATE_COUNT, TCP_CT_SYN_RECEIVED, TCP_CT_SYN_SENT,
@@ -57,104 +63,6 @@ import {
 } from './tcp-tracker.js';
 import { classifyTcpReset, learnTcpSegment, tcpWindowPickup } from './tcp-window.js';
 
-/** Direction of a packet relative to its flow: sent by the endpoint that opened the flow. */
-export const FLOW_DIR_ORIGINAL = 0;
-/** Direction of a packet relative to its flow: sent by the other endpoint (return traffic). */
-export const FLOW_DIR_REPLY = 1;
-
-/** Tracker verdict: the packet fits the flow's state. */
-export const FLOW_OK = 0;
-/** Tracker verdict: the packet cannot belong to the flow in its current state (e.g. data before the handshake). */
-export const FLOW_INVALID = 1;
-/** Tracker verdict: the packet fits, and the connection is now finished (`TIME_WAIT` or `CLOSED`). */
-export const FLOW_CLOSED = 2;
-
-/** `insert` result: the table is full (counted in `insertsFull`). */
-export const FLOW_INSERT_FULL = -1;
-/**
- * `insert` result: the packet cannot open a flow — a TCP segment other than a SYN while
- * mid-stream pickup is off, or a SYN-ACK/RST/malformed flag set — or it is not IPv4/IPv6
- * (counted in `insertsInvalid`). Like `FLOW_INSERT_FULL` it is negative, so `slot >= 0` tests
- * for success.
- */
-export const FLOW_INSERT_INVALID = -2;
-
-/** Idle timeouts, in milliseconds, by protocol and TCP tracker state. */
-export interface FlowTimeouts {
-  /** TCP `ESTABLISHED` (default 3600 s). */
-  readonly tcpEstablishedMs: number;
-  /** TCP `SYN_SENT` / `SYN_RECEIVED` (default 30 s). */
-  readonly tcpHandshakeMs: number;
-  /**
-   * TCP `FIN_WAIT` / `CLOSE_WAIT`, one side closed (default: the established timeout). A
-   * half-closed connection may legitimately carry a long answer after the request side closed.
-   */
-  readonly tcpHalfClosedMs: number;
-  /** TCP `LAST_ACK` / `TIME_WAIT` / `CLOSED` — FIN seen both ways or RST (default 10 s). */
-  readonly tcpClosingMs: number;
-  /** UDP (default 30 s). */
-  readonly udpMs: number;
-  /** ICMP and ICMPv6 (default 10 s). */
-  readonly icmpMs: number;
-  /** Any other protocol (default 60 s). */
-  readonly otherMs: number;
-}
-
-/** Default idle timeouts. */
-export const FLOW_DEFAULT_TIMEOUTS: FlowTimeouts = Object.freeze({
-  tcpEstablishedMs: 3_600_000,
-  tcpHandshakeMs: 30_000,
-  tcpHalfClosedMs: 3_600_000,
-  tcpClosingMs: 10_000,
-  udpMs: 30_000,
-  icmpMs: 10_000,
-  otherMs: 60_000,
-});
-
-/** Options of a {@link FlowTable}. */
-export interface FlowTableOptions {
-  /**
-   * Maximum number of concurrent flows. All memory is allocated up front: a 128-byte record
-   * position per flow rounded up to the next power of two at or above twice the capacity
-   * (256–512 bytes per flow), plus 20 bytes per flow of slot map, free list and wheel links.
-   */
-  readonly capacity: number;
-  /**
-   * Accept TCP flows whose first segment seen is not a SYN (an ACK, data or a FIN) as already
-   * established. Off by default, as a live stateful filter must be; replay turns it on, because
-   * captures usually start in the middle of some connections.
-   */
-  readonly midstreamPickup?: boolean | undefined;
-  /** Idle timeouts; missing fields take {@link FLOW_DEFAULT_TIMEOUTS}. */
-  readonly timeouts?: Partial<FlowTimeouts> | undefined;
-  /**
-   * The process's secret hash key (flows are keyed by what packets choose): from `--seed` in
-   * replay, from the operating system live. Default: a fixed key (tests, benchmarks).
-   */
-  readonly hashKey?: HashKey | undefined;
-  /**
-   * When the table is full, evict a flow to make room for a new one (see `insert`). Default
-   * true; false refuses new flows instead.
-   */
-  readonly earlyDrop?: boolean | undefined;
-  /** Timer wheel granularity in ms (default 1000). */
-  readonly tickMs?: number | undefined;
-  /** Timer wheel size, a power of two (default 4096 buckets: 68 minutes at 1 s ticks). */
-  readonly wheelSlots?: number | undefined;
-}
-
-/** A flow's 5-tuple in its original direction, filled by {@link FlowTable.readTuple}. */
-export class FlowTuple {
-  /** Source address (four big-endian words; IPv4-mapped for IPv4). */
-  readonly srcAddr = new Uint32Array(4);
-  /** Destination address. */
-  readonly dstAddr = new Uint32Array(4);
-  /** Source and destination port (the echo identifier for ICMP echo; 0 when none). */
-  srcPort = 0;
-  dstPort = 0;
-  /** IP protocol number. */
-  proto = 0;
-}
 
 /** The key of tables built without one (tests, benchmarks); the engine passes the process key. */
 const DEFAULT_KEY = hashKeyFromSeed(0);
@@ -199,31 +107,6 @@ const INFO_REPLY_SEEN = 0x20;
 /** The key pairs two IPv4-mapped addresses (`isFlowKey4`): words 3, 7, 8 and 9 tell it apart. */
 const INFO_KEY4 = 0x80;
 
-/** Flows due first that eviction considers (conntrack's early drop looks at 8 hash buckets). */
-const EVICT_CANDIDATES = 8;
-/** Wheel entries eviction may read, counting those passed over. */
-const EVICT_VISITS = 64;
-// `wheelBucket` of a flow that is in `soon`, not in a bucket.
-const IN_SOON = -1;
-// `passLast` values besides a slot: no pass under way / a pass with nothing left to visit.
-const PASS_NONE = -1;
-const PASS_DONE = -2;
-
-
-/**
- * Math.floor(a / b) for b > 0. Integer operands (engine time is whole ms, and so is the tick)
- * take a path with no fractional intermediate, which unoptimised code would box (see `link`);
- * `| 0` also unboxes an integer that arrives boxed. The quotient of int32 operands cannot round
- * up to the next integer, so both paths give the same result.
- */
-function floorDiv(a: number, b: number): number {
-  const ai = a | 0;
-  const bi = b | 0;
-  if (ai !== a || bi !== b) return Math.floor(a / b);
-  const r = ai % bi;
-  return (ai - r) / bi - (r < 0 ? 1 : 0);
-}
-
 function isPowerOfTwo(n: number): boolean {
   return Number.isInteger(n) && n > 0 && (n & (n - 1)) === 0;
 }
@@ -232,7 +115,7 @@ function isPowerOfTwo(n: number): boolean {
  * The flow table. See the module comment for the layout; see `update` for what a packet does
  * to a flow.
  */
-export class FlowTable implements CellMover {
+export class FlowTable implements CellMover, WheelOwner {
   /** Maximum number of flows. */
   readonly capacity: number;
   /** Whether TCP flows may start mid-stream (see {@link FlowTableOptions.midstreamPickup}). */
@@ -299,34 +182,12 @@ export class FlowTable implements CellMover {
   /** Idle timeout per TCP tracker state. */
   private readonly tcpTimeoutMs = new Float64Array(TCP_CT_STATE_COUNT);
 
-  private readonly tickMs: number;
-  private readonly wheelMask: number;
-  private readonly wheelHead: Int32Array;
-  private readonly wheelTail: Int32Array;
-  /** Wheel links of each slot: next and previous slot in its bucket, and the bucket. */
-  private readonly wheelNext: Int32Array;
-  private readonly wheelPrev: Int32Array;
-  private readonly wheelBucket: Int32Array;
-  /**
-   * First wheel tick whose bucket has not been passed: every flow in a bucket is scheduled at a
-   * tick >= it. A flow due before this tick ends sits in `soon` instead.
-   */
-  private cursorTick = 0;
-  /**
-   * Flows due within a tick the wheel has passed, by deadline: a pass over a bucket moves there
-   * the flows due later in its tick, so that each is looked at once more, when it falls due,
-   * rather than at every call of the tick.
-   */
-  private readonly soon: DeadlineHeap;
+  /** The expiry schedule of the flows, by slot (their deadlines are in the records). */
+  private readonly wheel: FlowWheel;
   /** Flows `expire` has looked at (removed or rescheduled) since the table was made: its work. */
-  expireVisits = 0;
-  /**
-   * Last flow the current pass over the cursor's bucket has to visit (`PASS_NONE` when no pass
-   * is under way, `PASS_DONE` when nothing is left to visit).
-   */
-  private passLast = PASS_NONE;
-  /** Lower bound on the time `expire` next has work to do. */
-  private nextMs = Infinity;
+  get expireVisits(): number {
+    return this.wheel.visits;
+  }
 
   /** Allocates a table for `opts.capacity` flows; throws {@link FlowTableConfigError} on bad options. */
   constructor(opts: FlowTableOptions) {
@@ -377,14 +238,7 @@ export class FlowTable implements CellMover {
     this.usedMask = this.cells.mask;
     this.slotPos = new Int32Array(cap);
     this.freeSlots = new Int32Array(cap);
-    this.tickMs = tickMs;
-    this.wheelHead = new Int32Array(slots);
-    this.wheelTail = new Int32Array(slots);
-    this.wheelNext = new Int32Array(cap);
-    this.wheelPrev = new Int32Array(cap);
-    this.wheelBucket = new Int32Array(cap);
-    this.soon = new DeadlineHeap(cap);
-    this.wheelMask = slots - 1;
+    this.wheel = new FlowWheel(tickMs, slots, cap);
 
     const to = this.timeouts;
     const tt = this.tcpTimeoutMs;
@@ -408,17 +262,12 @@ export class FlowTable implements CellMover {
     this.cells.clear();
     this.usedMask = this.cells.mask;
     // Slots at or above `slotHigh` are fresh: never read before `insert` writes their position.
-    this.wheelHead.fill(-1);
-    this.wheelTail.fill(-1);
     this.freeTop = 0;
     this.slotHigh = 0;
     this.lastSlot = -1;
     this.lastPos = -1;
     this.count = 0;
-    this.cursorTick = 0;
-    this.passLast = PASS_NONE;
-    this.soon.clear();
-    this.nextMs = Infinity;
+    this.wheel.clear();
   }
 
   // ---- packet path ----------------------------------------------------------------------------
@@ -453,7 +302,7 @@ export class FlowTable implements CellMover {
    *
    * When the table is full, a flow makes room the way Linux conntrack's early drop does
    * (`early_drop` in net/netfilter/nf_conntrack_core.c): among the first flows due to expire,
-   * one never answered goes first, else the one due first (see `evictOne`); `lastEvicted` says
+   * one never answered goes first, else the one due first (see `evictOne` and `FlowWheel.evictionVictim`); `lastEvicted` says
    * so. Returns the new slot, {@link FLOW_INSERT_FULL} when nothing could be evicted, or
    * {@link FLOW_INSERT_INVALID} when the packet cannot open a flow. If the flow already exists
    * its slot is returned unchanged, with `lastDirection` set as `lookup` would.
@@ -560,9 +409,10 @@ export class FlowTable implements CellMover {
     f64[d + D_BYTES] = meta.ipTotalLength;
     f64[d + D_PACKETS + 2] = 0;
     f64[d + D_BYTES + 2] = 0;
-    if (this.count === 0) this.resetWheel(nowMs);
-    const whenMs = this.link(slot, deadlineMs);
-    if (whenMs < this.nextMs) this.nextMs = whenMs;
+    const wheel = this.wheel;
+    if (this.count === 0) wheel.reset(nowMs);
+    const whenMs = wheel.link(slot, deadlineMs);
+    if (whenMs < wheel.nextMs) wheel.nextMs = whenMs;
     this.count++;
     this.lastDirection = FLOW_DIR_ORIGINAL;
     this.lastVerdict = FLOW_OK;
@@ -619,9 +469,10 @@ export class FlowTable implements CellMover {
     f64[d + D_DEADLINE] = deadlineMs;
     // A later deadline is picked up lazily by the wheel; an earlier one must move the flow.
     if (deadlineMs < oldMs) {
-      this.unlink(slot);
-      const whenMs = this.link(slot, deadlineMs);
-      if (whenMs < this.nextMs) this.nextMs = whenMs;
+      const wheel = this.wheel;
+      wheel.unlink(slot);
+      const whenMs = wheel.link(slot, deadlineMs);
+      if (whenMs < wheel.nextMs) wheel.nextMs = whenMs;
     }
     return verdict;
   }
@@ -659,90 +510,13 @@ export class FlowTable implements CellMover {
 
   /**
    * Removes flows whose idle deadline is at or before `nowMs`, visiting at most `budget` flows
-   * (and at most one lap of wheel buckets, `wheelSlots` array reads); returns how many it
-   * removed. Call it again (at once, or when `nextDeadline()` says) to continue where it stopped.
-   *
-   * Flows are found through the timer wheel, so the work is proportional to the flows that
-   * fall due (plus those whose deadline was pushed back since they were last scheduled), not
-   * to the table size. Expiry is exact: a flow is removed by the first call with
-   * `nowMs >= deadline`, whatever the tick. If the clock goes backwards, flows scheduled for
-   * the future are expired once the clock has caught up again.
+   * (and at most one lap of wheel buckets); returns how many it removed. Call it again (at once,
+   * or when `nextDeadline()` says) to continue where it stopped. The work is proportional to the
+   * flows that fall due ({@link FlowWheel.expire}), not to the table size; expiry is exact.
    */
   expire(nowMs: number, budget: number): number {
-    if (this.count === 0) {
-      this.resetWheel(nowMs);
-      return 0;
-    }
-    if (!(budget >= 1)) return 0;
-    const f64 = this.f64;
-    const tickMs = this.tickMs;
-    const mask = this.wheelMask;
-    const curTick = Math.floor(nowMs / tickMs);
-    if (curTick - this.cursorTick > mask) {
-      // More than a lap behind: one lap from here visits every bucket.
-      this.cursorTick = curTick - mask;
-      this.passLast = PASS_NONE;
-    }
-    let work = 0;
-    let removed = 0;
-    const soon = this.soon;
-    while (this.cursorTick <= curTick) {
-      // A pass over the cursor's bucket takes its head every time; a flow due in a later tick
-      // moves to that tick's bucket, one due later in this tick to `soon`, so a pass cut short
-      // by the budget resumes with exactly the flows it has not visited yet.
-      const bucket = this.cursorTick & mask;
-      if (this.passLast === PASS_NONE) {
-        const tail = this.wheelTail[bucket]!;
-        this.passLast = tail >= 0 ? tail : PASS_DONE;
-      }
-      while (this.passLast !== PASS_DONE) {
-        if (work >= budget) return this.pause(removed, work, nowMs);
-        work++;
-        const s = this.wheelHead[bucket]!;
-        const deadlineMs = f64[(this.slotPos[s]! << D_STRIDE_SHIFT) + D_DEADLINE]!;
-        if (deadlineMs <= nowMs) {
-          this.removeSlot(s);
-          removed++;
-        } else {
-          const t = Math.floor(deadlineMs / tickMs);
-          this.unlink(s);
-          if (t <= this.cursorTick) {
-            this.wheelBucket[s] = IN_SOON;
-            soon.push(s, deadlineMs);
-          } else {
-            this.append(s, t & mask);
-          }
-        }
-      }
-      this.passLast = PASS_NONE;
-      this.cursorTick++;
-    }
-    // Flows due within passed ticks, earliest first.
-    while (soon.topTime() <= nowMs) {
-      if (work >= budget) return this.pause(removed, work, nowMs);
-      work++;
-      const s = soon.topSlot();
-      const deadlineMs = f64[(this.slotPos[s]! << D_STRIDE_SHIFT) + D_DEADLINE]!;
-      if (deadlineMs <= nowMs) {
-        this.removeSlot(s);
-        removed++;
-      } else {
-        // Refreshed since it was scheduled: schedule it by its new deadline.
-        this.unlink(s);
-        this.link(s, deadlineMs);
-      }
-    }
-    this.expireVisits += work;
+    const removed = this.wheel.expire(nowMs, budget, this);
     this.expiredTotal += removed;
-    this.recomputeNext();
-    return removed;
-  }
-
-  /** Ends an `expire` call cut short by its budget: there is more to do at once. */
-  private pause(removed: number, work: number, nowMs: number): number {
-    this.expireVisits += work;
-    this.expiredTotal += removed;
-    this.nextMs = nowMs;
     return removed;
   }
 
@@ -752,7 +526,7 @@ export class FlowTable implements CellMover {
    * call at this time may only reschedule flows whose deadline was refreshed.
    */
   nextDeadline(): number {
-    return this.count === 0 ? Infinity : this.nextMs;
+    return this.count === 0 ? Infinity : this.wheel.nextMs;
   }
 
   // ---- control plane: inspection --------------------------------------------------------------
@@ -933,54 +707,33 @@ export class FlowTable implements CellMover {
     return -1;
   }
 
+
   /**
-   * Evicts one flow to make room in a full table; false if it found none to evict. Like
-   * conntrack's early drop it looks at a bounded number of flows and prefers one that was never
-   * answered (a SYN flood's, a scan's); unlike it, it looks at the flows due to expire first —
-   * the `soon` heap's earliest, then the wheel's buckets in order from the cursor — rather than
-   * at the new flow's hash neighbours, so that which flow goes depends on the traffic alone, not
-   * on the secret hash key, and an established flow with recent traffic (its deadline an idle
-   * timeout away) is the last to go. A flow whose deadline was pushed back since it was
-   * scheduled is passed over. If none of the first {@link EVICT_CANDIDATES} is unanswered, the
-   * one due first goes (the oldest idle flow, relative to its timeout).
+   * Evicts one flow to make room in a full table (the one {@link FlowWheel.evictionVictim}
+   * picks: never answered first, else due first); false if it found none.
    */
   private evictOne(): boolean {
-    const f64 = this.f64;
-    const u32 = this.u32;
-    const tickMs = this.tickMs;
-    const mask = this.wheelMask;
-    let fallback = -1;
-    let victim = -1;
-    let candidates = 0;
-    let visits = 0;
-    const top = this.soon.topSlot();
-    if (top >= 0) {
-      if ((u32[(this.slotPos[top]! << STRIDE_SHIFT) + W_INFO]! & INFO_REPLY_SEEN) === 0) victim = top;
-      else fallback = top;
-      candidates++;
-    }
-    for (let i = 0; victim < 0 && i <= mask && candidates < EVICT_CANDIDATES && visits < EVICT_VISITS; i++) {
-      const tick = this.cursorTick + i;
-      for (let s = this.wheelHead[tick & mask]!; s >= 0; s = this.wheelNext[s]!) {
-        if (++visits > EVICT_VISITS) break;
-        const pos = this.slotPos[s]!;
-        // Scheduled later (a pushed-back deadline, or a later lap of the wheel): not due here.
-        if (floorDiv(f64[(pos << D_STRIDE_SHIFT) + D_DEADLINE]!, tickMs) > tick) continue;
-        candidates++;
-        if ((u32[(pos << STRIDE_SHIFT) + W_INFO]! & INFO_REPLY_SEEN) === 0) {
-          victim = s;
-          break;
-        }
-        if (fallback < 0) fallback = s;
-        if (candidates >= EVICT_CANDIDATES) break;
-      }
-    }
-    if (victim < 0) victim = fallback;
+    const victim = this.wheel.evictionVictim(this);
     if (victim < 0) return false;
     this.removeSlot(victim);
     this.evictedTotal++;
     this.lastEvicted = true;
     return true;
+  }
+
+  /** The wheel's view of a live slot's deadline ({@link WheelOwner}). */
+  wheelDeadline(slot: number): number {
+    return this.f64[(this.slotPos[slot]! << D_STRIDE_SHIFT) + D_DEADLINE]!;
+  }
+
+  /** Whether a live slot's flow has seen a reply ({@link WheelOwner}). */
+  wheelAnswered(slot: number): boolean {
+    return (this.u32[(this.slotPos[slot]! << STRIDE_SHIFT) + W_INFO]! & INFO_REPLY_SEEN) !== 0;
+  }
+
+  /** Removes an expired live slot ({@link WheelOwner}). */
+  wheelRemove(slot: number): void {
+    this.removeSlot(slot);
   }
 
   /**
@@ -989,7 +742,7 @@ export class FlowTable implements CellMover {
    * every flow stays reachable from its home position without tombstones.
    */
   private removeSlot(slot: number): void {
-    this.unlink(slot);
+    this.wheel.unlink(slot);
     const pos = this.slotPos[slot]!;
     this.slotPos[slot] = -1;
     this.freeSlots[this.freeTop++] = slot;
@@ -1026,96 +779,4 @@ export class FlowTable implements CellMover {
     this.lastSlot = -1;
   }
 
-  /**
-   * Schedules `slot` in the wheel bucket of `deadlineMs` (never earlier than the cursor) and
-   * returns the time from which `expire` has to look at it, which the caller puts in `nextMs`
-   * if earlier. A flow joining the cursor's bucket while a pass over it is under way goes to
-   * the head, among the flows the pass has still to visit.
-   *
-   * It allocates nothing even unoptimised, as it runs for long stretches: on its own (not
-   * inlined into `insert`) the packet path calls it only when a TCP flow's deadline moves
-   * earlier (a FIN or a RST), too seldom to be optimised again soon after a deoptimisation.
-   * Unoptimised code boxes on the young generation every double it reads from a field
-   * (`nextMs`) and every fractional result (`deadlineMs / tickMs`); hence `floorDiv`, and
-   * `nextMs` is left to the callers, which are hot and optimised.
-   */
-  private link(slot: number, deadlineMs: number): number {
-    const t = floorDiv(deadlineMs, this.tickMs);
-    if (!(t >= this.cursorTick)) {
-      // Due within a tick the wheel has passed (or the clock went back): by its deadline.
-      this.wheelBucket[slot] = IN_SOON;
-      this.soon.push(slot, deadlineMs);
-      return deadlineMs;
-    }
-    const wb = t & this.wheelMask;
-    if (t === this.cursorTick && this.passLast !== PASS_NONE) {
-      const head = this.wheelHead[wb]!;
-      this.wheelPrev[slot] = -1;
-      this.wheelNext[slot] = head;
-      this.wheelBucket[slot] = wb;
-      if (head < 0) this.wheelTail[wb] = slot;
-      else this.wheelPrev[head] = slot;
-      this.wheelHead[wb] = slot;
-      if (this.passLast === PASS_DONE) this.passLast = slot;
-    } else {
-      this.append(slot, wb);
-    }
-    return t * this.tickMs;
-  }
-
-  /** Appends `slot` to the tail of wheel bucket `wb`. */
-  private append(slot: number, wb: number): void {
-    const tail = this.wheelTail[wb]!;
-    this.wheelPrev[slot] = tail;
-    this.wheelNext[slot] = -1;
-    this.wheelBucket[slot] = wb;
-    if (tail < 0) this.wheelHead[wb] = slot;
-    else this.wheelNext[tail] = slot;
-    this.wheelTail[wb] = slot;
-  }
-
-  /** Removes `slot` from its wheel bucket (the pass's last flow becomes the one before it). */
-  private unlink(slot: number): void {
-    const wb = this.wheelBucket[slot]!;
-    if (wb === IN_SOON) {
-      this.soon.remove(slot);
-      return;
-    }
-    const prev = this.wheelPrev[slot]!;
-    const next = this.wheelNext[slot]!;
-    if (prev < 0) this.wheelHead[wb] = next;
-    else this.wheelNext[prev] = next;
-    if (next < 0) this.wheelTail[wb] = prev;
-    else this.wheelPrev[next] = prev;
-    if (this.passLast === slot) this.passLast = prev >= 0 ? prev : PASS_DONE;
-  }
-
-  /** Restarts the (empty) wheel at the tick of `nowMs`. */
-  private resetWheel(nowMs: number): void {
-    const t = Math.floor(nowMs / this.tickMs);
-    this.cursorTick = Number.isFinite(t) ? t : 0;
-    this.passLast = PASS_NONE;
-    this.soon.clear();
-    this.nextMs = Infinity;
-  }
-
-  /** Sets `nextMs` after a scan that passed the buckets before the cursor. */
-  private recomputeNext(): void {
-    if (this.count === 0) {
-      this.nextMs = Infinity;
-      return;
-    }
-    const cursor = this.cursorTick;
-    let next = this.soon.topTime();
-    const mask = this.wheelMask;
-    // The first bucket not passed that holds a flow: its tick starts the next pass.
-    for (let i = 0; i <= mask; i++) {
-      if (this.wheelHead[(cursor + i) & mask]! >= 0) {
-        const atMs = (cursor + i) * this.tickMs;
-        if (atMs < next) next = atMs;
-        break;
-      }
-    }
-    this.nextMs = next;
-  }
 }
