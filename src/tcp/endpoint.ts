@@ -272,31 +272,10 @@ export class TcpEndpoint implements ConnectionLifecycle {
     conns.flags[c] = flags;
 
     const isn = this.rng() >>> 0;
-    conns.iss[c] = isn;
-    conns.sndUna[c] = isn;
-    conns.sndNxt[c] = isn + 1;
-    conns.sndMax[c] = isn + 1;
-    conns.sndWnd[c] = meta.window; // RFC 7323 §2.2: the window of a SYN is never scaled
-    conns.maxSndWnd[c] = meta.window;
-    conns.sndWl1[c] = meta.seq;
-    conns.sndWl2[c] = isn;
-    conns.cwnd[c] = 10 * conns.sndMss[c]!; // RFC 6928 initial window
-    conns.ssthresh[c] = 0x3fffffff;
-    this.sendBuffer.clear(c);
-    conns.irs[c] = meta.seq;
-    conns.rcvNxt[c] = meta.seq + 1;
-    this.reassembly.head[c] = 0;
-    this.reassembly.count[c] = 0;
+    // RFC 7323 §2.2: the window of a SYN is never scaled.
+    this.startHalfOpen(c, isn, meta.seq >>> 0, meta.window);
     conns.tsRecent[c] = meta.tcpHasTimestamp ? meta.tcpTsVal : 0;
     conns.tsOffset[c] = (flags & CONN_TIMESTAMPS) !== 0 ? this.rng() >>> 0 : 0;
-    conns.lastAckSent[c] = meta.seq + 1;
-    this.rtt.reset(c);
-    conns.retries[c] = 0;
-    conns.dupAcks[c] = 0;
-    conns.probeShift[c] = 0;
-    conns.state[c] = TCP_STATE_SYN_RECEIVED;
-    this.countSource(c);
-    this.counters[TCP_CTR_PASSIVE_OPENS]!++;
 
     this.writer.sendSynAck(c, nowMs);
     conns.flags[c]! |= CONN_TIMING;
@@ -358,24 +337,37 @@ export class TcpEndpoint implements ConnectionLifecycle {
     conns.rcvWnd[c] = this.recvBytes < 0xffff ? this.recvBytes : 0xffff;
     conns.unread[c] = 0;
     conns.sndMss[c] = peerMss < ourMss ? peerMss : ourMss;
+    this.startHalfOpen(c, iss, irs, meta.window);
+    conns.tsRecent[c] = 0;
+    conns.tsOffset[c] = 0;
+    this.counters[TCP_CTR_SYN_COOKIES_ACCEPTED]!++;
+    this.timers.armState(c, nowMs + this.synReceivedTimeoutMs);
+    return c;
+  }
+
+  /**
+   * Puts `c` in SYN_RECEIVED with our ISS `iss` and the client's ISN `irs`, its SYN's window
+   * `window` and nothing sent or received beyond the SYNs (RFC 9293 §3.10.7.2), counted as a
+   * passive open and against its source. The caller has set the options, MSS and windows.
+   */
+  private startHalfOpen(c: number, iss: number, irs: number, window: number): void {
+    const conns = this.conns;
     conns.iss[c] = iss;
     conns.sndUna[c] = iss;
     conns.sndNxt[c] = (iss + 1) >>> 0;
     conns.sndMax[c] = (iss + 1) >>> 0;
-    conns.sndWnd[c] = meta.window;
-    conns.maxSndWnd[c] = meta.window;
+    conns.sndWnd[c] = window;
+    conns.maxSndWnd[c] = window;
     conns.sndWl1[c] = irs;
     conns.sndWl2[c] = iss;
     conns.cwnd[c] = 10 * conns.sndMss[c]!; // RFC 6928 initial window
     conns.ssthresh[c] = 0x3fffffff;
     this.sendBuffer.clear(c);
     conns.irs[c] = irs;
-    conns.rcvNxt[c] = meta.seq >>> 0;
+    conns.rcvNxt[c] = (irs + 1) >>> 0;
     this.reassembly.head[c] = 0;
     this.reassembly.count[c] = 0;
-    conns.tsRecent[c] = 0;
-    conns.tsOffset[c] = 0;
-    conns.lastAckSent[c] = meta.seq >>> 0;
+    conns.lastAckSent[c] = (irs + 1) >>> 0;
     this.rtt.reset(c);
     conns.retries[c] = 0;
     conns.dupAcks[c] = 0;
@@ -383,9 +375,6 @@ export class TcpEndpoint implements ConnectionLifecycle {
     conns.state[c] = TCP_STATE_SYN_RECEIVED;
     this.countSource(c);
     this.counters[TCP_CTR_PASSIVE_OPENS]!++;
-    this.counters[TCP_CTR_SYN_COOKIES_ACCEPTED]!++;
-    this.timers.armState(c, nowMs + this.synReceivedTimeoutMs);
-    return c;
   }
 
   /** Counts a new half-open connection against its source. */
