@@ -73,8 +73,8 @@ export interface FloodOutcome {
   readonly maxHeapBytes: number;
 }
 
-/** Writes one client → server segment (raw IPv4) into `buf`; returns its length. */
-function segment(spec: TcpSegmentSpec, buf: Uint8Array, src: number, sport: number, flags: number, seq: number,
+/** Writes one client → server (192.168.2.9:80) segment, raw IPv4, into `buf`; returns its length. */
+export function floodSegment(spec: TcpSegmentSpec, buf: Uint8Array, src: number, sport: number, flags: number, seq: number,
   ack = 0, payload?: Uint8Array): number {
   spec.clearOptions();
   spec.setAddresses4(src, SERVER);
@@ -113,7 +113,7 @@ export async function runFloodScenario(p: FloodParams): Promise<FloodOutcome> {
   const login = async (): Promise<void> => {
     const t0 = performance.now();
     engine.tx.clear();
-    engine.handle(buf, 0, segment(spec, buf, LEGIT, LEGIT_PORT, TCP_FLAG_SYN, 7000), LINKTYPE_RAW, now.t);
+    engine.handle(buf, 0, floodSegment(spec, buf, LEGIT, LEGIT_PORT, TCP_FLAG_SYN, 7000), LINKTYPE_RAW, now.t);
     let isn = -1;
     for (let k = 0; k < engine.tx.length; k++) {
       decodeIp(engine.tx.buf, engine.tx.offsetOf(k), engine.tx.lengthOf(k), meta);
@@ -124,9 +124,9 @@ export async function runFloodScenario(p: FloodParams): Promise<FloodOutcome> {
       failure = 'the SYN got no SYN-ACK';
       return;
     }
-    engine.handle(buf, 0, segment(spec, buf, LEGIT, LEGIT_PORT, TCP_FLAG_ACK, 7001, isn + 1), LINKTYPE_RAW, now.t);
+    engine.handle(buf, 0, floodSegment(spec, buf, LEGIT, LEGIT_PORT, TCP_FLAG_ACK, 7001, isn + 1), LINKTYPE_RAW, now.t);
     const req = new TextEncoder().encode('GET / HTTP/1.1\r\nHost: example.test\r\nConnection: close\r\n\r\n');
-    engine.handle(buf, 0, segment(spec, buf, LEGIT, LEGIT_PORT, TCP_FLAG_ACK | TCP_FLAG_PSH, 7001, isn + 1, req),
+    engine.handle(buf, 0, floodSegment(spec, buf, LEGIT, LEGIT_PORT, TCP_FLAG_ACK | TCP_FLAG_PSH, 7001, isn + 1, req),
       LINKTYPE_RAW, now.t);
     await app.settle();
     let text = '';
@@ -148,7 +148,7 @@ export async function runFloodScenario(p: FloodParams): Promise<FloodOutcome> {
     now.t = Math.floor((i * p.durationMs) / p.syns);
     if (engine.dueBy(now.t)) engine.poll(now.t);
     const src = (0x0a000000 | (1 + ((rnd() % p.sources) * 97) % 0xfffffe)) >>> 0;
-    engine.handle(buf, 0, segment(spec, buf, src, 1024 + (rnd() % 60000), TCP_FLAG_SYN, rnd()), LINKTYPE_RAW, now.t);
+    engine.handle(buf, 0, floodSegment(spec, buf, src, 1024 + (rnd() % 60000), TCP_FLAG_SYN, rnd()), LINKTYPE_RAW, now.t);
     engine.tx.clear();
     const conns = engine.endpoint.connectionCount();
     if (conns > maxConnections) maxConnections = conns;

@@ -14,35 +14,20 @@ import { parseConfig } from '../../src/config/parse.js';
 import { compileAcls } from '../../src/acl/index.js';
 import { engineSettingsOf } from '../../src/config/engine-settings.js';
 import { Engine } from '../../src/engine/engine.js';
-import { FLOOD_CONFIG, runFloodScenario } from '../../bench/lib/flood-scenario.js';
+import { FLOOD_CONFIG, floodSegment as segment, runFloodScenario } from '../../bench/lib/flood-scenario.js';
 import { seededRng } from '../../src/cli/rng.js';
 import { decodeIp } from '../../src/wire/decode.js';
 import { PacketMeta, LINKTYPE_RAW, TCP_FLAG_ACK, TCP_FLAG_RST, TCP_FLAG_SYN } from '../../src/wire/packet.js';
 import { DEBUG_OBJECT_CREATION, DEBUG_OBJECT_DELETION } from '../../src/engine/debug.js';
 import { AuthProxyDebugFormatter } from '../../src/log/auth-proxy-debug.js';
-import { TcpSegmentSpec, writeTcpSegment } from '../../src/wire/emit-tcp.js';
+import { TcpSegmentSpec } from '../../src/wire/emit-tcp.js';
 import {
   TCP_CTR_SYN_COOKIES_ACCEPTED, TCP_CTR_SYN_COOKIES_REJECTED,
 } from '../../src/tcp/counters.js';
 
 const CONFIG = FLOOD_CONFIG;
 const LEGIT = 0x0a636363; // 10.99.99.99
-const SERVER = 0xc0a80209; // 192.168.2.9
 
-/** Writes one client → server segment (raw IPv4) into `buf`; returns its length. */
-function segment(spec: TcpSegmentSpec, buf: Uint8Array, src: number, sport: number, flags: number, seq: number,
-  ack = 0): number {
-  spec.clearOptions();
-  spec.setAddresses4(src, SERVER);
-  spec.srcPort = sport;
-  spec.dstPort = 80;
-  spec.seq = seq >>> 0;
-  spec.ack = ack >>> 0;
-  spec.flags = flags;
-  spec.window = 64240;
-  if (flags === TCP_FLAG_SYN) spec.mss = 1460;
-  return writeTcpSegment(buf, 0, spec);
-}
 
 test('during a spoofed SYN flood a legitimate host completes the handshake and gets the login page', async () => {
   const r = await runFloodScenario({ syns: 50_000, sources: 10_000, durationMs: 10_000 });
