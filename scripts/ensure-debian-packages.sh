@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# Installs the Debian packages the tests use, if they are missing (tcpdump reads our pcap
-# output as a second, independent reader). Needs root, as on the project's machines and CI.
+# Installs the Debian packages the tests and benchmarks use, if they are missing: tcpdump reads
+# our pcap output as a second, independent reader; chromium is the real browser of the end-to-end
+# login test (driven by playwright-core); iperf3 measures throughput through the live gateway.
+# Needs root, as on the project's machines and CI.
 set -euo pipefail
-packages=(tcpdump)
+packages=(tcpdump chromium iperf3)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
