@@ -2,7 +2,7 @@
  * The C reflector (native/reflector.c, the benchmark's anchor) and its Node counterpart on the
  * addon (test/io/tun-node-reflector.ts: batches read and written back, virtio headers and
  * super-packets included) as a bump in the wire: three
- * namespaces, client — gateway — server, joined by veth pairs, with the gateway's forwarded
+ * namespaces, client — gateway — server (src/netns/topology.ts), with the gateway's forwarded
  * traffic policy-routed into the reflector's TUN (`/work/shared`'s tun-gateway recipe); a TCP
  * transfer from client to server must cross it whole, with and without offloads. The
  * namespaces are created here and always deleted (stale ones of a killed run too). Needs root.
@@ -12,52 +12,29 @@ import assert from 'node:assert/strict';
 import { ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { TUN_OFFLOADS_ALL } from '../../src/io/tun.js';
+import { createTopology, netnsPrefix, removeStaleTopologies, TOPOLOGY_ADDRESSES as A } from '../../src/netns/topology.js';
+import type { Topology } from '../../src/netns/topology.js';
 
-const PREFIX = `pcr-${process.pid}`;
-const C = `${PREFIX}-c`, G = `${PREFIX}-g`, S = `${PREFIX}-s`;
 const REFLECTORS = {
   c: [fileURLToPath(new URL('../../../native/build/Release/tun-reflector', import.meta.url))],
   node: [process.execPath, fileURLToPath(new URL('./tun-node-reflector.js', import.meta.url))],
 };
 
+let topo: Topology;
+let C = '', G = '', S = '';
+
 function sh(...args: string[]): string {
   return execFileSync(args[0]!, args.slice(1), { encoding: 'utf8' });
 }
 
-/** Deletes namespaces of earlier runs whose process is gone. */
-function removeStale(): void {
-  for (const line of sh('ip', 'netns', 'list').split('\n')) {
-    const m = /^(pcr-(\d+)-[cgs])\b/.exec(line);
-    if (m === null) continue;
-    try {
-      process.kill(Number(m[2]), 0);
-    } catch {
-      sh('ip', 'netns', 'delete', m[1]!);
-    }
-  }
-}
-
 before(() => {
-  removeStale();
-  for (const ns of [C, G, S]) {
-    sh('ip', 'netns', 'add', ns);
-    sh('ip', '-n', ns, 'link', 'set', 'lo', 'up');
-  }
-  sh('ip', 'link', 'add', 'c0', 'netns', C, 'type', 'veth', 'peer', 'name', 'g1', 'netns', G);
-  sh('ip', 'link', 'add', 's0', 'netns', S, 'type', 'veth', 'peer', 'name', 'g2', 'netns', G);
-  sh('ip', '-n', C, 'addr', 'add', '10.78.1.2/24', 'dev', 'c0');
-  sh('ip', '-n', G, 'addr', 'add', '10.78.1.1/24', 'dev', 'g1');
-  sh('ip', '-n', G, 'addr', 'add', '10.78.2.1/24', 'dev', 'g2');
-  sh('ip', '-n', S, 'addr', 'add', '10.78.2.2/24', 'dev', 's0');
-  for (const [ns, dev] of [[C, 'c0'], [G, 'g1'], [G, 'g2'], [S, 's0']] as const) sh('ip', '-n', ns, 'link', 'set', dev, 'up');
-  sh('ip', '-n', C, 'route', 'add', 'default', 'via', '10.78.1.1');
-  sh('ip', '-n', S, 'route', 'add', 'default', 'via', '10.78.2.1');
-  sh('ip', 'netns', 'exec', G, 'sysctl', '-qw', 'net.ipv4.ip_forward=1', 'net.ipv4.conf.all.rp_filter=0',
-    'net.ipv4.conf.default.rp_filter=0');
+  removeStaleTopologies('pcr');
+  topo = createTopology({ prefix: netnsPrefix('pcr'), ipv6: false });
+  ({ client: C, gateway: G, server: S } = topo.ns);
 });
 
 after(() => {
-  for (const ns of [C, G, S]) sh('ip', 'netns', 'delete', ns);
+  topo.remove();
 });
 
 /** Starts the reflector in the gateway and routes forwarded traffic into its TUN. */
@@ -108,10 +85,10 @@ function nodeIn(ns: string, script: string, untilLine = false): { proc: ChildPro
 const SERVER = `
 const n = require('node:net');
 const s = n.createServer((c) => { let b = 0; c.on('data', (d) => b += d.length); c.on('end', () => { console.log(b); process.exit(0); }); });
-s.listen(5001, '10.78.2.2', () => console.log('listening'));
+s.listen(5001, '${A.server4}', () => console.log('listening'));
 setTimeout(() => process.exit(1), 20000);`;
 const CLIENT = `
-const c = require('node:net').connect(5001, '10.78.2.2', () => { c.end(Buffer.alloc(8 << 20, 0x5a)); });
+const c = require('node:net').connect(5001, '${A.server4}', () => { c.end(Buffer.alloc(8 << 20, 0x5a)); });
 c.on('close', () => process.exit(0));
 setTimeout(() => process.exit(1), 20000);`;
 
