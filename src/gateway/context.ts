@@ -36,3 +36,34 @@ export interface GatewayContext {
    */
   kick(): void;
 }
+
+/**
+ * The debug-line fan-out a gateway (or a test) owns: the engine's debug sink writes formatted
+ * lines into {@link DebugLineFanout.write} (an `AuthProxyDebugFormatter` writer: one call per
+ * line, newline included), and every subscriber gets each line without its newline, in order.
+ * Listeners run inside packet handling, so they must not throw and should only queue the line.
+ */
+export class DebugLineFanout implements DebugLines {
+  private listeners: DebugLineListener[] = [];
+
+  /** Adds a listener; returns the function that removes it (calling it twice is harmless). */
+  subscribe(listener: DebugLineListener): () => void {
+    this.listeners = [...this.listeners, listener];
+    return () => {
+      this.listeners = this.listeners.filter((l) => l !== listener);
+    };
+  }
+
+  /** Number of listeners now subscribed. */
+  get subscriberCount(): number {
+    return this.listeners.length;
+  }
+
+  /** Hands one line (with or without its trailing newline) to every listener. */
+  readonly write = (line: string): void => {
+    const text = line.endsWith('\n') ? line.slice(0, -1) : line;
+    // The array is replaced, never mutated, on (un)subscribe: a listener removed during delivery
+    // still gets this line, one added gets the next.
+    for (const l of this.listeners) l(text);
+  };
+}
