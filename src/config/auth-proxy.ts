@@ -4,14 +4,25 @@
  * a rule by name (`interfaces.ts`).
  */
 import { expectedAt } from '../ios/tokens.js';
-import { echoLine } from '../ios/echo.js';
 import type { TokenLine } from '../ios/tokens.js';
 import { AP_PROTO_FTP, AP_PROTO_HTTP, AP_PROTO_HTTPS, AP_PROTO_TELNET } from '../authproxy/protocols.js';
 import type { AuthProxyGlobals, AuthProxyProtocolRule, AuthProxyRule } from './types.js';
 import { CONFIG_DEFAULTS, INT32_MAX } from './context.js';
 import type { ParseContext, Reference } from './context.js';
 import { readDelimitedText } from './banner.js';
-import { expectEnd, numberAt, wordAt } from './values.js';
+import { expectEnd, ipv4At, ipv6Words, numberAt, parseIpv6Literal, wordAt } from './values.js';
+
+/** An IPv4 (returned IPv4-mapped) or IPv6 host address at token `index`, as four words. */
+function addressAt(tl: TokenLine, index: number): Uint32Array {
+  const text = tl.tokens[index]?.text;
+  if (text !== undefined && text.includes(':')) {
+    const v6 = parseIpv6Literal(text);
+    if (v6 === undefined) throw expectedAt(tl, index, 'an IPv4 or IPv6 address');
+    return ipv6Words(v6);
+  }
+  const v4 = ipv4At(tl, index, 'an IPv4 or IPv6 address');
+  return new Uint32Array([0, 0, 0xffff, v4 >>> 0]);
+}
 
 /** `ip auth-proxy name N <proto>` keywords and their AP_PROTO_* bits (spec §2). */
 const AP_PROTOCOLS: ReadonlyMap<string, number> = new Map([
@@ -41,6 +52,8 @@ export class AuthProxySection {
     maxNodataConns: CONFIG_DEFAULTS.maxNodataConns as number,
     maxLoginAttempts: CONFIG_DEFAULTS.maxLoginAttempts as number,
     watchListExpiryMin: CONFIG_DEFAULTS.watchListExpiryMin as number,
+    watchListEnabled: false,
+    watchListItems: [] as Uint32Array[],
     halfOpenLimit: CONFIG_DEFAULTS.halfOpenLimit as number,
   };
   private readonly rules = new Map<string, MutableRule>();
@@ -75,9 +88,14 @@ export class AuthProxySection {
           ap.watchListExpiryMin = numberAt(tl, 4, 0, INT32_MAX);
           return expectEnd(tl, 5);
         }
-        if (w3 === 'enable' || w3 === 'add-item') {
-          this.ctx.warn(tl, 3, `ignored "${echoLine(tl)}": not implemented by portcullis (the watch list is always on)`);
-          return;
+        if (w3 === 'enable') {
+          ap.watchListEnabled = true;
+          return expectEnd(tl, 4);
+        }
+        if (w3 === 'add-item') {
+          const words = addressAt(tl, 4);
+          if (!ap.watchListItems.some((w) => w.every((x, i) => x === words[i]))) ap.watchListItems.push(words);
+          return expectEnd(tl, 5);
         }
         throw expectedAt(tl, 3, '"expiry-time", "enable" or "add-item"');
       }
@@ -158,7 +176,7 @@ export class AuthProxySection {
 
   /** The global settings of the Config. */
   globalsResult(): AuthProxyGlobals {
-    return { ...this.globals };
+    return { ...this.globals, watchListItems: [...this.globals.watchListItems] };
   }
 
   /** The named rules of the Config, each with the OR of its protocol bits. */

@@ -48,5 +48,9 @@ export function engineSettingsOf(config: Config): EngineSettings {
     absoluteTimeMs: ap.absoluteTimeMin * MINUTE_MS,
     maxNodataConns: ap.maxNodataConns,
     halfOpenLimit: ap.halfOpenLimit,
+    maxLoginAttempts: ap.maxLoginAttempts,
+    watchListEnabled: ap.watchListEnabled,
+    watchListExpiryMs: ap.watchListExpiryMin * MINUTE_MS,
+    watchListItems: ap.watchListItems,
   };
 }

@@ -78,8 +78,15 @@ export interface AuthProxyGlobals {
   readonly maxNodataConns: number;
   /** `ip auth-proxy max-login-attempts N`. Default 5. */
   readonly maxLoginAttempts: number;
-  /** `ip auth-proxy watch-list expiry-time N` (minutes). Default 30. */
+  /** `ip auth-proxy watch-list expiry-time N` (minutes; 0: listed hosts stay until cleared). Default 30. */
   readonly watchListExpiryMin: number;
+  /** `ip auth-proxy watch-list enable`. Default off, as in IOS. */
+  readonly watchListEnabled: boolean;
+  /**
+   * `ip auth-proxy watch-list add-item ADDRESS`: hosts listed by the config (four words each,
+   * IPv4-mapped for IPv4), in config order, without repeats.
+   */
+  readonly watchListItems: readonly Uint32Array[];
   /** Global limit on half-open intercepted connections (`ip auth-proxy half-open-limit N`, portcullis extension). Default 1024. */
   readonly halfOpenLimit: number;
 }

@@ -28,6 +28,7 @@ import { AP_PROTO_HTTP } from '../authproxy/protocols.js';
 import { FlowTable } from '../flow/flow-table.js';
 import { hashKeyFromSeed, type HashKey } from '../table/keyed-hash.js';
 import { AuthCache } from '../authproxy/auth-cache.js';
+import { WatchList } from '../authproxy/watch-list.js';
 import { TcpEndpoint } from '../tcp/endpoint.js';
 import { TxQueue } from './tx-queue.js';
 import type { InterfaceTable } from './interfaces.js';
@@ -39,6 +40,7 @@ import { EngineState, NO_DEBUG } from './state.js';
 import type { MessageSink } from './state.js';
 import type { EngineSettings } from './settings.js';
 import { HostSessions } from './sessions.js';
+import { HostWatch } from './watch.js';
 import type { AuthorizeResult } from './sessions.js';
 
 export type { AuthorizeResult };
@@ -73,6 +75,8 @@ export interface EngineOptions {
   readonly maxFlows?: number;
   readonly maxHosts?: number;
   readonly maxInterceptedConnections?: number;
+  /** Hosts the watch list and failed-login counts hold at most (default 4,096). */
+  readonly maxWatchListEntries?: number;
   /** MSS the endpoint announces (IPv4; IPv6 uses 20 bytes less). */
   readonly mss?: number;
   readonly txQueueBytes?: number;
@@ -102,9 +106,12 @@ export class Engine {
   readonly flows: FlowTable;
   readonly endpoint: TcpEndpoint;
   readonly acls: AclRuntime;
+  /** Hosts on the watch list and failed-login counts (`show ip auth-proxy watch-list`). */
+  readonly watchList: WatchList;
 
   private readonly state: EngineState;
   private readonly sessions: HostSessions;
+  private readonly watch: HostWatch;
   private readonly conns: InterceptedConnections;
   private readonly path: VerdictPath;
 
@@ -115,10 +122,17 @@ export class Engine {
     const hashKey = opts.hashKey ?? hashKeyFromSeed(opts.rng());
     const cache = new AuthCache(opts.maxHosts ?? 65536, undefined, hashKey);
     const flows = new FlowTable({ capacity: opts.maxFlows ?? 262144, midstreamPickup: opts.replay, hashKey });
-    const s = new EngineState(opts.settings, counters, opts.acls, flows, cache, tx, opts.debug ?? null, opts.debugFlags ?? 0,
+    const st = opts.settings;
+    const watchList = new WatchList({
+      enabled: st.watchListEnabled, expiryMs: st.watchListExpiryMs, maxLoginAttempts: st.maxLoginAttempts,
+    }, opts.maxWatchListEntries ?? 4096, hashKey);
+    for (const w of st.watchListItems) watchList.addManual(w, 0);
+    const s = new EngineState(st, counters, opts.acls, flows, cache, watchList, tx, opts.debug ?? null, opts.debugFlags ?? 0,
       opts.messages ?? null);
     this.state = s;
     this.sessions = new HostSessions(s);
+    this.watch = new HostWatch(s, watchList);
+    this.watchList = watchList;
     this.conns = new InterceptedConnections(s, this.sessions, maxConns, opts.app ?? null);
     s.endpoint = new TcpEndpoint({
       maxConnections: maxConns,
@@ -215,6 +229,7 @@ export class Engine {
     const s = this.state;
     s.endpoint.poll(nowMs);
     this.sessions.expire(nowMs);
+    this.watch.expire(nowMs);
     if (s.flows.nextDeadline() <= nowMs) s.flows.expire(nowMs, 4096);
   }
 
@@ -223,12 +238,14 @@ export class Engine {
    * returns a boolean, so no time value is boxed.
    */
   dueBy(nowMs: number): boolean {
-    return this.endpoint.nextDeadline() <= nowMs || this.cache.nextDeadline() <= nowMs || this.flows.nextDeadline() <= nowMs;
+    return this.endpoint.nextDeadline() <= nowMs || this.cache.nextDeadline() <= nowMs || this.flows.nextDeadline() <= nowMs
+      || this.watchList.nextDeadline() <= nowMs;
   }
 
   /** Earliest time `poll()` has work to do (Infinity if none). */
   nextDeadline(): number {
-    return Math.min(this.endpoint.nextDeadline(), this.cache.nextDeadline(), this.flows.nextDeadline());
+    return Math.min(this.endpoint.nextDeadline(), this.cache.nextDeadline(), this.flows.nextDeadline(),
+      this.watchList.nextDeadline());
   }
 
   // ---- host sessions (control plane, may allocate) ---------------------------------------------
@@ -248,6 +265,35 @@ export class Engine {
   /** Sets the auth-proxy state of a host's entry (login progress: HTTP_REQ, AUTHC_FAIL, …). */
   setHostState(words: Uint32Array, state: number): boolean {
     return this.sessions.setState(words, state);
+  }
+
+  /**
+   * A login from `words` failed (credentials rejected, or a privilege below 15): counted toward
+   * `max-login-attempts`; the host's entry goes to AUTHC_FAIL, or WATCH_LIST when this failure
+   * lists it. Returns the watch list's FAILURE_* code.
+   */
+  loginFailed(words: Uint32Array, nowMs: number): number {
+    return this.watch.loginFailed(words, nowMs);
+  }
+
+  /** A login from `words` succeeded: its failed attempts are forgotten. */
+  loginSucceeded(words: Uint32Array): void {
+    this.watch.loginSucceeded(words);
+  }
+
+  /** True if `words` is on the watch list (and the list is on): its logins and intercepted connections are refused. */
+  isWatchListed(words: Uint32Array, nowMs: number): boolean {
+    return this.watchList.isListed(words, nowMs);
+  }
+
+  /** Puts `words` on the watch list by hand (until cleared); false if the list is full of listed hosts. */
+  watchListAdd(words: Uint32Array, nowMs: number): boolean {
+    return this.watch.add(words, nowMs);
+  }
+
+  /** `clear ip auth-proxy watch-list *|ADDRESS` (null: all). Returns how many entries left the list. */
+  clearWatchList(words: Uint32Array | null, nowMs: number): number {
+    return this.watch.clear(words, nowMs);
   }
 
   /** `clear ip auth-proxy cache *|HOST`: removes entries and their ACL entries. Returns how many. */

@@ -74,4 +74,12 @@ export interface EngineSettings {
   readonly maxNodataConns: number;
   /** `ip auth-proxy half-open-limit` (extension): half-open intercepted connections, all hosts together. */
   readonly halfOpenLimit: number;
+  /** `ip auth-proxy max-login-attempts`: failed logins in a row that put a host on the watch list. */
+  readonly maxLoginAttempts: number;
+  /** `ip auth-proxy watch-list enable`. */
+  readonly watchListEnabled: boolean;
+  /** `ip auth-proxy watch-list expiry-time` in ms (0: listed hosts stay until cleared). */
+  readonly watchListExpiryMs: number;
+  /** `ip auth-proxy watch-list add-item`: hosts listed from the start (four words each). */
+  readonly watchListItems: readonly Uint32Array[];
 }

@@ -13,6 +13,7 @@ import { PacketMeta } from '../wire/packet.js';
 import type { AclRuntime } from '../acl/api.js';
 import { FlowTable } from '../flow/flow-table.js';
 import { AuthCache } from '../authproxy/auth-cache.js';
+import type { WatchList } from '../authproxy/watch-list.js';
 import type { TcpEndpoint } from '../tcp/endpoint.js';
 import { TxQueue } from './tx-queue.js';
 import { InterfaceTable } from './interfaces.js';
@@ -44,6 +45,8 @@ export class EngineState {
   readonly acls: AclRuntime;
   readonly cache: AuthCache;
   readonly flows: FlowTable;
+  /** Hosts on the watch list, and failed-login counts (src/engine/watch.ts keeps them). */
+  readonly watchList: WatchList;
   /** Packets the engine itself emits, waiting for the adapter. */
   readonly tx: TxQueue;
   /** The userspace TCP endpoint of intercepted connections (set once, right after construction). */
@@ -69,11 +72,12 @@ export class EngineState {
   readonly maxNodataConns: number;
 
   constructor(settings: EngineSettings, counters: Float64Array, acls: AclRuntime, flows: FlowTable, cache: AuthCache,
-    tx: TxQueue, debug: DebugSink | null, debugFlags: number, messages: MessageSink | null) {
+    watchList: WatchList, tx: TxQueue, debug: DebugSink | null, debugFlags: number, messages: MessageSink | null) {
     this.counters = counters;
     this.acls = acls;
     this.flows = flows;
     this.cache = cache;
+    this.watchList = watchList;
     this.tx = tx;
     this.debug = debug ?? NO_DEBUG;
     this.debugFlags = debug === null ? 0 : debugFlags;

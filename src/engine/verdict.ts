@@ -12,7 +12,7 @@ import { ACL_PERMIT } from '../acl/api.js';
 import type { AclRuntime } from '../acl/api.js';
 import { FlowTable, FLOW_DIR_ORIGINAL, FLOW_DIR_REPLY, FLOW_INSERT_FULL, FLOW_INVALID } from '../flow/flow-table.js';
 import type { AuthCache } from '../authproxy/auth-cache.js';
-import { AP_STATE_FIN_WAIT, AP_STATE_HTTP_ESTAB, AP_STATE_WATCH_LIST } from '../authproxy/states.js';
+import { AP_STATE_FIN_WAIT, AP_STATE_HTTP_ESTAB } from '../authproxy/states.js';
 import type { InterfaceTable } from './interfaces.js';
 import { DEBUG_DETAILED } from './debug.js';
 import {
@@ -154,8 +154,10 @@ export class VerdictPath {
     }
     if (detailed) debug.segment(nowMs, meta);
     const cache = this.cache;
-    if (hostState === AP_STATE_WATCH_LIST) {
-      if (detailed) debug.clientPort(nowMs, cache.clientPort[host]!, hostState);
+    // A host on the watch list gets no intercepted connection until its entry expires.
+    const watch = s.watchList;
+    if (watch.listedCount !== 0 && watch.isListed(meta.srcAddr, nowMs)) {
+      if (detailed && host >= 0) debug.clientPort(nowMs, cache.clientPort[host]!, hostState);
       this.counters[COUNTER_DROP_WATCH_LIST]!++;
       return VERDICT_DROP;
     }

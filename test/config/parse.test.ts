@@ -147,7 +147,7 @@ test('an empty config has every documented default', () => {
   assert.equal(cfg.hostname, 'Router');
   assert.deepEqual(cfg.authProxy, {
     authCacheTimeMin: 60, absoluteTimeMin: 0, bannerEnabled: false, bannerText: undefined, maxNodataConns: 3,
-    maxLoginAttempts: 5, watchListExpiryMin: 30, halfOpenLimit: 1024,
+    maxLoginAttempts: 5, watchListExpiryMin: 30, watchListEnabled: false, watchListItems: [], halfOpenLimit: 1024,
   });
   assert.deepEqual(cfg.http, {
     server: false, secureServer: false, authentication: undefined, secureTrustpoint: undefined, port: 80, securePort: 443,
@@ -223,6 +223,10 @@ username carol nopassword
 username dave password plain
 ip route 0.0.0.0 0.0.0.0 10.1.0.254
 ipv6 route ::/0 GigabitEthernet0/1 FE80::1
+ip auth-proxy watch-list enable
+ip auth-proxy watch-list add-item 10.1.0.42
+ip auth-proxy watch-list add-item 2001:db8::66
+ip auth-proxy watch-list add-item 10.1.0.42
 end
 `;
 
@@ -237,7 +241,8 @@ test('every implemented command is read into the typed Config', () => {
   assert.equal(cfg.aaa.sessionId, 'unique');
   assert.deepEqual(cfg.authProxy, {
     authCacheTimeMin: 15, absoluteTimeMin: 240, bannerEnabled: false, bannerText: undefined, maxNodataConns: 7,
-    maxLoginAttempts: 4, watchListExpiryMin: 0, halfOpenLimit: 500,
+    maxLoginAttempts: 4, watchListExpiryMin: 0, watchListEnabled: true,
+    watchListItems: [new Uint32Array([0, 0, 0xffff, 0x0a01002a]), new Uint32Array([0x20010db8, 0, 0, 0x66])], halfOpenLimit: 500,
   });
   const pxy = cfg.authProxyRules.get('pxy')!;
   assert.equal(pxy.protoFlags, AP_PROTO_HTTP | AP_PROTO_FTP | AP_PROTO_HTTPS);
@@ -354,6 +359,8 @@ const BAD: readonly BadCase[] = [
   { text: 'ip auth-proxy auth-cache-time three', line: 1, column: 31, expected: 'a number <1-2147483647>' },
   { text: 'ip auth-proxy absolute-timer 40000', line: 1, column: 30, expected: 'a number <0-35791>' },
   { text: 'ip auth-proxy watch-list expiry-time -1', line: 1, column: 38, expected: 'a number <0-2147483647>' },
+  { text: 'ip auth-proxy watch-list add-item nothost', line: 1, column: 35, expected: 'an IPv4 or IPv6 address' },
+  { text: 'ip auth-proxy watch-list add-item 2001:db8::g', line: 1, column: 35, expected: 'an IPv4 or IPv6 address' },
   { text: 'ip auth-proxy half-open-limit 0', line: 1, column: 31, expected: 'a number <1-1048576>' },
   { text: 'ip auth-proxy frobnicate 3', line: 1, column: 15, expected: '"name", "auth-cache-time", "absolute-timer", "auth-proxy-banner", "max-nodata-conns", "max-login-attempts", "watch-list" or "half-open-limit"' },
   { text: 'ip auth-proxy name x http list', line: 1, column: 31, expected: 'an access list name or number', found: 'end of line' },
