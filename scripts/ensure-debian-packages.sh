@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the tests and benchmarks use, if they are missing: tcpdump reads
 # our pcap output as a second, independent reader; chromium is the real browser of the end-to-end
-# login test (driven by playwright-core); iperf3 measures throughput through the live gateway.
+# login test (driven by playwright-core); iperf3 measures throughput through the live gateway;
+# freeradius and freeradius-utils (radclient) are the RADIUS peer of the AAA tests.
 # Needs root, as on the project's machines and CI.
 set -euo pipefail
-packages=(tcpdump chromium iperf3)
+packages=(tcpdump chromium iperf3 freeradius freeradius-utils)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -404,3 +404,27 @@ export class TunIoError extends PortcullisError {
     this.errno = errno;
   }
 }
+
+// ---------------------------------------------------------------------------------------------
+// RADIUS (src/aaa/radius)
+
+/**
+ * A RADIUS request cannot be encoded: an attribute value longer than the 253 octets an
+ * attribute holds, a User-Password longer than 128 octets (RFC 2865 §5.2), or a packet past
+ * 4096 octets (RFC 2865 §3). Names the attribute and the size, never the value.
+ */
+export class RadiusEncodeError extends PortcullisError {
+  declare readonly code: 'ERR_RADIUS_ENCODE';
+  /** The attribute's name, e.g. `User-Name`, or `packet`. */
+  readonly attribute: string;
+  /** Its length in octets. */
+  readonly length: number;
+  /** The largest length allowed. */
+  readonly limit: number;
+  constructor(attribute: string, length: number, limit: number) {
+    super('ERR_RADIUS_ENCODE', `RADIUS ${attribute} of ${length} octets is longer than ${limit}`);
+    this.attribute = attribute;
+    this.length = length;
+    this.limit = limit;
+  }
+}

@@ -29,6 +29,7 @@ function samples(): [errors.PortcullisError, string][] {
     [new errors.ConnectionClosedError(true), 'ERR_CONNECTION_CLOSED'],
     [new errors.TunOpenError('tun0', 'TUNSETIFF', 'EBUSY', 'tun0 is taken'), 'ERR_TUN_OPEN'],
     [new errors.TunIoError('tun0', 'read', 'EBADFD'), 'ERR_TUN_IO'],
+    [new errors.RadiusEncodeError('User-Name', 300, 253), 'ERR_RADIUS_ENCODE'],
   ];
 }
 

@@ -1,0 +1,227 @@
+/**
+ * A throw-away FreeRADIUS 3.2 (Debian's `freeradius`) for tests, after
+ * /work/shared/recipes/freeradius.md: its config in a temp dir, listening on a free loopback
+ * port, run as `nobody` when the tests run as root. `require_message_authenticator = yes`, so it
+ * refuses any Access-Request of ours whose Message-Authenticator is missing or wrong, and every
+ * reply (Accept, Reject, Challenge) carries one.
+ *
+ * Users: `alice`/`alicepass` (priv-lvl 15 and two proxyacl entries, Reply-Message), `bob`/`bobpass`
+ * (priv-lvl 15, no entries), and `carol`/`carolpass`, whose right password is answered with an
+ * Access-Challenge (State {@link CHALLENGE_STATE_HEX}, Reply-Message {@link CHALLENGE_PROMPT});
+ * the Access-Request answering it with that State and {@link CHALLENGE_CODE} is accepted,
+ * anything else rejected.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { createSocket } from 'node:dgram';
+import { chownSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export const CHALLENGE_STATE_HEX = '6f74702d73746570';
+export const CHALLENGE_PROMPT = 'Enter the code from your token';
+export const CHALLENGE_CODE = '123456';
+
+export interface FreeRadius {
+  readonly port: number;
+  readonly secret: string;
+  /** FreeRADIUS's debug output so far. */
+  log(): string;
+  stop(): Promise<void>;
+}
+
+const USERS = `alice	Cleartext-Password := "alicepass"
+	Cisco-AVPair += "auth-proxy:priv-lvl=15",
+	Cisco-AVPair += "auth-proxy:proxyacl#2=permit udp any host 10.0.0.53 eq 53",
+	Cisco-AVPair += "auth-proxy:proxyacl#1=permit tcp any host 10.0.0.5 eq 80",
+	Cisco-AVPair += "shell:priv-lvl=3",
+	Reply-Message := "welcome alice"
+bob	Cleartext-Password := "bobpass"
+	Cisco-AVPair += "auth-proxy:priv-lvl=15"
+carol	Cleartext-Password := "carolpass"
+	Cisco-AVPair += "auth-proxy:priv-lvl=15"
+dave	Cleartext-Password := "davepass"
+	Cisco-AVPair += "auth-proxy:priv-lvl=15",
+	Cisco-AVPair += "auth-proxy:proxyacl#1=permit tcp any host 10.0.0.5 eq telnt"
+`;
+
+function radiusdConf(dir: string, port: number, secret: string): string {
+  return `prefix = /usr
+exec_prefix = /usr
+sysconfdir = /etc
+localstatedir = ${dir}
+sbindir = /usr/sbin
+logdir = ${dir}/log
+raddbdir = ${dir}
+radacctdir = ${dir}/log/radacct
+name = freeradius
+confdir = ${dir}
+modconfdir = ${dir}
+run_dir = ${dir}/run
+db_dir = ${dir}
+libdir = /usr/lib/freeradius
+pidfile = ${dir}/run/freeradius.pid
+max_request_time = 30
+cleanup_delay = 5
+max_requests = 1024
+hostname_lookups = no
+log {
+  destination = stdout
+  colourise = no
+  auth = yes
+}
+security {
+  allow_core_dumps = no
+  max_attributes = 200
+  reject_delay = 0
+  status_server = yes
+}
+thread pool {
+  start_servers = 1
+  max_servers = 4
+  min_spare_servers = 1
+  max_spare_servers = 4
+  max_requests_per_server = 0
+}
+client localhost {
+  ipaddr = 127.0.0.1
+  secret = "${secret}"
+  require_message_authenticator = yes
+}
+modules {
+  pap {
+  }
+  files {
+    filename = ${dir}/users
+  }
+  always reject {
+    rcode = reject
+  }
+  always ok {
+    rcode = ok
+  }
+  always handled {
+    rcode = handled
+  }
+}
+server default {
+  listen {
+    type = auth
+    ipaddr = 127.0.0.1
+    port = ${port}
+  }
+  authorize {
+    if (&State) {
+      if (&User-Name == "carol" && &State == 0x${CHALLENGE_STATE_HEX} && &User-Password == "${CHALLENGE_CODE}") {
+        update control {
+          &Auth-Type := Accept
+        }
+        update reply {
+          &Cisco-AVPair += "auth-proxy:priv-lvl=15"
+          &Cisco-AVPair += "auth-proxy:proxyacl#1=permit tcp any host 10.0.0.7 eq 443"
+          &Reply-Message := "second factor accepted"
+        }
+        ok
+        return
+      }
+      reject
+    }
+    files
+    pap
+  }
+  authenticate {
+    Auth-Type PAP {
+      pap
+      if (ok && &User-Name == "carol") {
+        update {
+          &reply: !* ANY
+        }
+        update reply {
+          &State := 0x${CHALLENGE_STATE_HEX}
+          &Reply-Message := "${CHALLENGE_PROMPT}"
+          &Message-Authenticator := 0x00
+        }
+        update control {
+          &Response-Packet-Type := Access-Challenge
+        }
+        handled
+      }
+    }
+  }
+  post-auth {
+    update reply {
+      &Message-Authenticator := 0x00
+    }
+    Post-Auth-Type REJECT {
+      update {
+        &reply: !* ANY
+      }
+      update reply {
+        &Message-Authenticator := 0x00
+      }
+    }
+  }
+}
+`;
+}
+
+/** A UDP port free on 127.0.0.1 at the time of asking. */
+export async function freeUdpPort(): Promise<number> {
+  const s = createSocket('udp4');
+  await new Promise<void>((resolve) => s.bind(0, '127.0.0.1', resolve));
+  const port = s.address().port;
+  await new Promise<void>((resolve) => s.close(() => resolve()));
+  return port;
+}
+
+/** Starts FreeRADIUS (see the module comment); rejects with its output if it does not come up in 20 s. */
+export async function startFreeRadius(secret: string): Promise<FreeRadius> {
+  const dir = mkdtempSync(join(tmpdir(), 'portcullis-freeradius-'));
+  mkdirSync(join(dir, 'log'));
+  mkdirSync(join(dir, 'run'));
+  const port = await freeUdpPort();
+  writeFileSync(join(dir, 'dictionary'), '$INCLUDE /usr/share/freeradius/dictionary\n');
+  writeFileSync(join(dir, 'users'), USERS);
+  writeFileSync(join(dir, 'radiusd.conf'), radiusdConf(dir, port, secret));
+  const root = process.getuid?.() === 0;
+  let argv = ['freeradius', '-X', '-d', dir, '-n', 'radiusd'];
+  if (root) {
+    const uid = Number(spawnSync('id', ['-u', 'nobody'], { encoding: 'utf8' }).stdout.trim());
+    const gid = Number(spawnSync('id', ['-g', 'nobody'], { encoding: 'utf8' }).stdout.trim());
+    for (const p of [dir, join(dir, 'log'), join(dir, 'run'), join(dir, 'users'), join(dir, 'radiusd.conf'), join(dir, 'dictionary')]) {
+      chownSync(p, uid, gid);
+    }
+    argv = ['setpriv', `--reuid=${uid}`, `--regid=${gid}`, '--clear-groups', ...argv];
+  }
+  const child: ChildProcess = spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout!.on('data', (d: Buffer) => { out += d.toString(); });
+  child.stderr!.on('data', (d: Buffer) => { out += d.toString(); });
+  const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
+  let stopped = false;
+  const stop = async (): Promise<void> => {
+    if (!stopped) {
+      stopped = true;
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+      await exited;
+      rmSync(dir, { recursive: true, force: true });
+    }
+  };
+  const deadline = Date.now() + 20_000;
+  while (!out.includes('Ready to process requests')) {
+    if (child.exitCode !== null || Date.now() > deadline) {
+      await stop();
+      throw new Error(`FreeRADIUS did not start:\n${out.slice(-3000)}`);
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return { port, secret, log: () => out, stop };
+}
+
+/** Runs radclient with `input` (attribute lines) against `fr`; its output. */
+export function radclient(fr: FreeRadius, input: string, timeoutSec = 3): { status: number | null; output: string } {
+  const r = spawnSync('radclient', ['-x', '-r', '1', '-t', String(timeoutSec), `127.0.0.1:${fr.port}`, 'auth', fr.secret],
+    { input, encoding: 'utf8' });
+  return { status: r.status, output: r.stdout + r.stderr };
+}
+
