@@ -4,8 +4,11 @@
  * scale benchmarks, then prints markdown tables for the README and the targets of PERFORMANCE.md
  * met (✓) or missed (✗).
  *
+ * The live benchmarks (tun-throughput, tun-pps: bench/tun.ts, one run for both) need root; without
+ * it they say so in one line and the others still run.
+ *
  * Flags: `--only NAME[,NAME…]` (micro, replay-hdr, replay-full, replay-floor, acl-scale,
- * flow-scale, config-scale, flood, expiry; repeatable), `--quick` (a 200k-packet capture and 3 rounds: a smoke run, not a
+ * flow-scale, config-scale, flood, expiry, tun-throughput, tun-pps; repeatable), `--quick` (a 200k-packet capture and 3 rounds: a smoke run, not a
  * measurement), `--json FILE` (every figure, machine-readable). Exits 1 if a benchmark failed to
  * run; a missed target is reported, not fatal.
  */
@@ -20,9 +23,11 @@ import {
 } from './replay.js';
 import type { ReplayBenchId, ReplayBenchResult } from './replay.js';
 import { REPO_ROOT, formatCount } from './lib/harness.js';
+import type { TunWorkload, runTun as RunTun } from './tun.js';
 
 /** Every benchmark `--only` accepts, in run order. */
-export const BENCH_NAMES = ['micro', 'replay-hdr', 'replay-full', 'replay-floor', 'acl-scale', 'flow-scale', 'config-scale', 'flood', 'expiry'] as const;
+export const BENCH_NAMES = ['micro', 'replay-hdr', 'replay-full', 'replay-floor', 'acl-scale', 'flow-scale', 'config-scale', 'flood', 'expiry',
+  'tun-throughput', 'tun-pps'] as const;
 export type BenchName = typeof BENCH_NAMES[number];
 
 /** Parsed command line of the bench runner. */
@@ -132,9 +137,27 @@ async function main(): Promise<number> {
   const replay: ReplayBenchResult[] = [];
   let out = args.quick ? '_Quick smoke run (200k packets, 3 rounds): not a measurement._\n\n' : '';
 
+  const notRun: string[] = [];
+  let tunDone = false;
   for (const name of args.only) {
     try {
-      if (name === 'micro') {
+      if (name === 'tun-throughput' || name === 'tun-pps') {
+        if (tunDone) continue;
+        tunDone = true;
+        const workloads: TunWorkload[] = [];
+        if (args.only.includes('tun-throughput')) workloads.push('tcp');
+        if (args.only.includes('tun-pps')) workloads.push('udp');
+        const { runTun } = (await import('./tun.js')) as { runTun: typeof RunTun };
+        const r = await runTun({ quick: args.quick, log, workloads });
+        if ('notRun' in r) {
+          log(`tun-throughput, tun-pps: not run: ${r.notRun}`);
+          notRun.push(`tun-throughput, tun-pps: ${r.notRun}`);
+          continue;
+        }
+        json['tun'] = { samples: r.samples, ratios: r.ratios, unavailable: r.unavailable, failed: r.failed };
+        out += `### tun-throughput, tun-pps\n\n${r.markdown}\n`;
+        failures.push(...r.failed);
+      } else if (name === 'micro') {
         const m = await runMicro({ quick: args.quick, log });
         json['micro'] = m;
         out += `### Micro-benchmarks\n\n${formatMicro(m.results, m.skipped)}\n`;
@@ -165,6 +188,7 @@ async function main(): Promise<number> {
     if (t.length > 0) out += t.map((l) => `- ${l}`).join('\n') + '\n';
   }
   for (const f of failures) out += `- ✗ not run: ${f}\n`;
+  for (const n of notRun) out += `- not run: ${n}\n`;
   process.stdout.write(out);
   if (args.jsonPath !== undefined) {
     writeFileSync(args.jsonPath, JSON.stringify({ ...json, failures }, null, 2) + '\n');

@@ -6,7 +6,12 @@
  * reads back unchanged (with its virtio header when there is one) until killed. It does no
  * work on the packets: what a data plane costs above it is the data plane's own.
  *
- * Usage: tun-reflector NAME MTU OFFLOADS
+ * With several devices (NAME,NAME…: one per gateway interface, as `portcullis run` opens them)
+ * one thread serves them all as the gateway's event loop does: poll(2) for readiness, then
+ * read each ready device until EAGAIN, writing every packet back to the device it came from.
+ * The line printed is then `ready NAME,NAME… OFFLOADS`.
+ *
+ * Usage: tun-reflector NAME[,NAME…] MTU OFFLOADS
  * Exit status: 2 wrong usage; 3 the device could not be opened or set up (one line on stderr
  * naming the step and the errno); 1 a read or write failed.
  */
@@ -14,6 +19,7 @@
 #include <fcntl.h>
 #include <linux/if_tun.h>
 #include <net/if.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -61,60 +67,121 @@ static int attach(const char *name, short flags, char *actual, const char **step
   return fd;
 }
 
-int main(int argc, char **argv) {
-  if (argc != 4 || strlen(argv[1]) == 0 || strlen(argv[1]) >= IFNAMSIZ) {
-    fprintf(stderr, "usage: tun-reflector NAME MTU OFFLOADS\n");
-    return 2;
-  }
-  const char *name = argv[1];
-  int mtu = atoi(argv[2]);
-  unsigned want = (unsigned)strtoul(argv[3], NULL, 0);
-  char actual[IFNAMSIZ];
+/* Opens NAME as asked (the offloads the kernel accepts of WANT), sets MTU and brings it up. The fd,
+ * or -1 after one line on stderr; *accepted gets the TUN_F_* mask accepted, actual the name. */
+static int open_one(const char *name, int mtu, unsigned want, unsigned *accepted, char *actual) {
   const char *step = "";
-  unsigned accepted = 0;
   int fd = -1;
+  *accepted = 0;
   if (want != 0) {
     fd = attach(name, IFF_TUN | IFF_NO_PI | IFF_VNET_HDR, actual, &step);
-    if (fd < 0) return fail(name, step, errno);
+    if (fd < 0) return fail(name, step, errno), -1;
     unsigned tries[3] = {want, want & ~(unsigned)(TUN_F_USO4 | TUN_F_USO6), want & TUN_F_CSUM};
-    for (int i = 0; i < 3 && accepted == 0; i++) {
-      if (tries[i] != 0 && ioctl(fd, TUNSETOFFLOAD, (unsigned long)tries[i]) == 0) accepted = tries[i];
+    for (int i = 0; i < 3 && *accepted == 0; i++) {
+      if (tries[i] != 0 && ioctl(fd, TUNSETOFFLOAD, (unsigned long)tries[i]) == 0) *accepted = tries[i];
     }
-    if (accepted == 0) {
+    if (*accepted == 0) {
       close(fd);
       fd = -1;
     }
   }
   if (fd < 0) {
     fd = attach(name, IFF_TUN | IFF_NO_PI, actual, &step);
-    if (fd < 0) return fail(name, step, errno);
+    if (fd < 0) return fail(name, step, errno), -1;
   }
   int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-  if (s < 0) return fail(actual, "socket", errno);
+  if (s < 0) return fail(actual, "socket", errno), -1;
   struct ifreq ifr;
   set_name(&ifr, actual);
   ifr.ifr_mtu = mtu;
-  if (ioctl(s, SIOCSIFMTU, &ifr) < 0) return fail(actual, "SIOCSIFMTU", errno);
-  if (ioctl(s, SIOCGIFFLAGS, &ifr) < 0) return fail(actual, "SIOCGIFFLAGS", errno);
+  if (ioctl(s, SIOCSIFMTU, &ifr) < 0) return fail(actual, "SIOCSIFMTU", errno), -1;
+  if (ioctl(s, SIOCGIFFLAGS, &ifr) < 0) return fail(actual, "SIOCGIFFLAGS", errno), -1;
   ifr.ifr_flags |= IFF_UP;
-  if (ioctl(s, SIOCSIFFLAGS, &ifr) < 0) return fail(actual, "SIOCSIFFLAGS", errno);
+  if (ioctl(s, SIOCSIFFLAGS, &ifr) < 0) return fail(actual, "SIOCSIFFLAGS", errno), -1;
   close(s);
-  printf("ready %s %u\n", actual, accepted);
+  return fd;
+}
+
+#define MAX_DEVICES 16
+
+/* A 10-byte virtio header and a 64 KiB super-packet at most. */
+static unsigned char buf[10 + 65536];
+
+/* Writes back what was read; 0, or 1 after a line on stderr. A packet the kernel refuses back
+ * (EINVAL) is dropped, like any data plane would. */
+static int reflect(int fd, const char *name, ssize_t n) {
+  if (write(fd, buf, (size_t)n) < 0 && errno != EINVAL) {
+    fprintf(stderr, "tun-reflector: %s: write: %s\n", name, strerror(errno));
+    return 1;
+  }
+  return 0;
+}
+
+int main(int argc, char **argv) {
+  if (argc != 4 || strlen(argv[1]) == 0) {
+    fprintf(stderr, "usage: tun-reflector NAME[,NAME...] MTU OFFLOADS\n");
+    return 2;
+  }
+  int mtu = atoi(argv[2]);
+  unsigned want = (unsigned)strtoul(argv[3], NULL, 0);
+  char names[MAX_DEVICES][IFNAMSIZ];
+  struct pollfd fds[MAX_DEVICES];
+  int count = 0;
+  unsigned accepted = 0;
+  char list[MAX_DEVICES * IFNAMSIZ];
+  list[0] = '\0';
+  for (char *save = NULL, *name = strtok_r(argv[1], ",", &save); name != NULL; name = strtok_r(NULL, ",", &save)) {
+    if (count == MAX_DEVICES || strlen(name) >= IFNAMSIZ) {
+      fprintf(stderr, "usage: tun-reflector NAME[,NAME...] MTU OFFLOADS (at most %d names of 1-15 bytes)\n", MAX_DEVICES);
+      return 2;
+    }
+    unsigned got;
+    int fd = open_one(name, mtu, want, &got, names[count]);
+    if (fd < 0) return 3;
+    if (count == 0 || got < accepted) accepted = got;
+    fds[count].fd = fd;
+    fds[count].events = POLLIN;
+    if (count > 0) strcat(list, ",");
+    strcat(list, names[count]);
+    count++;
+  }
+  printf("ready %s %u\n", list, accepted);
   fflush(stdout);
 
-  /* A 10-byte virtio header and a 64 KiB super-packet at most. */
-  static unsigned char buf[10 + 65536];
+  if (count == 1) {
+    /* One device: blocking reads, one read and one write per packet. */
+    for (;;) {
+      ssize_t n = read(fds[0].fd, buf, sizeof buf);
+      if (n < 0) {
+        if (errno == EINTR) continue;
+        fprintf(stderr, "tun-reflector: %s: read: %s\n", names[0], strerror(errno));
+        return 1;
+      }
+      if (reflect(fds[0].fd, names[0], n) != 0) return 1;
+    }
+  }
+  /* Several: non-blocking, poll, then drain every ready device. */
+  for (int i = 0; i < count; i++) {
+    if (fcntl(fds[i].fd, F_SETFL, fcntl(fds[i].fd, F_GETFL) | O_NONBLOCK) < 0) return fail(names[i], "O_NONBLOCK", errno);
+  }
   for (;;) {
-    ssize_t n = read(fd, buf, sizeof buf);
-    if (n < 0) {
+    if (poll(fds, (nfds_t)count, -1) < 0) {
       if (errno == EINTR) continue;
-      fprintf(stderr, "tun-reflector: %s: read: %s\n", actual, strerror(errno));
+      fprintf(stderr, "tun-reflector: poll: %s\n", strerror(errno));
       return 1;
     }
-    /* A packet the kernel refuses back (EINVAL) is dropped, like any data plane would. */
-    if (write(fd, buf, (size_t)n) < 0 && errno != EINVAL) {
-      fprintf(stderr, "tun-reflector: %s: write: %s\n", actual, strerror(errno));
-      return 1;
+    for (int i = 0; i < count; i++) {
+      if ((fds[i].revents & (POLLIN | POLLERR | POLLHUP)) == 0) continue;
+      for (;;) {
+        ssize_t n = read(fds[i].fd, buf, sizeof buf);
+        if (n < 0) {
+          if (errno == EINTR) continue;
+          if (errno == EAGAIN) break;
+          fprintf(stderr, "tun-reflector: %s: read: %s\n", names[i], strerror(errno));
+          return 1;
+        }
+        if (reflect(fds[i].fd, names[i], n) != 0) return 1;
+      }
     }
   }
 }

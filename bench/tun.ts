@@ -1,0 +1,247 @@
+/**
+ * tun-throughput and tun-pps (../shared/PERFORMANCE.md): iperf3 from client to server through
+ * the gateway namespace of the benchmark topology, one TCP stream and 64-byte UDP datagrams, for
+ * each data plane in turn (bench/lib/dataplanes.ts): kernel forwarding, the C reflector without
+ * and with offloads, and `portcullis run` without and with offloads for an authenticated host
+ * behind a 1,000-entry interface ACL. The data planes alternate within every round (A B A B …),
+ * and each target is the median of the per-round ratios to its anchor:
+ *
+ * - gateway with offloads, TCP ≥ 0.7× kernel forwarding;
+ * - gateway without offloads ≥ 0.9× the C reflector without offloads, TCP and 64-byte UDP.
+ *
+ * Beside the rates: the CPU time the data-plane process used per packet or per MB (from
+ * /proc/PID/stat), which is less noisy than the rates on a shared machine. Needs root (network
+ * namespaces, TUN devices); without it the benchmark says so and does nothing. The namespaces
+ * are removed on every exit path, a signal included.
+ *
+ * `node dist/bench/tun.js [--quick]` runs it alone; `bench/run.ts` calls {@link runTun}.
+ */
+import type { ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { createTopology, netnsPrefix, removeStaleTopologies } from '../src/netns/topology.js';
+import type { Topology } from '../src/netns/topology.js';
+import { TUN_OFFLOADS_ALL } from '../src/io/tun.js';
+import { markdownTable } from './run.js';
+import { ensureTool, median } from './lib/harness.js';
+import { runIperfClient, startIperfServer } from './lib/iperf.js';
+import type { IperfRun } from './lib/iperf.js';
+import { cReflector, cpuSeconds, kernelForwarding } from './lib/dataplanes.js';
+import type { DataPlane } from './lib/dataplanes.js';
+import { gatewayDataPlanes } from './lib/gateway-plane.js';
+
+/** The workloads: one TCP stream, 64-byte UDP. */
+export type TunWorkload = 'tcp' | 'udp';
+
+/** One data plane's run of one workload in one round. */
+export interface TunSample {
+  readonly plane: string;
+  readonly workload: TunWorkload;
+  readonly round: number;
+  readonly run: IperfRun;
+  /** CPU seconds the data-plane process used during the run (NaN for kernel forwarding). */
+  readonly cpuSeconds: number;
+}
+
+/** A target or an orientation ratio: subject / anchor, per round and the median. */
+export interface TunRatio {
+  readonly workload: TunWorkload;
+  readonly subject: string;
+  readonly anchor: string;
+  readonly perRound: readonly number[];
+  readonly median: number;
+  /** The target (≥), or undefined for an orientation figure. */
+  readonly target: number | undefined;
+}
+
+/** What the benchmark measured. */
+export interface TunResult {
+  readonly samples: readonly TunSample[];
+  readonly ratios: readonly TunRatio[];
+  /** Data planes this build cannot run, as `id: reason` (e.g. no `run` command yet). */
+  readonly unavailable: readonly string[];
+  /** Data planes that failed, as `id: error` (left out of the later rounds). */
+  readonly failed: readonly string[];
+  readonly markdown: string;
+}
+
+/** What a live benchmark returns when it cannot run at all (not root). */
+export interface NotRun {
+  readonly notRun: string;
+}
+
+/** The targets of PERFORMANCE.md and the orientation ratios printed beside them. */
+const COMPARISONS: ReadonlyArray<Omit<TunRatio, 'perRound' | 'median'>> = [
+  { workload: 'tcp', subject: 'gw-offload', anchor: 'kernel', target: 0.7 },
+  { workload: 'tcp', subject: 'gw-plain', anchor: 'c-plain', target: 0.9 },
+  { workload: 'udp', subject: 'gw-plain', anchor: 'c-plain', target: 0.9 },
+  { workload: 'tcp', subject: 'gw-offload', anchor: 'c-offload', target: undefined },
+  { workload: 'udp', subject: 'gw-offload', anchor: 'c-offload', target: undefined },
+  { workload: 'tcp', subject: 'c-offload', anchor: 'kernel', target: undefined },
+  { workload: 'tcp', subject: 'c-plain', anchor: 'kernel', target: undefined },
+  { workload: 'udp', subject: 'c-plain', anchor: 'kernel', target: undefined },
+];
+
+/** Whether this process may make namespaces and TUN devices. */
+export function isRoot(): boolean {
+  return typeof process.getuid === 'function' && process.getuid() === 0;
+}
+
+/**
+ * Runs the benchmark. `quick`: one round of one-second runs (a smoke run); else 5 rounds of
+ * two-second runs (TCP after one omitted second).
+ */
+export async function runTun(opts: {
+  quick: boolean;
+  log: (line: string) => void;
+  workloads?: readonly TunWorkload[];
+}): Promise<TunResult | NotRun> {
+  if (!isRoot()) return { notRun: 'needs root (network namespaces and TUN devices)' };
+  const iperf3 = ensureTool('iperf3');
+  const workloads = opts.workloads ?? ['tcp', 'udp'];
+  const rounds = opts.quick ? 1 : 5;
+  const seconds = opts.quick ? 1 : 2;
+  const children = new Set<ChildProcess>();
+  const track = (p: ChildProcess): void => {
+    children.add(p);
+    p.on('exit', () => children.delete(p));
+  };
+  removeStaleTopologies('bench-tun');
+  const topo = createTopology({ prefix: netnsPrefix('bench-tun'), ipv6: false });
+  const onSignal = (sig: NodeJS.Signals): void => {
+    for (const p of children) p.kill('SIGKILL');
+    topo.remove();
+    process.kill(process.pid, sig);
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  try {
+    const server = await startIperfServer(topo, iperf3, track);
+    try {
+      const gw = gatewayDataPlanes(topo, track);
+      const planes: DataPlane[] = [
+        kernelForwarding(), cReflector(topo, 0, track), ...gw.planes.filter((p) => p.id === 'gw-plain'),
+        cReflector(topo, TUN_OFFLOADS_ALL, track), ...gw.planes.filter((p) => p.id === 'gw-offload'),
+      ];
+      const unavailable = gw.unavailable;
+      const failed: string[] = [];
+      const samples: TunSample[] = [];
+      for (let round = 0; round < rounds; round++) {
+        for (const plane of planes) {
+          if (failed.some((m) => m.startsWith(`${plane.id}:`))) continue;
+          try {
+            await plane.start();
+            for (const workload of workloads) {
+              samples.push(await measure(topo, iperf3, plane, workload, round, seconds, track));
+              const s = samples[samples.length - 1]!;
+              opts.log(`tun: round ${round + 1}: ${plane.id} ${workload} ${describe(s)}`);
+            }
+          } catch (e) {
+            const msg = e instanceof Error ? e.message.split('\n')[0]! : String(e);
+            opts.log(`tun: round ${round + 1}: ${plane.id} failed: ${msg}`);
+            failed.push(`${plane.id}: ${msg}`);
+          } finally {
+            await plane.stop();
+          }
+        }
+      }
+      const ratios = computeRatios(samples, rounds);
+      return { samples, ratios, unavailable, failed, markdown: formatTun(samples, ratios, unavailable, rounds, seconds) };
+    } finally {
+      await server.stop();
+    }
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    for (const p of children) p.kill('SIGKILL');
+    topo.remove();
+  }
+}
+
+async function measure(topo: Topology, iperf3: string, plane: DataPlane, workload: TunWorkload, round: number,
+  seconds: number, track: (p: ChildProcess) => void): Promise<TunSample> {
+  const pid = plane.pid();
+  const cpu0 = cpuSeconds(pid);
+  const run = await runIperfClient(topo, iperf3, { protocol: workload, seconds }, track);
+  return { plane: plane.id, workload, round, run, cpuSeconds: cpuSeconds(pid) - cpu0 };
+}
+
+/** The figure a workload is judged by: Gbit/s for TCP, received packets/s for UDP. */
+function figure(s: TunSample): number {
+  return s.workload === 'tcp' ? s.run.bitsPerSecond : s.run.packetsPerSecond;
+}
+
+function describe(s: TunSample): string {
+  const cpu = Number.isNaN(s.cpuSeconds) ? '' : `, data plane ${s.cpuSeconds.toFixed(2)} s CPU`;
+  return s.workload === 'tcp'
+    ? `${(s.run.bitsPerSecond / 1e9).toFixed(2)} Gbit/s (${s.run.retransmits} retransmits${cpu})`
+    : `${Math.round(s.run.packetsPerSecond).toLocaleString('en-US')} packets/s received (${s.run.sent} sent, ${s.run.lost} lost${cpu})`;
+}
+
+/** Per-round ratios of every comparison whose two sides both ran in that round. */
+export function computeRatios(samples: readonly TunSample[], rounds: number): TunRatio[] {
+  const out: TunRatio[] = [];
+  for (const c of COMPARISONS) {
+    const perRound: number[] = [];
+    for (let r = 0; r < rounds; r++) {
+      const s = samples.find((x) => x.round === r && x.plane === c.subject && x.workload === c.workload);
+      const a = samples.find((x) => x.round === r && x.plane === c.anchor && x.workload === c.workload);
+      if (s !== undefined && a !== undefined && figure(a) > 0) perRound.push(figure(s) / figure(a));
+    }
+    if (perRound.length > 0) out.push({ ...c, perRound, median: median(perRound) });
+  }
+  return out;
+}
+
+const PLANE_LABELS: Readonly<Record<string, string>> = {
+  'kernel': 'kernel forwarding',
+  'c-plain': 'C reflector, no offload',
+  'c-offload': 'C reflector, offloads',
+  'gw-plain': 'portcullis run, no offload',
+  'gw-offload': 'portcullis run, offloads',
+};
+
+/** The README tables: rates per data plane (median, spread) and the ratios with their targets. */
+export function formatTun(samples: readonly TunSample[], ratios: readonly TunRatio[], unavailable: readonly string[],
+  rounds: number, seconds: number): string {
+  const rows: string[][] = [];
+  for (const plane of Object.keys(PLANE_LABELS)) {
+    const tcp = samples.filter((s) => s.plane === plane && s.workload === 'tcp');
+    const udp = samples.filter((s) => s.plane === plane && s.workload === 'udp');
+    if (tcp.length === 0 && udp.length === 0) continue;
+    const spread = (xs: readonly number[], f: (x: number) => string): string =>
+      xs.length === 0 ? '—' : `${f(median(xs))} (${f(Math.min(...xs))}–${f(Math.max(...xs))})`;
+    const gbit = (x: number): string => (x / 1e9).toFixed(2);
+    const kpps = (x: number): string => (x / 1e3).toFixed(0);
+    const us = (x: number): string => x.toFixed(1);
+    const tcpCpu = tcp.filter((s) => !Number.isNaN(s.cpuSeconds)).map((s) => s.cpuSeconds / (s.run.bitsPerSecond * s.run.seconds / 8 / 1e9));
+    const udpCpu = udp.filter((s) => !Number.isNaN(s.cpuSeconds) && s.run.packetsPerSecond > 0)
+      .map((s) => s.cpuSeconds * 1e6 / (s.run.packetsPerSecond * s.run.seconds));
+    rows.push([PLANE_LABELS[plane]!, spread(tcp.map((s) => s.run.bitsPerSecond), gbit),
+      tcpCpu.length === 0 ? '—' : spread(tcpCpu, (x) => x.toFixed(2)),
+      spread(udp.map((s) => s.run.packetsPerSecond), kpps),
+      udpCpu.length === 0 ? '—' : spread(udpCpu, us),
+      udp.length === 0 ? '—' : `${median(udp.map((s) => (s.run.lost / Math.max(1, s.run.sent)) * 100)).toFixed(0)} %`]);
+  }
+  let md = `${rounds} interleaved round${rounds === 1 ? '' : 's'}, ${seconds} s per run; median (min–max) over the rounds.\n\n`;
+  md += markdownTable(['data plane', 'TCP Gbit/s', 'data-plane CPU s per GB (TCP)', 'UDP 64 B, kpackets/s received',
+    'data-plane CPU µs per packet (UDP)', 'UDP lost (median)'], rows);
+  md += '\n';
+  const rrows = ratios.map((r) => [`${PLANE_LABELS[r.subject]} ÷ ${PLANE_LABELS[r.anchor]}`, r.workload === 'tcp' ? 'TCP' : 'UDP 64 B',
+    `**${r.median.toFixed(2)}×**`, r.perRound.map((x) => x.toFixed(2)).join(', '),
+    r.target === undefined ? '(orientation)' : `≥ ${r.target}× ${r.median >= r.target ? '✓' : '✗'}`]);
+  md += markdownTable(['ratio', 'workload', 'median', 'per round', 'target'], rrows);
+  for (const m of unavailable) md += `- not run: ${m}\n`;
+  return md;
+}
+
+if (process.argv[1] !== undefined && fileURLToPath(import.meta.url) === process.argv[1]) {
+  runTun({ quick: process.argv.includes('--quick'), log: (l) => { process.stderr.write(l + '\n'); } })
+    .then((r) => {
+      if ('notRun' in r) { process.stdout.write(`tun: not run: ${r.notRun}\n`); return; }
+      process.stdout.write(r.markdown + r.failed.map((f) => `- ✗ failed: ${f}\n`).join(''));
+      if (r.failed.length > 0) process.exitCode = 1;
+    }, (e: unknown) => {
+      process.stderr.write(`tun: ${e instanceof Error ? e.message : String(e)}\n`);
+      process.exitCode = 1;
+    });
+}
