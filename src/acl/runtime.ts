@@ -5,8 +5,7 @@
  * the implicit deny), counts matches, logs `log` entries, installs and removes dynamic entries
  * per host, and renders `show ip access-lists` / `show ipv6 access-list`.
  */
-import { AclSetError, ConfigError, DownloadedAclError, DynamicAclTargetError } from '../errors.js';
-import { tokenizeLine } from '../ios/tokens.js';
+import { AclSetError, DynamicAclTargetError } from '../errors.js';
 import { FRAG_LATER } from '../wire/packet.js';
 import type { PacketMeta } from '../wire/packet.js';
 import { ACL_DENY, ACL_MATCH_NONE } from './api.js';
@@ -16,7 +15,7 @@ import { TupleClassifier } from './tuple-space.js';
 import { HostTable } from './dynamic.js';
 import type { HashKey } from '../table/keyed-hash.js';
 import { AclLogger } from './log.js';
-import { parseRule } from './grammar.js';
+import { parseDownloadedEntry } from './downloaded.js';
 import { formatListHeader, formatMatches, formatRule } from './format.js';
 import { ACL_ACTION_DENY, AclSetImpl } from './model.js';
 import type { AclKind, AclList, AclRule } from './model.js';
@@ -261,19 +260,9 @@ export class CompiledAcls implements AclRuntime {
     const sorted = [...entries].sort((a, b) => a.n - b.n);
     const rules: AclRule[] = [];
     for (const d of sorted) {
-      const tl = tokenizeLine(`proxyacl#${d.n}`, 1, d.text);
-      let rule: AclRule;
-      try {
-        const parsed = parseRule(tl, 0, l.kind === 'ipv6' ? 'ipv6' : 'extended');
-        if (parsed.seq >= 0) return { ok: false, error: new DownloadedAclError(d.n, d.text, 'sequence') };
-        rule = parsed.rule;
-      } catch (err) {
-        if (err instanceof ConfigError) return { ok: false, error: new DownloadedAclError(d.n, d.text, err) };
-        throw err;
-      }
-      if (!rule.srcWild.every((w) => w === 0xffffffff)) {
-        return { ok: false, error: new DownloadedAclError(d.n, d.text, 'source') };
-      }
+      const parsed = parseDownloadedEntry(d, l.kind === 'ipv6' ? 'ipv6' : 'extended');
+      if (!parsed.ok) return parsed;
+      const rule = parsed.rule;
       const words = l.family === 4 ? [host[3]!] : [host[0]!, host[1]!, host[2]!, host[3]!];
       rules.push({ ...rule, srcAddr: words, srcWild: words.map(() => 0) });
     }
