@@ -2,7 +2,8 @@
 import { expectedAt } from '../ios/tokens.js';
 import { echoLine } from '../ios/echo.js';
 import type { TokenLine } from '../ios/tokens.js';
-import type { HttpServerConfig } from './types.js';
+import { dirname, resolve } from 'node:path';
+import type { HttpServerConfig, HttpsCertificateFiles } from './types.js';
 import { CONFIG_DEFAULTS } from './context.js';
 import type { ParseContext } from './context.js';
 import { expectEnd, numberAt, wordAt } from './values.js';
@@ -22,6 +23,7 @@ export class HttpSection {
     secureTrustpoint: undefined as string | undefined,
     port: CONFIG_DEFAULTS.httpPort as number,
     securePort: CONFIG_DEFAULTS.httpSecurePort as number,
+    secureCertificate: undefined as HttpsCertificateFiles | undefined,
   };
 
   constructor(private readonly ctx: ParseContext) {}
@@ -49,6 +51,19 @@ export class HttpSection {
         http.secureTrustpoint = name;
         return expectEnd(tl, 4);
       }
+      case 'secure-certificate': {
+        // portcullis's own: `ip http secure-certificate CERT-FILE key KEY-FILE`, relative paths
+        // from the config file's directory (IOS keeps certificates in a trustpoint instead).
+        const cert = tl.tokens[3]?.text;
+        if (cert === undefined) throw expectedAt(tl, 3, 'a certificate file (PEM)');
+        if (wordAt(tl, 4) !== 'key') throw expectedAt(tl, 4, '"key"');
+        const key = tl.tokens[5]?.text;
+        if (key === undefined) throw expectedAt(tl, 5, 'a private key file (PEM)');
+        expectEnd(tl, 6);
+        const base = dirname(this.ctx.file);
+        http.secureCertificate = { certFile: resolve(base, cert), keyFile: resolve(base, key), source: this.ctx.source(tl) };
+        return;
+      }
       case 'authentication': {
         const w3 = wordAt(tl, 3);
         if (w3 !== 'aaa' && w3 !== 'local' && w3 !== 'enable') throw expectedAt(tl, 3, '"aaa", "local" or "enable"');
@@ -62,7 +77,7 @@ export class HttpSection {
           this.ctx.warn(tl, 0, `ignored "${echoLine(tl)}": not implemented by portcullis`);
           return;
         }
-        throw expectedAt(tl, 2, '"server", "secure-server", "authentication", "port", "secure-port" or "secure-trustpoint"');
+        throw expectedAt(tl, 2, '"server", "secure-server", "authentication", "port", "secure-port", "secure-trustpoint" or "secure-certificate"');
     }
   }
 

@@ -4,7 +4,7 @@
  * `ip auth-proxy`, `ip http`, interfaces, RADIUS/TACACS+ servers, local users, static routes)
  * and hands access-list lines to the ACL engine's builder (`src/acl/config-lines.ts`). This
  * module routes lines; each configuration section has a room of its own (`interfaces.ts`,
- * `auth-proxy.ts`, `aaa.ts`, `servers.ts`, `http.ts`, `users.ts`, `routes.ts`) sharing one
+ * `auth-proxy.ts`, `aaa.ts`, `attribute-lists.ts`, `servers.ts`, `http.ts`, `users.ts`, `routes.ts`) sharing one
  * {@link ParseContext}.
  *
  * How lines are grouped follows IOS's own configuration parser rather than indentation alone:
@@ -36,6 +36,7 @@ import { AaaSection } from './aaa.js';
 import { RadiusSection, TacacsSection } from './servers.js';
 import { HttpSection } from './http.js';
 import { UserSection } from './users.js';
+import { AttributeListSection } from './attribute-lists.js';
 import { parseStaticRoute, resolveRoutes } from './routes.js';
 import type { PendingRoute } from './routes.js';
 import { expectEnd, restOfLine, wordAt } from './values.js';
@@ -66,7 +67,7 @@ export function parseConfig(text: string, file: string): Config {
   return new ConfigParser(text.replace(/^\uFEFF/, ''), file).run();
 }
 
-type Mode = 'top' | 'interface' | 'ignored' | 'cert-chain' | 'cert-data';
+type Mode = 'top' | 'interface' | 'attribute-list' | 'ignored' | 'cert-chain' | 'cert-data';
 
 /**
  * One parse of one text; not reusable. It routes each line to the room of its section and
@@ -82,6 +83,7 @@ class ConfigParser {
   private readonly tacacs: TacacsSection;
   private readonly http: HttpSection;
   private readonly users: UserSection;
+  private readonly attributeLists: AttributeListSection;
   private readonly routes: PendingRoute[] = [];
   private hostname: string = CONFIG_DEFAULTS.hostname;
   private mode: Mode = 'top';
@@ -101,6 +103,7 @@ class ConfigParser {
     this.tacacs = new TacacsSection(ctx);
     this.http = new HttpSection(ctx);
     this.users = new UserSection(ctx);
+    this.attributeLists = new AttributeListSection(ctx);
   }
 
   run(): Config {
@@ -135,6 +138,9 @@ class ConfigParser {
       case 'interface':
         if (this.interfaces.subLine(tl)) return;
         this.interfaces.close();
+        break;
+      case 'attribute-list':
+        if (this.attributeLists.subLine(tl)) return;
         break;
       case 'cert-data':
         this.ignoredCount++;
@@ -197,6 +203,11 @@ class ConfigParser {
         this.mode = 'interface';
         return;
       case 'aaa':
+        if (w1 === 'attribute' && wordAt(tl, 2) === 'list') {
+          this.attributeLists.begin(tl);
+          this.mode = 'attribute-list';
+          return;
+        }
         if (this.aaa.parse(tl)) return;
         break;
       case 'radius-server':
@@ -299,6 +310,7 @@ class ConfigParser {
       undefinedAcl(itf.ipv6FilterOut, 'the interface then permits all traffic');
     }
     const aaa = this.aaa.result();
+    const attributeLists = this.attributeLists.result();
     const routes = resolveRoutes(this.routes, this.interfaces.interfaces.map((i) => i.name));
     this.warnNoDefaultRoute(routes);
     ctx.warnings.sort((a, b) => a.line - b.line || a.column - b.column);
@@ -313,7 +325,8 @@ class ConfigParser {
       acls,
       radius: this.radius.result(),
       tacacs: this.tacacs.result(),
-      users: this.users.result(),
+      users: this.users.result((name) => attributeLists.has(name)),
+      attributeLists,
       routes,
       warnings: ctx.warnings,
     };

@@ -2,7 +2,8 @@
  * The typed, validated configuration produced by `parseConfig` (see `parse.ts`). Everything the
  * engine and adapters read from a running-config is here; addresses are already integers.
  */
-import type { AclSet } from '../acl/api.js';
+import type { AclSet, DynamicAclText } from '../acl/api.js';
+import type { ClearText } from './clear-text.js';
 import type { ConfigWarning } from '../ios/tokens.js';
 
 
@@ -104,6 +105,21 @@ export interface HttpServerConfig {
   readonly port: number;
   /** `ip http secure-port N`, default 443. */
   readonly securePort: number;
+  /**
+   * `ip http secure-certificate CERT-FILE key KEY-FILE` (portcullis's own line, standing for
+   * IOS's trustpoint): the login service's certificate and key, resolved against the config
+   * file's directory. Undefined: a self-signed certificate is made (src/login/certificate.ts).
+   */
+  readonly secureCertificate: HttpsCertificateFiles | undefined;
+}
+
+/** Certificate and key files for the HTTPS login service (`ip http secure-certificate`). */
+export interface HttpsCertificateFiles {
+  /** The certificate (chain) file, PEM, as resolved. */
+  readonly certFile: string;
+  /** The private key file, PEM, as resolved. */
+  readonly keyFile: string;
+  readonly source: SourceRef;
 }
 
 /** `aaa …` lines. Method lists are kept as given (`group radius`, `local`, …). */
@@ -152,15 +168,42 @@ export interface TacacsGlobals {
   readonly timeoutSec: number;
 }
 
-/** `username NAME [privilege N] (password|secret) [0|5|…] SECRET`. */
+/**
+ * A local user: `username NAME [privilege P] (password [0|7] TEXT | secret [0|5|8|9] TEXT |
+ * nopassword)`, or `username NAME algorithm-type md5|sha256|scrypt secret TEXT`, and `username
+ * NAME aaa attribute list LIST` (the lines of one name add up, a later credential line replacing
+ * the earlier one, as in IOS).
+ */
 export interface LocalUser {
   readonly name: string;
+  /** `privilege P` (default 1). */
   readonly privilege: number;
-  /** Kind of credential: `password` (type 0 clear text or 7) or `secret` (hashed). */
+  /** Kind of credential: `password` (clear text or type 7), `secret` (hashed, or clear text to hash), `none` (`nopassword`). */
   readonly credentialKind: 'password' | 'secret' | 'none';
-  /** Encryption type digit as written (0 clear, 5 md5-crypt, 7 Cisco type 7, …). */
+  /** Encryption type digit as written (0 clear text, 5 md5-crypt, 7 Cisco type 7, 8 PBKDF2, 9 scrypt). */
   readonly encryptionType: number;
+  /** The hash as written for `secret 5|8|9` (checked for its type's form); '' for clear text and `nopassword`. */
   readonly credential: string;
+  /**
+   * The clear text of `password 0|7` (type 7 decoded) and `secret 0`, until the local
+   * authenticator hashes it and drops it (src/aaa/local.ts); undefined for hashes and `nopassword`.
+   */
+  readonly clearText: ClearText | undefined;
+  /** `username NAME aaa attribute list LIST`: the list (defined, checked at parse). */
+  readonly attributeList: string | undefined;
+  readonly source: SourceRef;
+}
+
+/**
+ * `aaa attribute list NAME` with its `attribute type …` lines: a local user's authorization for
+ * the auth-proxy (IOS's local AAA attributes), bound by `username NAME aaa attribute list NAME`.
+ */
+export interface AttributeList {
+  readonly name: string;
+  /** `attribute type priv-lvl N`, if given. */
+  readonly privLvl: number | undefined;
+  /** `attribute type proxyacl#N "ENTRY"`, in N order (each checked with the ACL grammar at parse). */
+  readonly proxyAcl: readonly DynamicAclText[];
   readonly source: SourceRef;
 }
 
@@ -208,6 +251,8 @@ export interface Config {
   readonly radius: RadiusGlobals;
   readonly tacacs: TacacsGlobals;
   readonly users: readonly LocalUser[];
+  /** `aaa attribute list` blocks by name. */
+  readonly attributeLists: ReadonlyMap<string, AttributeList>;
   /** `ip route` and `ipv6 route` statics, in config order (see {@link StaticRoute}). */
   readonly routes: readonly StaticRoute[];
   /** Lines accepted but not implemented, and other non-fatal findings. */

@@ -119,7 +119,8 @@ export const IPV6_WORDS: WordSet = {
 };
 /** Second words of `aaa …`. */
 export const AAA_WORDS: WordSet = {
-  what: 'an "aaa" command', implemented: ['new-model', 'session-id', 'authentication', 'authorization', 'accounting'], ios: AAA_IOS,
+  what: 'an "aaa" command', implemented: ['new-model', 'session-id', 'authentication', 'authorization', 'accounting', 'attribute'],
+  ios: AAA_IOS,
 };
 /** Second words of `radius-server …`. */
 export const RADIUS_WORDS: WordSet = {

@@ -73,6 +73,7 @@ test('the seed running-config parses with the values the seed shows', () => {
 
   assert.deepEqual(cfg.http, {
     server: true, secureServer: true, authentication: 'aaa', secureTrustpoint: 'netCA', port: 80, securePort: 443,
+    secureCertificate: undefined,
   });
   assert.equal(cfg.aaa.newModel, true);
   assert.deepEqual([...cfg.aaa.authenticationLogin], [['default', ['group tacacs+', 'group radius']]]);
@@ -151,6 +152,7 @@ test('an empty config has every documented default', () => {
   });
   assert.deepEqual(cfg.http, {
     server: false, secureServer: false, authentication: undefined, secureTrustpoint: undefined, port: 80, securePort: 443,
+    secureCertificate: undefined,
   });
   assert.deepEqual(cfg.radius, { servers: [], key: undefined, retransmit: 3, timeoutSec: 5, permitMissingServiceType: false });
   assert.deepEqual(cfg.tacacs, { servers: [], key: undefined, timeoutSec: 5 });
@@ -227,12 +229,19 @@ ip auth-proxy watch-list enable
 ip auth-proxy watch-list add-item 10.1.0.42
 ip auth-proxy watch-list add-item 2001:db8::66
 ip auth-proxy watch-list add-item 10.1.0.42
+aaa attribute list web-users
+ attribute type proxyacl#2 "permit tcp any any eq 443"
+ attribute type priv-lvl 15 service auth-proxy
+ attribute type proxyacl#1 "permit tcp any any eq www" service auth-proxy protocol ip
+username alice aaa attribute list web-users
+ip http secure-certificate certs/gw.pem key /etc/gw.key
 end
 `;
 
 test('every implemented command is read into the typed Config', () => {
-  const cfg = parseConfig(FULL, 'full.cfg');
-  assert.deepEqual(cfg.warnings, []);
+  const cfg = parseConfig(FULL, '/etc/portcullis/full.cfg');
+  assert.deepEqual(cfg.warnings.map((w) => [w.line, w.column, w.message]),
+    [[55, 16, 'user "carol" has no password: anyone giving this name logs in']]);
   assert.equal(cfg.hostname, 'gw-1');
   assert.equal(cfg.aaa.newModel, true);
   assert.deepEqual([...cfg.aaa.authenticationLogin], [['web', ['group radius', 'local']]]);
@@ -253,6 +262,9 @@ test('every implemented command is read into the typed Config', () => {
   assert.equal(other.protocols[0]!.list, 'AP-TRIGGER');
   assert.deepEqual(cfg.http, {
     server: true, secureServer: true, authentication: 'local', secureTrustpoint: 'TP', port: 8080, securePort: 8443,
+    secureCertificate: {
+      certFile: '/etc/portcullis/certs/gw.pem', keyFile: '/etc/gw.key', source: { file: '/etc/portcullis/full.cfg', line: 68 },
+    },
   });
 
   assert.equal(cfg.interfaces.length, 2);
@@ -287,12 +299,17 @@ test('every implemented command is read into the typed Config', () => {
   ]);
   assert.equal(cfg.tacacs.key, 't+ key');
   assert.equal(cfg.tacacs.timeoutSec, 9);
-  assert.deepEqual(cfg.users.map((u) => [u.name, u.privilege, u.credentialKind, u.encryptionType, u.credential]), [
-    ['alice', 15, 'password', 0, 'pass word'],
-    ['bob', 1, 'secret', 5, '$1$abcd$EFGHIJKLMNOPQRSTUVWXY.'],
-    ['carol', 1, 'none', 0, ''],
-    ['dave', 1, 'password', 0, 'plain'],
+  assert.deepEqual(cfg.users.map((u) => [u.name, u.privilege, u.credentialKind, u.encryptionType, u.credential, u.clearText?.take()]), [
+    ['alice', 15, 'password', 0, '', 'pass word'],
+    ['bob', 1, 'secret', 5, '$1$abcd$EFGHIJKLMNOPQRSTUVWXY.', undefined],
+    ['carol', 1, 'none', 0, '', undefined],
+    ['dave', 1, 'password', 0, '', 'plain'],
   ]);
+  assert.deepEqual(cfg.users.map((u) => u.attributeList), ['web-users', undefined, undefined, undefined]);
+  assert.deepEqual([...cfg.attributeLists.values()], [{
+    name: 'web-users', privLvl: 15, source: { file: '/etc/portcullis/full.cfg', line: 63 },
+    proxyAcl: [{ n: 1, text: 'permit tcp any any eq www' }, { n: 2, text: 'permit tcp any any eq 443' }],
+  }]);
 });
 
 test('later lines replace earlier ones as in IOS', () => {
@@ -324,7 +341,7 @@ test('later lines replace earlier ones as in IOS', () => {
     [['172.16.0.1', 16, false], ['10.0.1.1', 24, true]]);
   assert.equal(e0.shutdown, true);
   assert.equal(cfg.http.server, false);
-  assert.deepEqual(cfg.users.map((u) => [u.name, u.credentialKind, u.credential]), [['u', 'secret', 'two']]);
+  assert.deepEqual(cfg.users.map((u) => [u.name, u.credentialKind, u.clearText?.take()]), [['u', 'secret', 'two']]);
   assert.deepEqual(cfg.radius.servers.map((s) => s.key), ['b']);
 });
 
@@ -369,7 +386,10 @@ const BAD: readonly BadCase[] = [
   { text: 'ip auth-proxy auth-proxy-banner http #Welcome\nto the net', line: 1, column: 38, expected: 'the closing delimiter "#"', found: 'end of file' },
   { text: 'ip http port 70000', line: 1, column: 14, expected: 'a number <1-65535>' },
   { text: 'ip http authentication radius', line: 1, column: 24, expected: '"aaa", "local" or "enable"' },
-  { text: 'ip http serverr', line: 1, column: 9, expected: '"server", "secure-server", "authentication", "port", "secure-port" or "secure-trustpoint"' },
+  { text: 'ip http serverr', line: 1, column: 9, expected: '"server", "secure-server", "authentication", "port", "secure-port", "secure-trustpoint" or "secure-certificate"' },
+  { text: 'ip http secure-certificate c.pem', line: 1, column: 33, expected: '"key"', found: 'end of line' },
+  { text: 'ip http secure-certificate c.pem key', line: 1, column: 37, expected: 'a private key file (PEM)' },
+  { text: 'ip http secure-certificate c.pem key k.pem x', line: 1, column: 44, expected: 'end of line' },
   { text: 'radius-server host 10.1.1.300', line: 1, column: 20, expected: 'a host (IPv4 or IPv6 address, or host name)' },
   { text: 'radius-server host 2001:db8:::1', line: 1, column: 20, expected: 'a host (IPv4 or IPv6 address, or host name)' },
   { text: 'radius-server host 10.0.0.1 auth-port', line: 1, column: 38, expected: 'a number <0-65535>', found: 'end of line' },
@@ -384,7 +404,20 @@ const BAD: readonly BadCase[] = [
   { text: 'username bob privilege 16 password x', line: 1, column: 24, expected: 'a number <0-15>' },
   { text: 'username bob password 3 x', line: 1, column: 23, expected: 'an encryption type (0, 7)' },
   { text: 'username bob secret 5 a b', line: 1, column: 25, expected: 'end of line' },
-  { text: 'username bob autocommand x', line: 1, column: 14, expected: '"privilege", "password", "secret" or "nopassword"' },
+  { text: 'username bob autocommand x', line: 1, column: 14, expected: '"privilege", "password", "secret", "nopassword", "algorithm-type" or "aaa"' },
+  { text: 'username bob privilege 15 pasword x', line: 1, column: 27, expected: '"password", "secret", "nopassword" or "algorithm-type"' },
+  { text: 'username bob secret 4 tnhtc92DXBhelxjYk8LWJrPV36S2i4ntXrpb4RFmfqY', line: 1, column: 21, expected: 'an encryption type (0, 5, 8, 9)' },
+  { text: 'username bob secret 5 $1$abcd$short', line: 1, column: 23, expected: 'a type 5 secret', found: '<removed>' },
+  { text: 'username bob secret 8 $9$dsYGNam3K1SIJO$7nv/35M/qr6t.dVc7UY9zrJDWRVqncHub1PE9UlMQFs', line: 1, column: 23, expected: 'a type 8 secret' },
+  { text: 'username bob secret 9 $9$dsYGNam3K1SIJO$7nv/35M/qr6t.dVc7UY9zrJDWRVqncHub1PE9UlMQF', line: 1, column: 23, expected: 'a type 9 secret' },
+  { text: 'username bob password 7 0822455D0A1', line: 1, column: 25, expected: 'a type 7 encrypted password (hex digits after a two-digit offset)' },
+  { text: 'username bob algorithm-type sha1 secret x', line: 1, column: 29, expected: '"md5", "sha256" or "scrypt"' },
+  { text: 'username bob algorithm-type scrypt password x', line: 1, column: 36, expected: '"secret"' },
+  { text: 'username bob aaa attribute', line: 1, column: 27, expected: '"list"' },
+  { text: 'username bob aaa attribute list', line: 1, column: 32, expected: 'an attribute list name' },
+  // Cross-checks: the binding names a list no block defines; a user with a binding but no password.
+  { text: 'username bob secret 0 x\nusername bob aaa attribute list L', line: 2, column: 33, expected: 'the name of a defined attribute list', found: '"L"' },
+  { text: 'aaa attribute list L\nusername bob aaa attribute list L', line: 2, column: 10, expected: 'a user with a password', found: '"bob"' },
   { text: 'username', line: 1, column: 9, expected: 'a user name' },
   { text: 'aaa session-id sometimes', line: 1, column: 16, expected: '"common" or "unique"' },
   { text: 'aaa authentication login default', line: 1, column: 33, expected: 'a method ("group NAME", "local", "local-case", "none", "enable", "line", "krb5")' },
