@@ -428,3 +428,74 @@ export class RadiusEncodeError extends PortcullisError {
     this.limit = limit;
   }
 }
+
+// ---------------------------------------------------------------------------------------------
+// Local users (src/aaa/local.ts)
+
+/**
+ * A local user's stored secret cannot be used: a hash that is not in its type's form (`secret 5`
+ * that is not `$1$salt$hash`, `secret 8|9` that is not `$8|9$salt$hash` in Cisco's base64), or
+ * a clear-text password already taken by another authenticator. Names the user and the line,
+ * never the secret.
+ */
+export class LocalUserSecretError extends PortcullisError {
+  declare readonly code: 'ERR_LOCAL_USER_SECRET';
+  /** The config file and line of the `username` command. */
+  readonly file: string;
+  readonly line: number;
+  /** The user's name. */
+  readonly user: string;
+  constructor(file: string, line: number, user: string, problem: string) {
+    super('ERR_LOCAL_USER_SECRET', `${file}:${line}: username ${user}: ${problem}`);
+    this.file = file;
+    this.line = line;
+    this.user = user;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The login service's certificate (src/login/certificate.ts)
+
+/**
+ * The certificate or key named by `ip http secure-certificate` cannot be used: unreadable, not
+ * PEM, or a key that does not belong to the certificate. Names the config line and the file.
+ */
+export class CertificateFileError extends PortcullisError {
+  declare readonly code: 'ERR_CERTIFICATE_FILE';
+  /** The config file and line naming the files. */
+  readonly file: string;
+  readonly line: number;
+  /** The certificate or key file, as resolved. */
+  readonly path: string;
+  /** `unreadable`, `not-pem`, `key-mismatch`. */
+  readonly problem: 'unreadable' | 'not-pem' | 'key-mismatch';
+  /** The system error when the file could not be read. */
+  readonly errno: string | undefined;
+  constructor(file: string, line: number, path: string, problem: 'unreadable' | 'not-pem' | 'key-mismatch', what: string,
+    errno?: string) {
+    super('ERR_CERTIFICATE_FILE', `${file}:${line}: ${path}: ${what}`);
+    this.file = file;
+    this.line = line;
+    this.path = path;
+    this.problem = problem;
+    this.errno = errno;
+  }
+}
+
+/**
+ * The state directory that keeps the generated certificate cannot be used: not creatable or
+ * writable, or its private key file readable by others than its owner (refused, as sshd refuses
+ * an unprotected host key).
+ */
+export class StateDirError extends PortcullisError {
+  declare readonly code: 'ERR_STATE_DIR';
+  /** The directory or file concerned. */
+  readonly path: string;
+  /** The system error, when one caused it. */
+  readonly errno: string | undefined;
+  constructor(path: string, what: string, errno?: string) {
+    super('ERR_STATE_DIR', `${path}: ${what}`);
+    this.path = path;
+    this.errno = errno;
+  }
+}

@@ -1,0 +1,172 @@
+/**
+ * Local users (`username …`) as an {@link Authenticator}: the password check, then the
+ * authorization IOS's local AAA gives the auth-proxy (`priv-lvl` and `proxyacl#N` from the
+ * user's `aaa attribute list`).
+ *
+ * Secrets. Clear text from the config (`password 0`, `password 7` decoded, `secret 0`) is hashed
+ * with scrypt when the authenticator is made and the holder in the config emptied (the process
+ * keeps no password: not in the config, not here); IOS hashes (`secret 5|8|9`) are verified with
+ * their own algorithm (src/aaa/ios-hashes.ts). Keys are compared with `timingSafeEqual`. The
+ * slow work (scrypt, PBKDF2) runs on libuv's thread pool, off the thread that moves packets.
+ *
+ * No user enumeration. An unknown user, a wrong password and an over-long password all get the
+ * same reject text ({@link AUTHENTICATION_FAILED}) after the same work: every attempt runs one
+ * scrypt with the load-time parameters — the real check for a user whose clear text was hashed
+ * at load, a dummy on the same password otherwise — beside the user's own (cheaper) IOS-hash
+ * check if it has one, and answers when both are done.
+ *
+ * Authorization (README "Local users"). The privilege is the bound attribute list's `priv-lvl`
+ * when it gives one, else the user's `privilege P`; the login is refused ({@link NOT_AUTHORIZED})
+ * unless it is 15. The accept carries the list's `proxyacl#N` entries in N order.
+ */
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import type { Config, LocalUser } from '../config/types.js';
+import type { ClearText } from '../config/clear-text.js';
+import type { DynamicAclText } from '../acl/api.js';
+import { LocalUserSecretError } from '../errors.js';
+import { derive, parseIosSecret, scryptKey } from './ios-hashes.js';
+import type { ScryptHash, StoredHash } from './ios-hashes.js';
+import type { AuthOutcome, AuthRequest, Authenticator } from './types.js';
+
+/** The reject text of an unknown user and of a wrong password alike. */
+export const AUTHENTICATION_FAILED = 'Authentication failed';
+/** The reject text of a user whose authorization lacks `priv-lvl 15`. */
+export const NOT_AUTHORIZED = 'Authentication succeeded, but the user is not authorized';
+
+/**
+ * scrypt parameters for clear text hashed at load: N = 2^14, r = 8, p = 1, the figure Percival's
+ * scrypt paper gives for interactive logins (one of RFC 7914 §12's test vectors), 16 MiB of
+ * memory per check — eight times IOS's type 9 (r = 1) — and a few tens of milliseconds of one
+ * thread-pool thread; 16-byte salt, 32-byte key.
+ */
+export const LOCAL_SCRYPT = { N: 16384, r: 8, p: 1, saltBytes: 16, keyBytes: 32 } as const;
+
+/** Longest password checked, in UTF-8 bytes; a longer one is refused as a wrong one (md5-crypt's work grows with the length). */
+export const MAX_PASSWORD_BYTES = 256;
+
+/** The privilege level the auth-proxy requires (IOS: `priv-lvl=15`). */
+export const REQUIRED_PRIVILEGE = 15;
+
+/** What is kept of one user: no password, only what verifies one. */
+interface UserRecord {
+  readonly name: string;
+  /** The verifier; `none` for `nopassword`. */
+  readonly stored: StoredHash | 'none';
+  /** True when `stored` is the load-time scrypt (the attempt's one scrypt is the real check). */
+  readonly local: boolean;
+  readonly privilege: number;
+  readonly entries: readonly DynamicAclText[];
+}
+
+/**
+ * Hashes made from a config's clear text, by its holder: a second authenticator made from the
+ * same parsed config (the holder is empty by then) gets the same hash, not an error.
+ */
+const hashedClearText = new WeakMap<ClearText, Promise<ScryptHash>>();
+
+/** Hashes `text` with the load-time scrypt parameters and a fresh salt, wiping the byte copy. */
+export async function hashClearText(text: string): Promise<ScryptHash> {
+  const pw = Buffer.from(text, 'utf8');
+  const salt = randomBytes(LOCAL_SCRYPT.saltBytes);
+  try {
+    const hash = await scryptKey(pw, salt, LOCAL_SCRYPT.N, LOCAL_SCRYPT.r, LOCAL_SCRYPT.p, LOCAL_SCRYPT.keyBytes);
+    return { kind: 'scrypt', salt, N: LOCAL_SCRYPT.N, r: LOCAL_SCRYPT.r, p: LOCAL_SCRYPT.p, hash };
+  } finally {
+    pw.fill(0);
+  }
+}
+
+/** The verifier of `u`: its IOS hash, or the scrypt hash of its clear text (made now, once per holder). */
+function storedHash(u: LocalUser): Promise<StoredHash | 'none'> | StoredHash | 'none' {
+  if (u.credentialKind === 'none') return 'none';
+  const clear = u.clearText;
+  if (clear !== undefined) {
+    let p = hashedClearText.get(clear);
+    if (p === undefined) {
+      const text = clear.take();
+      if (text === undefined) {
+        throw new LocalUserSecretError(u.source.file, u.source.line, u.name, 'the clear-text password was taken by another reader of the config');
+      }
+      p = hashClearText(text);
+      hashedClearText.set(clear, p);
+    }
+    return p;
+  }
+  const parsed = parseIosSecret(u.encryptionType as 5 | 8 | 9, u.credential);
+  if (typeof parsed === 'string') throw new LocalUserSecretError(u.source.file, u.source.line, u.name, parsed);
+  return parsed;
+}
+
+/**
+ * Makes the local-user authenticator of `config`: hashes every clear-text password (in
+ * parallel, on the thread pool) and empties its holder in the config. Rejects with a
+ * {@link LocalUserSecretError} for a stored secret it cannot use.
+ */
+export async function createLocalAuthenticator(config: Config): Promise<Authenticator> {
+  const users = new Map<string, UserRecord>();
+  const pending = config.users.map(async (u): Promise<void> => {
+    const stored = await storedHash(u);
+    const list = u.attributeList === undefined ? undefined : config.attributeLists.get(u.attributeList);
+    users.set(u.name, {
+      name: u.name,
+      stored,
+      local: u.clearText !== undefined,
+      privilege: list?.privLvl ?? u.privilege,
+      entries: list?.proxyAcl ?? [],
+    });
+  });
+  await Promise.all(pending);
+  return new LocalAuthenticator(users);
+}
+
+/** The authenticator itself: user records by name and one dummy salt. */
+class LocalAuthenticator implements Authenticator {
+  /** Salt of the dummy scrypt an attempt runs when the user's check is not the load-time scrypt. */
+  readonly #dummySalt = randomBytes(LOCAL_SCRYPT.saltBytes);
+
+  readonly #users: ReadonlyMap<string, UserRecord>;
+
+  constructor(users: ReadonlyMap<string, UserRecord>) {
+    this.#users = users;
+  }
+
+  async authenticate(req: AuthRequest): Promise<AuthOutcome> {
+    const rec = this.#users.get(req.user);
+    const pw = Buffer.from(req.password, 'utf8');
+    try {
+      const usable = rec !== undefined && pw.length <= MAX_PASSWORD_BYTES;
+      const work: Promise<boolean>[] = [];
+      if (usable && rec.local) {
+        work.push(check(rec.stored as ScryptHash, pw));
+      } else {
+        // The load-time scrypt, as a known user of clear text costs; its answer is not used.
+        const dummy = pw.subarray(0, MAX_PASSWORD_BYTES);
+        work.push(scryptKey(dummy, this.#dummySalt, LOCAL_SCRYPT.N, LOCAL_SCRYPT.r, LOCAL_SCRYPT.p, LOCAL_SCRYPT.keyBytes)
+          .then(() => false));
+        if (usable) work.push(rec.stored === 'none' ? Promise.resolve(true) : check(rec.stored, pw));
+      }
+      const results = await Promise.all(work);
+      if (!usable || !results[results.length - 1]) return { kind: 'reject', reason: AUTHENTICATION_FAILED };
+      if (rec.privilege !== REQUIRED_PRIVILEGE) return { kind: 'reject', reason: NOT_AUTHORIZED };
+      return { kind: 'accept', user: rec.name, privilege: rec.privilege, entries: rec.entries };
+    } catch {
+      // node:crypto failing (out of memory for scrypt): no answer, not the user's failed attempt.
+      return { kind: 'error', reason: 'local authentication could not be performed' };
+    } finally {
+      pw.fill(0);
+    }
+  }
+}
+
+/** True when `pw` derives `stored`'s key. */
+async function check(stored: StoredHash, pw: Buffer): Promise<boolean> {
+  return keysEqual(await derive(stored, pw), stored.hash);
+}
+
+/**
+ * Key comparison in constant time (`timingSafeEqual`: every byte is looked at, wherever the keys
+ * differ). Keys of different lengths are unequal (their lengths are public: the hash type's).
+ */
+export function keysEqual(a: Buffer, b: Buffer): boolean {
+  return a.length === b.length && timingSafeEqual(a, b);
+}
