@@ -2,10 +2,7 @@
  * The `portcullis` command: argument parsing, dispatch, and the mapping of typed errors to
  * one-line messages and exit codes (stacks only with `--verbose`).
  */
-import { readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { InstallationError, PortcullisError, UsageError, errnoOf } from '../errors.js';
+import { PortcullisError, UsageError } from '../errors.js';
 import { loadConfig } from '../config/parse.js';
 import { formatWarning } from '../ios/tokens.js';
 import { compileAcls } from '../acl/index.js';
@@ -13,6 +10,7 @@ import { renderShowAuthProxyConfiguration } from '../log/show-config.js';
 import { DEBUG_KEYWORDS } from '../engine/debug.js';
 import { runReplay, REPLAY_SHOW_NAMES } from './replay.js';
 import { writeStderr, writeStdout } from './stdio.js';
+import { packageRoot } from './package-root.js';
 
 const USAGE = `usage: portcullis <command> [options]
 
@@ -107,7 +105,7 @@ const err = writeStderr;
 async function dispatch(p: Parsed): Promise<number> {
   const [cmd, ...rest] = p.positional;
   if (p.flags.has('--version')) {
-    out(`portcullis ${packageVersion()}\n`);
+    out(`portcullis ${packageRoot().version}\n`);
     return EXIT_OK;
   }
   if (cmd === undefined || p.flags.has('--help')) {
@@ -177,25 +175,6 @@ function show(words: string[], p: Parsed): number {
     return EXIT_OK;
   }
   throw new UsageError(`show ${line}: not available offline (ip access-lists, ipv6 access-list, ip auth-proxy configuration)`);
-}
-
-/**
- * The `version` of the package.json above this module (the bundle sits in dist/, the compiled
- * module in dist/src/cli/): read only when asked, so that no run pays for it.
- */
-function packageVersion(): string {
-  const start = dirname(fileURLToPath(import.meta.url));
-  let dir = start;
-  for (let i = 0; i < 5; i++) {
-    try {
-      const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { name?: unknown; version?: unknown };
-      if (pkg.name === 'portcullis' && typeof pkg.version === 'string') return pkg.version;
-    } catch (e) {
-      if (errnoOf(e) !== 'ENOENT') throw e;
-    }
-    dir = dirname(dir);
-  }
-  throw new InstallationError('package.json', start);
 }
 
 function strFlag(p: Parsed, name: string): string | undefined {
