@@ -193,7 +193,7 @@ export class InterfaceSection {
     if (prefixLength <= 30 && (host === 0 || host === (~mask >>> 0))) {
       throw expectedAt(tl, 2, 'a host address of its subnet', `the ${host === 0 ? 'network' : 'broadcast'} address is not usable (RFC 1122 §3.2.1.3)`);
     }
-    const entry: Ipv4InterfaceAddress = { address, mask, prefixLength, secondary };
+    const entry: Ipv4InterfaceAddress = { address, mask, prefixLength, secondary, source: this.ctx.source(tl) };
     if (secondary) {
       itf.ipv4.push(entry);
     } else {
@@ -219,7 +219,7 @@ export class InterfaceSection {
     }
     if (w3 !== undefined && w3 !== 'link-local' && w3 !== 'anycast') throw expectedAt(tl, 3, '"link-local", "anycast", "eui-64" or end of line');
     expectEnd(tl, w3 === undefined ? 3 : 4);
-    itf.ipv6.push({ address: prefix.address, prefixLength: prefix.prefixLength });
+    itf.ipv6.push({ address: prefix.address, prefixLength: prefix.prefixLength, source: this.ctx.source(tl) });
   }
 
   /** The interfaces of the Config, names resolved to strings. */

@@ -40,6 +40,8 @@ export interface Ipv4InterfaceAddress {
   readonly mask: number;
   readonly prefixLength: number;
   readonly secondary: boolean;
+  /** The `ip address` line (absent in configurations built by hand). */
+  readonly source?: SourceRef;
 }
 
 /** An IPv6 interface address (`ipv6 address X/len`). */
@@ -47,6 +49,8 @@ export interface Ipv6InterfaceAddress {
   /** Address as four big-endian 32-bit words. */
   readonly address: Uint32Array;
   readonly prefixLength: number;
+  /** The `ipv6 address` line (absent in configurations built by hand). */
+  readonly source?: SourceRef;
 }
 
 export interface InterfaceConfig {
