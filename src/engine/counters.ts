@@ -41,7 +41,13 @@ export const COUNTER_DROP_TCP_INVALID = 22;
  * conntrack's early drop does; src/flow/flow-table.ts `evictOne`).
  */
 export const COUNTER_FLOW_EVICTED = 23;
-export const COUNTER_FAULT_BASE = 24;
+/**
+ * Super-packets handled (a live TUN device with offloads: one GSO packet standing for several
+ * segments, classified once and counted in `packets` and its verdict's counter as the segments
+ * it carries; `Engine.handleOn`).
+ */
+export const COUNTER_SUPER_PACKETS = 24;
+export const COUNTER_FAULT_BASE = 25;
 export const COUNTER_COUNT = COUNTER_FAULT_BASE + FAULT_COUNT;
 
 const NAMES: string[] = [
@@ -69,6 +75,7 @@ const NAMES: string[] = [
   'no-ingress',
   'drop-tcp-invalid',
   'flow-evicted',
+  'super-packets',
 ];
 for (let i = 0; i < FAULT_COUNT; i++) NAMES.push(`drop-${FAULT_NAMES[i]!}`);
 

@@ -22,6 +22,7 @@
  */
 import type { PacketMeta } from '../wire/packet.js';
 import { decodePacket } from '../wire/decode.js';
+import { LINKTYPE_RAW } from '../wire/packet.js';
 import { FAULT_OK } from '../wire/faults.js';
 import type { AclRuntime, DynamicAclText } from '../acl/api.js';
 import { AP_PROTO_HTTP } from '../authproxy/protocols.js';
@@ -35,6 +36,7 @@ import type { InterfaceTable } from './interfaces.js';
 import type { DebugSink } from './debug.js';
 import {
   COUNTER_COUNT, COUNTER_DROPPED, COUNTER_FAULT_BASE, COUNTER_FORWARDED, COUNTER_INTERCEPTED, COUNTER_LOCAL, COUNTER_PACKETS,
+  COUNTER_SUPER_PACKETS,
 } from './counters.js';
 import { EngineState, NO_DEBUG } from './state.js';
 import type { MessageSink } from './state.js';
@@ -176,6 +178,33 @@ export class Engine {
     const v = this.path.decide(meta, nowMs);
     c[v === VERDICT_FORWARD ? COUNTER_FORWARDED : v === VERDICT_DROP ? COUNTER_DROPPED
       : v === VERDICT_INTERCEPT ? COUNTER_INTERCEPTED : COUNTER_LOCAL]!++;
+    return v;
+  }
+
+  /**
+   * Handles one IP packet that arrived on interface `ingress` (an index into
+   * {@link interfaces}, config order), as a live gateway reads it from that interface's TUN
+   * device: the same path as {@link handle}, with the ingress interface known instead of found
+   * by reverse-path lookup (and a flow's memo repeated only for packets arriving on the flow's
+   * own ingress interface). `gsoSize` is the virtio header's `gso_size` of a super-packet (0 for
+   * a plain packet): the super-packet is classified once, as the single segment of its headers
+   * it is (never split), and counted in `packets` and its verdict's counter as the segments it
+   * carries, ceil(payload / gsoSize), like the kernel's own segmentation will make of it.
+   */
+  handleOn(buf: Uint8Array, off: number, len: number, ingress: number, gsoSize: number, nowMs: number): number {
+    const itf = this.interfaces;
+    itf.fixedIngress = ingress;
+    const v = this.handle(buf, off, len, LINKTYPE_RAW, nowMs);
+    itf.fixedIngress = -1;
+    if (gsoSize > 0) {
+      const payload = this.meta.payloadLength;
+      const more = payload > gsoSize ? Math.ceil(payload / gsoSize) - 1 : 0;
+      const c = this.counters;
+      c[COUNTER_SUPER_PACKETS]!++;
+      c[COUNTER_PACKETS]! += more;
+      c[v === VERDICT_FORWARD ? COUNTER_FORWARDED : v === VERDICT_DROP ? COUNTER_DROPPED
+        : v === VERDICT_INTERCEPT ? COUNTER_INTERCEPTED : COUNTER_LOCAL]! += more;
+    }
     return v;
   }
 

@@ -60,6 +60,13 @@ export class InterfaceTable {
   lastSrcIsOwn = false;
   lastDstIsOwn = false;
 
+  /**
+   * The ingress interface when the adapter knows it (a live gateway reads each interface's
+   * packets from a TUN device of its own), else -1: {@link resolve} then finds it by
+   * reverse-path lookup, as replay must. Set by `Engine.handleOn` around one packet.
+   */
+  fixedIngress = -1;
+
   /** Adds an interface and returns its index. */
   addInterface(name: string, rule: number, aclIn4: number, aclOut4: number, aclIn6: number, aclOut6: number): number {
     this.names.push(name);
@@ -129,12 +136,14 @@ export class InterfaceTable {
   }
 
   /**
-   * Resolves a decoded packet's interfaces in one pass: sets `lastIngress` (the interface whose
-   * prefix holds the source), `lastEgress` (the destination's), `lastSrcIsOwn`, `lastDstIsOwn`.
+   * Resolves a decoded packet's interfaces in one pass: sets `lastIngress` ({@link fixedIngress}
+   * when known, else the interface whose prefix holds the source), `lastEgress` (the
+   * destination's), `lastSrcIsOwn`, `lastDstIsOwn`.
    */
   resolve(meta: PacketMeta): void {
+    const fixed = this.fixedIngress;
     if (meta.ipVersion !== 4) {
-      this.lastIngress = this.interfaceOf(meta.srcAddr);
+      this.lastIngress = fixed >= 0 ? fixed : this.interfaceOf(meta.srcAddr);
       this.lastEgress = this.interfaceOf(meta.dstAddr);
       this.lastSrcIsOwn = this.isOwnAddress(meta.srcAddr);
       this.lastDstIsOwn = this.isOwnAddress(meta.dstAddr);
@@ -142,7 +151,7 @@ export class InterfaceTable {
     }
     const src = meta.src4 | 0, dst = meta.dst4 | 0;
     // -2: no prefix matched yet (a route to Null0 matches with interface -1).
-    let ing = -2, eg = -2;
+    let ing = fixed >= 0 ? fixed : -2, eg = -2;
     const p = this.pfx4;
     const end = this.pfx4Count * 3;
     for (let i = 0; i < end; i += 3) {
@@ -213,9 +222,9 @@ export class InterfaceTable {
     return false;
   }
 
-  /** Ingress interface of a decoded packet (by its source address). */
+  /** Ingress interface of a decoded packet ({@link fixedIngress}, else by its source address). */
   ingressOf(meta: PacketMeta): number {
-    return this.interfaceOf(meta.srcAddr);
+    return this.fixedIngress >= 0 ? this.fixedIngress : this.interfaceOf(meta.srcAddr);
   }
 
 

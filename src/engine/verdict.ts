@@ -88,8 +88,14 @@ export class VerdictPath {
       if (slot >= 0) {
         dir = this.flows.lastDirection;
         if (dir === FLOW_DIR_ORIGINAL) {
-          const r = memos.repeat(slot, meta, nowMs);
-          if (r >= 0) return r === FLOW_INVALID ? this.dropInvalid() : VERDICT_FORWARD;
+          // Live, the ingress interface is known, not implied by the addresses: a packet of the
+          // flow arriving on another interface (a spoofed source) takes the full path, under
+          // that interface's ACLs.
+          const fixed = this.interfaces.fixedIngress;
+          if (fixed < 0 || this.flows.ingressOf(slot) === fixed) {
+            const r = memos.repeat(slot, meta, nowMs);
+            if (r >= 0) return r === FLOW_INVALID ? this.dropInvalid() : VERDICT_FORWARD;
+          }
         } else {
           const tag = this.flows.memo(slot, 2);
           if (tag !== 0 && tag === memos.tag()) {
@@ -328,7 +334,8 @@ export class VerdictPath {
     if (from >= 0) this.sessions.accountOut(from, meta, nowMs);
     if (slot >= 0) {
       if (flows.update(slot, dir, meta, nowMs) === FLOW_INVALID) return this.dropInvalid();
-      if (dir === FLOW_DIR_ORIGINAL) memos.store(slot, from, meta);
+      // A memo is the decision of the flow's own ingress interface (see `decide`).
+      if (dir === FLOW_DIR_ORIGINAL && (itf.fixedIngress < 0 || flows.ingressOf(slot) === ingress)) memos.store(slot, from, meta);
     } else {
       const r = flows.insert(meta, ingress, nowMs);
       this.counters[r >= 0 ? COUNTER_FLOWS_CREATED : r === FLOW_INSERT_FULL ? COUNTER_FLOW_TABLE_FULL : COUNTER_FLOW_UNTRACKED]!++;
