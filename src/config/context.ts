@@ -53,8 +53,9 @@ export class ParseContext {
   }
 
   /** Records a warning at token `tokenIndex` of `tl` (column 1 if the line has no such token). */
-  warn(tl: TokenLine, tokenIndex: number, message: string): void {
-    this.warnings.push({ file: tl.file, line: tl.line, column: tl.tokens[tokenIndex]?.column ?? 1, message });
+  warn(tl: TokenLine, tokenIndex: number, message: string, topic?: string): void {
+    const column = tl.tokens[tokenIndex]?.column ?? 1;
+    this.warnings.push(topic === undefined ? { file: tl.file, line: tl.line, column, message } : { file: tl.file, line: tl.line, column, message, topic });
   }
 
   /** The file and line of `tl`, for a setting's `source`. */

@@ -346,7 +346,7 @@ class ConfigParser {
       const ref = (family === 4 ? itf.accessGroupIn : itf.ipv6FilterIn)!;
       const route = family === 4 ? 'ip route 0.0.0.0 0.0.0.0 …' : 'ipv6 route ::/0 …';
       this.ctx.warn(ref.tl, ref.index, `inbound access list "${clip(ref.name)}" on ${clip(itf.name)}, but no default route ("${route}"): `
-        + 'packets from sources no connected prefix or route covers come in on no interface and pass no inbound list');
+        + 'packets from sources no connected prefix or route covers come in on no interface and pass no inbound list', 'no-default-route');
     }
   }
 }

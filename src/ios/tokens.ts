@@ -72,6 +72,12 @@ export interface ConfigWarning {
   readonly line: number;
   readonly column: number;
   readonly message: string;
+  /**
+   * What the warning is about, for warnings a mode may leave unsaid: `no-default-route` (inbound
+   * ACLs without a default route: replay places packets by reverse-path lookup; a live gateway
+   * knows each packet's interface and does not print it).
+   */
+  readonly topic?: string;
 }
 
 /** Formats a warning as `file:line:col: warning: message`. */
