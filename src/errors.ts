@@ -499,3 +499,65 @@ export class StateDirError extends PortcullisError {
     this.errno = errno;
   }
 }
+
+// ---------------------------------------------------------------------------------------------
+// The live gateway's host (src/gateway): devices, addresses, policy routing
+
+/** A configured `interface NAME` names no Linux network device. Nothing starts. */
+export class InterfaceMissingError extends PortcullisError {
+  declare readonly code: 'ERR_INTERFACE_MISSING';
+  /** The interface name as the config spells it. */
+  readonly interfaceName: string;
+  readonly file: string;
+  readonly line: number;
+  /** The devices that do exist. */
+  readonly devices: readonly string[];
+  constructor(interfaceName: string, file: string, line: number, devices: readonly string[]) {
+    super('ERR_INTERFACE_MISSING', `${file}:${line}: interface ${interfaceName}: no such Linux network device ` +
+      `(devices here: ${devices.length === 0 ? 'none' : devices.join(', ')})`);
+    this.interfaceName = interfaceName;
+    this.file = file;
+    this.line = line;
+    this.devices = devices;
+  }
+}
+
+/**
+ * A configured interface address (`ip address`, `ipv6 address`) is not an address its Linux
+ * device has, with that prefix length. The gateway would answer for, and place packets by,
+ * addresses the host does not have. Nothing starts.
+ */
+export class InterfaceAddressError extends PortcullisError {
+  declare readonly code: 'ERR_INTERFACE_ADDRESS';
+  readonly interfaceName: string;
+  readonly file: string;
+  /** The `interface` line of the block whose address does not match. */
+  readonly line: number;
+  /** The configured address, e.g. `10.0.0.1/24`. */
+  readonly configured: string;
+  /** The device's addresses (`ip address` form, link-local ones left out). */
+  readonly actual: readonly string[];
+  constructor(interfaceName: string, file: string, line: number, configured: string, actual: readonly string[]) {
+    super('ERR_INTERFACE_ADDRESS', `${file}:${line}: interface ${interfaceName}: address ${configured} is not an address of ` +
+      `the device (it has ${actual.length === 0 ? 'none' : actual.join(', ')})`);
+    this.interfaceName = interfaceName;
+    this.file = file;
+    this.line = line;
+    this.configured = configured;
+    this.actual = actual;
+  }
+}
+
+/** A command that reads or changes the host's network set-up (`ip`, a sysctl) failed. */
+export class HostNetworkError extends PortcullisError {
+  declare readonly code: 'ERR_HOST_NETWORK';
+  /** The command as an operator would type it, e.g. `ip rule add iif g1 lookup 7100 priority 7100`. */
+  readonly command: string;
+  /** What it said (its standard error, first line), or the system error. */
+  readonly reason: string;
+  constructor(command: string, reason: string) {
+    super('ERR_HOST_NETWORK', `${command}: ${reason}`);
+    this.command = command;
+    this.reason = reason;
+  }
+}

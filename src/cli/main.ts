@@ -9,6 +9,8 @@ import { compileAcls } from '../acl/index.js';
 import { renderShowAuthProxyConfiguration } from '../log/show-config.js';
 import { DEBUG_KEYWORDS } from '../engine/debug.js';
 import { runReplay, REPLAY_SHOW_NAMES } from './replay.js';
+import { DEFAULT_CONTROL_PATH, DEFAULT_STATE_DIR, runGateway } from './run.js';
+import { routesCommand } from './routes.js';
 import { writeStderr, writeStdout } from './stdio.js';
 import { packageRoot } from './package-root.js';
 
@@ -21,6 +23,14 @@ commands:
       --debug takes a comma-separated list of: ${[...DEBUG_KEYWORDS.keys()].join(', ')}, all
       (debug lines go to stdout; progress and summary to stderr). --show prints those
       show outputs on stdout after the last packet.
+  run --config FILE [--debug KEYWORDS] [--no-routes] [--state-dir DIR] [--control PATH]
+      Run the live gateway (root): one TUN device per configured interface, fed by policy
+      routing it installs (unless --no-routes); SIGTERM or SIGINT stops it. Forwarding between
+      the interfaces stays refused after it stops (fail closed) until routes --remove.
+      --state-dir (default ${DEFAULT_STATE_DIR}) keeps the login certificate; --control
+      (default ${DEFAULT_CONTROL_PATH}) is the control socket. --debug prints debug lines on stdout.
+  routes --config FILE        Print the policy routing run installs.
+  routes --remove             Remove every rule and route portcullis installed (prohibit rules too).
   show ip access-lists [NAME] --config FILE
   show ipv6 access-list [NAME] --config FILE
   show ip auth-proxy configuration --config FILE
@@ -30,14 +40,17 @@ commands:
 
 options: --verbose (stack traces on errors), --help (-h), --version (-V)
 
-exit status: 0 success, 1 a reported error, 2 usage, 70 internal error, 141 standard output
-closed by its reader (as a filter killed by SIGPIPE)
+exit status: 0 success, 1 a reported error, 2 usage, 3 the host is not as the gateway needs it
+(a TUN device that cannot be opened, a missing device or address, a routing command that
+failed), 70 internal error, 141 standard output closed by its reader (as a filter killed by SIGPIPE)
 `;
 
 /** Exit codes. */
 const EXIT_OK = 0;
 const EXIT_FAILURE = 1;
 const EXIT_USAGE = 2;
+/** The host is not as the gateway needs it: TUN devices, network devices and addresses, routing. */
+const EXIT_HOST = 3;
 const EXIT_INTERNAL = 70;
 /** 128 + SIGPIPE: what a shell reports for a filter whose reader went away (`… | head`). */
 const EXIT_STDOUT_CLOSED = 141;
@@ -47,8 +60,8 @@ interface Parsed {
   flags: Map<string, string | true>;
 }
 
-const VALUE_FLAGS = new Set(['--config', '--debug', '--out', '--dropped', '--seed', '--show']);
-const BOOL_FLAGS = new Set(['--verbose', '--help', '--version', '--no-summary', '--no-progress']);
+const VALUE_FLAGS = new Set(['--config', '--debug', '--out', '--dropped', '--seed', '--show', '--state-dir', '--control']);
+const BOOL_FLAGS = new Set(['--verbose', '--help', '--version', '--no-summary', '--no-progress', '--no-routes', '--remove']);
 
 function parseArgs(argv: readonly string[]): Parsed {
   const positional: string[] = [];
@@ -140,6 +153,20 @@ async function dispatch(p: Parsed): Promise<number> {
       }
       return EXIT_OK;
     }
+    case 'run': {
+      if (rest.length !== 0) throw new UsageError('run takes no arguments besides its options');
+      const debug = strFlag(p, '--debug');
+      return await runGateway({
+        configPath: requireConfig(p),
+        debugFlags: debug !== undefined ? parseDebugKeywords(debug) : 0,
+        routes: !p.flags.has('--no-routes'),
+        stateDir: strFlag(p, '--state-dir') ?? DEFAULT_STATE_DIR,
+        controlPath: strFlag(p, '--control') ?? DEFAULT_CONTROL_PATH,
+      });
+    }
+    case 'routes':
+      if (rest.length !== 0) throw new UsageError('routes takes no arguments besides its options');
+      return routesCommand(strFlag(p, '--config'), p.flags.has('--remove'));
     case 'show':
       return show(rest, p);
     case 'check-config': {
@@ -196,6 +223,11 @@ function parseSeed(s: string): number {
 const EXIT_BY_CODE: Readonly<Record<string, number>> = {
   ERR_USAGE: EXIT_USAGE,
   ERR_STDOUT_CLOSED: EXIT_STDOUT_CLOSED,
+  ERR_TUN_OPEN: EXIT_HOST,
+  ERR_TUN_IO: EXIT_HOST,
+  ERR_INTERFACE_MISSING: EXIT_HOST,
+  ERR_INTERFACE_ADDRESS: EXIT_HOST,
+  ERR_HOST_NETWORK: EXIT_HOST,
 };
 
 /** Exit status for an error raised out of a command. */

@@ -1,0 +1,106 @@
+/**
+ * `portcullis run --config FILE` (DESIGN.md §4): starts the live gateway, prints what it runs on,
+ * optionally streams `debug ip auth-proxy` lines to stdout (`--debug`), and runs until SIGTERM or
+ * SIGINT, then stops cleanly (the prohibit rules stay: fail closed) and prints the engine's
+ * statistics on stderr.
+ */
+import { loadConfig } from '../config/parse.js';
+import { formatWarning } from '../ios/tokens.js';
+import {
+  offloadNames, TUN_READ_BATCHES, TUN_READ_DROPPED, TUN_READ_PACKETS, TUN_WRITE_PACKETS, TUN_WRITE_REFUSED,
+} from '../io/tun.js';
+import { renderShowAuthProxyStatistics } from '../log/show-cache.js';
+import { startGateway, type Gateway } from '../gateway/gateway.js';
+import { RULE_PRIORITY_FIRST, RULE_PRIORITY_END } from '../gateway/routes.js';
+import { StdoutClosedError } from '../errors.js';
+import { writeStderr, writeStdout } from './stdio.js';
+
+export interface RunOptions {
+  readonly configPath: string;
+  /** DEBUG_* flags whose lines go to stdout (0: none). */
+  readonly debugFlags: number;
+  /** Install the policy routing (false: `--no-routes`). */
+  readonly routes: boolean;
+  /** Where the gateway keeps its state (the login service's certificate), `--state-dir`. */
+  readonly stateDir: string;
+  /** The control socket's path, `--control`. */
+  readonly controlPath: string;
+  /** TUN_F_* offloads to ask for (default: all). */
+  readonly offloads?: number;
+}
+
+/** Default `--state-dir`. */
+export const DEFAULT_STATE_DIR = '/var/lib/portcullis';
+/** Default `--control`. */
+export const DEFAULT_CONTROL_PATH = '/run/portcullis/control.sock';
+
+/** Runs the gateway until a signal stops it; resolves with the exit status (throws on start-up errors). */
+export async function runGateway(o: RunOptions): Promise<number> {
+  const config = loadConfig(o.configPath);
+  // Live, each packet's ingress interface is its TUN device's: no reverse-path lookup to warn about.
+  for (const w of config.warnings) if (w.topic !== 'no-default-route') writeStderr(formatWarning(w) + '\n');
+  const gw = startGateway({
+    config, debugFlags: o.debugFlags, routes: o.routes, messages: (line) => writeStderr(line + '\n'),
+    ...(o.offloads !== undefined ? { offloads: o.offloads } : {}),
+  });
+  const stop = (): void => {
+    void gw.stop();
+  };
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
+  if (o.debugFlags !== 0) subscribeStdout(gw);
+  writeStderr(describe(gw, o));
+  const error = await gw.stopped;
+  process.off('SIGTERM', stop);
+  process.off('SIGINT', stop);
+  writeStderr(renderShowAuthProxyStatistics(gw.engine) + deviceSummary(gw));
+  if (error !== undefined) throw error;
+  writeStderr(`portcullis: stopped${o.routes ? '; forwarding between the interfaces stays refused until `portcullis routes --remove`' : ''}\n`);
+  return 0;
+}
+
+/** What the gateway runs on: one line per interface, and the routing. */
+function describe(gw: Gateway, o: RunOptions): string {
+  const lines = gw.plan.interfaces.map((itf, i) => {
+    const dev = gw.devices[i]!;
+    return `portcullis: interface ${itf.name}: TUN ${dev.name} mtu ${dev.mtu} offloads ${offloadNames(dev.offloads)}` +
+      (o.routes ? `, table ${itf.table}` : '');
+  });
+  lines.push(o.routes
+    ? `portcullis: policy routing installed (rule priorities ${RULE_PRIORITY_FIRST}-${RULE_PRIORITY_END - 1}); running`
+    : 'portcullis: --no-routes: routing left to the operator (portcullis routes --config FILE); running');
+  return lines.join('\n') + '\n';
+}
+
+/** One line per TUN device: what it read (a super-packet counts once) and wrote. */
+function deviceSummary(gw: Gateway): string {
+  return gw.devices.map((d) => {
+    const c = d.counters;
+    return `portcullis: ${d.name}: read ${c[TUN_READ_PACKETS]} packets in ${c[TUN_READ_BATCHES]} batches ` +
+      `(${c[TUN_READ_DROPPED]} dropped), wrote ${c[TUN_WRITE_PACKETS]} (${c[TUN_WRITE_REFUSED]} refused)\n`;
+  }).join('');
+}
+
+/** `--debug`: the gateway's debug lines on stdout, written once per turn of the event loop. */
+function subscribeStdout(gw: Gateway): void {
+  let pending: string[] = [];
+  let scheduled = false;
+  const flush = (): void => {
+    scheduled = false;
+    const text = pending.join('\n') + '\n';
+    pending = [];
+    try {
+      writeStdout(text);
+    } catch (e) {
+      if (!(e instanceof StdoutClosedError)) throw e;
+      unsubscribe();
+    }
+  };
+  const unsubscribe = gw.debugLines.subscribe((line) => {
+    pending.push(line);
+    if (!scheduled) {
+      scheduled = true;
+      setImmediate(flush);
+    }
+  });
+}
