@@ -33,6 +33,9 @@ function samples(): [errors.PortcullisError, string][] {
     [new errors.LocalUserSecretError('r.cfg', 9, 'alice', 'a type 5 secret is …'), 'ERR_LOCAL_USER_SECRET'],
     [new errors.CertificateFileError('r.cfg', 12, '/etc/gw.pem', 'not-pem', 'not a PEM certificate'), 'ERR_CERTIFICATE_FILE'],
     [new errors.StateDirError('/var/lib/portcullis', 'cannot create the state directory: permission denied', 'EACCES'), 'ERR_STATE_DIR'],
+    [new errors.InterfaceMissingError('eth9', 'r.cfg', 9, ['lo', 'g1']), 'ERR_INTERFACE_MISSING'],
+    [new errors.InterfaceAddressError('g1', 'r.cfg', 4, '10.0.0.9/24', ['10.0.0.1/24']), 'ERR_INTERFACE_ADDRESS'],
+    [new errors.HostNetworkError('ip rule add iif g1 prohibit priority 7300', 'RTNETLINK answers: Operation not permitted'), 'ERR_HOST_NETWORK'],
   ];
 }
 
