@@ -1,9 +1,7 @@
 /**
  * The password hashes IOS writes into `username … secret N …`, as codecs of our own:
  *
- * - type 5, md5-crypt (`$1$SALT$HASH`): Poul-Henning Kamp's FreeBSD MD5 crypt, 1,000 rounds of
- *   MD5, salt up to 8 characters, the 16-byte digest written as 22 characters of crypt's base64
- *   (`./0-9A-Za-z`, little-endian groups, in the algorithm's own byte order);
+ * - type 5, md5-crypt (`$1$SALT$HASH`, src/aaa/md5-crypt.ts);
  * - type 8 (`$8$SALT$HASH`): PBKDF2-HMAC-SHA-256 (RFC 8018 §5.2), 20,000 iterations, 32 bytes;
  * - type 9 (`$9$SALT$HASH`): scrypt (RFC 7914), N = 16384, r = 1, p = 1, 32 bytes.
  *
@@ -14,11 +12,11 @@
  * Type 4 (one unsalted SHA-256, Cisco's botched first attempt at type 8; Cisco security
  * response of March 2013, CSCue95644) is deliberately not here: the config parser refuses it.
  *
- * The slow derivations (PBKDF2, scrypt) run on libuv's thread pool (node:crypto's asynchronous
- * functions), never on the thread that moves packets; md5-crypt is a thousand small MD5s, about
- * a millisecond, computed in line.
+ * Every derivation runs off the thread that moves packets: PBKDF2 and scrypt on libuv's thread
+ * pool (node:crypto's asynchronous functions), md5-crypt in a worker thread of its own.
  */
-import { createHash, pbkdf2, scrypt } from 'node:crypto';
+import { pbkdf2, scrypt } from 'node:crypto';
+import { md5CryptOffThread } from './md5-crypt.js';
 
 /** Cisco's base64 alphabet (types 4, 8, 9), also crypt(3)'s. */
 export const CISCO_BASE64 = './0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
@@ -51,51 +49,6 @@ export function decodeCiscoBase64(text: string): Buffer | undefined {
   const bytes = Buffer.from(std, 'base64');
   // Reject non-canonical text (stray bits in the last character): it would not round-trip.
   return encodeCiscoBase64(bytes) === text ? bytes : undefined;
-}
-
-// ---- type 5: md5-crypt -------------------------------------------------------------------------
-
-const MD5_CRYPT_MAGIC = '$1$';
-
-/** crypt(3)'s base64 of the low `n` characters' worth of the 24-bit value `v` (least significant first). */
-function to64(v: number, n: number): string {
-  let s = '';
-  while (n-- > 0) {
-    s += CISCO_BASE64[v & 0x3f];
-    v >>>= 6;
-  }
-  return s;
-}
-
-/**
- * md5-crypt of `password` with `salt` (at most 8 characters are used, as FreeBSD does; the salt
- * may not contain `$`): the 22-character hash that follows `$1$SALT$`.
- */
-export function md5Crypt(password: Uint8Array, salt: string): string {
-  const s = Buffer.from(salt.slice(0, 8), 'latin1');
-  const magic = Buffer.from(MD5_CRYPT_MAGIC, 'latin1');
-  const alt = createHash('md5').update(password).update(s).update(password).digest();
-  const ctx = createHash('md5').update(password).update(magic).update(s);
-  for (let left = password.length; left > 0; left -= 16) ctx.update(alt.subarray(0, Math.min(16, left)));
-  const zero = Buffer.alloc(1);
-  const first = password.subarray(0, 1);
-  for (let i = password.length; i !== 0; i >>>= 1) ctx.update((i & 1) !== 0 ? zero : first);
-  let fin = ctx.digest();
-  for (let i = 0; i < 1000; i++) {
-    const c = createHash('md5');
-    if ((i & 1) !== 0) c.update(password); else c.update(fin);
-    if (i % 3 !== 0) c.update(s);
-    if (i % 7 !== 0) c.update(password);
-    if ((i & 1) !== 0) c.update(fin); else c.update(password);
-    fin = c.digest();
-  }
-  const f = fin;
-  return to64((f[0]! << 16) | (f[6]! << 8) | f[12]!, 4)
-    + to64((f[1]! << 16) | (f[7]! << 8) | f[13]!, 4)
-    + to64((f[2]! << 16) | (f[8]! << 8) | f[14]!, 4)
-    + to64((f[3]! << 16) | (f[9]! << 8) | f[15]!, 4)
-    + to64((f[4]! << 16) | (f[10]! << 8) | f[5]!, 4)
-    + to64(f[11]!, 2);
 }
 
 // ---- parsed hashes ---------------------------------------------------------------------------
@@ -153,11 +106,11 @@ export function scryptMaxmem(N: number, r: number): number {
   return 128 * N * r * 2 + 1024 * 1024;
 }
 
-/** Derives `password`'s key for `stored` (same algorithm, salt and parameters) on the thread pool where it is slow. */
+/** Derives `password`'s key for `stored` (same algorithm, salt and parameters), off the calling thread. */
 export function derive(stored: StoredHash, password: Uint8Array): Promise<Buffer> {
   switch (stored.kind) {
     case 'md5-crypt':
-      return Promise.resolve(Buffer.from(md5Crypt(password, stored.salt), 'latin1'));
+      return md5CryptOffThread(password, stored.salt).then((h) => Buffer.from(h, 'latin1'));
     case 'pbkdf2-sha256':
       return new Promise((resolve, reject) => {
         pbkdf2(password, stored.salt, stored.iterations, stored.hash.length, 'sha256',

@@ -7,9 +7,11 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
 import {
-  CISCO_BASE64, decodeCiscoBase64, derive, encodeCiscoBase64, md5Crypt, parseIosSecret, type8Secret, type9Secret,
+  CISCO_BASE64, decodeCiscoBase64, derive, encodeCiscoBase64, parseIosSecret, type8Secret, type9Secret,
 } from '../../src/aaa/ios-hashes.js';
+import { md5Crypt, md5CryptOffThread } from '../../src/aaa/md5-crypt.js';
 import type { StoredHash } from '../../src/aaa/ios-hashes.js';
 
 const utf8 = (s: string): Buffer => Buffer.from(s, 'utf8');
@@ -56,6 +58,21 @@ test('md5-crypt agrees with openssl passwd -1 (salts of 0 to 8 characters, passw
   }
   // Only the first 8 characters of a longer salt count, as in FreeBSD's and OpenSSL's.
   assert.equal(md5Crypt(utf8('pw'), 'abcdefghXYZ'), md5Crypt(utf8('pw'), 'abcdefgh'));
+});
+
+test('md5-crypt off the thread: the worker runs the same code (from its source text) and leaves the event loop free', async () => {
+  const cases = Array.from({ length: 40 }, (_, i) => [randomBytes(i).toString('hex'), `s${i}`] as const);
+  const before = performance.eventLoopUtilization();
+  const t = performance.now();
+  const hashes = await Promise.all(cases.map(([pw, salt]) => md5CryptOffThread(utf8(pw), salt)));
+  const took = performance.now() - t;
+  const elu = performance.eventLoopUtilization(before);
+  for (let i = 0; i < cases.length; i++) assert.equal(hashes[i], md5Crypt(utf8(cases[i]![0]), cases[i]![1]));
+  // 40 md5-crypts on the event loop would keep it busy the whole time.
+  assert.ok(elu.active < took / 3, `event loop busy ${elu.active.toFixed(1)} ms of ${took.toFixed(1)} ms`);
+  const pw = utf8('wiped by the caller, not by the worker');
+  await md5CryptOffThread(pw, 'x');
+  assert.equal(pw.toString(), 'wiped by the caller, not by the worker', 'the worker gets a copy');
 });
 
 test('types 8 and 9 agree with Python hashlib computing PBKDF2-HMAC-SHA256 and scrypt independently', async () => {
