@@ -46,7 +46,10 @@ await build({
   // The TUN addon (native/build/Release/tun.node) stays a file loaded at run time: src/io/tun.ts
   // loads it through node-gyp-build with a createRequire'd require, which esbuild leaves alone;
   // a `.node` file reached any other way stays external too rather than being inlined.
-  external: ['*.node'],
+  // @peculiar/x509 (with its ASN.1 modules and tsyringe, ~750 KB) is only imported, dynamically,
+  // when the login service makes a self-signed certificate (src/login/certificate.ts): it stays a
+  // package loaded from node_modules then, instead of more than doubling what every command reads.
+  external: ['*.node', '@peculiar/x509'],
 });
 
 // With charset 'ascii' a non-ASCII code unit can only sit in a comment: each becomes '?', one
