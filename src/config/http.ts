@@ -1,6 +1,6 @@
 /** The HTTP server room: `ip http …` and `no ip http server|secure-server`. */
 import { expectedAt } from '../ios/tokens.js';
-import { echoLine } from '../ios/echo.js';
+import { clip, echoLine } from '../ios/echo.js';
 import type { TokenLine } from '../ios/tokens.js';
 import { dirname, resolve } from 'node:path';
 import type { HttpServerConfig, HttpsCertificateFiles } from './types.js';
@@ -49,7 +49,10 @@ export class HttpSection {
         const name = tl.tokens[3]?.text;
         if (name === undefined) throw expectedAt(tl, 3, 'a trustpoint name');
         http.secureTrustpoint = name;
-        return expectEnd(tl, 4);
+        expectEnd(tl, 4);
+        this.ctx.warn(tl, 3, `trustpoint "${clip(name)}" is not read (portcullis has no PKI trustpoints): the login `
+          + 'certificate comes from "ip http secure-certificate CERT-FILE key KEY-FILE", else it is self-signed');
+        return;
       }
       case 'secure-certificate': {
         // portcullis's own: `ip http secure-certificate CERT-FILE key KEY-FILE`, relative paths

@@ -118,6 +118,7 @@ test('the seed running-config warns once per ignored line or block, naming it', 
   assert.match(at(37)[0]!.message, /"crypto ca certificate chain netCA" and its 59 sub-lines/);
   for (let line = 38; line <= 96; line++) assert.equal(at(line).length, 0, `line ${line} warned`);
   assert.match(at(32)[0]!.message, /"crypto ca trustpoint netCA" and its 4 sub-lines/);
+  assert.match(at(137)[0]!.message, /^trustpoint "netCA" is not read/);
   assert.match(at(104)[0]!.message, /"duplex half" in interface FastEthernet0\/0/);
   assert.equal(at(104)[0]!.column, 2);
   assert.match(at(110)[0]!.message, /"no atm ilmi-keepalive" in interface ATM1\/0/);
@@ -248,7 +249,9 @@ end
 test('every implemented command is read into the typed Config', () => {
   const cfg = parseConfig(FULL, '/etc/portcullis/full.cfg');
   assert.deepEqual(cfg.warnings.map((w) => [w.line, w.column, w.message]),
-    [[55, 16, 'user "carol" has no password: anyone giving this name logs in']]);
+    [[22, 27, 'trustpoint "TP" is not read (portcullis has no PKI trustpoints): the login certificate comes from '
+      + '"ip http secure-certificate CERT-FILE key KEY-FILE", else it is self-signed'],
+    [55, 16, 'user "carol" has no password: anyone giving this name logs in']]);
   assert.equal(cfg.hostname, 'gw-1');
   assert.equal(cfg.aaa.newModel, true);
   assert.deepEqual([...cfg.aaa.authenticationLogin], [['web', ['group radius', 'local']]]);
