@@ -27,6 +27,19 @@
  * notices. Doubling moves every record once (a pause proportional to the flows present, at most
  * once per power of two; the table never shrinks except by `clear`).
  *
+ * The recent-flow cache. The keyed hash is most of a lookup's work (HalfSipHash-1-3: seven
+ * rounds, ~150 instructions, in a function too large for V8 to inline). In front of the table,
+ * as Open vSwitch's exact-match cache sits in front of its classifier, a direct-mapped array
+ * remembers the slot of the IPv4 flow last found or made at each index of a cheap multiplicative
+ * hash of the key, so that a flow's next packets find their record without the keyed hash. The
+ * cheap hash has no secret, which is safe here because the cache only ever shortens a lookup: an
+ * entry is used only after the record it names is compared with the whole key, a cache miss
+ * costs that one comparison before the keyed lookup, and there is no probing or chaining for
+ * colliding keys to lengthen. Keys chosen to collide in the cache can only make their lookups
+ * (and those of the flows they displace) take the keyed path, as every lookup did without the
+ * cache. Entries are never removed: a slot freed or reused by another flow fails the comparison.
+ * With 10,000 flows in the replay benchmark it saves ~170 instructions per packet (valgrind).
+ *
  * Because deletion moves records, the slot handed out by `lookup` and `insert` is a stable
  * handle (0 .. capacity − 1, reused last-freed first), not a record position: `slotPos` maps it
  * to the record's current position and each record stores its slot. `update` is called with the
@@ -69,6 +82,12 @@ const DEFAULT_KEY = hashKeyFromSeed(0);
 
 /** Record positions a table starts with (128 KiB), or all of them for a smaller capacity. */
 export const FLOW_MIN_POSITIONS = 1024;
+
+/** The recent-flow cache has at most 2^16 entries (256 KiB), and no more than record positions. */
+const RECENT_MAX_BITS = 16;
+/** Odd multipliers of the recent-flow cache's index (the golden ratio's and MurmurHash3's). */
+const RECENT_MUL_A = 0x9e3779b1 | 0;
+const RECENT_MUL_B = 0x85ebca6b | 0;
 
 /** Largest capacity accepted (1 GiB of records). */
 const FLOW_MAX_CAPACITY = 1 << 23;
@@ -179,6 +198,13 @@ export class FlowTable implements CellMover, WheelOwner {
   private k4Proto = 0;
   /** Slots handed out since the last `clear` are those below this one; the rest are fresh. */
   private slotHigh = 0;
+  /**
+   * The recent-flow cache: slot + 1 of an IPv4 flow lately found or made, at the index
+   * {@link recentIndex} gives its key (0: none). See `lookup`.
+   */
+  private readonly recent: Int32Array;
+  /** 32 − log2 of the cache's size: `recentIndex` keeps the top bits of a product. */
+  private readonly recentShift: number;
   /** Idle timeout per TCP tracker state. */
   private readonly tcpTimeoutMs = new Float64Array(TCP_CT_STATE_COUNT);
 
@@ -238,6 +264,10 @@ export class FlowTable implements CellMover, WheelOwner {
     this.usedMask = this.cells.mask;
     this.slotPos = new Int32Array(cap);
     this.freeSlots = new Int32Array(cap);
+    let recentBits = 1;
+    while (recentBits < RECENT_MAX_BITS && (1 << recentBits) < positions) recentBits++;
+    this.recent = new Int32Array(1 << recentBits);
+    this.recentShift = 32 - recentBits;
     this.wheel = new FlowWheel(tickMs, slots, cap);
 
     const to = this.timeouts;
@@ -259,6 +289,7 @@ export class FlowTable implements CellMover, WheelOwner {
     // Only positions some flow may have used are dirty; the rest are as the allocation left them.
     const used = this.usedMask + 1;
     this.u32.fill(0, 0, used << STRIDE_SHIFT);
+    this.recent.fill(0);
     this.cells.clear();
     this.usedMask = this.cells.mask;
     // Slots at or above `slotHigh` are fresh: never read before `insert` writes their position.
@@ -275,12 +306,22 @@ export class FlowTable implements CellMover, WheelOwner {
   /**
    * Finds the flow `meta` belongs to, in either direction. Returns its slot and sets
    * `lastDirection`, or returns -1 (also for packets that are not IPv4/IPv6).
+   *
+   * An IPv4 packet first tries the recent-flow cache (see the module comment): the slot it
+   * holds for the key's index, accepted only if that slot is live and its record holds exactly
+   * this key. Only then is the key hashed with the secret key and the table probed, and a flow
+   * found there goes into the cache.
    */
   lookup(meta: PacketMeta): number {
     let swap = this.key4(meta);
     let pos: number;
     if (swap >= 0) {
-      pos = this.find4(hashFlowKey4(this.k4A, this.k4B, this.k4Ports, this.k4Proto, this.k0, this.k1));
+      const r = this.recentIndex();
+      pos = this.recentPos(this.recent[r]! - 1);
+      if (pos < 0) {
+        pos = this.find4(hashFlowKey4(this.k4A, this.k4B, this.k4Ports, this.k4Proto, this.k0, this.k1));
+        if (pos >= 0) this.recent[r] = this.i32[(pos << STRIDE_SHIFT) + W_SLOT]! + 1;
+      }
     } else {
       swap = writeFlowKey(meta, this.key, 0);
       if (swap < 0) return -1;
@@ -380,6 +421,7 @@ export class FlowTable implements CellMover, WheelOwner {
       i32[b + W_KEY + 8] = this.k4Ports;
       i32[b + W_KEY + 9] = this.k4Proto;
       info |= INFO_KEY4;
+      this.recent[this.recentIndex()] = slot + 1;
     } else {
       for (let i = 0; i < FLOW_KEY_WORDS; i++) u32[b + W_KEY + i] = key[i]!;
       if (isFlowKey4(key, 0)) info |= INFO_KEY4;
@@ -669,6 +711,29 @@ export class FlowTable implements CellMover, WheelOwner {
     this.k4B = s | 0;
     this.k4Ports = (dp << 16) | sp;
     return 1;
+  }
+
+  /**
+   * The recent-flow cache's index of the IPv4 key in `k4A` … `k4Proto`: a multiplicative hash
+   * without the secret key (see `lookup` for why that is safe here).
+   */
+  private recentIndex(): number {
+    const h = Math.imul(this.k4A ^ Math.imul(this.k4B, RECENT_MUL_B) ^ this.k4Proto, RECENT_MUL_A) ^ this.k4Ports;
+    return Math.imul(h ^ (h >>> 16), RECENT_MUL_A) >>> this.recentShift;
+  }
+
+  /**
+   * The record position of `slot` (a recent-flow cache entry, -1 for none) if it is live and
+   * holds the IPv4 key in `k4A` … `k4Proto`, else -1.
+   */
+  private recentPos(slot: number): number {
+    if (slot < 0) return -1;
+    const pos = this.slotPos[slot]!;
+    if (pos < 0) return -1;
+    const i32 = this.i32;
+    const b = pos << STRIDE_SHIFT;
+    return i32[b + W_KEY + 3] === this.k4A && i32[b + W_KEY + 7] === this.k4B && i32[b + W_KEY + 8] === this.k4Ports
+      && i32[b + W_KEY + 9] === this.k4Proto && (i32[b + W_INFO]! & INFO_KEY4) !== 0 ? pos : -1;
   }
 
   /** {@link find} for the IPv4 key in `k4A` … `k4Proto` (hash `h`). */

@@ -216,6 +216,34 @@ test('colliding flows share a bucket chain and stay distinct through removal', (
   assert.equal(t.count, 1);
 });
 
+test('the recent-flow cache answers only for the very key: a freed slot reused by another flow is not the old flow', () => {
+  // Capacity 4: 8 record positions and 8 cache entries, so 40 flows share every entry many times.
+  const t = new FlowTable({ capacity: 4, hashKey: hashKeyFromSeed(31), earlyDrop: false });
+  const spec = (i: number): MetaSpec => ({ ...DNS4, sport: 4000 + i, dport: 53 + (i % 3) });
+  const slotOf = new Map<number, number>();
+  for (let i = 0; i < 40; i++) {
+    if (slotOf.size === 4) {
+      // Free the oldest flow: its slot goes to the next flow, and its cache entry stays behind.
+      const [old, slot] = slotOf.entries().next().value as [number, number];
+      assert.ok(t.remove(slot));
+      slotOf.delete(old);
+      assert.equal(t.lookup(fillMeta(spec(old))), -1, `flow ${old} after its removal`);
+    }
+    const slot = t.insert(fillMeta(spec(i)), 0, i);
+    assert.ok(slot >= 0);
+    slotOf.set(i, slot);
+    for (let j = 0; j <= i; j++) {
+      const want = slotOf.get(j) ?? -1;
+      assert.equal(t.lookup(fillMeta(spec(j))), want, `flow ${j} after ${i} inserts`);
+      if (want >= 0) assert.equal(t.lastDirection, FLOW_DIR_ORIGINAL);
+      assert.equal(t.lookup(fillMeta(reverse(spec(j)))), want, `reply of flow ${j} after ${i} inserts`);
+      if (want >= 0) assert.equal(t.lastDirection, FLOW_DIR_REPLY);
+    }
+  }
+  t.clear();
+  for (let j = 0; j < 40; j++) assert.equal(t.lookup(fillMeta(spec(j))), -1, `flow ${j} after clear`);
+});
+
 test('an IPv4 flow and the same flow written as IPv4-mapped IPv6 are one flow, whichever opens it', () => {
   // 10.1.1.1 / 10.2.2.2 as ::ffff:a01:101 / ::ffff:a02:202: the same ten key words, so the
   // IPv4 fast path and the general path must agree on hash, record and direction.
