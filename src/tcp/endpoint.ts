@@ -575,7 +575,8 @@ export class TcpEndpoint implements ConnectionLifecycle {
 
   /** Earliest time at which {@link poll} has work (Infinity if none). May be early, never late. */
   nextDeadline(): number {
-    return this.timers.nextDeadline(this.conns.active, this.conns.activeCount);
+    const conns = this.conns;
+    return conns.activeCount === 0 ? Infinity : this.timers.nextDeadline(conns.active, conns.activeCount);
   }
 
   /**
