@@ -561,3 +561,134 @@ export class HostNetworkError extends PortcullisError {
     this.reason = reason;
   }
 }
+
+
+// ---------------------------------------------------------------------------------------------
+// The control socket (src/control) and the commands it takes
+
+/**
+ * An operator command (`show …`, `clear …`, `debug …`) that does not parse, in the manner of
+ * IOS's `% Invalid input detected`, `% Incomplete command` and `% Ambiguous command`, with the
+ * word it stopped at, what would have done there and, for a typing slip, the word meant.
+ */
+export class ControlInputError extends PortcullisError {
+  declare readonly code: 'ERR_CONTROL_INPUT';
+  /** The command as typed (words joined by one space). */
+  readonly command: string;
+  /** 1-based number of the offending word (one past the last word when a word is missing). */
+  readonly word: number;
+  /** `invalid`: a word that does not fit; `incomplete`: words missing; `ambiguous`: an abbreviation of several. */
+  readonly problem: 'invalid' | 'incomplete' | 'ambiguous';
+  /** What would have done there, e.g. `cache, configuration, statistics or watch-list`. */
+  readonly expected: string;
+  /** What was there (`end of line` when nothing). */
+  readonly found: string;
+  /** The word meant, for a typing slip of one; the candidates, for an ambiguous abbreviation. */
+  readonly suggestion: string | undefined;
+  constructor(command: string, word: number, problem: 'invalid' | 'incomplete' | 'ambiguous', expected: string, found: string,
+    detail?: string) {
+    super('ERR_CONTROL_INPUT', `${command}: ${problem === 'invalid' ? 'invalid input' : problem === 'incomplete'
+      ? 'incomplete command' : 'ambiguous command'} at word ${word}: ${expectedFound(expected, found, detail)}`);
+    this.command = command;
+    this.word = word;
+    this.problem = problem;
+    this.expected = expected;
+    this.found = found;
+    this.suggestion = detail;
+  }
+}
+
+/**
+ * A command that cannot be answered where it was asked: a `show` of live state with
+ * `--config` (no gateway to ask), or a table this gateway does not keep.
+ */
+export class ControlUnavailableError extends PortcullisError {
+  declare readonly code: 'ERR_CONTROL_UNAVAILABLE';
+  /** The command, in full words. */
+  readonly command: string;
+  constructor(command: string, why: string) {
+    super('ERR_CONTROL_UNAVAILABLE', `${command}: ${why}`);
+    this.command = command;
+  }
+}
+
+/** `clear ip auth-proxy cache|watch-list ADDRESS` for a host the table does not hold. */
+export class ControlNoEntryError extends PortcullisError {
+  declare readonly code: 'ERR_CONTROL_NO_ENTRY';
+  /** `cache` or `watch-list`. */
+  readonly table: string;
+  /** The host as IOS prints it. */
+  readonly host: string;
+  constructor(table: string, host: string) {
+    super('ERR_CONTROL_NO_ENTRY', `no auth-proxy ${table} entry for ${host}`);
+    this.table = table;
+    this.host = host;
+  }
+}
+
+/**
+ * The control socket's path is unsafe or unusable: its directory is not the gateway user's,
+ * is writable by group or others, is a symbolic link or no directory; the path is something
+ * other than a socket; or it is too long for a Unix socket address.
+ */
+export class ControlPathError extends PortcullisError {
+  declare readonly code: 'ERR_CONTROL_PATH';
+  /** The socket path as given. */
+  readonly path: string;
+  constructor(path: string, problem: string) {
+    super('ERR_CONTROL_PATH', `control socket ${path}: ${problem}`);
+    this.path = path;
+  }
+}
+
+/** Another process (a second gateway) is listening on the control socket's path. */
+export class ControlSocketInUseError extends PortcullisError {
+  declare readonly code: 'ERR_CONTROL_SOCKET_IN_USE';
+  readonly path: string;
+  constructor(path: string) {
+    super('ERR_CONTROL_SOCKET_IN_USE', `control socket ${path}: another gateway is listening on it`);
+    this.path = path;
+  }
+}
+
+/** The client could not reach a gateway's control socket (`ENOENT`, `ECONNREFUSED`: none runs). */
+export class ControlConnectError extends PortcullisError {
+  declare readonly code: 'ERR_CONTROL_CONNECT';
+  readonly path: string;
+  /** The system error, e.g. `ENOENT`. */
+  readonly errno: string;
+  constructor(path: string, errno: string) {
+    const none = errno === 'ENOENT' || errno === 'ECONNREFUSED';
+    super('ERR_CONTROL_CONNECT', none
+      ? `no gateway is running: cannot connect to ${path}: ${errno}`
+      : `cannot connect to ${path}: ${errno}, ${describeErrno(errno)}${errno === 'EACCES' ? ' (the control socket is root\'s)' : ''}`);
+    this.path = path;
+    this.errno = errno;
+  }
+}
+
+/**
+ * A control-socket request or answer that breaks the protocol (`src/control/protocol.ts`): not
+ * one JSON object per line, no command, a line longer than the limit, too many clients at once,
+ * or a connection that ended before its answer.
+ */
+export class ControlProtocolError extends PortcullisError {
+  declare readonly code: 'ERR_CONTROL_PROTOCOL';
+  /** `malformed`, `too-large`, `busy`, `idle` or `closed`. */
+  readonly problem: 'malformed' | 'too-large' | 'busy' | 'idle' | 'closed';
+  constructor(problem: 'malformed' | 'too-large' | 'busy' | 'idle' | 'closed', message: string) {
+    super('ERR_CONTROL_PROTOCOL', message);
+    this.problem = problem;
+  }
+}
+
+/** The gateway answered a command with an error (its code and message as the gateway gave them). */
+export class ControlCommandError extends PortcullisError {
+  declare readonly code: 'ERR_CONTROL_COMMAND';
+  /** The gateway's error code, e.g. `ERR_CONTROL_NO_ENTRY`. */
+  readonly remoteCode: string;
+  constructor(remoteCode: string, message: string) {
+    super('ERR_CONTROL_COMMAND', message);
+    this.remoteCode = remoteCode;
+  }
+}

@@ -36,6 +36,14 @@ function samples(): [errors.PortcullisError, string][] {
     [new errors.InterfaceMissingError('eth9', 'r.cfg', 9, ['lo', 'g1']), 'ERR_INTERFACE_MISSING'],
     [new errors.InterfaceAddressError('g1', 'r.cfg', 4, '10.0.0.9/24', ['10.0.0.1/24']), 'ERR_INTERFACE_ADDRESS'],
     [new errors.HostNetworkError('ip rule add iif g1 prohibit priority 7300', 'RTNETLINK answers: Operation not permitted'), 'ERR_HOST_NETWORK'],
+    [new errors.ControlInputError('show ip x', 3, 'invalid', 'access-lists or auth-proxy', '"x"'), 'ERR_CONTROL_INPUT'],
+    [new errors.ControlUnavailableError('show ip auth-proxy cache', 'needs the running gateway'), 'ERR_CONTROL_UNAVAILABLE'],
+    [new errors.ControlNoEntryError('cache', '10.1.0.9'), 'ERR_CONTROL_NO_ENTRY'],
+    [new errors.ControlPathError('/tmp/c.sock', 'directory /tmp is writable by others'), 'ERR_CONTROL_PATH'],
+    [new errors.ControlSocketInUseError('/run/portcullis/control.sock'), 'ERR_CONTROL_SOCKET_IN_USE'],
+    [new errors.ControlConnectError('/run/portcullis/control.sock', 'ENOENT'), 'ERR_CONTROL_CONNECT'],
+    [new errors.ControlProtocolError('malformed', 'not JSON'), 'ERR_CONTROL_PROTOCOL'],
+    [new errors.ControlCommandError('ERR_CONTROL_NO_ENTRY', 'no auth-proxy cache entry for 10.1.0.9'), 'ERR_CONTROL_COMMAND'],
   ];
 }
 

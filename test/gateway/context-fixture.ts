@@ -14,6 +14,7 @@ import { AuthProxyDebugFormatter } from '../../src/log/auth-proxy-debug.js';
 import { LoginInterceptApp } from '../../src/login/intercept-app.js';
 import { seededRng } from '../../src/cli/rng.js';
 import { LINKTYPE_RAW } from '../../src/wire/packet.js';
+import { COUNTER_EMITTED } from '../../src/engine/counters.js';
 import { DebugLineFanout, type GatewayContext } from '../../src/gateway/context.js';
 
 /**
@@ -57,7 +58,10 @@ export interface ContextFixture {
   readonly kicks: () => number;
   /** Hands one raw IP packet to the engine at `clock.nowMs`; returns its verdict. */
   handle(packet: Uint8Array): number;
-  /** Empties the engine's transmit queue (what the gateway writes to its TUN); returns how many packets it held. */
+  /**
+   * Empties the engine's transmit queue as the gateway does when it writes it to its TUN devices
+   * (counted `emitted`); returns how many packets it held.
+   */
   drainTx(): number;
 }
 
@@ -98,6 +102,7 @@ export function makeContextFixture(opts: ContextFixtureOptions = {}): ContextFix
     drainTx: () => {
       const n = engine.tx.length;
       engine.tx.clear();
+      engine.counters[COUNTER_EMITTED]! += n;
       return n;
     },
   };
