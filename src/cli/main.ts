@@ -6,10 +6,11 @@ import { PortcullisError, UsageError } from '../errors.js';
 import { loadConfig } from '../config/parse.js';
 import { formatWarning } from '../ios/tokens.js';
 import { compileAcls } from '../acl/index.js';
-import { renderShowAuthProxyConfiguration } from '../log/show-config.js';
 import { DEBUG_KEYWORDS } from '../engine/debug.js';
+import { DEFAULT_CONTROL_PATH } from '../control/protocol.js';
+import { runControlCli } from './control.js';
 import { runReplay, REPLAY_SHOW_NAMES } from './replay.js';
-import { DEFAULT_CONTROL_PATH, DEFAULT_STATE_DIR, runGateway } from './run.js';
+import { DEFAULT_STATE_DIR, runGateway } from './run.js';
 import { routesCommand } from './routes.js';
 import { writeStderr, writeStdout } from './stdio.js';
 import { packageRoot } from './package-root.js';
@@ -31,9 +32,18 @@ commands:
       (default ${DEFAULT_CONTROL_PATH}) is the control socket. --debug prints debug lines on stdout.
   routes --config FILE        Print the policy routing run installs.
   routes --remove             Remove every rule and route portcullis installed (prohibit rules too).
+  show ip auth-proxy cache|configuration|statistics|watch-list [--control PATH]
+  show ip access-lists [NAME] [--control PATH]
+  show ipv6 access-list [NAME] [--control PATH]
+  clear ip auth-proxy cache|watch-list '*'|ADDRESS [--control PATH]
+  debug ip auth-proxy KEYWORD... [--control PATH]
+  undebug all [--control PATH]
+      Ask the running gateway through its control socket (default ${DEFAULT_CONTROL_PATH}).
+      debug streams the gateway's debug lines to stdout until Ctrl-C; KEYWORDs as --debug's.
   show ip access-lists [NAME] --config FILE
   show ipv6 access-list [NAME] --config FILE
   show ip auth-proxy configuration --config FILE
+      The same, offline: from a configuration, without a gateway.
   check-config FILE           Parse and validate a configuration; print warnings.
 
   CAPTURE may be - (standard input), a pipe or a FIFO: tcpdump -w - ... | portcullis replay - ...
@@ -168,7 +178,10 @@ async function dispatch(p: Parsed): Promise<number> {
       if (rest.length !== 0) throw new UsageError('routes takes no arguments besides its options');
       return routesCommand(strFlag(p, '--config'), p.flags.has('--remove'));
     case 'show':
-      return show(rest, p);
+    case 'clear':
+    case 'debug':
+    case 'undebug':
+      return runControlCli([cmd, ...rest], { controlPath: strFlag(p, '--control'), configPath: strFlag(p, '--config') });
     case 'check-config': {
       const file = rest[0] ?? strFlag(p, '--config');
       if (file === undefined) throw new UsageError('check-config takes a config file');
@@ -182,26 +195,6 @@ async function dispatch(p: Parsed): Promise<number> {
     default:
       throw new UsageError(`unknown command "${cmd}" (try --help)`);
   }
-}
-
-function show(words: string[], p: Parsed): number {
-  const line = words.join(' ');
-  const cfgPath = requireConfig(p);
-  const cfg = loadConfig(cfgPath);
-  let m: RegExpExecArray | null;
-  if ((m = /^ip access-lists?(?: (\S+))?$/.exec(line)) !== null) {
-    out(compileAcls(cfg.acls).showIpAccessLists(m[1]));
-    return EXIT_OK;
-  }
-  if ((m = /^ipv6 access-lists?(?: (\S+))?$/.exec(line)) !== null) {
-    out(compileAcls(cfg.acls).showIpv6AccessList(m[1]));
-    return EXIT_OK;
-  }
-  if (line === 'ip auth-proxy configuration') {
-    out(renderShowAuthProxyConfiguration(cfg));
-    return EXIT_OK;
-  }
-  throw new UsageError(`show ${line}: not available offline (ip access-lists, ipv6 access-list, ip auth-proxy configuration)`);
 }
 
 function strFlag(p: Parsed, name: string): string | undefined {
@@ -222,6 +215,7 @@ function parseSeed(s: string): number {
  */
 const EXIT_BY_CODE: Readonly<Record<string, number>> = {
   ERR_USAGE: EXIT_USAGE,
+  ERR_CONTROL_INPUT: EXIT_USAGE,
   ERR_STDOUT_CLOSED: EXIT_STDOUT_CLOSED,
   ERR_TUN_OPEN: EXIT_HOST,
   ERR_TUN_IO: EXIT_HOST,

@@ -31,8 +31,8 @@ export interface RunOptions {
 
 /** Default `--state-dir`. */
 export const DEFAULT_STATE_DIR = '/var/lib/portcullis';
-/** Default `--control`. */
-export const DEFAULT_CONTROL_PATH = '/run/portcullis/control.sock';
+/** Default `--control` (the control socket's protocol module holds it). */
+export { DEFAULT_CONTROL_PATH } from '../control/protocol.js';
 
 /** Runs the gateway until a signal stops it; resolves with the exit status (throws on start-up errors). */
 export async function runGateway(o: RunOptions): Promise<number> {
