@@ -11,6 +11,7 @@ import type { GatewayContext } from '../gateway/context.js';
 import { ControlNoEntryError, ControlUnavailableError } from '../errors.js';
 import { renderShowAuthProxyCache, renderShowAuthProxyStatistics } from '../log/show-cache.js';
 import { renderShowAuthProxyConfiguration } from '../log/show-config.js';
+import { renderShowAuthProxyWatchList } from '../log/show-watch-list.js';
 import { formatIpIos } from '../wire/addr.js';
 import type { ControlCommand } from './commands.js';
 
@@ -40,20 +41,21 @@ export function answerShow(cmd: ControlCommand & { kind: 'show-auth-proxy' | 'sh
     case 'statistics':
       return renderShowAuthProxyStatistics(engine);
     case 'watch-list':
-      throw new ControlUnavailableError(cmd.text, 'this gateway keeps no watch list');
+      return renderShowAuthProxyWatchList(engine, src.nowMs);
   }
 }
 
 /**
  * Carries out a `clear`: removes the host's entry (or every entry for `*`) with the engine's
- * removal path (its dynamic ACL entries go, accounting stops, `object-deletion` prints the
- * entry with reason `clear`), then kicks the gateway so that what the removal sent (resets of
- * intercepted connections) leaves. Answers nothing on success, as IOS; throws
- * {@link ControlNoEntryError} for a host the table does not hold.
+ * removal path — a cache entry's dynamic ACL entries go and its accounting stops; a watch-list
+ * entry's host may log in again — and `object-deletion` prints each entry with reason `clear`;
+ * then kicks the gateway so that what the removal sent (resets of intercepted connections)
+ * leaves. Answers nothing on success, as IOS; throws {@link ControlNoEntryError} for a host the
+ * table does not hold.
  */
 export function applyClear(cmd: ControlCommand & { kind: 'clear' }, ctx: GatewayContext): string {
-  if (cmd.table === 'watch-list') throw new ControlUnavailableError(cmd.text, 'this gateway keeps no watch list');
-  const removed = ctx.engine.clearCache(cmd.host, ctx.nowMs());
+  const nowMs = ctx.nowMs();
+  const removed = cmd.table === 'cache' ? ctx.engine.clearCache(cmd.host, nowMs) : ctx.engine.clearWatchList(cmd.host, nowMs);
   ctx.kick();
   if (cmd.host !== null && removed === 0) throw new ControlNoEntryError(cmd.table, formatIpIos(cmd.host));
   return '';

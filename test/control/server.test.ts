@@ -16,14 +16,14 @@ import { ControlCommandError } from '../../src/errors.js';
 import { VERDICT_DROP, VERDICT_FORWARD, VERDICT_INTERCEPT } from '../../src/engine/engine.js';
 import { DEBUG_DETAILED, DEBUG_OBJECT_CREATION, DEBUG_OBJECT_DELETION } from '../../src/engine/debug.js';
 import { parseIp } from '../../src/wire/addr.js';
-import { makeContextFixture, type ContextFixture } from '../gateway/context-fixture.js';
+import { FIXTURE_CONFIG, makeContextFixture, type ContextFixture } from '../gateway/context-fixture.js';
 import { RawClient, tcp, udp, waitFor, withTempDir } from './helpers.js';
 
 /** Runs `fn` with a fixture and its control server on a socket in a temporary directory. */
 async function withServer(fn: (f: ContextFixture, server: ControlServer, path: string) => Promise<void>,
-  opts: { debugFlags?: number; maxClients?: number } = {}): Promise<void> {
+  opts: { debugFlags?: number; maxClients?: number; configText?: string } = {}): Promise<void> {
   await withTempDir(async (dir) => {
-    const f = makeContextFixture({ debugFlags: opts.debugFlags ?? 0 });
+    const f = makeContextFixture({ debugFlags: opts.debugFlags ?? 0, ...(opts.configText !== undefined ? { configText: opts.configText } : {}) });
     const path = join(dir, 'run', 'control.sock');
     const server = await startControlServer(f.ctx, { path, ...(opts.maxClients !== undefined ? { maxClients: opts.maxClients } : {}) });
     try {
@@ -162,6 +162,38 @@ test('clear ip auth-proxy cache ADDRESS removes the host: its entries go and its
     assert.equal(f.engine.cache.count, 0);
     assert.equal(await ask(path, 'show ip auth-proxy cache'), 'Authentication Proxy Cache\n');
   });
+});
+
+test('show and clear ip auth-proxy watch-list: listed hosts as README prints them; a cleared host is intercepted again', async () => {
+  const configText = FIXTURE_CONFIG.replace('ip auth-proxy auth-cache-time 5\n', 'ip auth-proxy auth-cache-time 5\n'
+    + 'ip auth-proxy watch-list enable\nip auth-proxy watch-list expiry-time 30\nip auth-proxy watch-list add-item 10.1.0.42\n');
+  await withServer(async (f, _server, path) => {
+    // 10.1.0.5 fails its logins at 60 s until the default max-login-attempts (5) lists it for
+    // 30 minutes; 2001:db8:1::42 is added by hand at 90 s; 10.1.0.42 by the config at start.
+    for (let i = 0; i < 5; i++) f.engine.loginFailed(host('10.1.0.5'), 60_000);
+    assert.equal(f.engine.watchListAdd(host('2001:db8:1::42'), 90_000), true);
+    f.clock.nowMs = 120_000;
+    // Oldest first; 10.1.0.5 expires at 60 s + 30 min, 29 minutes after 120 s.
+    assert.equal(await ask(path, 'show ip auth-proxy watch-list'), [
+      'Authentication Proxy Watch List is enabled, expiry time 30 minutes',
+      ' Client IP 10.1.0.42, type MANUAL_ENTRY, violations N/A, never expires',
+      ' Client IP 10.1.0.5, type MAX_ATTEMPTS, violations 5, expires in 29 minutes',
+      ' Client IP 2001:DB8:1::42, type MANUAL_ENTRY, violations N/A, never expires',
+      '',
+    ].join('\n'));
+    const syn = tcp({ src: '10.1.0.5', dst: '10.2.0.9', sport: 4001, dport: 80, flags: 'SYN', seq: 1 });
+    assert.equal(f.handle(syn), VERDICT_DROP, 'a listed host\'s web connection is dropped');
+    const kicks = f.kicks();
+    assert.equal(await ask(path, 'clear ip auth-proxy watch-list 10.1.0.5'), '');
+    assert.equal(f.kicks(), kicks + 1);
+    assert.equal(f.engine.isWatchListed(host('10.1.0.5'), f.clock.nowMs), false);
+    assert.equal(f.handle(syn), VERDICT_INTERCEPT, 'intercepted again once cleared');
+    const e = await refusal(path, 'clear ip auth-proxy watch-list 10.1.0.5');
+    assert.equal(e.remoteCode, 'ERR_CONTROL_NO_ENTRY');
+    assert.equal(e.message, 'no auth-proxy watch-list entry for 10.1.0.5');
+    assert.equal(await ask(path, 'clear ip auth-proxy watch *'), '');
+    assert.equal(await ask(path, 'show ip auth-proxy watch-list'), 'Authentication Proxy Watch List is enabled, expiry time 30 minutes\n');
+  }, { configText });
 });
 
 test('addresses are checked: a bad one is refused with the word and what was expected', async () => {
