@@ -4,11 +4,11 @@
  * scale benchmarks, then prints markdown tables for the README and the targets of PERFORMANCE.md
  * met (✓) or missed (✗).
  *
- * The live benchmarks (tun-throughput, tun-pps: bench/tun.ts, one run for both) need root; without
- * it they say so in one line and the others still run.
+ * The live benchmarks (tun-throughput, tun-pps: bench/tun.ts, one run for both; logins:
+ * bench/logins.ts) need root; without it they say so in one line and the others still run.
  *
  * Flags: `--only NAME[,NAME…]` (micro, replay-hdr, replay-full, replay-floor, acl-scale,
- * flow-scale, config-scale, flood, expiry, tun-throughput, tun-pps; repeatable), `--quick` (a 200k-packet capture and 3 rounds: a smoke run, not a
+ * flow-scale, config-scale, flood, expiry, tun-throughput, tun-pps, logins; repeatable), `--quick` (a 200k-packet capture and 3 rounds: a smoke run, not a
  * measurement), `--json FILE` (every figure, machine-readable). Exits 1 if a benchmark failed to
  * run; a missed target is reported, not fatal.
  */
@@ -24,10 +24,11 @@ import {
 import type { ReplayBenchId, ReplayBenchResult } from './replay.js';
 import { REPO_ROOT, formatCount } from './lib/harness.js';
 import type { TunWorkload, runTun as RunTun } from './tun.js';
+import type { runLogins as RunLogins } from './logins.js';
 
 /** Every benchmark `--only` accepts, in run order. */
 export const BENCH_NAMES = ['micro', 'replay-hdr', 'replay-full', 'replay-floor', 'acl-scale', 'flow-scale', 'config-scale', 'flood', 'expiry',
-  'tun-throughput', 'tun-pps'] as const;
+  'tun-throughput', 'tun-pps', 'logins'] as const;
 export type BenchName = typeof BENCH_NAMES[number];
 
 /** Parsed command line of the bench runner. */
@@ -157,6 +158,16 @@ async function main(): Promise<number> {
         json['tun'] = { samples: r.samples, ratios: r.ratios, unavailable: r.unavailable, failed: r.failed };
         out += `### tun-throughput, tun-pps\n\n${r.markdown}\n`;
         failures.push(...r.failed);
+      } else if (name === 'logins') {
+        const { runLogins } = (await import('./logins.js')) as { runLogins: typeof RunLogins };
+        const r = await runLogins({ quick: args.quick, log });
+        if ('notRun' in r) {
+          log(`logins: not run: ${r.notRun}`);
+          notRun.push(`logins: ${r.notRun}`);
+          continue;
+        }
+        json['logins'] = { samples: r.samples, ratios: r.ratios, ratio: r.ratio, unavailable: r.unavailable };
+        out += `### logins\n\n${r.markdown}\n`;
       } else if (name === 'micro') {
         const m = await runMicro({ quick: args.quick, log });
         json['micro'] = m;

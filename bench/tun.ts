@@ -18,7 +18,6 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { createTopology, netnsPrefix, removeStaleTopologies } from '../src/netns/topology.js';
 import type { Topology } from '../src/netns/topology.js';
 import { TUN_OFFLOADS_ALL } from '../src/io/tun.js';
 import { markdownTable } from './run.js';
@@ -28,6 +27,7 @@ import type { IperfRun } from './lib/iperf.js';
 import { cReflector, cpuSeconds, kernelForwarding } from './lib/dataplanes.js';
 import type { DataPlane } from './lib/dataplanes.js';
 import { gatewayDataPlanes } from './lib/gateway-plane.js';
+import { withLiveScope } from './lib/live-scope.js';
 
 /** The workloads: one TCP stream, 64-byte UDP. */
 export type TunWorkload = 'tcp' | 'udp';
@@ -100,24 +100,10 @@ export async function runTun(opts: {
   const workloads = opts.workloads ?? ['tcp', 'udp'];
   const rounds = opts.quick ? 1 : 5;
   const seconds = opts.quick ? 1 : 2;
-  const children = new Set<ChildProcess>();
-  const track = (p: ChildProcess): void => {
-    children.add(p);
-    p.on('exit', () => children.delete(p));
-  };
-  removeStaleTopologies('bench-tun');
-  const topo = createTopology({ prefix: netnsPrefix('bench-tun'), ipv6: false });
-  const onSignal = (sig: NodeJS.Signals): void => {
-    for (const p of children) p.kill('SIGKILL');
-    topo.remove();
-    process.kill(process.pid, sig);
-  };
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
-  try {
+  return withLiveScope('bench-tun', async ({ topo, files, track }) => {
     const server = await startIperfServer(topo, iperf3, track);
     try {
-      const gw = gatewayDataPlanes(topo, track);
+      const gw = gatewayDataPlanes(topo, files, track);
       const planes: DataPlane[] = [
         kernelForwarding(), cReflector(topo, 0, track), ...gw.planes.filter((p) => p.id === 'gw-plain'),
         cReflector(topo, TUN_OFFLOADS_ALL, track), ...gw.planes.filter((p) => p.id === 'gw-offload'),
@@ -149,12 +135,7 @@ export async function runTun(opts: {
     } finally {
       await server.stop();
     }
-  } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
-    for (const p of children) p.kill('SIGKILL');
-    topo.remove();
-  }
+  });
 }
 
 async function measure(topo: Topology, iperf3: string, plane: DataPlane, workload: TunWorkload, round: number,
@@ -230,7 +211,7 @@ export function formatTun(samples: readonly TunSample[], ratios: readonly TunRat
     `**${r.median.toFixed(2)}×**`, r.perRound.map((x) => x.toFixed(2)).join(', '),
     r.target === undefined ? '(orientation)' : `≥ ${r.target}× ${r.median >= r.target ? '✓' : '✗'}`]);
   md += markdownTable(['ratio', 'workload', 'median', 'per round', 'target'], rrows);
-  for (const m of unavailable) md += `- not run: ${m}\n`;
+  if (unavailable.length > 0) md += '\n' + unavailable.map((m) => `- not run: ${m}\n`).join('');
   return md;
 }
 

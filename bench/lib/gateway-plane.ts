@@ -1,29 +1,131 @@
 /**
- * `portcullis run` as a data plane of the live benchmarks (bench/lib/dataplanes.ts), without
- * and with offloads.
+ * `portcullis run` in the benchmark topology: started in the gateway namespace on the
+ * benchmarks' configuration (bench/lib/gateway-config.ts) with a state directory holding the
+ * login certificate, stopped with SIGTERM, and its routing removed (`portcullis routes
+ * --remove`: run leaves the prohibit rules in place, fail closed). As a data plane of the
+ * throughput benchmarks (bench/lib/dataplanes.ts) it also logs the client in through the real
+ * login (the intercepted page's form, POSTed over HTTPS) before any traffic is measured.
  */
 import type { ChildProcess } from 'node:child_process';
 import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
 import type { Topology } from '../../src/netns/topology.js';
+import { TOPOLOGY_ADDRESSES } from '../../src/netns/topology.js';
+import { STATE_CERT_FILE } from '../../src/login/certificate.js';
 import type { DataPlane } from './dataplanes.js';
-import { PORTCULLIS_BIN } from './harness.js';
+import { stopChild } from './dataplanes.js';
+import { BenchSetupError, PORTCULLIS_BIN } from './harness.js';
+import { waitForOutput } from './iperf.js';
+import { BENCH_PASSWORD, BENCH_USER } from './gateway-config.js';
+import { runLoginClient } from './login-client.js';
 
-/** Whether the built CLI has a `run` command. */
-export function gatewayAvailable(): boolean {
+/** Where the benchmarks' gateway keeps its files. */
+export interface GatewayFiles {
+  readonly configPath: string;
+  /** `run --state-dir`: the login certificate ({@link STATE_CERT_FILE}) is made or reused there. */
+  readonly stateDir: string;
+  /** `run --control`. */
+  readonly controlPath: string;
+}
+
+/** What the built CLI can do, from its usage text. */
+export interface GatewayCli {
+  readonly run: boolean;
+  /** The option that turns the TUN offloads off, if the CLI has one. */
+  readonly noOffloadFlag: string | undefined;
+}
+
+/** Reads the built CLI's usage text. */
+export function gatewayCli(): GatewayCli {
   const r = spawnSync(process.execPath, [PORTCULLIS_BIN, '--help'], { encoding: 'utf8' });
-  return /^\s+run\b/m.test(r.stdout ?? '');
+  const usage = r.stdout ?? '';
+  const flag = /--no-offloads?\b/.exec(usage);
+  return { run: /^\s+run\b/m.test(usage), noOffloadFlag: flag === null ? undefined : flag[0] };
+}
+
+/** A running gateway process. */
+export interface GatewayProcess {
+  readonly proc: ChildProcess;
+  /** Everything it wrote to stderr so far. */
+  stderr(): string;
+  /** SIGTERM, wait, then `portcullis routes --remove`. Never throws. */
+  stop(): Promise<void>;
 }
 
 /**
- * The gateway's data planes (gw-plain, gw-offload), or the reason each cannot run (as
- * `id: reason`).
+ * Starts `portcullis run` in the gateway namespace and resolves when it says it runs (its
+ * stderr line ending in "running"). `extraArgs`: e.g. the no-offload flag.
  */
-export function gatewayDataPlanes(topo: Topology, track: (p: ChildProcess) => void): { planes: DataPlane[]; unavailable: string[] } {
-  void topo;
-  void track;
-  if (!gatewayAvailable()) {
+export async function startGatewayProcess(topo: Topology, files: GatewayFiles, extraArgs: readonly string[],
+  track: (p: ChildProcess) => void): Promise<GatewayProcess> {
+  const proc = topo.spawn('gateway', [process.execPath, PORTCULLIS_BIN, 'run', '--config', files.configPath,
+    '--state-dir', files.stateDir, '--control', files.controlPath, ...extraArgs], { stdio: ['ignore', 'pipe', 'pipe'] });
+  track(proc);
+  let err = '';
+  proc.stderr!.on('data', (d: Buffer) => { err += d.toString('utf8'); });
+  proc.stdout!.resume();
+  const g: GatewayProcess = {
+    proc,
+    stderr: () => err,
+    stop: async () => {
+      await stopChild(proc);
+      try { topo.exec('gateway', [process.execPath, PORTCULLIS_BIN, 'routes', '--remove']); } catch { /* nothing installed */ }
+    },
+  };
+  try {
+    await waitForOutput(proc, /running\n/, 20_000, 'portcullis run');
+  } catch (e) {
+    await g.stop();
+    throw e;
+  }
+  return g;
+}
+
+/**
+ * Logs `addresses` of the client in through the gateway's login service: the intercepted page
+ * from each, then its form POSTed over HTTPS. Throws a {@link BenchSetupError} when one fails.
+ */
+export async function loginThroughGateway(topo: Topology, files: GatewayFiles, addresses: readonly string[],
+  track: (p: ChildProcess) => void): Promise<void> {
+  const prep = await runLoginClient(topo, { mode: 'prepare', addresses, url: `http://${TOPOLOGY_ADDRESSES.server4}/`, concurrency: 8 }, track);
+  if (prep.failures.length > 0) throw new BenchSetupError(`login page: ${prep.failures[0]}`);
+  const r = await runLoginClient(topo, {
+    mode: 'login', forms: prep.forms!, user: BENCH_USER, password: BENCH_PASSWORD,
+    caPath: join(files.stateDir, STATE_CERT_FILE), concurrency: 8,
+  }, track);
+  if (r.failures.length > 0) throw new BenchSetupError(`login: ${r.failures[0]}`);
+}
+
+/**
+ * The gateway's data planes (gw-plain, gw-offload) for the throughput benchmarks, and the
+ * reasons (as `id: reason`) of those this build cannot run.
+ */
+export function gatewayDataPlanes(topo: Topology, files: GatewayFiles, track: (p: ChildProcess) => void):
+  { planes: DataPlane[]; unavailable: string[] } {
+  const cli = gatewayCli();
+  if (!cli.run) {
     const why = 'this build of portcullis has no `run` command';
     return { planes: [], unavailable: [`gw-plain: ${why}`, `gw-offload: ${why}`] };
   }
-  return { planes: [], unavailable: ['gw-plain: not wired yet', 'gw-offload: not wired yet'] };
+  const plane = (id: 'gw-plain' | 'gw-offload', args: readonly string[]): DataPlane => {
+    let g: GatewayProcess | undefined;
+    return {
+      id,
+      label: `portcullis run, ${id === 'gw-plain' ? 'no offload' : 'offloads'}`,
+      start: async () => {
+        g = await startGatewayProcess(topo, files, args, track);
+        await loginThroughGateway(topo, files, [TOPOLOGY_ADDRESSES.client4], track);
+      },
+      pid: () => g?.proc.pid,
+      stop: async () => {
+        await g?.stop();
+        g = undefined;
+      },
+    };
+  };
+  const planes = [plane('gw-offload', [])];
+  const unavailable: string[] = [];
+  if (cli.noOffloadFlag !== undefined) planes.unshift(plane('gw-plain', [cli.noOffloadFlag]));
+  else unavailable.push('gw-plain: `portcullis run` has no option to turn the TUN offloads off');
+  return { planes, unavailable };
 }
