@@ -17,6 +17,8 @@ export function isTopLevelCommand(tl: TokenLine): boolean {
       return w1 === 'auth-proxy' || w1 === 'http' || w1 === 'access-list' || w1 === 'route';
     case 'ipv6':
       return w1 === 'access-list' || w1 === 'route';
+    case 'radius':
+      return w1 === 'server';
     default:
       return false;
   }

@@ -23,6 +23,9 @@ export const CONFIG_DEFAULTS = {
   httpSecurePort: 443,
   radiusAuthPort: 1645,
   radiusAcctPort: 1646,
+  /** A `radius server NAME` block's `address` without ports: IOS uses the RFC 2865/2866 ports there. */
+  radiusNamedAuthPort: 1812,
+  radiusNamedAcctPort: 1813,
   radiusRetransmit: 3,
   radiusTimeoutSec: 5,
   tacacsPort: 49,

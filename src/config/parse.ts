@@ -34,6 +34,7 @@ import { InterfaceSection } from './interfaces.js';
 import { AuthProxySection } from './auth-proxy.js';
 import { AaaSection } from './aaa.js';
 import { RadiusSection, TacacsSection } from './servers.js';
+import type { ServerBlock } from './servers.js';
 import { HttpSection } from './http.js';
 import { UserSection } from './users.js';
 import { AttributeListSection } from './attribute-lists.js';
@@ -67,7 +68,7 @@ export function parseConfig(text: string, file: string): Config {
   return new ConfigParser(text.replace(/^\uFEFF/, ''), file).run();
 }
 
-type Mode = 'top' | 'interface' | 'attribute-list' | 'ignored' | 'cert-chain' | 'cert-data';
+type Mode = 'top' | 'interface' | 'attribute-list' | 'server-block' | 'ignored' | 'cert-chain' | 'cert-data';
 
 /**
  * One parse of one text; not reusable. It routes each line to the room of its section and
@@ -87,6 +88,8 @@ class ConfigParser {
   private readonly routes: PendingRoute[] = [];
   private hostname: string = CONFIG_DEFAULTS.hostname;
   private mode: Mode = 'top';
+  /** The `radius server` or `aaa group server` block open in 'server-block' mode. */
+  private serverBlock: ServerBlock | null = null;
   /** The ignored block being skipped, and how many sub-lines it had so far. */
   private ignoredHead: TokenLine | null = null;
   private ignoredCount = 0;
@@ -141,6 +144,10 @@ class ConfigParser {
         break;
       case 'attribute-list':
         if (this.attributeLists.subLine(tl)) return;
+        break;
+      case 'server-block':
+        if (this.serverBlock!.subLine(tl)) return;
+        this.serverBlock = null;
         break;
       case 'cert-data':
         this.ignoredCount++;
@@ -208,7 +215,19 @@ class ConfigParser {
           this.mode = 'attribute-list';
           return;
         }
+        if (w1 === 'group' && wordAt(tl, 2) === 'server' && wordAt(tl, 3) === 'radius') {
+          this.serverBlock = this.radius.beginGroup(tl);
+          this.mode = 'server-block';
+          return;
+        }
         if (this.aaa.parse(tl)) return;
+        break;
+      case 'radius':
+        if (w1 === 'server') {
+          this.serverBlock = this.radius.beginServer(tl);
+          this.mode = 'server-block';
+          return;
+        }
         break;
       case 'radius-server':
         if (this.radius.parse(tl)) return;

@@ -1,13 +1,18 @@
 /**
- * The AAA server room: `radius-server …` and `tacacs-server …` lines. Both kinds of `host`
- * line go through one server-host parser ({@link parseServerHost}), driven by a table of the
- * options each protocol has, so that a new protocol's host line is a table, not a parser.
+ * The AAA server room: `radius-server …` and `tacacs-server …` lines, the newer `radius server
+ * NAME` blocks (`address ipv4|ipv6 A auth-port P acct-port Q`, `key K`, `timeout`, `retransmit`)
+ * and `aaa group server radius NAME` blocks (`server A [auth-port P] [acct-port Q]`, `server name
+ * NAME`, `deadtime N`). Every kind of host — `radius-server host`, `tacacs-server host`, a block's
+ * `address` — goes through one server-host parser ({@link parseServerHost}), driven by a table of
+ * the options each has, so that a new protocol's host line is a table, not a parser.
  */
 import { expectedAt } from '../ios/tokens.js';
+import { clip, echoLine } from '../ios/echo.js';
 import type { TokenLine } from '../ios/tokens.js';
-import type { RadiusGlobals, RadiusServer, TacacsGlobals, TacacsServer } from './types.js';
+import type { RadiusGlobals, RadiusGroup, RadiusServer, SourceRef, TacacsGlobals, TacacsServer } from './types.js';
 import { CONFIG_DEFAULTS } from './context.js';
 import type { ParseContext } from './context.js';
+import { isTopLevelCommand } from './commands.js';
 import { expectEnd, hostAt, keyAt, numberAt, wordAt } from './values.js';
 
 /** One option of a server `host` line, after the host. */
@@ -29,25 +34,38 @@ export interface ParsedServerHost {
   readonly key: string | undefined;
 }
 
+/** Where {@link parseServerHost} starts, and whether the line may end in a key. */
+export interface ServerHostForm {
+  /** Token index of the host (2 in `radius-server host A`, `address ipv4 A`; 1 in a group's `server A`). */
+  readonly hostAt: number;
+  /** False: no `key` on this line (a block's `address`, a group's `server`). */
+  readonly withKey: boolean;
+}
+
+/** `radius-server host A …`, `tacacs-server host A …`. */
+const HOST_LINE: ServerHostForm = { hostAt: 2, withKey: true };
+
 /**
- * Parses `… host HOST [OPTION…] [key [0|7] KEY]` from token 2: the host, then any of `options`
- * in any order, then optionally the key, which takes the rest of the line (IOS keeps blanks in
- * keys, so it must come last).
+ * Parses `… host HOST [OPTION…] [key [0|7] KEY]`: the host, then any of `options` in any order,
+ * then optionally the key, which takes the rest of the line (IOS keeps blanks in keys, so it
+ * must come last).
  */
-export function parseServerHost(ctx: ParseContext, tl: TokenLine, options: readonly HostOption[]): ParsedServerHost {
-  const host = hostAt(tl, 2);
+export function parseServerHost(ctx: ParseContext, tl: TokenLine, options: readonly HostOption[],
+  form: ServerHostForm = HOST_LINE): ParsedServerHost {
+  const withKey = form.withKey;
+  const host = hostAt(tl, form.hostAt);
   const values = new Map<string, number>();
   let key: string | undefined;
-  let i = 3;
+  let i = form.hostAt + 1;
   while (i < tl.tokens.length) {
     const w = wordAt(tl, i)!;
-    if (w === 'key') {
+    if (w === 'key' && withKey) {
       key = keyAt(tl, i + 1).key;
       break;
     }
     const option = options.find((o) => o.word === w);
     if (option === undefined) {
-      throw expectedAt(tl, i, `${[...options.map((o) => `"${o.word}"`), '"key"'].join(', ')} or end of line`);
+      throw expectedAt(tl, i, `${[...options.map((o) => `"${o.word}"`), ...(withKey ? ['"key"'] : [])].join(', ')} or end of line`);
     }
     if (option.range !== undefined) values.set(w, numberAt(tl, i + 1, option.range[0], option.range[1]));
     if (option.ignoredBecause !== undefined) ctx.warn(tl, i, option.ignoredBecause);
@@ -74,7 +92,55 @@ const TACACS_HOST_OPTIONS: readonly HostOption[] = [
   },
 ];
 
-/** `radius-server …` lines. */
+/** The options of a `radius server` block's `address ipv4|ipv6 A`. */
+const RADIUS_ADDRESS_OPTIONS: readonly HostOption[] = RADIUS_HOST_OPTIONS.slice(0, 2);
+
+/** The options of a group's `server A` line (the ports tell which `radius-server host` it names). */
+const RADIUS_GROUP_SERVER_OPTIONS = RADIUS_ADDRESS_OPTIONS;
+
+/** Sub-commands of `radius server NAME` IOS has and portcullis does not implement (warned). */
+const RADIUS_BLOCK_IGNORED: ReadonlySet<string> = new Set([
+  'automate-tester', 'pac', 'non-standard', 'backoff', 'dscp', 'load-balance', 'throttle', 'exit',
+]);
+
+/** Sub-commands of `aaa group server radius NAME` IOS has and portcullis does not implement (warned). */
+const RADIUS_GROUP_IGNORED: ReadonlySet<string> = new Set([
+  'ip', 'ipv6', 'load-balance', 'accounting', 'authorization', 'attribute', 'cache', 'domain-stripping',
+  'key-wrap', 'mac-delimiter', 'throttle', 'subscriber', 'exit',
+]);
+
+/** A `radius server NAME` block while parsed. */
+interface NamedServer {
+  name: string;
+  source: SourceRef;
+  tl: TokenLine;
+  host: string | undefined;
+  authPort: number;
+  acctPort: number;
+  key: string | undefined;
+  timeoutSec: number | undefined;
+  retransmit: number | undefined;
+}
+
+/** One `server …` line of a group: a `radius server` name or a `radius-server host` triple. */
+type GroupMember =
+  | { readonly tl: TokenLine; readonly name: string }
+  | { readonly tl: TokenLine; readonly host: string; readonly authPort: number; readonly acctPort: number };
+
+/** An `aaa group server radius NAME` block while parsed. */
+interface PendingGroup {
+  name: string;
+  source: SourceRef;
+  members: GroupMember[];
+  deadtimeMin: number | undefined;
+}
+
+/** A block of this room that is open: its sub-lines go to `subLine` until it returns false. */
+export interface ServerBlock {
+  subLine(tl: TokenLine): boolean;
+}
+
+/** `radius-server …` lines, `radius server NAME` blocks and `aaa group server radius NAME` blocks. */
 export class RadiusSection {
   private readonly state = {
     servers: [] as RadiusServer[],
@@ -82,7 +148,12 @@ export class RadiusSection {
     retransmit: CONFIG_DEFAULTS.radiusRetransmit as number,
     timeoutSec: CONFIG_DEFAULTS.radiusTimeoutSec as number,
     permitMissingServiceType: false,
+    deadtimeMin: 0,
   };
+  /** Host lines and named blocks in config order (a named block is resolved at the end). */
+  private readonly order: (RadiusServer | NamedServer)[] = [];
+  private readonly named = new Map<string, NamedServer>();
+  private readonly groups = new Map<string, PendingGroup>();
 
   constructor(private readonly ctx: ParseContext) {}
 
@@ -102,6 +173,8 @@ export class RadiusSection {
         // IOS identifies a RADIUS server by host and ports; the same triple again replaces it.
         replaceOrAdd(r.servers, server,
           (s) => s.host === server.host && s.authPort === server.authPort && s.acctPort === server.acctPort);
+        replaceOrAdd(this.order, server, (s) => !('tl' in s) && s.host === server.host && s.authPort === server.authPort
+          && s.acctPort === server.acctPort);
         return true;
       }
       case 'key':
@@ -113,6 +186,10 @@ export class RadiusSection {
         return true;
       case 'timeout':
         r.timeoutSec = numberAt(tl, 2, 1, 1000);
+        expectEnd(tl, 3);
+        return true;
+      case 'deadtime':
+        r.deadtimeMin = numberAt(tl, 2, 0, 1440);
         expectEnd(tl, 3);
         return true;
       case 'authorization':
@@ -127,8 +204,141 @@ export class RadiusSection {
     }
   }
 
+  /** `radius server NAME` (the caller has checked the first two words): opens its block. */
+  beginServer(tl: TokenLine): ServerBlock {
+    const name = tl.tokens[2]?.text;
+    if (name === undefined) throw expectedAt(tl, 2, 'a server name');
+    expectEnd(tl, 3);
+    let server = this.named.get(name);
+    if (server === undefined) {
+      server = {
+        name, source: this.ctx.source(tl), tl, host: undefined, authPort: CONFIG_DEFAULTS.radiusNamedAuthPort,
+        acctPort: CONFIG_DEFAULTS.radiusNamedAcctPort, key: undefined, timeoutSec: undefined, retransmit: undefined,
+      };
+      this.named.set(name, server);
+      this.order.push(server);
+    }
+    const s = server;
+    return { subLine: (sub) => this.serverSubLine(s, sub) };
+  }
+
+  private serverSubLine(s: NamedServer, tl: TokenLine): boolean {
+    const w0 = wordAt(tl, 0)!;
+    switch (w0) {
+      case 'address': {
+        const w1 = wordAt(tl, 1);
+        if (w1 !== 'ipv4' && w1 !== 'ipv6') throw expectedAt(tl, 1, '"ipv4" or "ipv6"');
+        const h = parseServerHost(this.ctx, tl, RADIUS_ADDRESS_OPTIONS, { hostAt: 2, withKey: false });
+        s.host = h.host;
+        s.authPort = h.values.get('auth-port') ?? CONFIG_DEFAULTS.radiusNamedAuthPort;
+        s.acctPort = h.values.get('acct-port') ?? CONFIG_DEFAULTS.radiusNamedAcctPort;
+        return true;
+      }
+      case 'key':
+        s.key = keyAt(tl, 1).key;
+        return true;
+      case 'timeout':
+        s.timeoutSec = numberAt(tl, 1, 1, 1000);
+        expectEnd(tl, 2);
+        return true;
+      case 'retransmit':
+        s.retransmit = numberAt(tl, 1, 0, 100);
+        expectEnd(tl, 2);
+        return true;
+      default:
+        return this.ignoreSubLine(tl, RADIUS_BLOCK_IGNORED.has(w0));
+    }
+  }
+
+  /** `aaa group server radius NAME` (the caller has checked the first four words): opens its block. */
+  beginGroup(tl: TokenLine): ServerBlock {
+    const name = tl.tokens[4]?.text;
+    if (name === undefined) throw expectedAt(tl, 4, 'a server group name');
+    expectEnd(tl, 5);
+    if (name.toLowerCase() === 'radius' || name.toLowerCase() === 'tacacs+') {
+      throw expectedAt(tl, 4, 'a server group name', `"${name}" names every server of its protocol`);
+    }
+    let group = this.groups.get(name);
+    if (group === undefined) {
+      group = { name, source: this.ctx.source(tl), members: [], deadtimeMin: undefined };
+      this.groups.set(name, group);
+    }
+    const g = group;
+    return { subLine: (sub) => this.groupSubLine(g, sub) };
+  }
+
+  private groupSubLine(g: PendingGroup, tl: TokenLine): boolean {
+    const w0 = wordAt(tl, 0)!;
+    if (w0 === 'server') {
+      if (wordAt(tl, 1) === 'name') {
+        const name = tl.tokens[2]?.text;
+        if (name === undefined) throw expectedAt(tl, 2, 'the name of a "radius server" block');
+        expectEnd(tl, 3);
+        g.members.push({ tl, name });
+        return true;
+      }
+      const h = parseServerHost(this.ctx, tl, RADIUS_GROUP_SERVER_OPTIONS, { hostAt: 1, withKey: false });
+      g.members.push({
+        tl, host: h.host, authPort: h.values.get('auth-port') ?? CONFIG_DEFAULTS.radiusAuthPort,
+        acctPort: h.values.get('acct-port') ?? CONFIG_DEFAULTS.radiusAcctPort,
+      });
+      return true;
+    }
+    if (w0 === 'deadtime') {
+      g.deadtimeMin = numberAt(tl, 1, 1, 1440);
+      expectEnd(tl, 2);
+      return true;
+    }
+    return this.ignoreSubLine(tl, RADIUS_GROUP_IGNORED.has(w0));
+  }
+
+  /** An unknown sub-line: warned and kept in the block when indented or known to IOS; else the block ends. */
+  private ignoreSubLine(tl: TokenLine, known: boolean): boolean {
+    if (isTopLevelCommand(tl) || (!known && tl.indent === 0)) return false;
+    this.ctx.warn(tl, 0, `ignored "${echoLine(tl)}": not implemented by portcullis`);
+    return true;
+  }
+
+  /** The RADIUS part of the Config; a group naming a server no line defines is a ConfigError there. */
   result(): RadiusGlobals {
-    return { ...this.state };
+    const servers: RadiusServer[] = [];
+    const byName = new Map<string, RadiusServer>();
+    for (const s of this.order) {
+      if (!('tl' in s)) {
+        servers.push(s);
+        continue;
+      }
+      if (s.host === undefined) {
+        this.ctx.warn(s.tl, 0, `radius server ${clip(s.name)} has no "address": it is not used`);
+        continue;
+      }
+      const server: RadiusServer = {
+        name: s.name, host: s.host, authPort: s.authPort, acctPort: s.acctPort, key: s.key, timeoutSec: s.timeoutSec,
+        retransmit: s.retransmit, source: s.source,
+      };
+      servers.push(server);
+      byName.set(s.name, server);
+    }
+    const groups = new Map<string, RadiusGroup>();
+    for (const g of this.groups.values()) {
+      const members = g.members.map((m) => {
+        if ('name' in m) {
+          const found = byName.get(m.name);
+          if (found === undefined) {
+            throw expectedAt(m.tl, 2, 'the name of a "radius server" block', `no "radius server ${clip(m.name)}" block with an address defines it`);
+          }
+          return found;
+        }
+        const found = this.state.servers.find((s) => s.host === m.host && s.authPort === m.authPort && s.acctPort === m.acctPort);
+        if (found === undefined) {
+          throw expectedAt(m.tl, 1, 'a server defined by "radius-server host"',
+            `no "radius-server host ${clip(m.host)} auth-port ${m.authPort} acct-port ${m.acctPort}" line defines it`);
+        }
+        return found;
+      });
+      groups.set(g.name, { name: g.name, servers: members, deadtimeMin: g.deadtimeMin, source: g.source });
+    }
+    return { ...this.state, servers, groups };
   }
 }
 
@@ -172,7 +382,7 @@ export class TacacsSection {
 }
 
 /** Replaces the first element `same` accepts with `item`, or appends `item`. */
-function replaceOrAdd<T>(list: T[], item: T, same: (x: T) => boolean): void {
+function replaceOrAdd<T, U extends T>(list: T[], item: U, same: (x: T) => boolean): void {
   const k = list.findIndex(same);
   if (k >= 0) list[k] = item;
   else list.push(item);

@@ -140,11 +140,27 @@ export interface AaaConfig {
 }
 
 export interface RadiusServer {
+  /** The name of its `radius server NAME` block; undefined for a `radius-server host` line. */
+  readonly name?: string | undefined;
   readonly host: string;
   readonly authPort: number;
   readonly acctPort: number;
   /** Per-host key, or undefined to use the global `radius-server key`. */
   readonly key: string | undefined;
+  /** `timeout N` of a `radius server` block (seconds); undefined: the global `radius-server timeout`. */
+  readonly timeoutSec?: number | undefined;
+  /** `retransmit N` of a `radius server` block; undefined: the global `radius-server retransmit`. */
+  readonly retransmit?: number | undefined;
+  readonly source: SourceRef;
+}
+
+/** `aaa group server radius NAME` and its `server …` lines, resolved to the servers they name. */
+export interface RadiusGroup {
+  readonly name: string;
+  /** In the order of the group's `server` lines. */
+  readonly servers: readonly RadiusServer[];
+  /** The group's `deadtime N` (minutes), or undefined for the global one. */
+  readonly deadtimeMin: number | undefined;
   readonly source: SourceRef;
 }
 
@@ -157,6 +173,10 @@ export interface RadiusGlobals {
   readonly timeoutSec: number;
   /** `radius-server authorization permit missing Service-Type`. */
   readonly permitMissingServiceType: boolean;
+  /** `radius-server deadtime N` (minutes a server that did not answer is skipped), default 0 (never). */
+  readonly deadtimeMin: number;
+  /** Named server groups (`aaa group server radius NAME`) by name. */
+  readonly groups: ReadonlyMap<string, RadiusGroup>;
 }
 
 export interface TacacsServer {

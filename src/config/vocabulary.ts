@@ -105,7 +105,7 @@ const SERVER_IOS = new Set([
 /** Top level: first words. */
 export const TOP_WORDS: WordSet = {
   what: 'a global configuration command',
-  implemented: ['hostname', 'interface', 'aaa', 'access-list', 'username', 'radius-server', 'tacacs-server', 'end',
+  implemented: ['hostname', 'interface', 'aaa', 'access-list', 'username', 'radius', 'radius-server', 'tacacs-server', 'end',
     'banner', 'ip', 'ipv6', 'no'],
   ios: TOP_IOS,
 };
@@ -119,12 +119,13 @@ export const IPV6_WORDS: WordSet = {
 };
 /** Second words of `aaa …`. */
 export const AAA_WORDS: WordSet = {
-  what: 'an "aaa" command', implemented: ['new-model', 'session-id', 'authentication', 'authorization', 'accounting', 'attribute'],
+  what: 'an "aaa" command',
+  implemented: ['new-model', 'session-id', 'authentication', 'authorization', 'accounting', 'attribute', 'group'],
   ios: AAA_IOS,
 };
 /** Second words of `radius-server …`. */
 export const RADIUS_WORDS: WordSet = {
-  what: 'a "radius-server" command', implemented: ['host', 'key', 'retransmit', 'timeout', 'authorization'], ios: SERVER_IOS,
+  what: 'a "radius-server" command', implemented: ['host', 'key', 'retransmit', 'timeout', 'deadtime', 'authorization'], ios: SERVER_IOS,
 };
 /** Second words of `tacacs-server …`. */
 export const TACACS_WORDS: WordSet = {

@@ -162,7 +162,8 @@ test('an empty config has every documented default', () => {
     server: false, secureServer: false, authentication: undefined, secureTrustpoint: undefined, port: 80, securePort: 443,
     secureCertificate: undefined,
   });
-  assert.deepEqual(cfg.radius, { servers: [], key: undefined, retransmit: 3, timeoutSec: 5, permitMissingServiceType: false });
+  assert.deepEqual(cfg.radius, { servers: [], key: undefined, retransmit: 3, timeoutSec: 5, permitMissingServiceType: false,
+    deadtimeMin: 0, groups: new Map() });
   assert.deepEqual(cfg.tacacs, { servers: [], key: undefined, timeoutSec: 5 });
   assert.equal(cfg.aaa.newModel, false);
   assert.equal(cfg.aaa.sessionId, undefined);
