@@ -692,3 +692,21 @@ export class ControlCommandError extends PortcullisError {
     this.remoteCode = remoteCode;
   }
 }
+
+// ---------------------------------------------------------------------------------------------
+// AAA method lists (src/aaa/methods.ts)
+
+/**
+ * The AAA method lists cannot be built from the config: a list names a server group no
+ * `aaa group server` defines, a RADIUS server has no key (neither its own nor `radius-server
+ * key`), `local` is listed but no local users are available. Names the list or server, never a key.
+ */
+export class AaaConfigError extends PortcullisError {
+  declare readonly code: 'ERR_AAA_CONFIG';
+  /** Where in the config, e.g. `aaa authentication login default`. */
+  readonly where: string;
+  constructor(where: string, problem: string) {
+    super('ERR_AAA_CONFIG', `${where}: ${problem}`);
+    this.where = where;
+  }
+}

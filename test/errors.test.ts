@@ -44,6 +44,7 @@ function samples(): [errors.PortcullisError, string][] {
     [new errors.ControlConnectError('/run/portcullis/control.sock', 'ENOENT'), 'ERR_CONTROL_CONNECT'],
     [new errors.ControlProtocolError('malformed', 'not JSON'), 'ERR_CONTROL_PROTOCOL'],
     [new errors.ControlCommandError('ERR_CONTROL_NO_ENTRY', 'no auth-proxy cache entry for 10.1.0.9'), 'ERR_CONTROL_COMMAND'],
+    [new errors.AaaConfigError('aaa authentication login default', 'no server group "x"'), 'ERR_AAA_CONFIG'],
   ];
 }
 

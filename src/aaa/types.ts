@@ -1,8 +1,8 @@
 /**
  * The login service's view of authentication and authorization (DESIGN.md §2 step 2): one
  * `authenticate` call per login, answered with the user's privilege and downloaded ACL entries,
- * a reject, or no answer. Local users implement it today (`local.ts`); RADIUS and TACACS+
- * method lists implement the same interface.
+ * a reject, no answer, or a challenge (a second step). Local users implement it (`local.ts`);
+ * the method lists (`methods.ts`: RADIUS, local, later TACACS+) implement the same interface.
  */
 import type { DynamicAclText } from '../acl/api.js';
 
@@ -11,8 +11,14 @@ export interface AuthRequest {
   readonly user: string;
   /** The password typed into the login form. Never logged, echoed or kept. */
   readonly password: string;
-  /** The client's address as text (for messages and, later, RADIUS Calling-Station-Id). */
+  /** The client's address as text (for messages and RADIUS Calling-Station-Id). */
   readonly client: string;
+  /**
+   * Set when this request answers an {@link AuthChallenge}: the challenge's `state`, as it was
+   * returned. `user` is the same user and `password` is then the answer typed (the one-time
+   * password). A state answers once; an unknown or expired one is a reject.
+   */
+  readonly state?: string | undefined;
 }
 
 /** Authenticated and authorized: the host may be let through with these entries. */
@@ -38,7 +44,20 @@ export interface AuthError {
   readonly reason: string;
 }
 
-export type AuthOutcome = AuthAccept | AuthReject | AuthError;
+/**
+ * The server wants one more answer before it decides (RADIUS Access-Challenge, RFC 2865 §4.4: a
+ * one-time password): show `prompt` and call `authenticate` again with the same user, the
+ * answer as `password` and this `state`.
+ */
+export interface AuthChallenge {
+  readonly kind: 'challenge';
+  /** Opaque handle of the pending exchange (names no secret; unguessable; valid once, for a few minutes). */
+  readonly state: string;
+  /** What to ask the user (the server's Reply-Message), e.g. `Enter the code from your token`. */
+  readonly prompt: string;
+}
+
+export type AuthOutcome = AuthAccept | AuthReject | AuthError | AuthChallenge;
 
 export interface Authenticator {
   authenticate(req: AuthRequest): Promise<AuthOutcome>;

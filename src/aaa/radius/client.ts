@@ -43,6 +43,8 @@ export interface RadiusServerTarget {
   readonly timeoutMs: number;
   /** Times a request is sent again before the next server is tried (`radius-server retransmit`). */
   readonly retransmit: number;
+  /** Dead-time of this server in ms (a group's `deadtime`), overriding the client's; 0: never. */
+  readonly deadtimeMs?: number | undefined;
 }
 
 /** Options of a {@link RadiusClient}. */
@@ -200,8 +202,9 @@ export class RadiusClient {
         return { kind: 'reply', packet, server };
       }
       if (this.closed) break;
-      if (this.opts.deadtimeMs > 0) {
-        this.deadUntil.set(serverKey(server), this.now() + this.opts.deadtimeMs);
+      const deadtimeMs = server.deadtimeMs ?? this.opts.deadtimeMs;
+      if (deadtimeMs > 0) {
+        this.deadUntil.set(serverKey(server), this.now() + deadtimeMs);
         this.counters.markedDead++;
       }
     }

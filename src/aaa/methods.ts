@@ -1,0 +1,220 @@
+/**
+ * AAA method lists as IOS runs them (`aaa authentication login LIST METHOD…`, `aaa authorization
+ * auth-proxy LIST METHOD…`): the methods are tried in order and the next one is asked only when
+ * one gives no answer (its servers unreachable, or it is not implemented); a reject is final.
+ * The result is an {@link Authenticator}.
+ *
+ * Authentication methods: `group radius`, `group NAME` (an `aaa group server radius` block),
+ * `local` / `local-case` (the local users' authenticator), `none` (accepts without checking, at
+ * privilege 1, as IOS's lowest level; the authorization list then decides). `group tacacs+`,
+ * `enable`, `line`, `krb5` give no answer (not implemented yet), so a list such as seed 000's
+ * `group tacacs+ group radius` goes on to RADIUS.
+ *
+ * Authorization (`aaa authorization auth-proxy LIST`): RADIUS has no separate authorization
+ * exchange, so `group radius` / `group NAME` take the attributes of the Access-Accept when a
+ * RADIUS method authenticated the user and give no answer otherwise; `local` takes the local
+ * authenticator's answer when it authenticated the user; `if-authenticated` and `none` keep
+ * whatever the authentication gave. Without an authorization list the authentication's answer
+ * stands (the local users of the live gateway need none). No method answering is an `error`.
+ *
+ * An Access-Challenge becomes an `AuthChallenge` whose `state` is a random handle of a pending
+ * exchange kept here (bounded, expiring, answerable once by the same user): the answer goes to
+ * the method and server that challenged.
+ */
+import { randomBytes } from 'node:crypto';
+import { AaaConfigError } from '../errors.js';
+import type { Config } from '../config/types.js';
+import type { AuthAccept, AuthOutcome, AuthReject, AuthRequest, Authenticator } from './types.js';
+import { RadiusClient } from './radius/client.js';
+import { RadiusGroupMethod, radiusTargets } from './radius/method.js';
+import type { MethodAnswer, RadiusResume } from './radius/method.js';
+
+/** Options of {@link createMethodList}. */
+export interface MethodListOptions {
+  readonly config: Config;
+  /** `aaa authentication login` list to use (default `default`). */
+  readonly authenticationList?: string;
+  /** `aaa authorization auth-proxy` list to use (default `default`). */
+  readonly authorizationList?: string;
+  /** The local users' authenticator (src/aaa/local.ts), for `local` in the lists. */
+  readonly local?: Authenticator | undefined;
+  /** The RADIUS client to share (default: one made here, closed by `close`). */
+  readonly radiusClient?: RadiusClient | undefined;
+  /** Monotonic clock in ms (challenge expiry; default `performance.now()`). */
+  readonly nowMs?: () => number;
+}
+
+/** The method list's {@link Authenticator}, with what it holds to release. */
+export interface MethodListAuthenticator extends Authenticator {
+  /** The methods of the authentication list as configured, e.g. `['group radius', 'local']`. */
+  readonly methods: readonly string[];
+  /** The RADIUS client (its counters are `show`'s). */
+  readonly radius: RadiusClient;
+  /** Challenges waiting for their answer. */
+  pendingChallenges(): number;
+  close(): Promise<void>;
+}
+
+/** Largest number of challenges waiting for an answer; the oldest goes first past it. */
+export const MAX_PENDING_CHALLENGES = 4096;
+
+/** What answered an authentication (for the authorization list). */
+type Source = 'radius' | 'local' | 'none';
+
+interface Method {
+  readonly name: string;
+  readonly source: Source;
+  authenticate(req: AuthRequest, resume?: unknown): Promise<MethodAnswer<unknown>>;
+}
+
+interface PendingChallenge {
+  readonly method: number;
+  readonly user: string;
+  readonly resume: unknown;
+  readonly expiresMs: number;
+}
+
+/**
+ * Builds the authenticator of the config's method lists (see the module comment). Throws
+ * {@link AaaConfigError} when a list names what the config does not define.
+ */
+export function createMethodList(opts: MethodListOptions): MethodListAuthenticator {
+  const config = opts.config;
+  const listName = opts.authenticationList ?? 'default';
+  const where = `aaa authentication login ${listName}`;
+  const configured = config.aaa.authenticationLogin.get(listName);
+  if (configured === undefined && listName !== 'default') throw new AaaConfigError(where, 'no such method list');
+  // Without `aaa authentication login default` a login is checked against the local users.
+  const names = configured ?? ['local'];
+  const ownClient = opts.radiusClient === undefined;
+  const radius = opts.radiusClient ?? new RadiusClient({ deadtimeMs: config.radius.deadtimeMin * 60_000, nasIdentifier: config.hostname });
+  const methods = names.map((name) => makeMethod(name, config, opts.local, radius, where));
+  const authzName = opts.authorizationList ?? 'default';
+  const authz = config.aaa.authorizationAuthProxy.get(authzName);
+  if (authz === undefined && opts.authorizationList !== undefined) {
+    throw new AaaConfigError(`aaa authorization auth-proxy ${authzName}`, 'no such method list');
+  }
+  for (const m of authz ?? []) {
+    if (m.startsWith('group ')) groupServers(m.slice(6), config, `aaa authorization auth-proxy ${authzName}`);
+  }
+  const now = opts.nowMs ?? (() => performance.now());
+  const pending = new Map<string, PendingChallenge>();
+
+  const finish = (outcome: AuthAccept | AuthReject, source: Source): AuthOutcome => {
+    if (outcome.kind === 'reject' || authz === undefined) return outcome;
+    return authorize(outcome, source, authz);
+  };
+
+  /** Runs the list from method `from` on (or resumes one method); the first answer wins. */
+  const run = async (req: AuthRequest, from: number, resume: unknown): Promise<AuthOutcome> => {
+    const reasons: string[] = [];
+    for (let i = from; i < methods.length; i++) {
+      const m = methods[i]!;
+      let answer: MethodAnswer<unknown>;
+      try {
+        answer = await m.authenticate(req, i === from ? resume : undefined);
+      } catch (e) {
+        // A method's failure is no answer (the local users' store, a bug): the list moves on.
+        answer = { kind: 'no-answer', reason: e instanceof Error ? e.message : String(e) };
+      }
+      if (answer.kind === 'final') return finish(answer.outcome, m.source);
+      if (answer.kind === 'challenge') {
+        const state = remember(pending, { method: i, user: req.user, resume: answer.resume, expiresMs: now() + answer.ttlMs }, now());
+        return { kind: 'challenge', state, prompt: answer.prompt };
+      }
+      reasons.push(`${m.name}: ${answer.reason}`);
+      if (resume !== undefined) break; // a challenge's answer goes to its method only
+    }
+    return { kind: 'error', reason: reasons.length === 0 ? 'no authentication method' : reasons.join('; ') };
+  };
+
+  return {
+    methods: names,
+    radius,
+    pendingChallenges: () => pending.size,
+    async authenticate(req: AuthRequest): Promise<AuthOutcome> {
+      if (req.state === undefined) return run(req, 0, undefined);
+      const p = pending.get(req.state);
+      if (p !== undefined) pending.delete(req.state);
+      if (p === undefined || p.expiresMs <= now() || p.user !== req.user) {
+        return { kind: 'reject', reason: 'the second step of this login has expired: log in again' };
+      }
+      return run(req, p.method, p.resume);
+    },
+    async close(): Promise<void> {
+      pending.clear();
+      if (ownClient) await radius.close();
+    },
+  };
+}
+
+/** Keeps a pending challenge under a new random handle (expired ones and, past the bound, the oldest go). */
+function remember(pending: Map<string, PendingChallenge>, p: PendingChallenge, nowMs: number): string {
+  for (const [k, v] of pending) if (v.expiresMs <= nowMs) pending.delete(k);
+  while (pending.size >= MAX_PENDING_CHALLENGES) pending.delete(pending.keys().next().value!);
+  const state = randomBytes(18).toString('base64url');
+  pending.set(state, p);
+  return state;
+}
+
+/** The servers of `group NAME` (radius: all of them); undefined for TACACS+ (not implemented). */
+function groupServers(group: string, config: Config, where: string): { servers: Config['radius']['servers']; deadtimeMin: number | undefined } | undefined {
+  const lower = group.toLowerCase();
+  if (lower === 'radius') return { servers: config.radius.servers, deadtimeMin: undefined };
+  if (lower === 'tacacs+') return undefined;
+  const g = config.radius.groups.get(group);
+  if (g === undefined) throw new AaaConfigError(where, `no "aaa group server radius ${group}" defines server group "${group}"`);
+  return { servers: g.servers, deadtimeMin: g.deadtimeMin };
+}
+
+function makeMethod(name: string, config: Config, local: Authenticator | undefined, radius: RadiusClient,
+  where: string): Method {
+  if (name.startsWith('group ')) {
+    const group = groupServers(name.slice(6), config, where);
+    if (group === undefined) return noAnswer(name, 'TACACS+ is not implemented');
+    const method = new RadiusGroupMethod(name, radiusTargets(config, group.servers, group.deadtimeMin, where), radius);
+    return {
+      name, source: 'radius',
+      authenticate: (req, resume) => method.authenticate(req, resume as RadiusResume | undefined),
+    };
+  }
+  if (name === 'local' || name === 'local-case') {
+    if (local === undefined) throw new AaaConfigError(where, `"${name}" is listed but no local users are available`);
+    return {
+      name, source: 'local',
+      async authenticate(req) {
+        const o = await local.authenticate(req);
+        if (o.kind === 'error') return { kind: 'no-answer', reason: o.reason };
+        if (o.kind === 'challenge') return { kind: 'no-answer', reason: 'local users do not challenge' };
+        return { kind: 'final', outcome: o };
+      },
+    };
+  }
+  if (name === 'none') {
+    return {
+      name, source: 'none',
+      authenticate: async (req) => ({ kind: 'final', outcome: { kind: 'accept', user: req.user, privilege: 1, entries: [] } }),
+    };
+  }
+  return noAnswer(name, 'not implemented by portcullis');
+}
+
+function noAnswer(name: string, reason: string): Method {
+  return { name, source: 'none', authenticate: async () => ({ kind: 'no-answer', reason }) };
+}
+
+/** The authorization list over an authenticated user (see the module comment). */
+function authorize(accept: AuthAccept, source: Source, methods: readonly string[]): AuthOutcome {
+  for (const m of methods) {
+    if (m.startsWith('group ')) {
+      if (m.slice(6).toLowerCase() !== 'tacacs+' && source === 'radius') return accept;
+      continue;
+    }
+    if (m === 'local') {
+      if (source === 'local') return accept;
+      continue;
+    }
+    if (m === 'if-authenticated' || m === 'none') return accept;
+  }
+  return { kind: 'error', reason: `authorization: no method of "${methods.join(' ')}" answered for ${accept.user}` };
+}
