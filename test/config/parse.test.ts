@@ -10,6 +10,7 @@ import { CONFIG_DEFAULTS, loadConfig, parseConfig } from '../../src/config/parse
 import { AP_PROTO_FTP, AP_PROTO_HTTP, AP_PROTO_HTTPS, AP_PROTO_TELNET } from '../../src/authproxy/protocols.js';
 import type { Config } from '../../src/config/types.js';
 import { encodeCiscoType7 } from '../../src/config/type7.js';
+import { parseError } from './parse-error.js';
 
 /** An interface address without the line it came from (compared on its own where it matters). */
 function withoutSource<T extends { source?: unknown }>(a: T): Omit<T, 'source'> {
@@ -27,16 +28,6 @@ function dotted(n: number): string {
   return [n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255].join('.');
 }
 
-/** Parses `text` expecting a ConfigError; returns it. */
-function parseError(text: string): ConfigError {
-  try {
-    parseConfig(text, 'bad.cfg');
-  } catch (e) {
-    assert.ok(e instanceof ConfigError, `expected a ConfigError, got ${String(e)}`);
-    return e;
-  }
-  assert.fail(`expected an error for:\n${text}`);
-}
 
 function itf(cfg: Config, name: string) {
   const i = cfg.interfaces.find((x) => x.name === name);

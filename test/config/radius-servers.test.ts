@@ -1,17 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ConfigError } from '../../src/errors.js';
 import { parseConfig } from '../../src/config/parse.js';
+import { parseError } from './parse-error.js';
 
-function parseError(text: string): ConfigError {
-  try {
-    parseConfig(text, 'bad.cfg');
-  } catch (e) {
-    assert.ok(e instanceof ConfigError, `expected a ConfigError, got ${String(e)}`);
-    return e;
-  }
-  assert.fail(`expected an error for:\n${text}`);
-}
 
 test('radius server blocks (seed 003), aaa group server radius, deadtime: parsed and resolved', () => {
   const cfg = parseConfig(`hostname gw

@@ -1,22 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ConfigError } from '../../src/errors.js';
 import { parseConfig, loadConfig } from '../../src/config/parse.js';
 import { editDistance, mistypedWord, TOP_WORDS } from '../../src/config/vocabulary.js';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parseError } from './parse-error.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 
-function parseError(text: string): ConfigError {
-  try {
-    parseConfig(text, 'm.cfg');
-  } catch (e) {
-    assert.ok(e instanceof ConfigError, String(e));
-    return e;
-  }
-  assert.fail(`expected an error for ${JSON.stringify(text)}`);
-}
 
 test('a mistyped command word is an error at it, with "did you mean"', () => {
   const cases: [string, number, number, string][] = [
