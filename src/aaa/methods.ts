@@ -6,7 +6,7 @@
  *
  * Authentication methods: `group radius`, `group NAME` (an `aaa group server radius` block),
  * `local` / `local-case` (the local users' authenticator), `none` (accepts without checking, at
- * privilege 1, as IOS's lowest level; the authorization list then decides). `group tacacs+`,
+ * privilege 1, IOS's user level — so the login is still refused below). `group tacacs+`,
  * `enable`, `line`, `krb5` give no answer (not implemented yet), so a list such as seed 000's
  * `group tacacs+ group radius` goes on to RADIUS.
  *
@@ -16,6 +16,8 @@
  * authenticator's answer when it authenticated the user; `if-authenticated` and `none` keep
  * whatever the authentication gave. Without an authorization list the authentication's answer
  * stands (the local users of the live gateway need none). No method answering is an `error`.
+ * Whatever answered, an accept below `priv-lvl` 15 becomes the reject `NOT_AUTHORIZED`, as IOS
+ * refuses the auth-proxy to a user without `auth-proxy:priv-lvl=15`.
  *
  * An Access-Challenge becomes an `AuthChallenge` whose `state` is a random handle of a pending
  * exchange kept here (bounded, expiring, answerable once by the same user): the answer goes to
@@ -25,6 +27,7 @@ import { randomBytes } from 'node:crypto';
 import { AaaConfigError } from '../errors.js';
 import type { Config } from '../config/types.js';
 import type { AuthAccept, AuthOutcome, AuthReject, AuthRequest, Authenticator } from './types.js';
+import { createLocalAuthenticator, NOT_AUTHORIZED, REQUIRED_PRIVILEGE } from './local.js';
 import { RadiusClient } from './radius/client.js';
 import { RadiusGroupMethod, radiusTargets } from './radius/method.js';
 import type { MethodAnswer, RadiusResume } from './radius/method.js';
@@ -101,8 +104,11 @@ export function createMethodList(opts: MethodListOptions): MethodListAuthenticat
   const pending = new Map<string, PendingChallenge>();
 
   const finish = (outcome: AuthAccept | AuthReject, source: Source): AuthOutcome => {
-    if (outcome.kind === 'reject' || authz === undefined) return outcome;
-    return authorize(outcome, source, authz);
+    if (outcome.kind === 'reject') return outcome;
+    const authorized = authz === undefined ? outcome : authorize(outcome, source, authz);
+    // The auth-proxy lets a user through only at priv-lvl 15 (IOS), whichever method answered.
+    if (authorized.kind === 'accept' && authorized.privilege !== REQUIRED_PRIVILEGE) return { kind: 'reject', reason: NOT_AUTHORIZED };
+    return authorized;
   };
 
   /** Runs the list from method `from` on (or resumes one method); the first answer wins. */
@@ -146,6 +152,19 @@ export function createMethodList(opts: MethodListOptions): MethodListAuthenticat
       if (ownClient) await radius.close();
     },
   };
+}
+
+/**
+ * The gateway's authenticator for `config`: the method lists, with the local users
+ * (`createLocalAuthenticator`, which hashes their clear text now) when a list names `local` or
+ * no `aaa authentication login default` is configured.
+ */
+export async function createAaaAuthenticator(config: Config,
+  opts: Omit<MethodListOptions, 'config' | 'local'> = {}): Promise<MethodListAuthenticator> {
+  const list = config.aaa.authenticationLogin.get(opts.authenticationList ?? 'default');
+  const needsLocal = list === undefined || list.some((m) => m === 'local' || m === 'local-case');
+  const local = needsLocal ? await createLocalAuthenticator(config) : undefined;
+  return createMethodList({ ...opts, config, local });
 }
 
 /** Keeps a pending challenge under a new random handle (expired ones and, past the bound, the oldest go). */

@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { createSocket } from 'node:dgram';
 import { AaaConfigError } from '../../src/errors.js';
 import { parseConfig } from '../../src/config/parse.js';
-import { createMethodList } from '../../src/aaa/methods.js';
+import { createAaaAuthenticator, createMethodList } from '../../src/aaa/methods.js';
+import { NOT_AUTHORIZED } from '../../src/aaa/local.js';
 import type { MethodListAuthenticator } from '../../src/aaa/methods.js';
 import type { AuthOutcome, AuthRequest, Authenticator } from '../../src/aaa/types.js';
 import { CHALLENGE_CODE, CHALLENGE_PROMPT, startFreeRadius } from './radius/freeradius-fixture.js';
@@ -77,6 +78,29 @@ test('group NAME then local: RADIUS accepts with priv-lvl and proxyacl entries i
     assert.deepEqual(await a.authenticate(req('alice', 'wrong')), { kind: 'reject', reason: 'rejected by the RADIUS server' });
     assert.deepEqual(await a.authenticate(req('lou', 'loupass')), { kind: 'reject', reason: 'rejected by the RADIUS server' });
     assert.equal(local.calls, 0, 'a reject is final: local is not asked');
+  });
+});
+
+test('a RADIUS accept below auth-proxy priv-lvl 15 (or with only a shell priv-lvl) is refused as not authorized', async () => {
+  const cfg = config('aaa authentication login default group radius\n');
+  await using(createMethodList({ config: cfg }), async (a) => {
+    assert.deepEqual(await a.authenticate(req('erin', 'erinpass')), { kind: 'reject', reason: NOT_AUTHORIZED });
+    assert.deepEqual(await a.authenticate(req('frank', 'frankpass')), { kind: 'reject', reason: NOT_AUTHORIZED });
+  });
+});
+
+test('createAaaAuthenticator: the real local users behind a group that does not answer', async () => {
+  const cfg = config('username lou privilege 15 password 0 loupass\nusername low password 0 lowpass\n'
+    + 'aaa group server radius D\n server name dead\naaa authentication login default group D local\n');
+  await using(await createAaaAuthenticator(cfg), async (a) => {
+    assert.deepEqual(await a.authenticate(req('lou', 'loupass')), { kind: 'accept', user: 'lou', privilege: 15, entries: [] });
+    assert.equal((await a.authenticate(req('lou', 'wrong'))).kind, 'reject');
+    assert.deepEqual(await a.authenticate(req('low', 'lowpass')), { kind: 'reject', reason: NOT_AUTHORIZED });
+  });
+  // Without any aaa authentication list, the local users answer.
+  await using(await createAaaAuthenticator(parseConfig('username lou privilege 15 password 0 loupass\n', 'l.cfg')), async (a) => {
+    assert.deepEqual(a.methods, ['local']);
+    assert.equal((await a.authenticate(req('lou', 'loupass'))).kind, 'accept');
   });
 });
 

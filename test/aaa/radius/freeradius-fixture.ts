@@ -6,7 +6,8 @@
  * reply (Accept, Reject, Challenge) carries one.
  *
  * Users: `alice`/`alicepass` (priv-lvl 15 and two proxyacl entries, Reply-Message), `bob`/`bobpass`
- * (priv-lvl 15, no entries), and `carol`/`carolpass`, whose right password is answered with an
+ * (priv-lvl 15, no entries), `erin`/`erinpass` (auth-proxy priv-lvl 14), `frank`/`frankpass` (a
+ * shell priv-lvl only), and `carol`/`carolpass`, whose right password is answered with an
  * Access-Challenge (State {@link CHALLENGE_STATE_HEX}, Reply-Message {@link CHALLENGE_PROMPT});
  * the Access-Request answering it with that State and {@link CHALLENGE_CODE} is accepted,
  * anything else rejected.
@@ -40,9 +41,11 @@ bob	Cleartext-Password := "bobpass"
 	Cisco-AVPair += "auth-proxy:priv-lvl=15"
 carol	Cleartext-Password := "carolpass"
 	Cisco-AVPair += "auth-proxy:priv-lvl=15"
-dave	Cleartext-Password := "davepass"
-	Cisco-AVPair += "auth-proxy:priv-lvl=15",
-	Cisco-AVPair += "auth-proxy:proxyacl#1=permit tcp any host 10.0.0.5 eq telnt"
+erin	Cleartext-Password := "erinpass"
+	Cisco-AVPair += "auth-proxy:priv-lvl=14",
+	Cisco-AVPair += "auth-proxy:proxyacl#1=permit tcp any host 10.0.0.5 eq 80"
+frank	Cleartext-Password := "frankpass"
+	Cisco-AVPair += "shell:priv-lvl=15"
 `;
 
 function radiusdConf(dir: string, port: number, secret: string): string {
