@@ -29,7 +29,7 @@ import type { Config } from '../config/types.js';
 import type { AuthAccept, AuthOutcome, AuthReject, AuthRequest, Authenticator } from './types.js';
 import { createLocalAuthenticator, NOT_AUTHORIZED, REQUIRED_PRIVILEGE } from './local.js';
 import { RadiusClient } from './radius/client.js';
-import { RadiusGroupMethod, radiusTargets } from './radius/method.js';
+import { RadiusGroupMethod, radiusGroupServers, radiusTargets } from './radius/method.js';
 import type { MethodAnswer, RadiusResume } from './radius/method.js';
 
 /** Options of {@link createMethodList}. */
@@ -98,7 +98,7 @@ export function createMethodList(opts: MethodListOptions): MethodListAuthenticat
     throw new AaaConfigError(`aaa authorization auth-proxy ${authzName}`, 'no such method list');
   }
   for (const m of authz ?? []) {
-    if (m.startsWith('group ')) groupServers(m.slice(6), config, `aaa authorization auth-proxy ${authzName}`);
+    if (m.startsWith('group ')) radiusGroupServers(m.slice(6), config, `aaa authorization auth-proxy ${authzName}`);
   }
   const now = opts.nowMs ?? (() => performance.now());
   const pending = new Map<string, PendingChallenge>();
@@ -176,20 +176,10 @@ function remember(pending: Map<string, PendingChallenge>, p: PendingChallenge, n
   return state;
 }
 
-/** The servers of `group NAME` (radius: all of them); undefined for TACACS+ (not implemented). */
-function groupServers(group: string, config: Config, where: string): { servers: Config['radius']['servers']; deadtimeMin: number | undefined } | undefined {
-  const lower = group.toLowerCase();
-  if (lower === 'radius') return { servers: config.radius.servers, deadtimeMin: undefined };
-  if (lower === 'tacacs+') return undefined;
-  const g = config.radius.groups.get(group);
-  if (g === undefined) throw new AaaConfigError(where, `no "aaa group server radius ${group}" defines server group "${group}"`);
-  return { servers: g.servers, deadtimeMin: g.deadtimeMin };
-}
-
 function makeMethod(name: string, config: Config, local: Authenticator | undefined, radius: RadiusClient,
   where: string): Method {
   if (name.startsWith('group ')) {
-    const group = groupServers(name.slice(6), config, where);
+    const group = radiusGroupServers(name.slice(6), config, where);
     if (group === undefined) return noAnswer(name, 'TACACS+ is not implemented');
     const method = new RadiusGroupMethod(name, radiusTargets(config, group.servers, group.deadtimeMin, where), radius);
     return {

@@ -44,7 +44,7 @@ function config(lines: string): ReturnType<typeof parseConfig> {
   return parseConfig(`hostname gw
 aaa new-model
 radius server fr
- address ipv4 127.0.0.1 auth-port ${fr.port} acct-port ${fr.port + 1}
+ address ipv4 127.0.0.1 auth-port ${fr.port} acct-port ${fr.acctPort}
  key ${SECRET}
 radius server dead
  address ipv4 127.0.0.1 auth-port ${silent.port} acct-port ${silent.port + 1}

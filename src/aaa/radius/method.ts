@@ -51,6 +51,21 @@ export function radiusTargets(config: Config, servers: readonly RadiusServer[], 
   });
 }
 
+/**
+ * The servers of `group NAME` in a method list (`radius`: every RADIUS server), with the
+ * group's dead-time; undefined for TACACS+ (`tacacs+`, not implemented). Throws
+ * {@link AaaConfigError} (at `where`) for a group no `aaa group server radius` defines.
+ */
+export function radiusGroupServers(group: string, config: Config, where: string):
+  { readonly servers: readonly RadiusServer[]; readonly deadtimeMin: number | undefined } | undefined {
+  const lower = group.toLowerCase();
+  if (lower === 'radius') return { servers: config.radius.servers, deadtimeMin: undefined };
+  if (lower === 'tacacs+') return undefined;
+  const g = config.radius.groups.get(group);
+  if (g === undefined) throw new AaaConfigError(where, `no "aaa group server radius ${group}" defines server group "${group}"`);
+  return { servers: g.servers, deadtimeMin: g.deadtimeMin };
+}
+
 /** One RADIUS server group as a method (see the module comment). */
 export class RadiusGroupMethod {
   constructor(readonly name: string, private readonly servers: readonly RadiusServerTarget[],

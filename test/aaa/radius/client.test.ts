@@ -10,7 +10,7 @@ import { signReply, unhidePassword, verifyRequestMessageAuthenticator } from '..
 import { RadiusClient } from '../../../src/aaa/radius/client.js';
 import type { RadiusResult, RadiusServerTarget } from '../../../src/aaa/radius/client.js';
 import {
-  CHALLENGE_CODE, CHALLENGE_PROMPT, CHALLENGE_STATE_HEX, radclient, startFreeRadius,
+  CHALLENGE_CODE, CHALLENGE_PROMPT, CHALLENGE_STATE_HEX, radclient, startFreeRadius, waitForLog,
 } from './freeradius-fixture.js';
 import type { FreeRadius } from './freeradius-fixture.js';
 
@@ -69,7 +69,7 @@ test('FreeRADIUS accepts alice with her Cisco-AVPairs and a Message-Authenticato
     assert.deepEqual(drops(c), NO_DROPS);
   });
   // FreeRADIUS saw our Calling-Station-Id and NAS-Identifier, and no Message-Authenticator complaint.
-  assert.match(fr.log(), /Calling-Station-Id = "10\.50\.1\.2"/);
+  assert.match(await waitForLog(fr, 'Calling-Station-Id = "10.50.1.2"'), /Calling-Station-Id = "10\.50\.1\.2"/);
   assert.match(fr.log(), /NAS-Identifier = "portcullis-test"/);
   assert.doesNotMatch(fr.log(), /Message-Authenticator.*(invalid|missing|required)/i);
 });

@@ -5,6 +5,8 @@
  * refuses any Access-Request of ours whose Message-Authenticator is missing or wrong, and every
  * reply (Accept, Reject, Challenge) carries one.
  *
+ * Accounting: every Accounting-Request is answered (its attributes appear in {@link FreeRadius.log}).
+ *
  * Users: `alice`/`alicepass` (priv-lvl 15 and two proxyacl entries, Reply-Message), `bob`/`bobpass`
  * (priv-lvl 15, no entries), `erin`/`erinpass` (auth-proxy priv-lvl 14), `frank`/`frankpass` (a
  * shell priv-lvl only), and `carol`/`carolpass`, whose right password is answered with an
@@ -25,6 +27,8 @@ export const CHALLENGE_CODE = '123456';
 
 export interface FreeRadius {
   readonly port: number;
+  /** Its accounting port (answers every Accounting-Request whose authenticators verify). */
+  readonly acctPort: number;
   readonly secret: string;
   /** FreeRADIUS's debug output so far. */
   log(): string;
@@ -48,7 +52,7 @@ frank	Cleartext-Password := "frankpass"
 	Cisco-AVPair += "shell:priv-lvl=15"
 `;
 
-function radiusdConf(dir: string, port: number, secret: string): string {
+function radiusdConf(dir: string, port: number, acctPort: number, secret: string): string {
   return `prefix = /usr
 exec_prefix = /usr
 sysconfdir = /etc
@@ -112,6 +116,17 @@ server default {
     type = auth
     ipaddr = 127.0.0.1
     port = ${port}
+  }
+  listen {
+    type = acct
+    ipaddr = 127.0.0.1
+    port = ${acctPort}
+  }
+  preacct {
+    ok
+  }
+  accounting {
+    ok
   }
   authorize {
     if (&State) {
@@ -177,15 +192,31 @@ export async function freeUdpPort(): Promise<number> {
   return port;
 }
 
-/** Starts FreeRADIUS (see the module comment); rejects with its output if it does not come up in 20 s. */
+/**
+ * Starts FreeRADIUS (see the module comment); rejects with its output if it does not come up in
+ * 20 s. A port taken between choosing it and FreeRADIUS binding it (other tests bind ports
+ * too) is retried with other ports, twice.
+ */
 export async function startFreeRadius(secret: string): Promise<FreeRadius> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOnce(secret);
+    } catch (e) {
+      if (attempt === 3 || !/Address already in use/.test(String(e))) throw e;
+    }
+  }
+}
+
+async function startOnce(secret: string): Promise<FreeRadius> {
   const dir = mkdtempSync(join(tmpdir(), 'portcullis-freeradius-'));
   mkdirSync(join(dir, 'log'));
   mkdirSync(join(dir, 'run'));
   const port = await freeUdpPort();
+  let acctPort = await freeUdpPort();
+  while (acctPort === port) acctPort = await freeUdpPort();
   writeFileSync(join(dir, 'dictionary'), '$INCLUDE /usr/share/freeradius/dictionary\n');
   writeFileSync(join(dir, 'users'), USERS);
-  writeFileSync(join(dir, 'radiusd.conf'), radiusdConf(dir, port, secret));
+  writeFileSync(join(dir, 'radiusd.conf'), radiusdConf(dir, port, acctPort, secret));
   const root = process.getuid?.() === 0;
   let argv = ['freeradius', '-X', '-d', dir, '-n', 'radiusd'];
   if (root) {
@@ -218,7 +249,17 @@ export async function startFreeRadius(secret: string): Promise<FreeRadius> {
     }
     await new Promise((r) => setTimeout(r, 50));
   }
-  return { port, secret, log: () => out, stop };
+  return { port, acctPort, secret, log: () => out, stop };
+}
+
+/**
+ * Waits (up to 10 s) until FreeRADIUS's output includes `text`: it writes its debug lines of a
+ * request around the reply, so a client can have its answer before the lines arrive.
+ */
+export async function waitForLog(fr: FreeRadius, text: string): Promise<string> {
+  const deadline = Date.now() + 10_000;
+  while (!fr.log().includes(text) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  return fr.log();
 }
 
 /** Runs radclient with `input` (attribute lines) against `fr`; its output. */
