@@ -115,10 +115,9 @@ test('a dead first server of the group: retransmitted, then the next server answ
     assert.equal(silent.received - before, 2);
     assert.equal(a.radius.counters.retransmits, 1);
     assert.equal(a.radius.counters.markedDead, 1);
-    const t1 = performance.now();
     assert.equal((await a.authenticate(req('bob', 'bobpass'))).kind, 'accept');
-    assert.ok(performance.now() - t1 < 1000, 'the dead server is skipped');
-    assert.equal(silent.received - before, 2);
+    assert.equal(silent.received - before, 2, 'the dead server is skipped');
+    assert.equal(a.radius.counters.timeouts, 1);
   });
 });
 
@@ -129,7 +128,7 @@ test('no RADIUS answer: the list moves on to local; an authorization list decide
     const t0 = performance.now();
     assert.deepEqual(await a.authenticate(req('lou', 'loupass')), { kind: 'accept', user: 'lou', privilege: 15, entries: [] });
     const ms = performance.now() - t0;
-    assert.ok(ms >= 1900 && ms < 5000, `${ms} ms`);
+    assert.ok(ms >= 1900 && ms < 15_000, `${ms} ms`);
     assert.equal(local.calls, 1);
   });
   await using(createMethodList({ config: config(`${base}aaa authorization auth-proxy default group D\n`), local }), async (a) => {
@@ -156,10 +155,11 @@ test('nobody answers: error naming the methods and servers, never the password o
 test('seed 000\'s "group tacacs+ group radius": TACACS+ gives no answer, RADIUS (every server, in config order) does', async () => {
   const cfg = config('aaa authentication login default group tacacs+ group radius\naaa authorization auth-proxy default group tacacs+ group radius\n');
   await using(createMethodList({ config: cfg }), async (a) => {
-    // `group radius` is every server in config order: fr, then dead; fr answers at once.
-    const t0 = performance.now();
+    // `group radius` is every server in config order: fr, then dead; fr answers, dead is not asked.
+    const before = silent.received;
     assert.equal((await a.authenticate(req('alice', 'alicepass'))).kind, 'accept');
-    assert.ok(performance.now() - t0 < 1000);
+    assert.equal(silent.received, before);
+    assert.equal(a.radius.counters.retransmits, 0);
   });
 });
 

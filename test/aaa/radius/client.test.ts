@@ -141,16 +141,15 @@ test('a silent first server: sent again after the timeout, then the next server 
       assert.equal(silent.received.length, 3, 'first try and two retransmissions');
       // Retransmissions are the same request (RFC 5080 §2.2.1).
       assert.deepEqual([...silent.received[1]!.bytes], [...silent.received[0]!.bytes]);
-      assert.ok(ms >= 900 && ms < 3000, `${ms} ms`);
+      assert.ok(ms >= 850 && ms < 10_000, `${ms} ms: three tries of 300 ms, then the answer`);
       assert.equal(c.counters.retransmits, 2);
       assert.equal(c.counters.timeouts, 1);
       assert.equal(c.counters.markedDead, 1);
       assert.ok(c.isDead(servers[0]!));
       // While it is dead the silent server is not asked.
-      const t1 = performance.now();
       reply(await c.access(servers, { user: 'bob', password: 'bobpass' }));
-      assert.ok(performance.now() - t1 < 900);
       assert.equal(silent.received.length, 3);
+      assert.equal(c.counters.timeouts, 1);
     }, 60_000);
   } finally {
     await silent.close();
@@ -169,7 +168,7 @@ test('no server answers: no-answer after each server\'s tries, never a hang; all
       assert.equal(r.kind, 'no-answer');
       assert.match((r as { reason: string }).reason, new RegExp(`no answer from RADIUS servers 127\\.0\\.0\\.1:${a.port}, 127\\.0\\.0\\.1:${b.port}`));
       assert.doesNotMatch((r as { reason: string }).reason, /Sh4red|bobpass/);
-      assert.ok(ms >= 440 && ms < 1500, `${ms} ms`);
+      assert.ok(ms >= 440 && ms < 10_000, `${ms} ms: 2 x 150 ms, then 150 ms`);
       assert.equal(a.received.length, 2);
       assert.equal(b.received.length, 1);
       const r2 = await c.access(servers, { user: 'bob', password: 'bobpass' });
