@@ -23,7 +23,7 @@ const TAG = 'gwrun';
 const BIN = fileURLToPath(new URL('../../../bin/portcullis.cjs', import.meta.url));
 const SERVE = fileURLToPath(new URL('./serve.js', import.meta.url));
 
-/** The gateway's configuration: http intercepted on g1; TCP to 8080 permitted; nothing in from g2. */
+/** The gateway's configuration: http intercepted on g1; TCP to 8080 and UDP to 9999 permitted; nothing in from g2. */
 const CONFIG = `hostname gw
 ip auth-proxy name WEB http
 interface g1
@@ -38,10 +38,12 @@ interface g2
  ip access-group 102 in
  ipv6 traffic-filter OUT6 in
 access-list 101 permit tcp any any eq 8080
+access-list 101 permit udp any any eq 9999
 access-list 101 deny tcp any any
 access-list 102 deny ip any any
 ipv6 access-list IN6
  permit tcp any any eq 8080
+ permit udp any any eq 9999
  deny tcp any any
 ipv6 access-list OUT6
  deny ipv6 any any
@@ -51,6 +53,8 @@ end
 let topo: Topology;
 let dir: string;
 const servers: ChildProcess[] = [];
+/** What the server's test server printed (`udp LENGTH` per datagram received). */
+let serverOutput = '';
 
 before(async () => {
   removeStaleTopologies(TAG);
@@ -58,7 +62,7 @@ before(async () => {
   dir = mkdtempSync(join(tmpdir(), 'portcullis-run-'));
   chmodSync(dir, 0o755);
   writeFileSync(join(dir, 'gw.cfg'), CONFIG);
-  await startServer('server', ['80', '22', '8080']);
+  await startServer('server', ['80', '22', '8080', 'udp:9999']);
   await startServer('client', ['8081']);
 });
 
@@ -73,6 +77,7 @@ function startServer(role: TopologyRole, ports: string[]): Promise<void> {
   servers.push(p);
   return new Promise((resolve, reject) => {
     p.stdout!.on('data', (d: Buffer) => {
+      if (role === 'server') serverOutput += d.toString();
       if (d.toString().includes('ready')) resolve();
     });
     p.on('exit', (code) => reject(new Error(`test server on ${ports.join(',')} exited ${code}`)));
@@ -162,6 +167,37 @@ s.sendto(ip + tcp, ('${A.server4}', 0))
   topo.exec('client', ['python3', '-c', py]);
 }
 
+/**
+ * Sends one UDP super-packet from the client to the server's port 9999: 10,000 bytes that the
+ * socket's UDP_SEGMENT option (Linux 4.18) makes ten datagrams of 1,000, left unsegmented until
+ * they leave the last hop's device (USO).
+ */
+function sendUdpSuperPacket(server: string): void {
+  const py = `
+import socket
+s = socket.socket(socket.AF_INET6 if ':' in '${server}' else socket.AF_INET, socket.SOCK_DGRAM)
+s.setsockopt(socket.SOL_UDP, 103, 1000)
+s.sendto(b'u' * 10000, ('${server}', 9999))
+`;
+  topo.exec('client', ['python3', '-c', py]);
+}
+
+/** Datagrams the server has received so far. */
+function udpReceived(): string[] {
+  return serverOutput.split('\n').filter((l) => l.startsWith('udp '));
+}
+
+async function waitFor(cond: () => boolean, ms: number): Promise<void> {
+  for (const end = Date.now() + ms; !cond() && Date.now() < end;) await new Promise((r) => setTimeout(r, 20));
+}
+
+/** Engine packets (segments) minus TUN reads (super-packets once): what the super-packets added. */
+function segmentsBeyondReads(stderr: string): number {
+  let reads = 0;
+  for (const m of stderr.matchAll(/: read (\d+) packets/g)) reads += Number(m[1]);
+  return stat(stderr, 'packets') - reads;
+}
+
 const LOOKUP_AND_PROHIBIT = ['7100 iif g1 lookup 7100', '7101 iif g2 lookup 7101', '7300 iif g1 prohibit', '7301 iif g2 prohibit'];
 const PROHIBIT = ['7300 iif g1 prohibit', '7301 iif g2 prohibit'];
 
@@ -218,6 +254,35 @@ test('run: interception, the interface ACL, return traffic and super-packets, IP
   assert.equal((await curl('client', `http://${A.server4}:8080/`)).code, 7);
   assert.equal((await curl('client', `http://[${A.server6}]:8080/`)).code, 7);
   assert.equal((await curl('server', `http://${A.client4}:8081/`)).code, 7);
+});
+
+test('super-packets: UDP (USO, IPv4 and IPv6) and TCP over IPv6 (TSO) cross the gateway whole, counted as their segments', async () => {
+  const gw = await startRun(['--config', join(dir, 'gw.cfg')]);
+  const before = udpReceived().length;
+  try {
+    sendUdpSuperPacket(A.server4);
+    sendUdpSuperPacket(A.server6);
+    await waitFor(() => udpReceived().length - before >= 20, 5000);
+  } finally {
+    assert.equal(await stopRun(gw, 'SIGTERM'), 0, gw.stderr());
+  }
+  // Each 10,000 bytes were read once and written back once; the kernel cut them into ten
+  // datagrams on the way out, and the engine counted ten packets for each.
+  assert.deepEqual(udpReceived().slice(before), Array(20).fill('udp 1000'));
+  assert.equal(stat(gw.stderr(), 'super-packets'), 2, gw.stderr());
+  assert.equal(segmentsBeyondReads(gw.stderr()), 2 * 9, gw.stderr());
+
+  const gw6 = await startRun(['--config', join(dir, 'gw.cfg')]);
+  try {
+    const big = await curl('client', `http://[${A.server6}]:8080/big`, 20);
+    assert.equal(big.code, 0);
+    assert.equal(big.body.length, 4 << 20);
+  } finally {
+    assert.equal(await stopRun(gw6, 'SIGTERM'), 0, gw6.stderr());
+  }
+  // IPv6 TSO: 4 MiB in far fewer reads than segments (2,900 or so of 1,428 bytes).
+  assert.ok(stat(gw6.stderr(), 'super-packets') > 0, gw6.stderr());
+  assert.ok(segmentsBeyondReads(gw6.stderr()) > 2000, gw6.stderr());
 });
 
 test('SIGKILL forwards nothing; the next run converges to the same rules; routes --remove takes them all away', async () => {
