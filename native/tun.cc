@@ -14,11 +14,22 @@
 // one TCP or UDP super-packet of up to 64 KiB that stands for many segments of gso_size bytes.
 // The header goes to a separate Uint16Array, six numbers per packet, so the packet buffer holds
 // IP packets only; readv/writev put the header and the packet in one system call.
+//
+// Observation taps: `new Tun({ tap: NAME, filter })` opens instead an AF_PACKET socket
+// (SOCK_DGRAM: IP packets, no link header) bound to interface NAME, with the classic BPF program
+// `filter` (four numbers per instruction: code, jt, jf, k) attached before it is bound, so that
+// nothing unfiltered is ever queued. It reads in batches like a TUN device and is never written
+// to: the live gateway observes the packets the host stack delivers to itself (its login service)
+// beside the kernel's path (src/io/tap.ts).
 #include <napi.h>
 #include <uv.h>
 
 #include <errno.h>
+#include <arpa/inet.h>
 #include <fcntl.h>
+#include <linux/filter.h>
+#include <linux/if_ether.h>
+#include <linux/if_packet.h>
 #include <linux/if_tun.h>
 #include <net/if.h>
 #include <string.h>
@@ -163,6 +174,47 @@ int Attach(const char* name, short flags, char* actual, const char** step) {
   return fd;
 }
 
+/**
+ * Opens an AF_PACKET socket bound to interface `name` with BPF program `insns` (count
+ * instructions) attached first; returns the fd or -errno, naming the step.
+ */
+int OpenTap(const char* name, const struct sock_filter* insns, unsigned short count, const char** step) {
+  // Protocol 0: the socket receives nothing until it is bound, after the filter is attached.
+  int fd = socket(AF_PACKET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (fd < 0) {
+    *step = "socket AF_PACKET";
+    return -errno;
+  }
+  struct sock_fprog prog;
+  prog.len = count;
+  prog.filter = const_cast<struct sock_filter*>(insns);
+  if (setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog, sizeof prog) < 0) {
+    int err = errno;
+    close(fd);
+    *step = "SO_ATTACH_FILTER";
+    return -err;
+  }
+  unsigned index = if_nametoindex(name);
+  if (index == 0) {
+    int err = errno;
+    close(fd);
+    *step = "if_nametoindex";
+    return -err;
+  }
+  struct sockaddr_ll sll;
+  memset(&sll, 0, sizeof sll);
+  sll.sll_family = AF_PACKET;
+  sll.sll_protocol = htons(ETH_P_ALL);
+  sll.sll_ifindex = (int)index;
+  if (bind(fd, reinterpret_cast<struct sockaddr*>(&sll), sizeof sll) < 0) {
+    int err = errno;
+    close(fd);
+    *step = "bind";
+    return -err;
+  }
+  return fd;
+}
+
 class Tun : public Napi::ObjectWrap<Tun> {
  public:
   static Napi::Function Init(Napi::Env env) {
@@ -184,6 +236,10 @@ class Tun : public Napi::ObjectWrap<Tun> {
    */
   explicit Tun(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Tun>(info) {
     Napi::Env env = info.Env();
+    if (info.Length() == 1 && info[0].IsObject()) {
+      OpenTapFrom(info);
+      return;
+    }
     if (info.Length() < 3 || !info[0].IsString() || !info[1].IsNumber() || !info[2].IsNumber()) {
       Napi::TypeError::New(env, "Tun(name: string, mtu: number, offloads: number)").ThrowAsJavaScriptException();
       return;
@@ -251,6 +307,57 @@ class Tun : public Napi::ObjectWrap<Tun> {
     self.Set("fd", Napi::Number::New(env, fd));
     self.Set("vnetHdr", Napi::Boolean::New(env, vnet_));
     self.Set("offloads", Napi::Number::New(env, accepted));
+    self.Set("frameMax", Napi::Number::New(env, (double)frame_max_));
+    self.Set("counters", counters);
+  }
+
+  /** new Tun({ tap: name, filter: Uint32Array }): an observation tap (see the file comment). */
+  void OpenTapFrom(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    Napi::Object o = info[0].As<Napi::Object>();
+    Napi::Value tap = o.Get("tap");
+    Napi::Value filter = o.Get("filter");
+    if (!tap.IsString() || !IsArrayOf(filter, napi_uint32_array)) {
+      Napi::TypeError::New(env, "Tun({ tap: string, filter: Uint32Array })").ThrowAsJavaScriptException();
+      return;
+    }
+    std::string name = tap.As<Napi::String>().Utf8Value();
+    Napi::Uint32Array words = filter.As<Napi::Uint32Array>();
+    size_t count = words.ElementLength() / 4;
+    if (name.empty() || name.size() >= IFNAMSIZ) {
+      ThrowErrno(env, "interface name", EINVAL);
+      return;
+    }
+    if (count == 0 || count > BPF_MAXINSNS || words.ElementLength() % 4 != 0) {
+      ThrowErrno(env, "BPF program", EINVAL);
+      return;
+    }
+    std::unique_ptr<struct sock_filter[]> insns(new struct sock_filter[count]);
+    const uint32_t* w = words.Data();
+    for (size_t i = 0; i < count; i++) {
+      insns[i].code = (uint16_t)w[4 * i];
+      insns[i].jt = (uint8_t)w[4 * i + 1];
+      insns[i].jf = (uint8_t)w[4 * i + 2];
+      insns[i].k = w[4 * i + 3];
+    }
+    const char* step = "";
+    int fd = OpenTap(name.c_str(), insns.get(), (unsigned short)count, &step);
+    if (fd < 0) {
+      ThrowErrno(env, step, -fd);
+      return;
+    }
+    fd_ = fd;
+    vnet_ = false;
+    observe_only_ = true;
+    frame_max_ = kMaxFrame;
+    Napi::Float64Array counters = Napi::Float64Array::New(env, kCounterCount);
+    counters_ = counters.Data();
+    counters_ref_ = Napi::Persistent(counters);
+    Napi::Object self = info.This().As<Napi::Object>();
+    self.Set("name", Napi::String::New(env, name));
+    self.Set("fd", Napi::Number::New(env, fd));
+    self.Set("vnetHdr", Napi::Boolean::New(env, false));
+    self.Set("offloads", Napi::Number::New(env, 0));
     self.Set("frameMax", Napi::Number::New(env, (double)frame_max_));
     self.Set("counters", counters);
   }
@@ -371,7 +478,8 @@ class Tun : public Napi::ObjectWrap<Tun> {
       Napi::TypeError::New(env, "writeBatch: count must be a number").ThrowAsJavaScriptException();
       return env.Undefined();
     }
-    if (fd_ < 0) return Napi::Number::New(env, -EBADF);
+    // A tap observes; it never writes.
+    if (fd_ < 0 || observe_only_) return Napi::Number::New(env, -EBADF);
     Napi::Uint8Array buf = info[0].As<Napi::Uint8Array>();
     Napi::Uint32Array offsets = info[1].As<Napi::Uint32Array>();
     Napi::Uint32Array lengths = info[2].As<Napi::Uint32Array>();
@@ -547,6 +655,7 @@ class Tun : public Napi::ObjectWrap<Tun> {
 
   int fd_ = -1;
   bool vnet_ = false;
+  bool observe_only_ = false;
   bool polling_ = false;
   size_t frame_max_ = 0;
   double* counters_ = nullptr;

@@ -562,6 +562,26 @@ export class HostNetworkError extends PortcullisError {
   }
 }
 
+/**
+ * An observation tap (src/io/tap.ts: an AF_PACKET socket beside the kernel's path, for the
+ * packets addressed to the gateway's own login service) could not be opened.
+ */
+export class PacketTapError extends PortcullisError {
+  declare readonly code: 'ERR_PACKET_TAP';
+  /** The interface observed, e.g. `g1`. */
+  readonly device: string;
+  /** The step that failed: `socket AF_PACKET`, `SO_ATTACH_FILTER`, `if_nametoindex`, `bind`, `BPF program`. */
+  readonly step: string;
+  /** The system error, e.g. `EPERM`. */
+  readonly errno: string;
+  constructor(device: string, step: string, errno: string) {
+    const text = describeErrno(errno);
+    super('ERR_PACKET_TAP', `packet tap on ${device}: ${step}: ${text === errno ? errno : `${errno}, ${text}`}`);
+    this.device = device;
+    this.step = step;
+    this.errno = errno;
+  }
+}
 
 // ---------------------------------------------------------------------------------------------
 // The control socket (src/control) and the commands it takes

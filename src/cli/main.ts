@@ -222,6 +222,7 @@ const EXIT_BY_CODE: Readonly<Record<string, number>> = {
   ERR_INTERFACE_MISSING: EXIT_HOST,
   ERR_INTERFACE_ADDRESS: EXIT_HOST,
   ERR_HOST_NETWORK: EXIT_HOST,
+  ERR_PACKET_TAP: EXIT_HOST,
 };
 
 /** Exit status for an error raised out of a command. */

@@ -11,7 +11,8 @@
  *
  * Start order: the configuration's interfaces are checked against the host's devices
  * (src/gateway/links.ts; nothing starts on a mismatch), the TUN devices are opened (a failure
- * closes those already open; nothing else has changed), then the routing is installed — from
+ * closes those already open; nothing else has changed), the taps that observe the packets to
+ * the login service (src/gateway/login-tap.ts), then the routing is installed — from
  * that moment forwarded traffic enters the data plane, and the prohibit rules refuse it should
  * the process stop. Stop order: reading stops, the login service and control socket close, the
  * TUN devices close (their routes go with them), the lookup rules are deleted; the prohibit
@@ -35,6 +36,7 @@ import {
   hostHasIpv6, installRules, installTunRoutes, removeLookup, routingPlan, type Family, type RoutingPlan,
 } from './routes.js';
 import { TunPort, type PortOwner } from './tun-port.js';
+import { openLoginTaps, type LoginTap } from './login-tap.js';
 
 export interface GatewayOptions {
   readonly config: Config;
@@ -67,6 +69,7 @@ export class Gateway implements GatewayContext, PortOwner {
   private readonly originMs: number;
   private readonly wallOriginMs: number;
   private readonly ports: TunPort[] = [];
+  private taps: LoginTap[] = [];
   private readonly families: readonly Family[];
   private readonly routes: boolean;
   private readonly messages: (line: string) => void;
@@ -148,16 +151,19 @@ export class Gateway implements GatewayContext, PortOwner {
       throw e;
     }
     opened.forEach((d, i) => this.ports.push(new TunPort(d, i, this)));
-    if (this.routes) {
-      try {
+    try {
+      this.taps = openLoginTaps(this.config, this);
+      if (this.routes) {
         installRules(this.plan, this.families);
         installTunRoutes(this.plan, this.families);
-      } catch (e) {
-        for (const p of this.ports) p.close();
-        throw e;
       }
+    } catch (e) {
+      for (const t of this.taps) t.close();
+      for (const p of this.ports) p.close();
+      throw e;
     }
     for (const p of this.ports) p.start();
+    for (const t of this.taps) t.start();
     this.arm(this.nowMs());
   }
 
@@ -248,6 +254,7 @@ export class Gateway implements GatewayContext, PortOwner {
     if (this.timer !== null) clearTimeout(this.timer);
     this.timer = null;
     for (const p of this.ports) p.device.pause();
+    for (const t of this.taps) t.close();
     for (const close of [...this.closers].reverse()) {
       try {
         await close();

@@ -107,8 +107,8 @@ export interface TunOptions {
   offloads?: number;
 }
 
-/** The native object (native/tun.cc, class Tun). */
-interface NativeTun {
+/** @internal The native object (native/tun.cc, class Tun): a TUN device, or an observation tap (src/io/tap.ts). */
+export interface NativeTun {
   readonly name: string;
   readonly fd: number;
   readonly vnetHdr: boolean;
@@ -122,8 +122,12 @@ interface NativeTun {
   close(): void;
 }
 
-interface NativeModule {
-  Tun: new (name: string, mtu: number, offloads: number) => NativeTun;
+/** @internal The addon's exports. */
+export interface NativeModule {
+  Tun: {
+    new (name: string, mtu: number, offloads: number): NativeTun;
+    new (tap: { tap: string; filter: Uint32Array }): NativeTun;
+  };
   offloadFlags: { CSUM: number; TSO4: number; TSO6: number; USO4: number; USO6: number };
 }
 
@@ -248,7 +252,7 @@ export function offloadNames(mask: number): string {
 }
 
 /** The symbolic name of a (positive) errno, e.g. 1 → `EPERM`. */
-function errnoName(errno: number): string {
+export function errnoName(errno: number): string {
   try {
     return getSystemErrorName(-errno);
   } catch {
@@ -277,7 +281,7 @@ let nativeModule: NativeModule | undefined;
  * `native/binding.gyp` is looked for upwards. `createRequire` keeps esbuild from bundling
  * node-gyp-build and the `.node` file: both load from disk at run time.
  */
-function loadNative(device: string): NativeModule {
+export function loadNative(device: string): NativeModule {
   if (nativeModule !== undefined) return nativeModule;
   let dir = dirname(fileURLToPath(import.meta.url));
   for (;;) {

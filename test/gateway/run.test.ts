@@ -226,6 +226,10 @@ test('run: interception, the interface ACL, return traffic and super-packets, IP
     const big = await curl('client', `http://${A.server4}:8080/big`, 20);
     assert.equal(big.code, 0);
     assert.equal(big.body.length, 4 << 20);
+    // The login service's port on the gateway's inside addresses: the kernel delivers these
+    // (whatever answers), and the data plane observes them beside its path.
+    await curl('client', `https://${A.gatewayInside4}/`, 2);
+    await curl('client', `https://[${A.gatewayInside6}]/`, 2);
     sendMalformed();
     await new Promise((r) => setTimeout(r, 200));
   } finally {
@@ -236,6 +240,7 @@ test('run: interception, the interface ACL, return traffic and super-packets, IP
   assert.ok(stat(err, 'return-traffic') >= 50, err);
   assert.ok(stat(err, 'drop-acl-in') >= 4, err);
   assert.equal(stat(err, 'drop-bad-tcp-offset'), 1, err);
+  assert.ok(stat(err, 'to-gateway') >= 2, err);
   // Super-packets: the 4 MiB came in far fewer reads than the segments counted.
   const superPackets = stat(err, 'super-packets');
   const reads = /pc-g2: read (\d+) packets/.exec(err);
@@ -246,6 +251,7 @@ test('run: interception, the interface ACL, return traffic and super-packets, IP
   assert.match(gw.stdout(), new RegExp(`: dst_addr ${A.server4} src_addr ${A.client4} dst_port 80 src_port \\d+$`, 'm'));
   assert.match(gw.stdout(), /: AUTH-PROXY:auth_proxy_half_open_count\+\+ 1$/m);
   assert.match(gw.stdout(), /: dst_addr FD00:50:2::2 src_addr FD00:50:1::2 dst_port 80 src_port \d+$/m);
+  assert.match(gw.stdout(), /: AUTH-PROXY:proto_flag=1, dstport_index=0\n.*: AUTH-PROXY:Protocol not configured on if_input$/m);
   // Fail closed: the prohibit rules stay, the lookup rules and TUN devices are gone, and the
   // host refuses to forward (an ICMP "prohibited" makes curl fail at once).
   assert.deepEqual(ourRules('-4'), PROHIBIT);
