@@ -11,6 +11,7 @@ import {
 } from '../io/tun.js';
 import { renderShowAuthProxyStatistics } from '../log/show-cache.js';
 import { startGateway, type Gateway } from '../gateway/gateway.js';
+import { startControlServer } from '../control/server.js';
 import { RULE_PRIORITY_FIRST, RULE_PRIORITY_END } from '../gateway/routes.js';
 import { StdoutClosedError } from '../errors.js';
 import { writeStderr, writeStdout } from './stdio.js';
@@ -39,10 +40,18 @@ export async function runGateway(o: RunOptions): Promise<number> {
   const config = loadConfig(o.configPath);
   // Live, each packet's ingress interface is its TUN device's: no reverse-path lookup to warn about.
   for (const w of config.warnings) if (w.topic !== 'no-default-route') writeStderr(formatWarning(w) + '\n');
+  const messages = (line: string): void => writeStderr(line + '\n');
   const gw = startGateway({
-    config, debugFlags: o.debugFlags, routes: o.routes, messages: (line) => writeStderr(line + '\n'),
+    config, debugFlags: o.debugFlags, routes: o.routes, messages,
     ...(o.offloads !== undefined ? { offloads: o.offloads } : {}),
   });
+  try {
+    const control = await startControlServer(gw, { path: o.controlPath, onError: (e) => messages(`portcullis: control socket: ${e.message}`) });
+    gw.onStop(() => control.close());
+  } catch (e) {
+    await gw.stop();
+    throw e;
+  }
   const stop = (): void => {
     void gw.stop();
   };
@@ -66,6 +75,7 @@ function describe(gw: Gateway, o: RunOptions): string {
     return `portcullis: interface ${itf.name}: TUN ${dev.name} mtu ${dev.mtu} offloads ${offloadNames(dev.offloads)}` +
       (o.routes ? `, table ${itf.table}` : '');
   });
+  lines.push(`portcullis: control socket ${o.controlPath}`);
   lines.push(o.routes
     ? `portcullis: policy routing installed (rule priorities ${RULE_PRIORITY_FIRST}-${RULE_PRIORITY_END - 1}); running`
     : 'portcullis: --no-routes: routing left to the operator (portcullis routes --config FILE); running');

@@ -86,15 +86,20 @@ function startServer(role: TopologyRole, ports: string[]): Promise<void> {
 
 interface Gateway {
   readonly proc: ChildProcess;
+  /** Its control socket. */
+  readonly control: string;
   stdout(): string;
   stderr(): string;
   /** Resolves with the exit code (or the signal's name). */
   readonly exited: Promise<number | string>;
 }
 
-/** Starts `portcullis run` in the gateway namespace; resolves once it says it runs (or has exited). */
+let runs = 0;
+
+/** Starts `portcullis run` in the gateway namespace (a control socket of its own); resolves once it says it runs (or has exited). */
 function startRun(args: string[], opts: { wrap?: string[] } = {}): Promise<Gateway> {
-  const proc = topo.spawn('gateway', [...(opts.wrap ?? []), process.execPath, BIN, 'run', ...args],
+  const control = join(dir, `control-${++runs}.sock`);
+  const proc = topo.spawn('gateway', [...(opts.wrap ?? []), process.execPath, BIN, 'run', '--control', control, ...args],
     { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
@@ -102,7 +107,7 @@ function startRun(args: string[], opts: { wrap?: string[] } = {}): Promise<Gatew
     out += d.toString();
   });
   const exited = new Promise<number | string>((resolve) => proc.on('exit', (code, signal) => resolve(code ?? signal ?? -1)));
-  const gw: Gateway = { proc, stdout: () => out, stderr: () => err, exited };
+  const gw: Gateway = { proc, control, stdout: () => out, stderr: () => err, exited };
   return new Promise((resolve) => {
     proc.stderr!.on('data', (d: Buffer) => {
       err += d.toString();
@@ -230,6 +235,11 @@ test('run: interception, the interface ACL, return traffic and super-packets, IP
     // (whatever answers), and the data plane observes them beside its path.
     await curl('client', `https://${A.gatewayInside4}/`, 2);
     await curl('client', `https://[${A.gatewayInside6}]/`, 2);
+    // The operator's control socket reaches the running gateway.
+    const show = await cli(['show', 'ip', 'auth-proxy', 'statistics', '--control', gw.control]);
+    assert.equal(show.code, 0, show.stderr);
+    assert.match(show.stdout, /^Authentication Proxy Statistics\n/);
+    assert.match(show.stdout, /^ return-traffic +\d+$/m);
     sendMalformed();
     await new Promise((r) => setTimeout(r, 200));
   } finally {
