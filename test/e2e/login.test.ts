@@ -3,25 +3,32 @@
  * (web on 80, an sshd-like listener on 22), `portcullis run` in the gateway namespace on the
  * demo's config, curl in the client namespace. Without the gateway both ports answer; with it,
  * before login, the web port gets the login page (from the server's own address) and the ssh
- * port nothing, and `--debug detailed` prints the intercepted connection. Needs root.
+ * port nothing, and `--debug detailed` prints the intercepted connection; `show ip auth-proxy
+ * cache`, `debug ip auth-proxy detailed` (streamed) and `clear ip auth-proxy cache` work through
+ * the control socket. Needs root.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { findForm } from '../../src/demo/client.js';
+import { portcullisBin } from '../../src/demo/gateway-process.js';
 import { SERVER_PAGE_TITLE, SERVER_SSH_BANNER } from '../../src/demo/servers.js';
 import { ADDR, urlOf, withE2eNet } from './harness.js';
 
-test('IPv4 before login: the login page from the server\'s address, ssh blocked, the debug lines', async (t) => {
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+const CLIENT4 = ADDR.client4.replace(/\./g, '\\.');
+
+test('IPv4 before login: the login page from the server\'s address, ssh blocked, show, debug and clear through the control socket', async (t) => {
   await withE2eNet('login4', async (net) => {
     // Without the gateway the kernel forwards everything: both ports answer.
     assert.equal(await net.probe(ADDR.server4, 22), `open ${SERVER_SSH_BANNER}`);
     assert.equal((await net.curl.request(urlOf('http', ADDR.server4))).status, 200);
     const gw = await net.startGateway();
     const page = urlOf('http', ADDR.server4, '/docs/index.html?x=1');
-    const jar = `${net.dir}/cookies.txt`;
+    const show = (): Promise<string> => gw.control(['show', 'ip', 'auth-proxy', 'cache']);
 
     await t.test('before login: the web port gets the login page, from the server\'s address', async () => {
-      const a = await net.curl.request(page, { cookieJar: jar });
+      const a = await net.curl.request(page);
       assert.equal(a.status, 200, a.curlError);
       assert.doesNotMatch(a.body, new RegExp(SERVER_PAGE_TITLE));
       const form = findForm(a.body, page);
@@ -37,8 +44,40 @@ test('IPv4 before login: the login page from the server\'s address, ssh blocked,
 
     await t.test('debug ip auth-proxy detailed (run --debug) printed the intercepted connection', () => {
       const lines = gw.debugLines().join('\n');
-      assert.match(lines, /AUTH-PROXY:proto_flag=1, dstport_index=4\n.*SYN SEQ \d+ LEN 0\n.*dst_addr 10\.50\.2\.2 src_addr 10\.50\.1\.2 dst_port 80 src_port \d+\n.*AUTH-PROXY:auth_proxy_half_open_count\+\+ 1/);
+      assert.match(lines, new RegExp('AUTH-PROXY:proto_flag=1, dstport_index=4\\n.*SYN SEQ \\d+ LEN 0\\n' +
+        `.*dst_addr 10\\.50\\.2\\.2 src_addr ${CLIENT4} dst_port 80 src_port \\d+\\n.*AUTH-PROXY:auth_proxy_half_open_count\\+\\+ 1`));
       assert.match(lines, /AUTH-PROXY:Protocol not configured on if_input/, 'the ssh attempt');
     });
+
+    await t.test('show ip auth-proxy cache through the control socket: the host, not authenticated', async () => {
+      const s = await show();
+      assert.match(s, new RegExp(`^Authentication Proxy Cache\\n Client IP ${CLIENT4} Port \\d+, timeout 60, state (?!HTTP_ESTAB)\\w+\\n$`), s);
+    });
+
+    await t.test('debug ip auth-proxy detailed through the control socket streams the live lines', async () => {
+      const debug = spawn(process.execPath, [portcullisBin(), 'debug', 'ip', 'auth-proxy', 'detailed', '--control', gw.controlPath],
+        { stdio: ['ignore', 'pipe', 'pipe'] });
+      let text = '';
+      debug.stdout.setEncoding('utf8').on('data', (d: string) => { text += d; });
+      const exited = new Promise<void>((resolve) => debug.on('exit', () => resolve()));
+      try {
+        await sleep(1000);
+        const before = text;
+        assert.doesNotMatch(before, /SYN SEQ/, 'only lines from now on');
+        assert.equal((await net.curl.request(page)).status, 200);
+        const deadline = Date.now() + 5000;
+        while (!/FIN ACK/.test(text) && Date.now() < deadline) await sleep(100);
+        assert.match(text, new RegExp(`SYN SEQ \\d+ LEN 0\\n.*dst_addr 10\\.50\\.2\\.2 src_addr ${CLIENT4} dst_port 80`));
+      } finally {
+        debug.kill('SIGINT');
+        await exited;
+      }
+    });
+
+    await t.test('clear ip auth-proxy cache * empties the cache', async () => {
+      await gw.control(['clear', 'ip', 'auth-proxy', 'cache', '*']);
+      assert.equal(await show(), 'Authentication Proxy Cache\n');
+    });
+
   });
 });
