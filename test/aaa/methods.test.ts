@@ -81,6 +81,15 @@ test('group NAME then local: RADIUS accepts with priv-lvl and proxyacl entries i
   });
 });
 
+test('a passcode typed after the password (Duo-style "password,code", seed 003) reaches the server as typed', async () => {
+  const cfg = config('aaa authentication login default group radius\n');
+  await using(createMethodList({ config: cfg }), async (a) => {
+    assert.equal((await a.authenticate(req('grace', 'gracepass,654321'))).kind, 'accept');
+    assert.equal((await a.authenticate(req('grace', 'gracepass'))).kind, 'reject');
+    assert.equal((await a.authenticate(req('grace', 'gracepass,000000'))).kind, 'reject');
+  });
+});
+
 test('a RADIUS accept below auth-proxy priv-lvl 15 (or with only a shell priv-lvl) is refused as not authorized', async () => {
   const cfg = config('aaa authentication login default group radius\n');
   await using(createMethodList({ config: cfg }), async (a) => {

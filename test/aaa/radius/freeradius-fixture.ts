@@ -9,7 +9,8 @@
  *
  * Users: `alice`/`alicepass` (priv-lvl 15 and two proxyacl entries, Reply-Message), `bob`/`bobpass`
  * (priv-lvl 15, no entries), `erin`/`erinpass` (auth-proxy priv-lvl 14), `frank`/`frankpass` (a
- * shell priv-lvl only), and `carol`/`carolpass`, whose right password is answered with an
+ * shell priv-lvl only), `grace`, whose server expects the passcode after the password
+ * (`gracepass,654321`, as a Duo-style proxy does, seed 003), and `carol`/`carolpass`, whose right password is answered with an
  * Access-Challenge (State {@link CHALLENGE_STATE_HEX}, Reply-Message {@link CHALLENGE_PROMPT});
  * the Access-Request answering it with that State and {@link CHALLENGE_CODE} is accepted,
  * anything else rejected.
@@ -50,6 +51,8 @@ erin	Cleartext-Password := "erinpass"
 	Cisco-AVPair += "auth-proxy:proxyacl#1=permit tcp any host 10.0.0.5 eq 80"
 frank	Cleartext-Password := "frankpass"
 	Cisco-AVPair += "shell:priv-lvl=15"
+grace	Cleartext-Password := "gracepass,654321"
+	Cisco-AVPair += "auth-proxy:priv-lvl=15"
 `;
 
 function radiusdConf(dir: string, port: number, acctPort: number, secret: string): string {
