@@ -58,12 +58,16 @@ test('IPv4 before login: the login page from the server\'s address, ssh blocked,
       const debug = spawn(process.execPath, [portcullisBin(), 'debug', 'ip', 'auth-proxy', 'detailed', '--control', gw.controlPath],
         { stdio: ['ignore', 'pipe', 'pipe'] });
       let text = '';
+      let said = '';
       debug.stdout.setEncoding('utf8').on('data', (d: string) => { text += d; });
+      debug.stderr.setEncoding('utf8').on('data', (d: string) => { said += d; });
       const exited = new Promise<void>((resolve) => debug.on('exit', () => resolve()));
       try {
-        await sleep(1000);
-        const before = text;
-        assert.doesNotMatch(before, /SYN SEQ/, 'only lines from now on');
+        // The gateway's answer to the request, as IOS prints it, says the stream has begun.
+        const deadline0 = Date.now() + 20_000;
+        while (!said.includes('AUTH-PROXY detailed debugging is on\n') && Date.now() < deadline0) await sleep(50);
+        assert.equal(said, 'AUTH-PROXY detailed debugging is on\n');
+        assert.doesNotMatch(text, /SYN SEQ/, 'only lines from now on');
         assert.equal((await net.curl.request(page)).status, 200);
         const deadline = Date.now() + 5000;
         while (!/FIN ACK/.test(text) && Date.now() < deadline) await sleep(100);
