@@ -8,7 +8,8 @@
  * It is part of the pure core: time comes in as `nowMs`, initial sequence numbers from the
  * injected `rng`, timed work is done in {@link TcpEndpoint.poll} and announced by
  * {@link TcpEndpoint.nextDeadline}. Its rooms: the connections' struct of arrays and lookup
- * (`connections.ts`, `connection-table.ts`), reassembly (`reassembly.ts`), the send buffer
+ * (`connections.ts`, `connection-table.ts`), the listening side that makes connections — SYNs,
+ * SYN cookies, per-source half-open counts, eviction (`listener.ts`), reassembly (`reassembly.ts`), the send buffer
  * (`send-buffer.ts`), output and retransmission (`sender.ts`), RTT (`rtt.ts`), timers
  * (`timers.ts`), segments written (`segment-writer.ts`) and segment arrival (`arrival.ts`).
  * Everything is sized at construction; a connection's send buffer (and, only if a segment ever
@@ -23,8 +24,7 @@
 import type { PacketMeta } from '../wire/packet.js';
 import type { HashKey } from '../table/keyed-hash.js';
 import { DEFAULT_CONNECTION_KEY } from './connection-table.js';
-import { SourceCounts } from './source-counts.js';
-import { SynCookies } from './syn-cookies.js';
+import { TcpListener } from './listener.js';
 import { TCP_FLAG_ACK, TCP_FLAG_FIN, TCP_FLAG_RST, TCP_FLAG_SYN } from '../wire/packet.js';
 import { seqGt } from '../wire/seq.js';
 import type { ConnectionLifecycle, EndpointApp } from './app.js';
@@ -38,18 +38,16 @@ import { SendBuffer } from './send-buffer.js';
 import { Sender } from './sender.js';
 import { TcpTimers } from './timers.js';
 import {
-  CONN_CLOSED_BY_US, CONN_ESTABLISHED, CONN_SOURCE_COUNTED, TCP_DEFAULT_HALF_OPEN_PER_SOURCE, CONN_FIN_ACKED, CONN_FIN_QUEUED, CONN_SACK, CONN_TIMESTAMPS,
-  CONN_TIMING, CONN_WANT_WRITABLE, CONN_WINDOW_SCALE, TCP_DEFAULT_FIN_WAIT_2_TIMEOUT_MS,
-  TCP_DEFAULT_IDLE_TIMEOUT_MS, TCP_DEFAULT_INITIAL_RTO_MS, TCP_DEFAULT_MAX_RETRANSMITS, TCP_DEFAULT_MAX_RTO_MS,
-  TCP_DEFAULT_MIN_RTO_MS, TCP_DEFAULT_PEER_MSS_V4, TCP_DEFAULT_PEER_MSS_V6, TCP_DEFAULT_SYN_RECEIVED_TIMEOUT_MS,
-  TCP_DEFAULT_TIME_WAIT_MS, TCP_DEFAULT_TTL, TCP_STATE_CLOSED, TCP_STATE_CLOSE_WAIT, TCP_STATE_CLOSING,
-  TCP_STATE_ESTABLISHED, TCP_STATE_FIN_WAIT_1, TCP_STATE_FIN_WAIT_2, TCP_STATE_LAST_ACK,
-  TCP_STATE_SYN_RECEIVED, TCP_STATE_TIME_WAIT, TIMER_PERSIST, TIMER_RTX,
+  CONN_CLOSED_BY_US, CONN_ESTABLISHED, CONN_FIN_ACKED, CONN_FIN_QUEUED, CONN_TIMESTAMPS, CONN_WANT_WRITABLE,
+  TCP_DEFAULT_FIN_WAIT_2_TIMEOUT_MS, TCP_DEFAULT_HALF_OPEN_PER_SOURCE, TCP_DEFAULT_IDLE_TIMEOUT_MS,
+  TCP_DEFAULT_INITIAL_RTO_MS, TCP_DEFAULT_MAX_RETRANSMITS, TCP_DEFAULT_MAX_RTO_MS, TCP_DEFAULT_MIN_RTO_MS,
+  TCP_DEFAULT_SYN_RECEIVED_TIMEOUT_MS, TCP_DEFAULT_TIME_WAIT_MS, TCP_DEFAULT_TTL, TCP_STATE_CLOSED,
+  TCP_STATE_CLOSE_WAIT, TCP_STATE_CLOSING, TCP_STATE_ESTABLISHED, TCP_STATE_FIN_WAIT_1, TCP_STATE_FIN_WAIT_2,
+  TCP_STATE_LAST_ACK, TCP_STATE_SYN_RECEIVED, TCP_STATE_TIME_WAIT, TIMER_PERSIST,
 } from './constants.js';
 import {
-  TCP_CTR_BAD_SEGMENTS, TCP_CTR_COUNT, TCP_CTR_EVICTIONS, TCP_CTR_IDLE_ABORTS, TCP_CTR_OPEN_REFUSED,
-  TCP_CTR_PASSIVE_OPENS, TCP_CTR_SEGMENTS_IN, TCP_CTR_SYNACK_RETRANSMITS, TCP_CTR_SYN_COOKIES_ACCEPTED,
-  TCP_CTR_SYN_COOKIES_REJECTED, TCP_CTR_SYN_COOKIES_SENT, TCP_CTR_TIME_WAIT_REOPENED, TCP_CTR_WINDOW_UPDATES,
+  TCP_CTR_BAD_SEGMENTS, TCP_CTR_COUNT, TCP_CTR_IDLE_ABORTS, TCP_CTR_SEGMENTS_IN, TCP_CTR_SYNACK_RETRANSMITS,
+  TCP_CTR_WINDOW_UPDATES,
 } from './counters.js';
 
 /** Construction options of a {@link TcpEndpoint}. */
@@ -104,8 +102,6 @@ export interface EndpointOptions {
   ttl?: number;
 }
 
-const TS_OPTION_SPACE = 12;
-
 /**
  * A userspace TCP endpoint answering passive opens. Connections are small integers (slots);
  * every method taking a `conn` ignores one that is not open.
@@ -115,10 +111,7 @@ export class TcpEndpoint implements ConnectionLifecycle {
   readonly counters = new Float64Array(TCP_CTR_COUNT);
 
   private readonly mssV4: number;
-  private readonly recvBytes: number;
-  private readonly rng: () => number;
   private readonly app: EndpointApp;
-  private readonly synReceivedTimeoutMs: number;
   private readonly idleTimeoutMs: number;
   /** See {@link TCP_DEFAULT_HALF_OPEN_PER_SOURCE}. */
   readonly halfOpenPerSource: number;
@@ -136,24 +129,19 @@ export class TcpEndpoint implements ConnectionLifecycle {
   private readonly writer: SegmentWriter;
   private readonly sender: Sender;
   private readonly arrival: SegmentArrival;
-  private readonly cookies: SynCookies;
-  private readonly sources: SourceCounts;
+  private readonly listener: TcpListener;
 
   constructor(opts: EndpointOptions) {
     const n = Math.max(1, opts.maxConnections | 0);
     this.mssV4 = Math.max(88, Math.min(65495, opts.mss | 0));
-    this.recvBytes = Math.max(1, Math.min(opts.receiveBufferBytes | 0, 0x3fffffff));
-    this.rng = opts.rng;
+    const recvBytes = Math.max(1, Math.min(opts.receiveBufferBytes | 0, 0x3fffffff));
     this.app = opts.app;
-    this.synReceivedTimeoutMs = opts.synReceivedTimeoutMs ?? TCP_DEFAULT_SYN_RECEIVED_TIMEOUT_MS;
     this.idleTimeoutMs = opts.idleTimeoutMs ?? TCP_DEFAULT_IDLE_TIMEOUT_MS;
     const key = opts.hashKey ?? DEFAULT_CONNECTION_KEY;
     this.halfOpenPerSource = opts.halfOpenPerSource ?? TCP_DEFAULT_HALF_OPEN_PER_SOURCE;
     this.cookiesUsable = !opts.followPeerSequence;
     this.conns = new TcpConnections(n, key);
-    this.cookies = new SynCookies(key);
-    this.sources = new SourceCounts(n, key);
-    this.reassembly = new Reassembly(n, this.recvBytes, this.counters);
+    this.reassembly = new Reassembly(n, recvBytes, this.counters);
     this.sendBuffer = new SendBuffer(n, Math.max(1, opts.sendBufferBytes | 0));
     this.rtt = new RttEstimator(n, opts.initialRtoMs ?? TCP_DEFAULT_INITIAL_RTO_MS,
       opts.minRtoMs ?? TCP_DEFAULT_MIN_RTO_MS, opts.maxRtoMs ?? TCP_DEFAULT_MAX_RTO_MS);
@@ -170,6 +158,12 @@ export class TcpEndpoint implements ConnectionLifecycle {
         idleTimeoutMs: this.idleTimeoutMs,
       },
       opts.followPeerSequence, opts.holdUntilRead ?? false);
+    this.listener = new TcpListener(
+      {
+        mssV4: this.mssV4, recvBytes, rng: opts.rng, hashKey: key,
+        synReceivedTimeoutMs: opts.synReceivedTimeoutMs ?? TCP_DEFAULT_SYN_RECEIVED_TIMEOUT_MS,
+      },
+      this.conns, this.reassembly, this.sendBuffer, this.rtt, this.timers, this.writer, this.counters, this);
   }
 
   // ---- lookup ---------------------------------------------------------------------------------
@@ -205,212 +199,37 @@ export class TcpEndpoint implements ConnectionLifecycle {
       && seqGt(meta.tcpTsVal >>> 0, conns.tsRecent[c]!);
   }
 
-  // ---- opening ------------------------------------------------------------------------------
+  // ---- opening (listener.ts) ------------------------------------------------------------------
 
   /**
-   * Opens a connection for a bare SYN (RFC 9293 §3.10.7.2, LISTEN state) and answers it with a
-   * SYN-ACK carrying our MSS and, when the SYN offered them, window scale (RFC 7323 §2),
-   * SACK-permitted (RFC 2018) and timestamps (RFC 7323 §3). A connection of the same 4-tuple
-   * in TIME_WAIT or SYN_RECEIVED is replaced. When the table is full the oldest TIME_WAIT, then
-   * the oldest SYN_RECEIVED connection is evicted. Returns the connection, or -1 (not a bare
-   * SYN, or no room).
+   * Opens a connection for a bare SYN and answers it with a SYN-ACK; returns the connection, or
+   * -1 (not a bare SYN, or no room). See {@link TcpListener.open}.
    */
   open(meta: PacketMeta, nowMs: number): number {
-    const conns = this.conns;
-    this.counters[TCP_CTR_SEGMENTS_IN]!++;
-    if ((meta.tcpFlags & (TCP_FLAG_SYN | TCP_FLAG_ACK | TCP_FLAG_RST)) !== TCP_FLAG_SYN) {
-      this.counters[TCP_CTR_BAD_SEGMENTS]!++;
-      return -1;
-    }
-    const old = conns.find(meta);
-    if (old >= 0) {
-      const s = conns.state[old]!;
-      if (s === TCP_STATE_SYN_RECEIVED && (meta.seq >>> 0) === conns.irs[old]) {
-        this.writer.sendSynAck(old, nowMs);
-        this.counters[TCP_CTR_SYNACK_RETRANSMITS]!++;
-        return old;
-      }
-      if (s !== TCP_STATE_TIME_WAIT && s !== TCP_STATE_SYN_RECEIVED) {
-        this.counters[TCP_CTR_BAD_SEGMENTS]!++;
-        return -1;
-      }
-      if (s === TCP_STATE_TIME_WAIT) this.counters[TCP_CTR_TIME_WAIT_REOPENED]!++;
-      this.release(old, nowMs);
-    }
-    if (!conns.hasFree() && !this.evict(nowMs)) {
-      this.counters[TCP_CTR_OPEN_REFUSED]!++;
-      return -1;
-    }
-    const c = conns.allocate(meta);
-    const v6 = meta.ipVersion === 6;
-
-    let flags = 0;
-    const ourMss = v6 ? this.mssV4 - 20 : this.mssV4;
-    let peerMss = meta.tcpMss > 0 ? meta.tcpMss : (v6 ? TCP_DEFAULT_PEER_MSS_V6 : TCP_DEFAULT_PEER_MSS_V4);
-    if (peerMss > ourMss) peerMss = ourMss;
-    if (meta.tcpHasTimestamp) {
-      flags |= CONN_TIMESTAMPS;
-      peerMss -= TS_OPTION_SPACE;
-    }
-    if (meta.tcpSackPermitted) flags |= CONN_SACK;
-    let rcvShift = 0;
-    if (meta.tcpWindowScale >= 0) {
-      flags |= CONN_WINDOW_SCALE;
-      // RFC 7323 §2.3: a shift above 14 is used as 14.
-      conns.sndWscale[c] = meta.tcpWindowScale > 14 ? 14 : meta.tcpWindowScale;
-      while ((this.recvBytes >>> rcvShift) > 0xffff && rcvShift < 14) rcvShift++;
-    } else {
-      conns.sndWscale[c] = 0;
-    }
-    conns.rcvWscale[c] = rcvShift;
-    let wnd = this.recvBytes;
-    const cap = 0xffff * (1 << rcvShift);
-    if (wnd > cap) wnd = cap;
-    conns.rcvWnd[c] = wnd - (wnd % (1 << rcvShift));
-    conns.unread[c] = 0;
-    conns.sndMss[c] = peerMss < 1 ? 1 : peerMss;
-    conns.flags[c] = flags;
-
-    const isn = this.rng() >>> 0;
-    // RFC 7323 §2.2: the window of a SYN is never scaled.
-    this.startHalfOpen(c, isn, meta.seq >>> 0, meta.window);
-    conns.tsRecent[c] = meta.tcpHasTimestamp ? meta.tcpTsVal : 0;
-    conns.tsOffset[c] = (flags & CONN_TIMESTAMPS) !== 0 ? this.rng() >>> 0 : 0;
-
-    this.writer.sendSynAck(c, nowMs);
-    conns.flags[c]! |= CONN_TIMING;
-    this.rtt.start(c, isn, nowMs);
-    this.timers.armRtx(c, nowMs + this.rtt.rtoMs[c]!, TIMER_RTX);
-    this.timers.armState(c, nowMs + this.synReceivedTimeoutMs);
-    return c;
+    return this.listener.open(meta, nowMs);
   }
-
-  // ---- SYN cookies (syn-cookies.ts) -------------------------------------------------------------
 
   /** Half-open connections whose client is the source of `meta` (the per-source cap's count). */
   halfOpenFrom(meta: PacketMeta): number {
-    return this.sources.get(meta.srcAddr, 0);
+    return this.listener.halfOpenFrom(meta);
   }
 
-  /**
-   * Answers the bare SYN `meta` with a SYN cookie and keeps nothing (RFC 4987 §3.6): the
-   * SYN-ACK carries our MSS only, our window unscaled; the client's MSS is kept in the cookie.
-   */
+  /** Answers the bare SYN `meta` with a SYN cookie and keeps nothing (see {@link TcpListener.answerWithCookie}). */
   answerWithCookie(meta: PacketMeta, nowMs: number): void {
-    this.counters[TCP_CTR_SEGMENTS_IN]!++;
-    const v6 = meta.ipVersion === 6;
-    const ourMss = v6 ? this.mssV4 - 20 : this.mssV4;
-    const peerMss = meta.tcpMss > 0 ? meta.tcpMss : (v6 ? TCP_DEFAULT_PEER_MSS_V6 : TCP_DEFAULT_PEER_MSS_V4);
-    const iss = this.cookies.make(meta, SynCookies.mssIndex(peerMss, v6), nowMs);
-    this.writer.sendStatelessSynAck(meta, iss, this.recvBytes < 0xffff ? this.recvBytes : 0xffff, ourMss);
-    this.counters[TCP_CTR_SYN_COOKIES_SENT]!++;
+    this.listener.answerWithCookie(meta, nowMs);
   }
 
   /**
-   * For a segment of no connection with ACK set (and SYN and RST clear) that acknowledges one
-   * of our SYN cookies, makes the connection the cookie stands for, half-open as if its SYN had
-   * just been answered — no options, our window unscaled, the cookie's MSS — and returns it:
-   * the caller hands the segment to {@link input}, which completes the handshake. Returns -1
-   * (counted) when the ACK acknowledges no valid cookie, or when no slot can be had.
+   * Makes the connection a SYN cookie that `meta` acknowledges stands for and returns it (the
+   * caller hands the segment to {@link input}), or -1; see {@link TcpListener.openFromCookie}.
    */
   openFromCookie(meta: PacketMeta, nowMs: number): number {
-    const conns = this.conns;
-    if ((meta.tcpFlags & (TCP_FLAG_SYN | TCP_FLAG_ACK | TCP_FLAG_RST)) !== TCP_FLAG_ACK) return -1;
-    const mssIndex = this.cookies.check(meta, nowMs);
-    if (mssIndex < 0 || conns.find(meta) >= 0) {
-      this.counters[TCP_CTR_SYN_COOKIES_REJECTED]!++;
-      return -1;
-    }
-    if (!conns.hasFree() && !this.evict(nowMs)) {
-      this.counters[TCP_CTR_OPEN_REFUSED]!++;
-      return -1;
-    }
-    const c = conns.allocate(meta);
-    const v6 = meta.ipVersion === 6;
-    const ourMss = v6 ? this.mssV4 - 20 : this.mssV4;
-    const peerMss = SynCookies.mssOf(mssIndex, v6);
-    const iss = ((meta.ack >>> 0) - 1) >>> 0;
-    const irs = ((meta.seq >>> 0) - 1) >>> 0;
-    conns.flags[c] = 0;
-    conns.sndWscale[c] = 0;
-    conns.rcvWscale[c] = 0;
-    conns.rcvWnd[c] = this.recvBytes < 0xffff ? this.recvBytes : 0xffff;
-    conns.unread[c] = 0;
-    conns.sndMss[c] = peerMss < ourMss ? peerMss : ourMss;
-    this.startHalfOpen(c, iss, irs, meta.window);
-    conns.tsRecent[c] = 0;
-    conns.tsOffset[c] = 0;
-    this.counters[TCP_CTR_SYN_COOKIES_ACCEPTED]!++;
-    this.timers.armState(c, nowMs + this.synReceivedTimeoutMs);
-    return c;
-  }
-
-  /**
-   * Puts `c` in SYN_RECEIVED with our ISS `iss` and the client's ISN `irs`, its SYN's window
-   * `window` and nothing sent or received beyond the SYNs (RFC 9293 §3.10.7.2), counted as a
-   * passive open and against its source. The caller has set the options, MSS and windows.
-   */
-  private startHalfOpen(c: number, iss: number, irs: number, window: number): void {
-    const conns = this.conns;
-    conns.iss[c] = iss;
-    conns.sndUna[c] = iss;
-    conns.sndNxt[c] = (iss + 1) >>> 0;
-    conns.sndMax[c] = (iss + 1) >>> 0;
-    conns.sndWnd[c] = window;
-    conns.maxSndWnd[c] = window;
-    conns.sndWl1[c] = irs;
-    conns.sndWl2[c] = iss;
-    conns.cwnd[c] = 10 * conns.sndMss[c]!; // RFC 6928 initial window
-    conns.ssthresh[c] = 0x3fffffff;
-    this.sendBuffer.clear(c);
-    conns.irs[c] = irs;
-    conns.rcvNxt[c] = (irs + 1) >>> 0;
-    this.reassembly.head[c] = 0;
-    this.reassembly.count[c] = 0;
-    conns.lastAckSent[c] = (irs + 1) >>> 0;
-    this.rtt.reset(c);
-    conns.retries[c] = 0;
-    conns.dupAcks[c] = 0;
-    conns.probeShift[c] = 0;
-    conns.state[c] = TCP_STATE_SYN_RECEIVED;
-    this.countSource(c);
-    this.counters[TCP_CTR_PASSIVE_OPENS]!++;
-  }
-
-  /** Counts a new half-open connection against its source. */
-  private countSource(c: number): void {
-    this.conns.flags[c]! |= CONN_SOURCE_COUNTED;
-    this.sources.increment(this.conns.clientAddr, c * 4);
+    return this.listener.openFromCookie(meta, nowMs);
   }
 
   /** The handshake of `c` completed, or it went away half-open: it leaves its source's count. */
   handshakeDone(c: number): void {
-    const conns = this.conns;
-    if ((conns.flags[c]! & CONN_SOURCE_COUNTED) === 0) return;
-    conns.flags[c]! &= ~CONN_SOURCE_COUNTED;
-    this.sources.decrement(conns.clientAddr, c * 4);
-  }
-
-  /** Frees a slot under table pressure: the oldest TIME_WAIT, else the oldest SYN_RECEIVED. */
-  private evict(nowMs: number): boolean {
-    const conns = this.conns;
-    const stateAt = this.timers.stateAt;
-    let best = -1;
-    let bestAt = Infinity;
-    for (let pass = 0; pass < 2 && best < 0; pass++) {
-      const want = pass === 0 ? TCP_STATE_TIME_WAIT : TCP_STATE_SYN_RECEIVED;
-      for (let i = 0; i < conns.activeCount; i++) {
-        const c = conns.active[i]!;
-        if (conns.state[c] === want && (best < 0 || stateAt[c]! < bestAt)) {
-          best = c;
-          bestAt = stateAt[c]!;
-        }
-      }
-    }
-    if (best < 0) return false;
-    this.counters[TCP_CTR_EVICTIONS]!++;
-    this.release(best, nowMs);
-    return true;
+    this.listener.handshakeDone(c);
   }
 
   // ---- input ----------------------------------------------------------------------------------
