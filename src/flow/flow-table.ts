@@ -7,25 +7,11 @@
  * direction is return traffic of a permitted flow, which is let back in like the IOS
  * firewall's temporary openings (DESIGN.md §1 step 5).
  *
- * Layout. Every flow lives in one 128-byte record of a single `ArrayBuffer`, read through
- * `Uint32Array`, `Int32Array` and `Float64Array` views: the hash, key, state and counters of one
- * flow sit on two adjacent cache lines of one page instead of being spread over a dozen parallel
- * arrays. The record array is itself the hash table: the project's one open-addressing table
- * ({@link OpenTable}: linear probing, at least twice as many record positions as flows,
- * backward-shift deletion, no tombstones) with the records inline, one per cell, so a flow's
- * record usually sits at its hash's home position and a lookup plus update is one random memory
- * access (one TLB and DRAM miss with a million flows) with no dependent second access. A probe
- * past the home position reads the next record, on the same or the next page; the cell table's
- * byte array of fingerprints lets an unsuccessful probe skip records of other flows without
- * reading them. The key is hashed with the process's secret key (HalfSipHash), so no remote host
- * can aim flows at one bucket, and the probe length stays bounded however long the table churns.
- *
- * The buffer is allocated for the full capacity up front, but only a prefix of it is in use: the
- * active positions start at {@link FLOW_MIN_POSITIONS} and double, in place, whenever the flows
- * would fill more than half of them. A table sized for a quarter of a million flows that holds
- * two thousand thus keeps them on a few hundred pages rather than one page each, which the TLB
- * notices. Doubling moves every record once (a pause proportional to the flows present, at most
- * once per power of two; the table never shrinks except by `clear`).
+ * The records — their layout, the open-addressing cells they sit in, stable slots, what the
+ * control plane reads — are {@link FlowRecords} (flow-records.ts), which this class extends with
+ * the packet path. The key is hashed with the process's secret key (HalfSipHash), so no remote
+ * host can aim flows at one bucket, and the probe length stays bounded however long the table
+ * churns.
  *
  * The recent-flow cache. The keyed hash is most of a lookup's work (HalfSipHash-1-3: seven
  * rounds, ~150 instructions, in a function too large for V8 to inline). In front of the table,
@@ -40,12 +26,6 @@
  * cache. Entries are never removed: a slot freed or reused by another flow fails the comparison.
  * With 10,000 flows in the replay benchmark it saves ~170 instructions per packet (valgrind).
  *
- * Because deletion moves records, the slot handed out by `lookup` and `insert` is a stable
- * handle (0 .. capacity − 1, reused last-freed first), not a record position: `slotPos` maps it
- * to the record's current position and each record stores its slot. `update` is called with the
- * slot `lookup` has just returned, so the position found by that lookup is remembered and the
- * map is read only when `update` is given another slot.
- *
  * Expiry uses a hashed timer wheel with lazy rescheduling (`flow-wheel.ts`): refreshing
  * a flow's deadline on a packet writes one number and touches no list; a flow is moved to a later
  * wheel bucket only when the wheel reaches it and finds its deadline was pushed back, or when its
@@ -54,34 +34,30 @@
  *
  * Nothing on the packet path allocates or throws: out-of-range slots and directions give
  * `FLOW_INVALID`, non-IP packets miss. Control-plane errors (bad options) throw
- * {@link FlowTableConfigError}.
+ * {@link InvalidOptionError} (flow-options.ts).
  */
-import { InvalidOptionError } from '../errors.js';
 import type { PacketMeta } from '../wire/packet.js';
 import { IPPROTO_ICMP, IPPROTO_ICMPV6, IPPROTO_TCP, IPPROTO_UDP, TCP_FLAG_SYN } from '../wire/packet.js';
 import { FLOW_KEY_WORDS, hashFlowKey, hashFlowKey4, isFlowKey4, writeFlowKey } from './flow-key.js';
-import { hashKeyFromSeed } from '../table/keyed-hash.js';
-import { OpenTable, type CellMover } from '../table/open-table.js';
+import { resolveFlowTableOptions, tcpTimeoutsByState } from './flow-options.js';
+import {
+  D_BYTES, D_CREATED, D_DEADLINE, D_PACKETS, D_STRIDE_SHIFT, FlowRecords, INFO_KEY4, INFO_ORIG_IS_B, INFO_REPLY_SEEN,
+  INFO_STATE_MASK, STRIDE_SHIFT, W_HASH, W_INFO, W_INGRESS, W_KEY, W_MEMO_A, W_MEMO_B, W_MEMO_C, W_PROTO, W_SEQ_END,
+  W_SLOT, W_TAG,
+} from './flow-records.js';
 import { FlowWheel, type WheelOwner } from './flow-wheel.js';
 import {
-  FLOW_CLOSED, FLOW_DEFAULT_TIMEOUTS, FLOW_DIR_ORIGINAL, FLOW_DIR_REPLY, FLOW_INSERT_FULL, FLOW_INSERT_INVALID,
-  FLOW_INVALID, FLOW_OK, FlowTuple, type FlowTableOptions, type FlowTimeouts,
+  FLOW_CLOSED, FLOW_DIR_ORIGINAL, FLOW_DIR_REPLY, FLOW_INSERT_FULL, FLOW_INSERT_INVALID, FLOW_INVALID, FLOW_OK,
+  type FlowTableOptions, type FlowTimeouts,
 } from './flow-types.js';
-
-export * from './flow-types.js';
 import {
-  TCP_CT_CLOSE_WAIT, TCP_CT_CLOSED, TCP_CT_ESTABLISHED, TCP_CT_FIN_WAIT, TCP_CT_INVALID,
-  TCP_CT_LAST_ACK, TCP_CT_NONE, TCP_CT_STATE_COUNT, TCP_CT_SYN_RECEIVED, TCP_CT_SYN_SENT,
-  TCP_CT_TIME_WAIT, TCP_SEG_RST, classifyTcpSegment, nextTcpState, tcpTransition,
+  TCP_CT_CLOSED, TCP_CT_INVALID, TCP_CT_NONE, TCP_CT_TIME_WAIT, TCP_SEG_RST, classifyTcpSegment, nextTcpState,
+  tcpTransition,
 } from './tcp-tracker.js';
 import { classifyTcpReset, learnTcpSegment, tcpWindowPickup } from './tcp-window.js';
 
-
-/** The key of tables built without one (tests, benchmarks); the engine passes the process key. */
-const DEFAULT_KEY = hashKeyFromSeed(0);
-
-/** Record positions a table starts with (128 KiB), or all of them for a smaller capacity. */
-export const FLOW_MIN_POSITIONS = 1024;
+export * from './flow-types.js';
+export { FLOW_MIN_POSITIONS } from './flow-records.js';
 
 /** The recent-flow cache has at most 2^16 entries (256 KiB), and no more than record positions. */
 const RECENT_MAX_BITS = 16;
@@ -89,62 +65,17 @@ const RECENT_MAX_BITS = 16;
 const RECENT_MUL_A = 0x9e3779b1 | 0;
 const RECENT_MUL_B = 0x85ebca6b | 0;
 
-/** Largest capacity accepted (1 GiB of records). */
-const FLOW_MAX_CAPACITY = 1 << 23;
-
-// Record layout, in 32-bit words (stride 32 words = 128 bytes = 16 doubles). What a lookup
-// compares (hash, info, key) comes first.
-const STRIDE_SHIFT = 5;
-const D_STRIDE_SHIFT = 4;
-const W_HASH = 0;
-const W_INFO = 1;
-const W_KEY = 2; // .. W_KEY + 9
-const W_PROTO = W_KEY + 9;
-const W_SLOT = 12;
-const W_INGRESS = 13;
-const W_TAG = 14;
-/** The owner's memo of the flow (see `memo`): word 15 and words 30-31, free of the rest. */
-const W_MEMO_A = 15;
-const W_MEMO_B = 30;
-const W_MEMO_C = 31;
-/**
- * TCP sequence state (tcp-window.ts): the end of the sequence space sent in each direction,
- * words 18 (original) and 19 (reply). The time of the last packet needs no word of its own: it
- * is the deadline less the timeout of the flow's state (see `lastSeenOf`).
- */
-const W_SEQ_END = 18;
-// Doubles (index in the Float64Array: record * 16 + D_*; words 16..17 and 20..29).
-const D_DEADLINE = 8;
-const D_CREATED = 10;
-const D_PACKETS = 11; // + 2 * dir
-const D_BYTES = 12;   // + 2 * dir
-
-// W_INFO bits (bits 8, 9 and 20..28 are tcp-window.ts's, TCP_WINDOW_INFO_BITS).
-const INFO_STATE_MASK = 0x0f;
-const INFO_ORIG_IS_B = 0x10;
-const INFO_REPLY_SEEN = 0x20;
-/** The key pairs two IPv4-mapped addresses (`isFlowKey4`): words 3, 7, 8 and 9 tell it apart. */
-const INFO_KEY4 = 0x80;
-
-function isPowerOfTwo(n: number): boolean {
-  return Number.isInteger(n) && n > 0 && (n & (n - 1)) === 0;
-}
-
 /**
  * The flow table. See the module comment for the layout; see `update` for what a packet does
  * to a flow.
  */
-export class FlowTable implements CellMover, WheelOwner {
-  /** Maximum number of flows. */
-  readonly capacity: number;
+export class FlowTable extends FlowRecords implements WheelOwner {
   /** Whether TCP flows may start mid-stream (see {@link FlowTableOptions.midstreamPickup}). */
   readonly midstreamPickup: boolean;
   /** Whether a full table evicts a flow for a new one (see {@link FlowTableOptions.earlyDrop}). */
   readonly earlyDrop: boolean;
   /** Effective idle timeouts. */
   readonly timeouts: FlowTimeouts;
-  /** Number of live flows. */
-  count = 0;
   /** Direction of the packet last found by `lookup` (or inserted): `FLOW_DIR_ORIGINAL` or `FLOW_DIR_REPLY`. */
   lastDirection = FLOW_DIR_ORIGINAL;
   /** Verdict of the last `insert`: `FLOW_OK`, or `FLOW_INVALID` when it returned a negative code. */
@@ -162,31 +93,6 @@ export class FlowTable implements CellMover, WheelOwner {
   /** Whether the last `insert` evicted a flow to make room (read at once after the call). */
   lastEvicted = false;
 
-  private readonly u32: Uint32Array;
-  private readonly i32: Int32Array;
-  private readonly f64: Float64Array;
-  /**
-   * The open-addressing table whose cells are the record positions: it owns the tags and
-   * hashes, and moves records through this table's {@link CellMover} methods.
-   */
-  private readonly cells: OpenTable;
-  /** Highest cell mask since the last `clear` (the part of the buffer that may be dirty). */
-  private usedMask: number;
-  /**
-   * Word offset of a spare record past the last position, where `swapCells` parks one record
-   * while it swaps two: three `copyWithin` calls, which cost the same whether or not V8 has
-   * optimised the growth (it runs a handful of times per table, so it usually has not, and a
-   * word-by-word copy loop then ran in the interpreter: 24 ms of a 2 M-packet replay).
-   */
-  private readonly spare: number;
-  /** Record position of each live slot below `slotHigh`, -1 for a free one (fresh slots: unset). */
-  private readonly slotPos: Int32Array;
-  /** Freed slots, a stack: `freeSlots[freeTop - 1]` is handed out next, before any fresh slot. */
-  private readonly freeSlots: Int32Array;
-  private freeTop = 0;
-  /** Slot and position of the flow last found or inserted (-1: none), so `update` skips `slotPos`. */
-  private lastSlot = -1;
-  private lastPos = -1;
   /** The hash key (two words). */
   private readonly k0: number;
   private readonly k1: number;
@@ -196,8 +102,6 @@ export class FlowTable implements CellMover, WheelOwner {
   private k4B = 0;
   private k4Ports = 0;
   private k4Proto = 0;
-  /** Slots handed out since the last `clear` are those below this one; the rest are fresh. */
-  private slotHigh = 0;
   /**
    * The recent-flow cache: slot + 1 of an IPv4 flow lately found or made, at the index
    * {@link recentIndex} gives its key (0: none). See `lookup`.
@@ -206,7 +110,7 @@ export class FlowTable implements CellMover, WheelOwner {
   /** 32 − log2 of the cache's size: `recentIndex` keeps the top bits of a product. */
   private readonly recentShift: number;
   /** Idle timeout per TCP tracker state. */
-  private readonly tcpTimeoutMs = new Float64Array(TCP_CT_STATE_COUNT);
+  private readonly tcpTimeoutMs: Float64Array;
 
   /** The expiry schedule of the flows, by slot (their deadlines are in the records). */
   private readonly wheel: FlowWheel;
@@ -217,87 +121,26 @@ export class FlowTable implements CellMover, WheelOwner {
 
   /** Allocates a table for `opts.capacity` flows; throws {@link FlowTableConfigError} on bad options. */
   constructor(opts: FlowTableOptions) {
-    const cap = opts.capacity;
-    if (!Number.isInteger(cap) || cap < 1 || cap > FLOW_MAX_CAPACITY) {
-      throw new InvalidOptionError('flow table', 'capacity', `must be an integer from 1 to ${FLOW_MAX_CAPACITY}, got ${cap}`);
-    }
-    const t: Record<string, number> = { ...FLOW_DEFAULT_TIMEOUTS };
-    const given = opts.timeouts ?? {};
-    for (const name of Object.keys(FLOW_DEFAULT_TIMEOUTS)) {
-      const v = (given as Record<string, number | undefined>)[name];
-      if (v === undefined) continue;
-      if (!(Number.isFinite(v) && v > 0)) {
-        throw new InvalidOptionError('flow table', `timeouts.${name}`, `must be a positive number of ms, got ${v}`);
-      }
-      t[name] = v;
-    }
-    for (const name of Object.keys(given)) {
-      if (!(name in FLOW_DEFAULT_TIMEOUTS)) throw new InvalidOptionError('flow table', `timeouts.${name}`, 'unknown timeout');
-    }
-    if (given.tcpHalfClosedMs === undefined && given.tcpEstablishedMs !== undefined) {
-      t['tcpHalfClosedMs'] = given.tcpEstablishedMs;
-    }
-    this.timeouts = Object.freeze(t as unknown as FlowTimeouts);
-    const tickMs = opts.tickMs ?? 1000;
-    if (!(Number.isFinite(tickMs) && tickMs > 0)) {
-      throw new InvalidOptionError('flow table', 'tickMs', `must be a positive number, got ${tickMs}`);
-    }
-    const slots = opts.wheelSlots ?? 4096;
-    if (!isPowerOfTwo(slots) || slots > 1 << 20) {
-      throw new InvalidOptionError('flow table', 'wheelSlots', `must be a power of two up to ${1 << 20}, got ${slots}`);
-    }
-    const hashKey = opts.hashKey ?? DEFAULT_KEY;
-
-    this.capacity = cap;
-    this.midstreamPickup = opts.midstreamPickup === true;
-    this.earlyDrop = opts.earlyDrop !== false;
-    this.k0 = hashKey.k0 | 0;
-    this.k1 = hashKey.k1 | 0;
-    let positions = 2;
-    while (positions < cap * 2) positions *= 2;
-    const buf = new ArrayBuffer((positions + 1) << (STRIDE_SHIFT + 2));
-    this.u32 = new Uint32Array(buf);
-    this.i32 = new Int32Array(buf);
-    this.f64 = new Float64Array(buf);
-    this.spare = positions << STRIDE_SHIFT;
-    this.cells = new OpenTable({ initialCells: Math.min(positions, FLOW_MIN_POSITIONS), maxCells: positions, mover: this });
-    this.usedMask = this.cells.mask;
-    this.slotPos = new Int32Array(cap);
-    this.freeSlots = new Int32Array(cap);
+    const o = resolveFlowTableOptions(opts);
+    super(o.capacity);
+    this.midstreamPickup = o.midstreamPickup;
+    this.earlyDrop = o.earlyDrop;
+    this.timeouts = o.timeouts;
+    this.tcpTimeoutMs = tcpTimeoutsByState(o.timeouts);
+    this.k0 = o.hashKey.k0 | 0;
+    this.k1 = o.hashKey.k1 | 0;
     let recentBits = 1;
-    while (recentBits < RECENT_MAX_BITS && (1 << recentBits) < positions) recentBits++;
+    while (recentBits < RECENT_MAX_BITS && (1 << recentBits) < this.positions) recentBits++;
     this.recent = new Int32Array(1 << recentBits);
     this.recentShift = 32 - recentBits;
-    this.wheel = new FlowWheel(tickMs, slots, cap);
-
-    const to = this.timeouts;
-    const tt = this.tcpTimeoutMs;
-    tt[TCP_CT_NONE] = to.tcpHandshakeMs;
-    tt[TCP_CT_SYN_SENT] = to.tcpHandshakeMs;
-    tt[TCP_CT_SYN_RECEIVED] = to.tcpHandshakeMs;
-    tt[TCP_CT_ESTABLISHED] = to.tcpEstablishedMs;
-    tt[TCP_CT_FIN_WAIT] = to.tcpHalfClosedMs;
-    tt[TCP_CT_CLOSE_WAIT] = to.tcpHalfClosedMs;
-    tt[TCP_CT_LAST_ACK] = to.tcpClosingMs;
-    tt[TCP_CT_TIME_WAIT] = to.tcpClosingMs;
-    tt[TCP_CT_CLOSED] = to.tcpClosingMs;
+    this.wheel = new FlowWheel(o.tickMs, o.wheelSlots, o.capacity);
     this.clear();
   }
 
   /** Removes every flow and resets the wheel (counters of refused inserts etc. are kept). */
   clear(): void {
-    // Only positions some flow may have used are dirty; the rest are as the allocation left them.
-    const used = this.usedMask + 1;
-    this.u32.fill(0, 0, used << STRIDE_SHIFT);
+    this.clearRecords();
     this.recent.fill(0);
-    this.cells.clear();
-    this.usedMask = this.cells.mask;
-    // Slots at or above `slotHigh` are fresh: never read before `insert` writes their position.
-    this.freeTop = 0;
-    this.slotHigh = 0;
-    this.lastSlot = -1;
-    this.lastPos = -1;
-    this.count = 0;
     this.wheel.clear();
   }
 
@@ -519,30 +362,6 @@ export class FlowTable implements CellMover, WheelOwner {
     return verdict;
   }
 
-  /**
-   * Word `i` (0, 1 or 2) of the memo the table keeps for the table's owner in each flow's
-   * record: three 32-bit words, zero when the flow is created, that the owner sets with
-   * {@link setMemo} (the engine remembers there how it decided the flow's packets). Reading it
-   * for the slot `lookup` has just returned costs no further memory access; a slot that is not
-   * live reads 0.
-   */
-  memo(slot: number, i: number): number {
-    const w = this.memoWord(slot, i);
-    return w < 0 ? 0 : this.u32[w]!;
-  }
-
-  /** Sets memo word `i` (0, 1 or 2) of live flow `slot` to an unsigned 32-bit value (see {@link memo}). */
-  setMemo(slot: number, i: number, value: number): void {
-    const w = this.memoWord(slot, i);
-    if (w >= 0) this.u32[w] = value;
-  }
-
-  /** Index in `u32` of memo word `i` of live flow `slot` (the last one looked up without `slotPos`), or -1. */
-  private memoWord(slot: number, i: number): number {
-    const pos = slot === this.lastSlot ? this.lastPos : this.isLive(slot) ? this.slotPos[slot]! : -1;
-    return pos < 0 ? -1 : (pos << STRIDE_SHIFT) + (i === 0 ? W_MEMO_A : i === 1 ? W_MEMO_B : W_MEMO_C);
-  }
-
   /** Removes flow `slot`; returns false (and does nothing) if the slot is not live. */
   remove(slot: number): boolean {
     if (!this.isLive(slot)) return false;
@@ -571,47 +390,7 @@ export class FlowTable implements CellMover, WheelOwner {
     return this.count === 0 ? Infinity : this.wheel.nextMs;
   }
 
-  // ---- control plane: inspection --------------------------------------------------------------
-
-  /** True if `slot` holds a flow. */
-  isLive(slot: number): boolean {
-    return slot >= 0 && slot < this.slotHigh && (slot | 0) === slot && this.slotPos[slot]! >= 0;
-  }
-
-  /** TCP tracker state of `slot` (`TCP_CT_*`; `TCP_CT_NONE` for other protocols and free slots). */
-  stateOf(slot: number): number {
-    return this.wordOf(slot, W_INFO) & INFO_STATE_MASK;
-  }
-
-  /** IP protocol number of `slot` (0 for a free slot). */
-  protocolOf(slot: number): number {
-    return this.wordOf(slot, W_PROTO);
-  }
-
-  /** Interface index the flow's first packet arrived on (0 for a free slot). */
-  ingressOf(slot: number): number {
-    return this.wordOf(slot, W_INGRESS) | 0;
-  }
-
-  /** User tag of `slot` (0 until set, and for a free slot). */
-  tagOf(slot: number): number {
-    return this.wordOf(slot, W_TAG);
-  }
-
-  /** Sets the user tag of `slot` (an unsigned 32-bit value, e.g. the auth-cache entry that opened it). */
-  setTag(slot: number, tag: number): void {
-    if (this.isLive(slot)) this.u32[(this.slotPos[slot]! << STRIDE_SHIFT) + W_TAG] = tag >>> 0;
-  }
-
-  /** True once a packet was seen in the reply direction. */
-  replySeen(slot: number): boolean {
-    return (this.wordOf(slot, W_INFO) & INFO_REPLY_SEEN) !== 0;
-  }
-
-  /** Idle deadline of `slot` (ms, same clock as `nowMs`; 0 for a free slot). */
-  deadlineOf(slot: number): number {
-    return this.doubleOf(slot, D_DEADLINE);
-  }
+  // ---- control plane --------------------------------------------------------------------------
 
   /** Time of the last packet accounted to `slot` (0 for a free slot). */
   lastSeenOf(slot: number): number {
@@ -624,48 +403,6 @@ export class FlowTable implements CellMover, WheelOwner {
     return this.doubleOf(slot, D_DEADLINE) - timeoutMs;
   }
 
-  /** Time `slot` was created (0 for a free slot). */
-  createdOf(slot: number): number {
-    return this.doubleOf(slot, D_CREATED);
-  }
-
-  /** Packets accounted to `slot` in direction `dir` (0 for a free slot). */
-  packetsOf(slot: number, dir: number): number {
-    return this.doubleOf(slot, D_PACKETS + 2 * (dir & 1));
-  }
-
-  /** Bytes (IP total length) accounted to `slot` in direction `dir` (0 for a free slot). */
-  bytesOf(slot: number, dir: number): number {
-    return this.doubleOf(slot, D_BYTES + 2 * (dir & 1));
-  }
-
-  /** Fills `out` with the 5-tuple of `slot` in its original direction; false if the slot is not live. */
-  readTuple(slot: number, out: FlowTuple): boolean {
-    if (!this.isLive(slot)) return false;
-    const u32 = this.u32;
-    const b = (this.slotPos[slot]! << STRIDE_SHIFT) + W_KEY;
-    const origIsB = (u32[b - W_KEY + W_INFO]! & INFO_ORIG_IS_B) !== 0;
-    const src = origIsB ? 4 : 0;
-    const dst = origIsB ? 0 : 4;
-    for (let i = 0; i < 4; i++) {
-      out.srcAddr[i] = u32[b + src + i]!;
-      out.dstAddr[i] = u32[b + dst + i]!;
-    }
-    const ports = u32[b + 8]!;
-    out.srcPort = origIsB ? ports & 0xffff : ports >>> 16;
-    out.dstPort = origIsB ? ports >>> 16 : ports & 0xffff;
-    out.proto = u32[b + 9]!;
-    return true;
-  }
-
-  /** Calls `fn` with every live slot, in slot order. `fn` may remove the slot it is given. */
-  forEach(fn: (slot: number, table: FlowTable) => void): void {
-    const pos = this.slotPos;
-    for (let s = 0; s < this.slotHigh; s++) {
-      if (pos[s]! >= 0) fn(s, this);
-    }
-  }
-
   // ---- internals ------------------------------------------------------------------------------
 
   /** Idle timeout of a non-TCP flow. */
@@ -673,16 +410,6 @@ export class FlowTable implements CellMover, WheelOwner {
     if (proto === IPPROTO_UDP) return this.timeouts.udpMs;
     if (proto === IPPROTO_ICMP || proto === IPPROTO_ICMPV6) return this.timeouts.icmpMs;
     return this.timeouts.otherMs;
-  }
-
-  /** Word `w` of live slot `slot`'s record, or 0 when the slot is not live. */
-  private wordOf(slot: number, w: number): number {
-    return this.isLive(slot) ? this.u32[(this.slotPos[slot]! << STRIDE_SHIFT) + w]! : 0;
-  }
-
-  /** Double `i` of live slot `slot`'s record, or 0 when the slot is not live. */
-  private doubleOf(slot: number, i: number): number {
-    return this.isLive(slot) ? this.f64[(this.slotPos[slot]! << D_STRIDE_SHIFT) + i]! : 0;
   }
 
   /**
@@ -801,47 +528,10 @@ export class FlowTable implements CellMover, WheelOwner {
     this.removeSlot(slot);
   }
 
-  /**
-   * Unlinks `slot` from the wheel, frees it and empties its record position; the cell table
-   * shifts later records of the probe cluster back into the hole (backward-shift deletion), so
-   * every flow stays reachable from its home position without tombstones.
-   */
+  /** Unlinks `slot` from the wheel and frees it with its record ({@link FlowRecords.releaseSlot}). */
   private removeSlot(slot: number): void {
     this.wheel.unlink(slot);
-    const pos = this.slotPos[slot]!;
-    this.slotPos[slot] = -1;
-    this.freeSlots[this.freeTop++] = slot;
-    this.count--;
-    this.lastSlot = -1;
-    this.cells.removeAt(pos);
-  }
-
-  /** {@link CellMover}: every position the cell table may use was allocated up front. */
-  reserveCells(cells: number): void {
-    if (cells > this.spare >>> STRIDE_SHIFT) throw new RangeError(`flow table: ${cells} positions asked for`);
-  }
-
-  /** {@link CellMover}: the record at position `from` moves to the empty position `to`. */
-  moveCell(from: number, to: number): void {
-    const b = from << STRIDE_SHIFT;
-    this.u32.copyWithin(to << STRIDE_SHIFT, b, b + (1 << STRIDE_SHIFT));
-    this.slotPos[this.i32[b + W_SLOT]!] = to;
-    this.lastSlot = -1;
-  }
-
-  /** {@link CellMover}: the records at positions `a` and `b` trade places (growth). */
-  swapCells(a: number, b: number): void {
-    const u32 = this.u32;
-    const words = 1 << STRIDE_SHIFT;
-    const spare = this.spare;
-    const ba = a << STRIDE_SHIFT;
-    const bb = b << STRIDE_SHIFT;
-    u32.copyWithin(spare, ba, ba + words);
-    u32.copyWithin(ba, bb, bb + words);
-    u32.copyWithin(bb, spare, spare + words);
-    this.slotPos[this.i32[ba + W_SLOT]!] = a;
-    this.slotPos[this.i32[bb + W_SLOT]!] = b;
-    this.lastSlot = -1;
+    this.releaseSlot(slot);
   }
 
 }
