@@ -24,12 +24,14 @@ commands:
       --debug takes a comma-separated list of: ${[...DEBUG_KEYWORDS.keys()].join(', ')}, all
       (debug lines go to stdout; progress and summary to stderr). --show prints those
       show outputs on stdout after the last packet.
-  run --config FILE [--debug KEYWORDS] [--no-routes] [--state-dir DIR] [--control PATH]
+  run --config FILE [--debug KEYWORDS] [--no-routes] [--no-offload] [--state-dir DIR] [--control PATH]
       Run the live gateway (root): one TUN device per configured interface, fed by policy
       routing it installs (unless --no-routes); SIGTERM or SIGINT stops it. Forwarding between
       the interfaces stays refused after it stops (fail closed) until routes --remove.
       --state-dir (default ${DEFAULT_STATE_DIR}) keeps the login certificate; --control
       (default ${DEFAULT_CONTROL_PATH}) is the control socket. --debug prints debug lines on stdout.
+      --no-offload opens the TUN devices without IFF_VNET_HDR: one packet per read, no
+      super-packets (for kernels or NICs whose offloads misbehave, and for measuring).
   routes --config FILE        Print the policy routing run installs.
   routes --remove             Remove every rule and route portcullis installed (prohibit rules too).
   show ip auth-proxy cache|configuration|statistics|watch-list [--control PATH]
@@ -71,7 +73,7 @@ interface Parsed {
 }
 
 const VALUE_FLAGS = new Set(['--config', '--debug', '--out', '--dropped', '--seed', '--show', '--state-dir', '--control']);
-const BOOL_FLAGS = new Set(['--verbose', '--help', '--version', '--no-summary', '--no-progress', '--no-routes', '--remove']);
+const BOOL_FLAGS = new Set(['--verbose', '--help', '--version', '--no-summary', '--no-progress', '--no-routes', '--no-offload', '--remove']);
 
 function parseArgs(argv: readonly string[]): Parsed {
   const positional: string[] = [];
@@ -170,6 +172,7 @@ async function dispatch(p: Parsed): Promise<number> {
         configPath: requireConfig(p),
         debugFlags: debug !== undefined ? parseDebugKeywords(debug) : 0,
         routes: !p.flags.has('--no-routes'),
+        ...(p.flags.has('--no-offload') ? { offloads: 0 } : {}),
         stateDir: strFlag(p, '--state-dir') ?? DEFAULT_STATE_DIR,
         controlPath: strFlag(p, '--control') ?? DEFAULT_CONTROL_PATH,
       });
