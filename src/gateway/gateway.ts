@@ -73,7 +73,6 @@ export class Gateway implements GatewayContext, PortOwner {
   private readonly families: readonly Family[];
   private readonly routes: boolean;
   private readonly messages: (line: string) => void;
-  private readonly app: LoginInterceptApp;
   private appActivity = 0;
   private timer: NodeJS.Timeout | null = null;
   private timerAt = Infinity;
@@ -103,12 +102,14 @@ export class Gateway implements GatewayContext, PortOwner {
     const hashKey = { k0: seed.readUInt32LE(0), k1: seed.readUInt32LE(4) };
     const acls = compileAcls(config.acls, { hashKey });
     const debug = new AuthProxyDebugFormatter(this.debugLines.write, () => this.wallOriginMs);
-    this.app = new LoginInterceptApp({ config, clock: () => this.nowMs(), wallClockMs: (t) => this.wallClockMs(t) });
+    // Intercepted connections get the login page from this app until the login service (when
+    // started) puts its own in place.
+    const app = new LoginInterceptApp({ config, clock: () => this.nowMs(), wallClockMs: (t) => this.wallClockMs(t) });
     this.engine = new Engine({
       settings: engineSettingsOf(config), acls, rng: systemRng(), hashKey, replay: false, debug,
-      debugFlags: opts.debugFlags ?? 0, app: this.app,
+      debugFlags: opts.debugFlags ?? 0, app,
     });
-    this.app.attach(this.engine);
+    app.attach(this.engine);
     const stamp = (t: number): string => formatDebugTimestamp(this.wallClockMs(t));
     this.engine.messages = (t, text) => this.messages(`${stamp(t)}: ${text}`);
     acls.setLogSink((line, t) => this.messages(`${stamp(t)}: ${line}`));
@@ -175,7 +176,17 @@ export class Gateway implements GatewayContext, PortOwner {
     this.flushTx(port);
     this.arm(nowMs);
     // The login page is written by Node's HTTP server a few turns of the loop later.
-    if (this.app.activityCount !== this.appActivity) this.kick();
+    if (this.appActivityCount() !== this.appActivity) this.kick();
+  }
+
+  /**
+   * The activity count of the engine's InterceptApp (the login subsystem), when it keeps one: it
+   * answers a few turns of the event loop after the packet that asked, so the gateway looks
+   * again until it is quiet (an app that says when it has output calls {@link kick} itself).
+   */
+  private appActivityCount(): number {
+    const app = this.engine.app as { readonly activityCount?: number } | null;
+    return app?.activityCount ?? 0;
   }
 
   fail(error: TunIoError): void {
@@ -208,7 +219,7 @@ export class Gateway implements GatewayContext, PortOwner {
     if (engine.dueBy(now)) engine.poll(now);
     this.flushTx(this.ports[0]);
     this.arm(now);
-    const activity = this.app.activityCount;
+    const activity = this.appActivityCount();
     if (activity !== this.appActivity) {
       this.appActivity = activity;
       this.kick();
@@ -235,7 +246,7 @@ export class Gateway implements GatewayContext, PortOwner {
     for (let rounds = 0; rounds < 64 && engine.dueBy(now); rounds++) engine.poll(now);
     this.flushTx(this.ports[0]);
     this.arm(now);
-    if (this.app.activityCount !== this.appActivity) this.kick();
+    if (this.appActivityCount() !== this.appActivity) this.kick();
   };
 
   // ---- stop -----------------------------------------------------------------------------------
