@@ -548,6 +548,23 @@ export class InterfaceAddressError extends PortcullisError {
   }
 }
 
+/**
+ * A configured interface names a device the gateway cannot stand on: the loopback device, whose
+ * `iif` rules would take the host's own traffic (and, failing closed, refuse it). Nothing starts.
+ */
+export class InterfaceUnusableError extends PortcullisError {
+  declare readonly code: 'ERR_INTERFACE_UNUSABLE';
+  readonly interfaceName: string;
+  readonly file: string;
+  readonly line: number;
+  constructor(interfaceName: string, file: string, line: number, why: string) {
+    super('ERR_INTERFACE_UNUSABLE', `${file}:${line}: interface ${interfaceName}: ${why}`);
+    this.interfaceName = interfaceName;
+    this.file = file;
+    this.line = line;
+  }
+}
+
 /** A command that reads or changes the host's network set-up (`ip`, a sysctl) failed. */
 export class HostNetworkError extends PortcullisError {
   declare readonly code: 'ERR_HOST_NETWORK';

@@ -35,6 +35,7 @@ function samples(): [errors.PortcullisError, string][] {
     [new errors.StateDirError('/var/lib/portcullis', 'cannot create the state directory: permission denied', 'EACCES'), 'ERR_STATE_DIR'],
     [new errors.InterfaceMissingError('eth9', 'r.cfg', 9, ['lo', 'g1']), 'ERR_INTERFACE_MISSING'],
     [new errors.InterfaceAddressError('g1', 'r.cfg', 4, '10.0.0.9/24', ['10.0.0.1/24']), 'ERR_INTERFACE_ADDRESS'],
+    [new errors.InterfaceUnusableError('lo', 'r.cfg', 3, 'the loopback device'), 'ERR_INTERFACE_UNUSABLE'],
     [new errors.PacketTapError('g1', 'bind', 'ENODEV'), 'ERR_PACKET_TAP'],
     [new errors.HostNetworkError('ip rule add iif g1 prohibit priority 7300', 'RTNETLINK answers: Operation not permitted'), 'ERR_HOST_NETWORK'],
     [new errors.ControlInputError('show ip x', 3, 'invalid', 'access-lists or auth-proxy', '"x"'), 'ERR_CONTROL_INPUT'],

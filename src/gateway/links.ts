@@ -11,7 +11,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import type { Config, InterfaceConfig } from '../config/types.js';
-import { HostNetworkError, InterfaceAddressError, InterfaceMissingError } from '../errors.js';
+import { HostNetworkError, InterfaceAddressError, InterfaceMissingError, InterfaceUnusableError } from '../errors.js';
 import { formatIpv4, formatIpv6, parseIpv4, parseIpv6 } from '../wire/addr.js';
 
 /** One address of a device (`addr_info` of `ip -j address show`). */
@@ -28,6 +28,8 @@ export interface LinkAddress {
 export interface Link {
   readonly name: string;
   readonly mtu: number;
+  /** The loopback device (flag LOOPBACK). */
+  readonly loopback: boolean;
   readonly addresses: readonly LinkAddress[];
 }
 
@@ -44,7 +46,7 @@ export function readLinks(): Link[] {
 
 /** Parses `ip -j address show` output. */
 export function parseLinks(json: string): Link[] {
-  const raw = JSON.parse(json) as { ifname?: unknown; mtu?: unknown; addr_info?: unknown }[];
+  const raw = JSON.parse(json) as { ifname?: unknown; mtu?: unknown; flags?: unknown; addr_info?: unknown }[];
   const links: Link[] = [];
   for (const r of raw) {
     if (typeof r.ifname !== 'string') continue;
@@ -56,14 +58,15 @@ export function parseLinks(json: string): Link[] {
         scope: typeof a['scope'] === 'string' ? a['scope'] : 'global',
       });
     }
-    links.push({ name: r.ifname, mtu: typeof r.mtu === 'number' ? r.mtu : 1500, addresses });
+    const loopback = Array.isArray(r.flags) && r.flags.includes('LOOPBACK');
+    links.push({ name: r.ifname, mtu: typeof r.mtu === 'number' ? r.mtu : 1500, loopback, addresses });
   }
   return links;
 }
 
 /**
  * Checks every configured interface against the devices: the device exists
- * ({@link InterfaceMissingError}) and has each configured address with its prefix length
+ * ({@link InterfaceMissingError}), is not the loopback device ({@link InterfaceUnusableError}), and has each configured address with its prefix length
  * ({@link InterfaceAddressError}; the device may have more, link-local ones for instance).
  * Returns the devices of the configured interfaces, in config order.
  */
@@ -73,6 +76,10 @@ export function matchInterfaces(config: Config, links: readonly Link[]): Link[] 
     const link = links.find((l) => l.name === itf.name);
     if (link === undefined) {
       throw new InterfaceMissingError(itf.name, itf.source.file, itf.source.line, links.map((l) => l.name));
+    }
+    if (link.loopback) {
+      throw new InterfaceUnusableError(itf.name, itf.source.file, itf.source.line,
+        'the loopback device carries the host\'s own traffic and cannot be a gateway interface');
     }
     checkAddresses(itf, link);
     matched.push(link);

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { parseConfig } from '../../src/config/parse.js';
 import { installCommands, routingPlan, tunNameFor } from '../../src/gateway/routes.js';
 import { matchInterfaces, parseLinks } from '../../src/gateway/links.js';
-import { HostNetworkError, InterfaceAddressError, InterfaceMissingError } from '../../src/errors.js';
+import { HostNetworkError, InterfaceAddressError, InterfaceMissingError, InterfaceUnusableError } from '../../src/errors.js';
 import { exitStatusOf } from '../../src/cli/main.js';
 
 const CONFIG = `hostname gw
@@ -76,7 +76,7 @@ test('routing plan: two interfaces whose shortened names clash are refused; past
 });
 
 const LINKS = JSON.stringify([
-  { ifname: 'lo', mtu: 65536, addr_info: [{ family: 'inet', local: '127.0.0.1', prefixlen: 8, scope: 'host' }] },
+  { ifname: 'lo', mtu: 65536, flags: ['LOOPBACK', 'UP'], addr_info: [{ family: 'inet', local: '127.0.0.1', prefixlen: 8, scope: 'host' }] },
   { ifname: 'g1', mtu: 1500, addr_info: [
     { family: 'inet', local: '10.50.1.1', prefixlen: 24, scope: 'global' },
     { family: 'inet6', local: 'fd00:50:1::1', prefixlen: 64, scope: 'global' },
@@ -113,4 +113,14 @@ test('interfaces: an address the device does not have names its line and the dev
   assert.throws(() => matchInterfaces(wrongLength, parseLinks(LINKS)), /gw\.cfg:6: interface g2: address 10\.50\.2\.1\/16 is not/);
   const wrong6 = parseConfig(CONFIG.replace('fd00:50:1::1/64', 'fd00:50:1::2/64'), 'gw.cfg');
   assert.throws(() => matchInterfaces(wrong6, parseLinks(LINKS)), /gw\.cfg:4: interface g1: address fd00:50:1::2\/64 is not/);
+});
+
+test('interfaces: the loopback device is refused (its rules would take the host\'s own traffic)', () => {
+  const cfg = parseConfig(CONFIG.replace('interface g2\n ip address 10.50.2.1 255.255.255.0', 'interface lo'), 'gw.cfg');
+  assert.throws(() => matchInterfaces(cfg, parseLinks(LINKS)), (e: unknown) => {
+    assert.ok(e instanceof InterfaceUnusableError);
+    assert.equal(e.message, 'gw.cfg:5: interface lo: the loopback device carries the host\'s own traffic and cannot be a gateway interface');
+    assert.equal(exitStatusOf(e), 3);
+    return true;
+  });
 });

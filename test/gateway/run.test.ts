@@ -332,6 +332,18 @@ test('SIGKILL forwards nothing; the next run converges to the same rules; routes
   // Without portcullis the host forwards unfiltered again: even the port the ACL denied.
   assert.deepEqual(await curl('client', `http://${A.server4}:22/`), { code: 0, body: 'hello from 22\n' });
   assert.equal((await cli(['routes', '--remove'])).stdout, '# no portcullis rules or routes were installed\n');
+
+  // --no-routes: the devices open, the routing is the operator's; nothing installed, nothing left.
+  const unrouted = await startRun(['--config', join(dir, 'gw.cfg'), '--no-routes']);
+  try {
+    assert.match(unrouted.stderr(), /--no-routes: routing left to the operator/);
+    assert.match(topo.exec('gateway', ['ip', 'link', 'show', 'pc-g1']), /pc-g1: <POINTOPOINT,MULTICAST,NOARP,UP,LOWER_UP>/);
+    assert.deepEqual(ourRules('-4'), []);
+  } finally {
+    assert.equal(await stopRun(unrouted, 'SIGTERM'), 0, unrouted.stderr());
+  }
+  assert.deepEqual(ourRules('-4'), []);
+  assert.doesNotMatch(unrouted.stderr(), /stays refused/);
 });
 
 test('start-up errors: an address the device lacks, a missing device, a TUN device that cannot be opened — one line, exit 3, nothing installed', async () => {
