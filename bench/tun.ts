@@ -24,9 +24,12 @@ import { markdownTable } from './run.js';
 import { ensureTool, median } from './lib/harness.js';
 import { runIperfClient, startIperfServer } from './lib/iperf.js';
 import type { IperfRun } from './lib/iperf.js';
-import { cReflector, cpuSeconds, kernelForwarding } from './lib/dataplanes.js';
+import { REFLECTOR_ROUTES, cReflector, kernelForwarding } from './lib/dataplanes.js';
+import { startProbe } from './lib/plane-probe.js';
+import type { PlaneCost } from './lib/plane-probe.js';
 import type { DataPlane } from './lib/dataplanes.js';
-import { gatewayDataPlanes } from './lib/gateway-plane.js';
+import { gatewayCli, gatewayDataPlanes } from './lib/gateway-plane.js';
+import { gatewayConfig } from './lib/gateway-config.js';
 import { withLiveScope } from './lib/live-scope.js';
 
 /** The workloads: one TCP stream, 64-byte UDP. */
@@ -38,8 +41,8 @@ export interface TunSample {
   readonly workload: TunWorkload;
   readonly round: number;
   readonly run: IperfRun;
-  /** CPU seconds the data-plane process used during the run (NaN for kernel forwarding). */
-  readonly cpuSeconds: number;
+  /** What the run cost the data-plane process (undefined for kernel forwarding). */
+  readonly cost: PlaneCost | undefined;
 }
 
 /** A target or an orientation ratio: subject / anchor, per round and the median. */
@@ -100,10 +103,12 @@ export async function runTun(opts: {
   const workloads = opts.workloads ?? ['tcp', 'udp'];
   const rounds = opts.quick ? 1 : 5;
   const seconds = opts.quick ? 1 : 2;
+  const cli = gatewayCli();
+  // A build whose gateway runs no login service cannot authenticate the client: the ACL lets it through instead.
   return withLiveScope('bench-tun', async ({ topo, files, track }) => {
     const server = await startIperfServer(topo, iperf3, track);
     try {
-      const gw = gatewayDataPlanes(topo, files, track);
+      const gw = gatewayDataPlanes(topo, files, track, cli);
       const planes: DataPlane[] = [
         kernelForwarding(), cReflector(topo, 0, track), ...gw.planes.filter((p) => p.id === 'gw-plain'),
         cReflector(topo, TUN_OFFLOADS_ALL, track), ...gw.planes.filter((p) => p.id === 'gw-offload'),
@@ -131,19 +136,25 @@ export async function runTun(opts: {
         }
       }
       const ratios = computeRatios(samples, rounds);
-      return { samples, ratios, unavailable, failed, markdown: formatTun(samples, ratios, unavailable, rounds, seconds) };
+      const notes = cli.run && !cli.login
+        ? ['the client is not logged in: this build\'s gateway runs no login service, so the inside ACL\'s entry 999 permits the '
+          + 'server (the unauthenticated host\'s ACL path, not the authenticated host\'s)']
+        : [];
+      return { samples, ratios, unavailable, failed, markdown: formatTun(samples, ratios, unavailable, rounds, seconds, notes) };
     } finally {
       await server.stop();
     }
-  });
+  }, gatewayConfig(undefined, { permitServer: cli.run && !cli.login }));
 }
 
 async function measure(topo: Topology, iperf3: string, plane: DataPlane, workload: TunWorkload, round: number,
   seconds: number, track: (p: ChildProcess) => void): Promise<TunSample> {
   const pid = plane.pid();
-  const cpu0 = cpuSeconds(pid);
+  // The gateway's TUN devices and the reflector's have the same names (pc-g1, pc-g2).
+  const probe = await startProbe(topo, pid, REFLECTOR_ROUTES.map((r) => r.tun), track);
   const run = await runIperfClient(topo, iperf3, { protocol: workload, seconds }, track);
-  return { plane: plane.id, workload, round, run, cpuSeconds: cpuSeconds(pid) - cpu0 };
+  const cost = await probe.stop();
+  return { plane: plane.id, workload, round, run, cost: pid === undefined ? undefined : cost };
 }
 
 /** The figure a workload is judged by: Gbit/s for TCP, received packets/s for UDP. */
@@ -152,7 +163,9 @@ function figure(s: TunSample): number {
 }
 
 function describe(s: TunSample): string {
-  const cpu = Number.isNaN(s.cpuSeconds) ? '' : `, data plane ${s.cpuSeconds.toFixed(2)} s CPU`;
+  const c = s.cost;
+  const cpu = c === undefined ? '' : `, data plane ${c.cpuSeconds.toFixed(2)} s CPU, ${c.packetsRead} packets read, `
+    + `${c.syscalls} syscalls, ${c.waits} wake-ups`;
   return s.workload === 'tcp'
     ? `${(s.run.bitsPerSecond / 1e9).toFixed(2)} Gbit/s (${s.run.retransmits} retransmits${cpu})`
     : `${Math.round(s.run.packetsPerSecond).toLocaleString('en-US')} packets/s received (${s.run.sent} sent, ${s.run.lost} lost${cpu})`;
@@ -183,35 +196,49 @@ const PLANE_LABELS: Readonly<Record<string, string>> = {
 
 /** The README tables: rates per data plane (median, spread) and the ratios with their targets. */
 export function formatTun(samples: readonly TunSample[], ratios: readonly TunRatio[], unavailable: readonly string[],
-  rounds: number, seconds: number): string {
+  rounds: number, seconds: number, notes: readonly string[] = []): string {
+  const spread = (xs: readonly number[], f: (x: number) => string): string => {
+    const ys = xs.filter((x) => Number.isFinite(x));
+    return ys.length === 0 ? '—' : ys.length === 1 ? f(ys[0]!) : `${f(median(ys))} (${f(Math.min(...ys))}–${f(Math.max(...ys))})`;
+  };
   const rows: string[][] = [];
+  const costRows: string[][] = [];
   for (const plane of Object.keys(PLANE_LABELS)) {
     const tcp = samples.filter((s) => s.plane === plane && s.workload === 'tcp');
     const udp = samples.filter((s) => s.plane === plane && s.workload === 'udp');
     if (tcp.length === 0 && udp.length === 0) continue;
-    const spread = (xs: readonly number[], f: (x: number) => string): string =>
-      xs.length === 0 ? '—' : `${f(median(xs))} (${f(Math.min(...xs))}–${f(Math.max(...xs))})`;
-    const gbit = (x: number): string => (x / 1e9).toFixed(2);
-    const kpps = (x: number): string => (x / 1e3).toFixed(0);
-    const us = (x: number): string => x.toFixed(1);
-    const tcpCpu = tcp.filter((s) => !Number.isNaN(s.cpuSeconds)).map((s) => s.cpuSeconds / (s.run.bitsPerSecond * s.run.seconds / 8 / 1e9));
-    const udpCpu = udp.filter((s) => !Number.isNaN(s.cpuSeconds) && s.run.packetsPerSecond > 0)
-      .map((s) => s.cpuSeconds * 1e6 / (s.run.packetsPerSecond * s.run.seconds));
-    rows.push([PLANE_LABELS[plane]!, spread(tcp.map((s) => s.run.bitsPerSecond), gbit),
-      tcpCpu.length === 0 ? '—' : spread(tcpCpu, (x) => x.toFixed(2)),
-      spread(udp.map((s) => s.run.packetsPerSecond), kpps),
-      udpCpu.length === 0 ? '—' : spread(udpCpu, us),
-      udp.length === 0 ? '—' : `${median(udp.map((s) => (s.run.lost / Math.max(1, s.run.sent)) * 100)).toFixed(0)} %`]);
+    rows.push([PLANE_LABELS[plane]!, spread(tcp.map((s) => s.run.bitsPerSecond), (x) => (x / 1e9).toFixed(2)),
+      spread(udp.map((s) => s.run.packetsPerSecond), (x) => (x / 1e3).toFixed(1)),
+      spread(udp.map((s) => (s.run.lost / Math.max(1, s.run.sent)) * 100), (x) => `${x.toFixed(0)} %`)]);
+    for (const [workload, xs] of [['TCP', tcp], ['UDP 64 B', udp]] as const) {
+      const costs = xs.map((s) => s.cost).filter((c): c is PlaneCost => c !== undefined && c.packetsRead > 0);
+      if (costs.length === 0) continue;
+      costRows.push([PLANE_LABELS[plane]!, workload,
+        spread(costs.map((c) => c.packetsRead / seconds), (x) => (x / 1e3).toFixed(1)),
+        spread(costs.map((c) => c.packetsRead / c.waits), (x) => x.toFixed(1)),
+        spread(costs.map((c) => c.syscalls / c.packetsRead), (x) => x.toFixed(2)),
+        spread(costs.map((c) => c.cpuSeconds * 1e6 / c.packetsRead), (x) => x.toFixed(1)),
+        workload === 'TCP'
+          ? spread(xs.filter((s) => s.cost !== undefined).map((s) => s.cost!.cpuSeconds / (s.run.bitsPerSecond * s.run.seconds / 8 / 1e9)), (x) => x.toFixed(2))
+          : '—']);
+    }
   }
   let md = `${rounds} interleaved round${rounds === 1 ? '' : 's'}, ${seconds} s per run; median (min–max) over the rounds.\n\n`;
-  md += markdownTable(['data plane', 'TCP Gbit/s', 'data-plane CPU s per GB (TCP)', 'UDP 64 B, kpackets/s received',
-    'data-plane CPU µs per packet (UDP)', 'UDP lost (median)'], rows);
+  md += markdownTable(['data plane', 'TCP Gbit/s', 'UDP 64 B, kpackets/s received', 'UDP lost'], rows);
   md += '\n';
   const rrows = ratios.map((r) => [`${PLANE_LABELS[r.subject]} ÷ ${PLANE_LABELS[r.anchor]}`, r.workload === 'tcp' ? 'TCP' : 'UDP 64 B',
     `**${r.median.toFixed(2)}×**`, r.perRound.map((x) => x.toFixed(2)).join(', '),
     r.target === undefined ? '(orientation)' : `≥ ${r.target}× ${r.median >= r.target ? '✓' : '✗'}`]);
   md += markdownTable(['ratio', 'workload', 'median', 'per round', 'target'], rrows);
-  if (unavailable.length > 0) md += '\n' + unavailable.map((m) => `- not run: ${m}\n`).join('');
+  if (costRows.length > 0) {
+    md += '\nWhere the data plane\'s time goes (its process: TUN packets read, a super-packet once; system calls and '
+      + 'wake-ups counted by perf on the syscall tracepoints; CPU from /proc, its system calls\' kernel work included):\n\n';
+    md += markdownTable(['data plane', 'workload', 'kpackets/s read', 'packets per wake-up', 'syscalls per packet',
+      'CPU µs per packet', 'CPU s per GB'], costRows);
+  }
+  if (unavailable.length + notes.length > 0) {
+    md += '\n' + unavailable.map((m) => `- not run: ${m}\n`).join('') + notes.map((m) => `- note: ${m}\n`).join('');
+  }
   return md;
 }
 

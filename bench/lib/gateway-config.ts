@@ -21,9 +21,11 @@ export const FIRST_PACKET_PORT = 7000;
 /**
  * The config text. `aclEntries` entries in the inside ACL: all but the last deny TCP or UDP to
  * hosts in 10.99.0.0/16 that no benchmark talks to (each a different host and port, so that
- * none is merged with another), the last `deny ip any any`.
+ * none is merged with another), the last `deny ip any any`. `permitServer`: the entry before
+ * the last permits everything to the server instead, so that the client's traffic passes without
+ * a login (for a build whose gateway runs no login service).
  */
-export function gatewayConfig(aclEntries = GATEWAY_ACL_ENTRIES): string {
+export function gatewayConfig(aclEntries = GATEWAY_ACL_ENTRIES, opts: { permitServer?: boolean } = {}): string {
   const A = TOPOLOGY_ADDRESSES;
   const lines = [
     '! Written by bench/lib/gateway-config.ts for the live benchmarks (bench/tun.ts, bench/logins.ts).',
@@ -59,10 +61,12 @@ export function gatewayConfig(aclEntries = GATEWAY_ACL_ENTRIES): string {
     'ip http secure-server',
     '!',
   ];
-  for (let i = 0; i < aclEntries - 1; i++) {
+  const denies = opts.permitServer === true ? aclEntries - 2 : aclEntries - 1;
+  for (let i = 0; i < denies; i++) {
     const proto = i % 2 === 0 ? 'tcp' : 'udp';
     lines.push(`access-list 101 deny   ${proto} any host 10.99.${(i >> 8) & 255}.${i & 255} eq ${1024 + i}`);
   }
+  if (opts.permitServer === true) lines.push(`access-list 101 permit ip any host ${A.server4}`);
   lines.push('access-list 101 deny   ip any any', '!', 'access-list 102 deny   ip any any', '!', 'end', '');
   return lines.join('\n');
 }

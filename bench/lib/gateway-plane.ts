@@ -8,13 +8,14 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Topology } from '../../src/netns/topology.js';
 import { TOPOLOGY_ADDRESSES } from '../../src/netns/topology.js';
 import { STATE_CERT_FILE } from '../../src/login/certificate.js';
 import type { DataPlane } from './dataplanes.js';
 import { stopChild } from './dataplanes.js';
-import { BenchSetupError, PORTCULLIS_BIN } from './harness.js';
+import { BenchSetupError, PORTCULLIS_BIN, REPO_ROOT } from './harness.js';
 import { waitForOutput } from './iperf.js';
 import { BENCH_PASSWORD, BENCH_USER } from './gateway-config.js';
 import { runLoginClient } from './login-client.js';
@@ -33,6 +34,8 @@ export interface GatewayCli {
   readonly run: boolean;
   /** The option that turns the TUN offloads off, if the CLI has one. */
   readonly noOffloadFlag: string | undefined;
+  /** Whether `run` starts the HTTPS login service (the bundled CLI holds startLoginService). */
+  readonly login: boolean;
 }
 
 /** Reads the built CLI's usage text. */
@@ -40,7 +43,9 @@ export function gatewayCli(): GatewayCli {
   const r = spawnSync(process.execPath, [PORTCULLIS_BIN, '--help'], { encoding: 'utf8' });
   const usage = r.stdout ?? '';
   const flag = /--no-offloads?\b/.exec(usage);
-  return { run: /^\s+run\b/m.test(usage), noOffloadFlag: flag === null ? undefined : flag[0] };
+  let bundle = '';
+  try { bundle = readFileSync(join(REPO_ROOT, 'dist', 'portcullis.bundle.js'), 'latin1'); } catch { /* not built */ }
+  return { run: /^\s+run\b/m.test(usage), noOffloadFlag: flag === null ? undefined : flag[0], login: bundle.includes('startLoginService') };
 }
 
 /** A running gateway process. */
@@ -100,9 +105,8 @@ export async function loginThroughGateway(topo: Topology, files: GatewayFiles, a
  * The gateway's data planes (gw-plain, gw-offload) for the throughput benchmarks, and the
  * reasons (as `id: reason`) of those this build cannot run.
  */
-export function gatewayDataPlanes(topo: Topology, files: GatewayFiles, track: (p: ChildProcess) => void):
+export function gatewayDataPlanes(topo: Topology, files: GatewayFiles, track: (p: ChildProcess) => void, cli = gatewayCli()):
   { planes: DataPlane[]; unavailable: string[] } {
-  const cli = gatewayCli();
   if (!cli.run) {
     const why = 'this build of portcullis has no `run` command';
     return { planes: [], unavailable: [`gw-plain: ${why}`, `gw-offload: ${why}`] };
@@ -114,7 +118,8 @@ export function gatewayDataPlanes(topo: Topology, files: GatewayFiles, track: (p
       label: `portcullis run, ${id === 'gw-plain' ? 'no offload' : 'offloads'}`,
       start: async () => {
         g = await startGatewayProcess(topo, files, args, track);
-        await loginThroughGateway(topo, files, [TOPOLOGY_ADDRESSES.client4], track);
+        // Without a login service the configuration lets the client through instead (see runTun).
+        if (cli.login) await loginThroughGateway(topo, files, [TOPOLOGY_ADDRESSES.client4], track);
       },
       pid: () => g?.proc.pid,
       stop: async () => {

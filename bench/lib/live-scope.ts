@@ -22,8 +22,11 @@ export interface LiveScope {
   track(p: ChildProcess): void;
 }
 
-/** Runs `body` in a new scope whose namespaces are named `TAG-PID-…` (stale ones of dead runs removed first). */
-export async function withLiveScope<T>(tag: string, body: (scope: LiveScope) => Promise<T>): Promise<T> {
+/**
+ * Runs `body` in a new scope whose namespaces are named `TAG-PID-…` (stale ones of dead runs
+ * removed first), with `config` as the gateway's configuration.
+ */
+export async function withLiveScope<T>(tag: string, body: (scope: LiveScope) => Promise<T>, config = gatewayConfig()): Promise<T> {
   const children = new Set<ChildProcess>();
   const track = (p: ChildProcess): void => {
     children.add(p);
@@ -45,7 +48,7 @@ export async function withLiveScope<T>(tag: string, body: (scope: LiveScope) => 
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
   try {
-    writeFileSync(files.configPath, gatewayConfig());
+    writeFileSync(files.configPath, config);
     topo = createTopology({ prefix: netnsPrefix(tag), ipv6: false });
     return await body({ topo, files, track });
   } finally {

@@ -11,18 +11,24 @@ import type { Topology } from '../../src/netns/topology.js';
 import { TUN_OFFLOADS_ALL } from '../../src/io/tun.js';
 import { computeRatios, formatTun } from '../../bench/tun.js';
 import type { TunSample } from '../../bench/tun.js';
-import { REFLECTOR_ROUTES, cReflector, cpuSeconds } from '../../bench/lib/dataplanes.js';
+import { REFLECTOR_ROUTES, cReflector } from '../../bench/lib/dataplanes.js';
+import { parsePerfStat, startProbe } from '../../bench/lib/plane-probe.js';
 import { runIperfClient, startIperfServer } from '../../bench/lib/iperf.js';
 import type { IperfRun } from '../../bench/lib/iperf.js';
-import { ensureTool } from '../../bench/lib/harness.js';
+import { ensureTool, whichTool } from '../../bench/lib/harness.js';
 
 function sample(plane: string, workload: 'tcp' | 'udp', round: number, value: number): TunSample {
   const run: IperfRun = {
     bitsPerSecond: workload === 'tcp' ? value : value * 512, packetsPerSecond: workload === 'udp' ? value : 0,
     sent: 0, lost: 0, retransmits: 0, seconds: 2,
   };
-  return { plane, workload, round, run, cpuSeconds: NaN };
+  return { plane, workload, round, run, cost: undefined };
 }
+
+test('parsePerfStat reads perf stat -x , output and leaves out what was not counted', () => {
+  const text = '\n1234,,raw_syscalls:sys_enter,1000,100.00,,\n<not supported>,,syscalls:sys_enter_foo,0,100.00,,\n17,,syscalls:sys_enter_poll,1000,100.00,,\n';
+  assert.deepEqual([...parsePerfStat(text)], [['raw_syscalls:sys_enter', 1234], ['syscalls:sys_enter_poll', 17]]);
+});
 
 test('computeRatios pairs subject and anchor within each round and skips rounds missing a side', () => {
   const samples = [
@@ -76,15 +82,22 @@ for (const [mode, offloads] of [['without', 0], ['with', TUN_OFFLOADS_ALL]] as c
     const plane = cReflector(topo, offloads, track);
     try {
       await plane.start();
-      const cpu0 = cpuSeconds(plane.pid());
+      const probe = await startProbe(topo, plane.pid(), REFLECTOR_ROUTES.map((r) => r.tun), track);
       const run = await runIperfClient(topo, iperf3, { protocol: 'tcp', seconds: 1 }, track);
+      const cost = await probe.stop();
       const bytes = tunBytes();
       assert.ok(run.bitsPerSecond > 1e6, `${run.bitsPerSecond} bit/s`);
       // Data from client to server entered the inside TUN and was written back into it; the
       // server's ACKs took the outside one.
       assert.ok(bytes[0]!.tx > run.bitsPerSecond / 8 && bytes[0]!.rx >= bytes[0]!.tx * 0.99, JSON.stringify(bytes));
       assert.ok(bytes[1]!.tx > 0 && bytes[1]!.rx > 0, JSON.stringify(bytes));
-      assert.ok(cpuSeconds(plane.pid()) > cpu0, 'the reflector used CPU time');
+      assert.ok(cost.cpuSeconds > 0, 'the reflector used CPU time');
+      assert.ok(cost.packetsRead > 100 && cost.packetsWritten >= cost.packetsRead * 0.99, JSON.stringify(cost));
+      if (whichTool('perf') !== undefined) {
+        // One read per packet plus one that finds nothing per wake-up; one write per packet.
+        assert.ok(cost.waits > 0 && cost.reads >= cost.packetsRead && cost.writes >= cost.packetsWritten, JSON.stringify(cost));
+        assert.ok(cost.syscalls >= cost.reads + cost.writes + cost.waits, JSON.stringify(cost));
+      }
     } finally {
       await plane.stop();
       await server.stop();

@@ -1,0 +1,119 @@
+/**
+ * Where a TUN data plane's time goes during one measured run: the packets it read from and wrote
+ * to its TUN devices (the kernel's counters of the devices: a super-packet counts once), the CPU
+ * time of its process (/proc/PID/stat, all threads, the kernel work of its system calls
+ * included), and, where `perf` is installed, its system calls by kind (`perf stat` on the
+ * syscall tracepoints, all threads): the readiness waits (poll, epoll) are its wake-ups, so
+ * packets per wake-up is the batch size it actually saw.
+ */
+import type { ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import type { Topology } from '../../src/netns/topology.js';
+import { cpuSeconds } from './dataplanes.js';
+import { whichTool } from './harness.js';
+
+/** What one run cost the data plane. */
+export interface PlaneCost {
+  /** Packets the data plane read from its TUN devices (kernel tx of the devices). */
+  readonly packetsRead: number;
+  /** Packets it wrote back (kernel rx of the devices). */
+  readonly packetsWritten: number;
+  /** CPU seconds of its process. */
+  readonly cpuSeconds: number;
+  /** System calls of its process (NaN without perf). */
+  readonly syscalls: number;
+  /** Readiness waits: poll, ppoll, epoll_wait, epoll_pwait (NaN without perf). */
+  readonly waits: number;
+  /** read and readv calls (NaN without perf). */
+  readonly reads: number;
+  /** write and writev calls (NaN without perf). */
+  readonly writes: number;
+}
+
+const WAITS = ['poll', 'ppoll', 'epoll_wait', 'epoll_pwait', 'epoll_pwait2'];
+const READS = ['read', 'readv'];
+const WRITES = ['write', 'writev'];
+
+/** The tracepoints this kernel has, of those counted (perf refuses the whole list for one unknown). */
+function events(): string[] {
+  const root = ['/sys/kernel/tracing/events', '/sys/kernel/debug/tracing/events'].find((d) => existsSync(d));
+  if (root === undefined) return [];
+  return ['raw_syscalls/sys_enter', ...[...WAITS, ...READS, ...WRITES].map((s) => `syscalls/sys_enter_${s}`)]
+    .filter((e) => existsSync(`${root}/${e}`)).map((e) => e.replace('/', ':'));
+}
+
+/** Packets the devices `tuns` sent to (tx) and received from (rx) their reader so far. */
+function tunPackets(topo: Topology, tuns: readonly string[]): { tx: number; rx: number } {
+  let tx = 0;
+  let rx = 0;
+  for (const t of tuns) {
+    try {
+      const s = (JSON.parse(topo.exec('gateway', ['ip', '-s', '-j', 'link', 'show', t])) as
+        Array<{ stats64: { rx: { packets: number }; tx: { packets: number } } }>)[0]!.stats64;
+      tx += s.tx.packets;
+      rx += s.rx.packets;
+    } catch {
+      // No such device (the kernel-forwarding run).
+    }
+  }
+  return { tx, rx };
+}
+
+/** A probe started before a run; `stop` after it returns the run's cost. */
+export interface PlaneProbe {
+  stop(): Promise<PlaneCost>;
+}
+
+/**
+ * Starts counting for process `pid` (undefined: the kernel forwards, nothing to count) and the
+ * TUN devices `tuns` in the gateway namespace. `track` gets the perf process.
+ */
+export async function startProbe(topo: Topology, pid: number | undefined, tuns: readonly string[],
+  track: (p: ChildProcess) => void): Promise<PlaneProbe> {
+  const before = tunPackets(topo, tuns);
+  const cpu0 = cpuSeconds(pid);
+  const perfPath = pid === undefined ? undefined : whichTool('perf');
+  const wanted = perfPath === undefined ? [] : events();
+  let perf: ChildProcess | undefined;
+  let perfText = '';
+  if (perfPath !== undefined && pid !== undefined && wanted.length > 0) {
+    perf = spawn(perfPath, ['stat', '-x', ',', '--no-big-num', '-e', wanted.join(','), '-p', String(pid)],
+      { stdio: ['ignore', 'ignore', 'pipe'] });
+    track(perf);
+    perf.stderr!.on('data', (d: Buffer) => { perfText += d.toString('utf8'); });
+    // perf attaches asynchronously; give it a moment so the run is counted whole.
+    await new Promise((r) => setTimeout(r, 150));
+  }
+  return {
+    stop: async () => {
+      const cpu = cpuSeconds(pid) - cpu0;
+      const after = tunPackets(topo, tuns);
+      let counts = new Map<string, number>();
+      if (perf !== undefined && perf.exitCode === null) {
+        const exited = new Promise((r) => perf!.on('close', r));
+        perf.kill('SIGINT');
+        await exited;
+        counts = parsePerfStat(perfText);
+      }
+      const sum = (names: readonly string[]): number =>
+        counts.size === 0 ? NaN : names.reduce((a, n) => a + (counts.get(`syscalls:sys_enter_${n}`) ?? 0), 0);
+      return {
+        packetsRead: after.tx - before.tx, packetsWritten: after.rx - before.rx, cpuSeconds: cpu,
+        syscalls: counts.get('raw_syscalls:sys_enter') ?? NaN, waits: sum(WAITS), reads: sum(READS), writes: sum(WRITES),
+      };
+    },
+  };
+}
+
+/** Event → count from `perf stat -x ,` output (`count,unit,event,…`; `<not supported>` left out). */
+export function parsePerfStat(text: string): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const line of text.split('\n')) {
+    const f = line.split(',');
+    if (f.length < 3) continue;
+    const n = Number(f[0]);
+    if (f[0] !== '' && Number.isFinite(n)) out.set(f[2]!, n);
+  }
+  return out;
+}
