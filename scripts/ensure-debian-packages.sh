@@ -3,14 +3,15 @@
 # our pcap output as a second, independent reader; chromium is the real browser of the end-to-end
 # login test (driven by playwright-core); curl is the client host of the end-to-end tests and of
 # `portcullis demo`; iperf3 measures throughput through the live gateway; freeradius and
-# freeradius-utils (radclient) are the RADIUS peer of the AAA tests.
+# freeradius-utils (radclient) are the RADIUS peer of the AAA tests; libauthen-tacacsplus-perl
+# (Authen::TacacsPlus) is the independent TACACS+ client the test TACACS+ server is checked with.
 # Needs root, as on the project's machines and CI. With --optional (npm run bench's prebench), a
 # non-root run only says what is missing and succeeds: the benchmarks that need the packages need
 # root anyway and say so themselves.
 set -euo pipefail
 optional=0
 [ "${1:-}" = "--optional" ] && optional=1
-packages=(tcpdump chromium curl iperf3 freeradius freeradius-utils)
+packages=(tcpdump chromium curl iperf3 freeradius freeradius-utils libauthen-tacacsplus-perl)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -430,6 +430,30 @@ export class RadiusEncodeError extends PortcullisError {
 }
 
 // ---------------------------------------------------------------------------------------------
+// TACACS+ (src/aaa/tacacs)
+
+/**
+ * A TACACS+ packet cannot be encoded: a field longer than its length field holds (a user name,
+ * password or argument past 255 octets, RFC 8907 §5.1, §6.1). Names the field and the size,
+ * never the value.
+ */
+export class TacacsEncodeError extends PortcullisError {
+  declare readonly code: 'ERR_TACACS_ENCODE';
+  /** The field's name in RFC 8907, e.g. `user`, `data`, `arg`. */
+  readonly field: string;
+  /** Its length in octets. */
+  readonly length: number;
+  /** The largest length allowed. */
+  readonly limit: number;
+  constructor(field: string, length: number, limit: number) {
+    super('ERR_TACACS_ENCODE', `TACACS+ ${field} of ${length} octets is longer than ${limit}`);
+    this.field = field;
+    this.length = length;
+    this.limit = limit;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
 // Local users (src/aaa/local.ts)
 
 /**

@@ -30,6 +30,7 @@ function samples(): [errors.PortcullisError, string][] {
     [new errors.TunOpenError('tun0', 'TUNSETIFF', 'EBUSY', 'tun0 is taken'), 'ERR_TUN_OPEN'],
     [new errors.TunIoError('tun0', 'read', 'EBADFD'), 'ERR_TUN_IO'],
     [new errors.RadiusEncodeError('User-Name', 300, 253), 'ERR_RADIUS_ENCODE'],
+    [new errors.TacacsEncodeError('user', 300, 255), 'ERR_TACACS_ENCODE'],
     [new errors.LocalUserSecretError('r.cfg', 9, 'alice', 'a type 5 secret is …'), 'ERR_LOCAL_USER_SECRET'],
     [new errors.CertificateFileError('r.cfg', 12, '/etc/gw.pem', 'not-pem', 'not a PEM certificate'), 'ERR_CERTIFICATE_FILE'],
     [new errors.StateDirError('/var/lib/portcullis', 'cannot create the state directory: permission denied', 'EACCES'), 'ERR_STATE_DIR'],
