@@ -83,7 +83,7 @@ export async function startProbe(topo: Topology, pid: number | undefined, tuns: 
     track(perf);
     perf.stderr!.on('data', (d: Buffer) => { perfText += d.toString('utf8'); });
     // perf attaches asynchronously; give it a moment so the run is counted whole.
-    await new Promise((r) => setTimeout(r, 150));
+    await new Promise((r) => setTimeout(r, 300));
   }
   return {
     stop: async () => {

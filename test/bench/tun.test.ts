@@ -94,8 +94,9 @@ for (const [mode, offloads] of [['without', 0], ['with', TUN_OFFLOADS_ALL]] as c
       assert.ok(cost.cpuSeconds > 0, 'the reflector used CPU time');
       assert.ok(cost.packetsRead > 100 && cost.packetsWritten >= cost.packetsRead * 0.99, JSON.stringify(cost));
       if (whichTool('perf') !== undefined) {
-        // One read per packet plus one that finds nothing per wake-up; one write per packet.
-        assert.ok(cost.waits > 0 && cost.reads >= cost.packetsRead && cost.writes >= cost.packetsWritten, JSON.stringify(cost));
+        // One read per packet plus one that finds nothing per wake-up; one write per packet. perf
+        // attaches a moment after it starts, which a loaded machine may stretch: half at least.
+        assert.ok(cost.waits > 0 && cost.reads >= cost.packetsRead / 2 && cost.writes >= cost.packetsWritten / 2, JSON.stringify(cost));
         assert.ok(cost.syscalls >= cost.reads + cost.writes + cost.waits, JSON.stringify(cost));
       }
     } finally {
