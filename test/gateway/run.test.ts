@@ -96,10 +96,11 @@ interface Gateway {
 
 let runs = 0;
 
-/** Starts `portcullis run` in the gateway namespace (a control socket of its own); resolves once it says it runs (or has exited). */
+/** Starts `portcullis run` in the gateway namespace (a control socket and state directory of its own); resolves once it says it runs (or has exited). */
 function startRun(args: string[], opts: { wrap?: string[] } = {}): Promise<Gateway> {
   const control = join(dir, `control-${++runs}.sock`);
-  const proc = topo.spawn('gateway', [...(opts.wrap ?? []), process.execPath, BIN, 'run', '--control', control, ...args],
+  const proc = topo.spawn('gateway', [...(opts.wrap ?? []), process.execPath, BIN, 'run', '--control', control,
+    '--state-dir', join(dir, 'state'), ...args],
     { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
