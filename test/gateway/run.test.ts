@@ -11,7 +11,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile, type ChildProcess } from 'node:child_process';
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -357,9 +357,14 @@ test('start-up errors: an address the device lacks, a missing device, a TUN devi
     ['gw.cfg', CONFIG, /^portcullis: TUN device pc-g1: (open \/dev\/net\/tun: EACCES|TUNSETIFF: EPERM), creating a TUN device needs root \(CAP_NET_ADMIN\)\n$/,
       ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups', '--inh-caps=-all', '--bounding-set=-all']],
   ];
+  // The unprivileged run keeps its state where it may write (a later --state-dir wins).
+  const nobodyState = join(dir, 'state-nobody');
+  mkdirSync(nobodyState, { mode: 0o700 });
+  chownSync(nobodyState, 65534, 65534);
   for (const [name, text, expected, wrap] of cases) {
     writeFileSync(join(dir, name), text);
-    const gw = await startRun(['--config', join(dir, name)], wrap === undefined ? {} : { wrap });
+    const gw = await startRun(['--config', join(dir, name), ...(wrap === undefined ? [] : ['--state-dir', nobodyState])],
+      wrap === undefined ? {} : { wrap });
     assert.equal(await gw.exited, 3, gw.stderr());
     assert.match(gw.stderr(), expected);
     assert.deepEqual(ourRules('-4'), [], 'nothing installed');
