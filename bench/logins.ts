@@ -87,7 +87,8 @@ export async function runLogins(opts: { quick: boolean; log: (line: string) => v
     track(listener);
     await waitForOutput(listener, /listening\n/, 5000, 'first-packet listener');
     const cli = gatewayCli();
-    const unavailable = cli.run ? undefined : 'this build of portcullis has no `run` command';
+    const unavailable = !cli.run ? 'this build of portcullis has no `run` command'
+      : !cli.login ? 'this build\'s gateway runs no login service' : undefined;
     const samples: LoginsSample[] = [];
     const ratios: number[] = [];
     for (let round = 0; round < rounds; round++) {
