@@ -365,6 +365,23 @@ export class ConnectionClosedError extends PortcullisError {
 }
 
 // ---------------------------------------------------------------------------------------------
+// The HTTPS login service (src/login)
+
+/** The login service could not listen on one of its addresses (taken, not the host's, no permission). */
+export class LoginListenError extends PortcullisError {
+  declare readonly code: 'ERR_LOGIN_LISTEN';
+  /** The address and port, e.g. `10.1.0.1:443` or `[2001:db8::1]:443`. */
+  readonly endpoint: string;
+  /** The system error, e.g. `EADDRINUSE`, `EADDRNOTAVAIL`, `EACCES`. */
+  readonly errno: string | undefined;
+  constructor(endpoint: string, errno: string | undefined, options?: { cause?: unknown }) {
+    super('ERR_LOGIN_LISTEN', `login service: cannot listen on ${endpoint}${errno === undefined ? '' : ` (${errno})`}`, options);
+    this.endpoint = endpoint;
+    this.errno = errno;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
 // TUN devices (src/io/tun.ts)
 
 /**

@@ -1,18 +1,27 @@
 /**
  * The login subsystem's side of intercepted connections (DESIGN.md §2 step 1): each
  * connection the engine intercepts becomes an `InterceptedSocket` served by Node's own
- * `http.Server`, which answers any request with the login page whose form POSTs to the
- * gateway's HTTPS login service. FTP and telnet connections get a one-line notice naming
- * the web login and are closed.
+ * `http.Server`, which answers a GET (or any request but a POST) with the login page whose form
+ * POSTs to the gateway's HTTPS login service, and a POST — credentials sent to the intercepted
+ * server in the clear — with a page saying why they were refused (the body is discarded unread).
+ * With an `https` rule, connections to 443 are TLS connections terminated here with the
+ * gateway's certificate (`tls.TLSSocket` over the intercepted socket, as IOS does), then served
+ * the same way. FTP and telnet connections get a one-line notice naming the web login and are
+ * closed.
  */
 import { createRequire } from 'node:module';
 import type http from 'node:http';
+import type tls from 'node:tls';
 import type { Config, InterfaceConfig } from '../config/types.js';
-import { AP_PROTO_FTP, AP_PROTO_HTTP, AP_PROTO_TELNET } from '../authproxy/protocols.js';
+import { AP_PROTO_FTP, AP_PROTO_HTTP, AP_PROTO_HTTPS, AP_PROTO_TELNET } from '../authproxy/protocols.js';
 import type { Engine, InterceptApp } from '../engine/engine.js';
 import { formatIp, formatIpv4, formatIpv6, isMappedIpv4 } from '../wire/addr.js';
 import { InterceptedSocket } from './intercepted-socket.js';
-import { renderLoginPage } from './pages.js';
+import { renderLoginPage, renderResultPage } from './pages.js';
+import { setPageHeaders } from './page-headers.js';
+import type { FormTokens } from './form-token.js';
+import type { RequestedUrls } from './requested-urls.js';
+import { httpDebug } from './login-debug.js';
 
 export interface InterceptAppOptions {
   readonly config: Config;
@@ -20,6 +29,16 @@ export interface InterceptAppOptions {
   readonly clock: () => number;
   /** Converts engine time to ms since the epoch (for the HTTP `Date` header). Default: identity. */
   readonly wallClockMs?: (engineMs: number) => number;
+  /** Issues the login form's token (the login service's); without it (replay) the form has none. */
+  readonly tokens?: FormTokens | undefined;
+  /** Where the URLs clients ask for are remembered (the success page's only destinations). */
+  readonly urls?: RequestedUrls | undefined;
+  /** The gateway's certificate and key: with it, intercepted 443 (`https` rules) is served over TLS. */
+  readonly secureContext?: tls.SecureContext | undefined;
+  /** Port of the login service the form posts to (default `ip http secure-port`). */
+  readonly securePort?: number | undefined;
+  /** Called whenever the app queued output on a connection (the gateway flushes the engine's queue). */
+  readonly onOutput?: (() => void) | undefined;
 }
 
 /**
@@ -72,10 +91,17 @@ export class LoginInterceptApp implements InterceptApp {
     bodiesTooLarge: 0,
     /** Requests the HTTP parser refused otherwise (400, closed). */
     badRequests: 0,
+    /** Credential POSTs to an intercepted connection, refused unread. */
+    postsRefused: 0,
+    /** Intercepted 443 connections served over TLS, and TLS handshakes that failed. */
+    tls: 0,
+    tlsErrors: 0,
   };
   private readonly scratch = new Uint32Array(4);
-  /** The login form's action of each connection's client (see `loginUrlFor`). */
+  /** The login form's action of each connection's client (see `loginUrl`). */
   private readonly actions = new WeakMap<InterceptedSocket, string>();
+  /** The intercepted socket under each TLS socket the HTTP server is given. */
+  private readonly under = new WeakMap<object, InterceptedSocket>();
 
   constructor(private readonly opts: InterceptAppOptions) {}
 
@@ -105,7 +131,13 @@ export class LoginInterceptApp implements InterceptApp {
 
   private readonly bump = (): void => {
     this.activity++;
+    if (this.opts.onOutput !== undefined) this.opts.onOutput();
   };
+
+  /** The intercepted socket of an HTTP request's socket (itself, or the one under its TLS). */
+  private underlying(socket: unknown): InterceptedSocket {
+    return this.under.get(socket as object) ?? (socket as InterceptedSocket);
+  }
 
   accepted(conn: number, proto: number, nowMs: number): void {
     const engine = this.engine!;
@@ -123,7 +155,7 @@ export class LoginInterceptApp implements InterceptApp {
     });
     sock.on('error', () => { /* the engine has already reset or released the connection */ });
     this.sockets.set(conn, sock);
-    this.actions.set(sock, this.loginUrlFor(client));
+    this.actions.set(sock, this.loginUrl(client));
     if (proto === AP_PROTO_HTTP) {
       this.stats.http++;
       this.enterPhase(sock, PHASE_HEADERS, nowMs);
@@ -137,6 +169,19 @@ export class LoginInterceptApp implements InterceptApp {
         ? `421 Authentication required: log in at ${url} first.\r\n`
         : `Authentication required: log in at ${url} first.\r\n`;
       sock.end(text);
+    } else if (proto === AP_PROTO_HTTPS && this.opts.secureContext !== undefined) {
+      // TLS terminated here with the gateway's certificate (the client sees a certificate that
+      // is not the site's: the point of the `https` rule's warning), then the same HTTP serving.
+      this.stats.tls++;
+      const { TLSSocket } = createRequire(import.meta.url)('node:tls') as typeof tls;
+      const secure = new TLSSocket(sock, { isServer: true, secureContext: this.opts.secureContext });
+      this.under.set(secure, sock);
+      secure.on('error', () => {
+        this.stats.tlsErrors++;
+        sock.destroy();
+      });
+      this.enterPhase(sock, PHASE_HEADERS, nowMs);
+      this.httpServer().emit('connection', secure);
     } else {
       // Intercepting 443 needs the login service's TLS context, which this app does not have:
       // refuse rather than present a certificate for someone else's site.
@@ -182,8 +227,9 @@ export class LoginInterceptApp implements InterceptApp {
   }
 
   /** The HTTP parser refused a request: 431 for a head over the limit, else 400; closed. */
-  private clientError(err: NodeJS.ErrnoException, sock: InterceptedSocket): void {
+  private clientError(err: NodeJS.ErrnoException, socket: InterceptedSocket): void {
     this.activity++;
+    const sock = this.underlying(socket);
     if (sock.destroyed || !sock.writable) return;
     sock.phase = PHASE_DONE;
     if (sock.conn >= 0) this.engine!.connSetDeadline(sock.conn, Infinity);
@@ -246,7 +292,7 @@ export class LoginInterceptApp implements InterceptApp {
     this.activity++;
     this.stats.pages++;
     const cfg = this.opts.config;
-    const sock = req.socket as unknown as InterceptedSocket;
+    const sock = this.underlying(req.socket);
     const t = this.opts.clock();
     // The request's body (which the page does not read) must arrive within the request timeout,
     // counted from the start of its head; then the connection idles until the next request.
@@ -274,18 +320,40 @@ export class LoginInterceptApp implements InterceptApp {
       return;
     }
     req.resume();
-    const host = req.headers.host ?? sock.localAddress;
-    const originalUrl = `http://${host}${req.url ?? '/'}`;
-    const body = renderLoginPage({
-      banner: cfg.authProxy.bannerEnabled ? (cfg.authProxy.bannerText ?? cfg.hostname) : undefined,
-      hostname: cfg.hostname,
-      action: this.actions.get(sock) ?? this.loginUrlFor(null),
-      originalUrl,
-    });
+    const encrypted = sock !== (req.socket as unknown);
+    const client = sock.remoteAddress;
     res.sendDate = false;
     res.setHeader('Date', new Date(this.opts.wallClockMs === undefined ? t : this.opts.wallClockMs(t)).toUTCString());
-    res.setHeader('Content-Type', 'text/html; charset=utf-8');
-    res.setHeader('Cache-Control', 'no-store');
+    setPageHeaders(res, { formAction: 'https:', hsts: false });
+    let body: string;
+    if (req.method === 'POST') {
+      // Credentials posted to the intercepted server travel in the clear (or to a certificate
+      // that is not the site's): refused, and the body is discarded unread.
+      this.stats.postsRefused++;
+      httpDebug(this.engine!, t, () => `credentials posted over ${encrypted ? 'an intercepted connection' : 'plain http'} ` +
+        `from ${client} refused; nothing checked`);
+      res.statusCode = 403;
+      res.setHeader('Connection', 'close');
+      body = renderResultPage({
+        hostname: cfg.hostname,
+        title: 'Credentials Refused',
+        message: encrypted
+          ? 'Credentials are taken only by this network\'s login service, not by an intercepted connection; nothing was checked. Open the page you wanted again to get the login form.'
+          : 'Credentials are taken only over HTTPS, and this request came over plain HTTP, so they may have been seen on the way; nothing was checked. Open the page you wanted again to get the login form, and consider changing your password.',
+      });
+    } else {
+      const host = hostHeader(req.headers.host) ?? (sock.remoteFamily === 'IPv6' ? `[${sock.localAddress}]` : sock.localAddress);
+      const originalUrl = `${encrypted ? 'https' : 'http'}://${host}${req.url ?? '/'}`;
+      if (this.opts.urls !== undefined) this.opts.urls.remember(client, originalUrl);
+      body = renderLoginPage({
+        banner: cfg.authProxy.bannerEnabled ? (cfg.authProxy.bannerText ?? cfg.hostname) : undefined,
+        hostname: cfg.hostname,
+        action: this.actions.get(sock) ?? this.loginUrl(null),
+        originalUrl,
+        token: this.opts.tokens?.issue(client, t),
+      });
+      httpDebug(this.engine!, t, () => `login page sent to ${client} port ${sock.remotePort}`);
+    }
     res.setHeader('Content-Length', Buffer.byteLength(body));
     res.end(req.method === 'HEAD' ? undefined : body);
   }
@@ -298,7 +366,7 @@ export class LoginInterceptApp implements InterceptApp {
    * posts credentials, which must go to the gateway alone. Should the client's interface have
    * no address of its family, another of the gateway's addresses serves.
    */
-  private loginUrlFor(client: Uint32Array | null): string {
+  loginUrl(client: Uint32Array | null): string {
     const cfg = this.opts.config;
     const v4 = client === null || isMappedIpv4(client);
     const itfIndex = client === null || this.engine === null ? -1 : this.engine.interfaces.interfaceOf(client);
@@ -308,9 +376,15 @@ export class LoginInterceptApp implements InterceptApp {
       ?? addressText(facing, !v4)
       ?? cfg.interfaces.map((i) => addressText(i, !v4)).find((a) => a !== undefined)
       ?? cfg.hostname;
-    const port = cfg.http.securePort === 443 ? '' : `:${cfg.http.securePort}`;
+    const securePort = this.opts.securePort ?? cfg.http.securePort;
+    const port = securePort === 443 ? '' : `:${securePort}`;
     return `https://${host}${port}/`;
   }
+}
+
+/** The Host header if it is a plausible host[:port] (it goes into the remembered URL), else undefined. */
+function hostHeader(host: string | undefined): string | undefined {
+  return host !== undefined && host.length <= 255 && /^[A-Za-z0-9.\-_~%!$&'()*+,;=:[\]]+$/.test(host) ? host : undefined;
 }
 
 /** The URL host text of the first address of family IPv4 (`v4`) or IPv6 of `itf`, if it has one. */

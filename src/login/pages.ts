@@ -1,12 +1,25 @@
 /**
- * The HTML the proxy serves on intercepted connections: the login page (banner and a
- * `uname`/`pwd` form that POSTs only over HTTPS to the gateway's login service, seed 000:
- * "Only the postrequest … will be forced to use HTTP over SSL").
+ * The HTML the proxy serves: the login page (banner and a `uname`/`pwd` form that POSTs only
+ * over HTTPS to the gateway's login service, seed 000: "Only the postrequest … will be forced to
+ * use HTTP over SSL"), the same form again after a failed attempt with the reason, and the
+ * result pages (success with the way back to the page the client asked for, refusals, no
+ * answer from AAA). Everything interpolated is HTML-escaped; the pages carry no script and one
+ * style sheet, allowed by its hash in the Content-Security-Policy (`page-headers.ts`).
  */
 
 /** Escapes text for HTML element content and attribute values. */
 export function escapeHtml(s: string): string {
   return s.replace(/[&<>"']/g, (c) => (c === '&' ? '&amp;' : c === '<' ? '&lt;' : c === '>' ? '&gt;' : c === '"' ? '&quot;' : '&#39;'));
+}
+
+/** The pages' one style sheet (its hash is in the CSP, so no inline style needs 'unsafe-inline'). */
+export const PAGE_STYLE = 'body{font-family:sans-serif;max-width:32em;margin:3em auto;padding:0 1em;color:#222}' +
+  'h1{font-size:1.3em}h2{font-size:1.1em}.message{padding:.6em;border:1px solid #c33;background:#fee}' +
+  '.ok{padding:.6em;border:1px solid #393;background:#efe}label{display:block;margin:.5em 0}';
+
+function head(title: string): string {
+  return `<!DOCTYPE html>\n<html><head><meta charset="utf-8"><title>${escapeHtml(title)}</title>` +
+    `<style>${PAGE_STYLE}</style></head>\n<body>\n`;
 }
 
 export interface LoginPageOptions {
@@ -17,21 +30,50 @@ export interface LoginPageOptions {
   /** Absolute https URL of the gateway's login service (form action). */
   readonly action: string;
   /** The URL the client originally asked for; the success page sends it back there. */
-  readonly originalUrl: string;
+  readonly originalUrl: string | undefined;
+  /** The form's anti-forgery token (`form-token.ts`), if the page is to be postable. */
+  readonly token?: string | undefined;
   /** Message above the form (e.g. after a failed attempt). */
-  readonly message?: string;
+  readonly message?: string | undefined;
+  /** The user name to fill in again (after a failed attempt). */
+  readonly user?: string | undefined;
 }
 
 /** Renders the login page. */
 export function renderLoginPage(o: LoginPageOptions): string {
   const banner = o.banner === undefined ? '' : `<h1>${escapeHtml(o.banner)}</h1>\n`;
   const message = o.message === undefined ? '' : `<p class="message">${escapeHtml(o.message)}</p>\n`;
-  return '<!DOCTYPE html>\n<html><head><meta charset="utf-8">' +
-    `<title>${escapeHtml(o.hostname)} Authentication Proxy Login</title></head>\n<body>\n${banner}${message}` +
+  const token = o.token === undefined ? '' : `<input type="hidden" name="ap_token" value="${escapeHtml(o.token)}">\n`;
+  const orig = o.originalUrl === undefined ? '' : `<input type="hidden" name="ap_orig" value="${escapeHtml(o.originalUrl)}">\n`;
+  const user = o.user === undefined ? '' : ` value="${escapeHtml(o.user)}"`;
+  return head(`${o.hostname} Authentication Proxy Login`) + banner + message +
     `<h2>Cisco Systems ${escapeHtml(o.hostname)} Authentication</h2>\n` +
-    `<form method="post" action="${escapeHtml(o.action)}">\n` +
-    `<input type="hidden" name="ap_orig" value="${escapeHtml(o.originalUrl)}">\n` +
-    '<p><label>Username: <input type="text" name="uname" autocomplete="username"></label></p>\n' +
-    '<p><label>Password: <input type="password" name="pwd" autocomplete="current-password"></label></p>\n' +
+    `<form method="post" action="${escapeHtml(o.action)}">\n` + token + orig +
+    `<p><label>Username: <input type="text" name="uname" autocomplete="username" maxlength="64"${user}></label></p>\n` +
+    '<p><label>Password: <input type="password" name="pwd" autocomplete="current-password" maxlength="128"></label></p>\n' +
     '<p><input type="submit" value="OK"></p>\n</form>\n</body></html>\n';
+}
+
+export interface ResultPageOptions {
+  readonly hostname: string;
+  /** Heading (and title). */
+  readonly title: string;
+  /** What happened, and what to do. */
+  readonly message: string;
+  /** True for good news (styled as such). */
+  readonly ok?: boolean;
+  /** A link to follow (the original URL after a success). */
+  readonly link?: { readonly href: string; readonly text: string } | undefined;
+  /** Sends the browser to `link.href` after this many seconds (`<meta http-equiv="refresh">`). */
+  readonly refreshSeconds?: number | undefined;
+}
+
+/** Renders a result page: success, refusal or failure, with an optional link (and redirect) onwards. */
+export function renderResultPage(o: ResultPageOptions): string {
+  const refresh = o.link !== undefined && o.refreshSeconds !== undefined
+    ? `<meta http-equiv="refresh" content="${o.refreshSeconds};url=${escapeHtml(o.link.href)}">\n` : '';
+  const link = o.link === undefined ? '' : `<p><a href="${escapeHtml(o.link.href)}">${escapeHtml(o.link.text)}</a></p>\n`;
+  return head(`${o.hostname} ${o.title}`).replace('</head>', `${refresh}</head>`) +
+    `<h1>${escapeHtml(o.title)}</h1>\n<p class="${o.ok === true ? 'ok' : 'message'}">${escapeHtml(o.message)}</p>\n` +
+    link + '</body></html>\n';
 }

@@ -1,0 +1,200 @@
+/**
+ * What a login does (DESIGN.md §2 steps 2–3, spec §2 states), whatever connection its form came
+ * on: check the form token, ask the Authenticator (asynchronously: password hashing runs off
+ * the packet path), and then
+ * - accept with `priv-lvl` 15: `engine.authorizeHost` with the downloaded entries (HTTP_ESTAB),
+ *   `ctx.kick()`, and the success page leading back to a URL this client asked for;
+ * - reject, or a privilege below 15 (IOS requires 15): AUTHC_FAIL, counted toward
+ *   `max-login-attempts` (the watch list), and the form again with the reason;
+ * - no answer: HTTP_NO_RESP and a page saying the server did not answer (not counted).
+ * The host's entry is HTTP_REQ while AAA is asked. A listed host is refused without asking.
+ * The password goes to the Authenticator and nowhere else: no page, line, error or record of
+ * this module holds it.
+ */
+import type { GatewayContext } from '../gateway/context.js';
+import type { Authenticator, AuthOutcome } from '../aaa/types.js';
+import {
+  AP_STATE_HTTP_ESTAB, AP_STATE_HTTP_NO_RESP, AP_STATE_HTTP_REQ, AP_STATE_AUTHC_FAIL,
+} from '../authproxy/states.js';
+import { FAILURE_LISTED, FAILURE_ALREADY_LISTED } from '../authproxy/watch-list.js';
+import type { ClientAddress } from './client-address.js';
+import type { FormTokens } from './form-token.js';
+import type { RequestedUrls } from './requested-urls.js';
+import type { LoginForm } from './login-form.js';
+import { renderLoginPage, renderResultPage } from './pages.js';
+import { httpDebug, printableUser } from './login-debug.js';
+
+/** Privilege a user needs to be let through (IOS `auth-proxy:priv-lvl=15`). */
+export const REQUIRED_PRIVILEGE = 15;
+/** Logins being checked at once, all clients together; more wait for none and get 503. */
+export const MAX_CONCURRENT_LOGINS = 64;
+/** An Authenticator that has not answered after this long counts as no answer. */
+export const AUTHENTICATE_TIMEOUT_MS = 30_000;
+
+/** A page to send: status and HTML. */
+export interface LoginPage {
+  readonly status: number;
+  readonly html: string;
+}
+
+/** Outcomes counted by the login service. */
+export interface LoginStats {
+  accepted: number;
+  rejected: number;
+  noAnswer: number;
+  badToken: number;
+  watchListed: number;
+  busy: number;
+  authorizeFailed: number;
+}
+
+export interface LoginFlowOptions {
+  readonly authenticator: Authenticator;
+  readonly tokens: FormTokens;
+  readonly urls: RequestedUrls;
+  /** The form action for a failed attempt's form (the login service's URL for this client). */
+  readonly actionFor: (client: ClientAddress) => string;
+}
+
+/** The login logic shared by the HTTPS service's connections. */
+export class LoginFlow {
+  readonly stats: LoginStats = { accepted: 0, rejected: 0, noAnswer: 0, badToken: 0, watchListed: 0, busy: 0, authorizeFailed: 0 };
+  private readonly inFlight = new Set<string>();
+
+  constructor(private readonly ctx: GatewayContext, private readonly o: LoginFlowOptions) {}
+
+  /** The login form for `client` (fresh token), with `message` and `user` filled in if given. */
+  formPage(client: ClientAddress, status: number, message?: string, user?: string): LoginPage {
+    const cfg = this.ctx.config;
+    return {
+      status,
+      html: renderLoginPage({
+        banner: cfg.authProxy.bannerEnabled ? (cfg.authProxy.bannerText ?? cfg.hostname) : undefined,
+        hostname: cfg.hostname,
+        action: this.o.actionFor(client),
+        originalUrl: this.o.urls.latest(client.text),
+        token: this.o.tokens.issue(client.text, this.ctx.nowMs()),
+        message,
+        user,
+      }),
+    };
+  }
+
+  private result(status: number, title: string, message: string, ok = false, href?: string): LoginPage {
+    return {
+      status,
+      html: renderResultPage({
+        hostname: this.ctx.config.hostname, title, message, ok,
+        link: href === undefined ? undefined : { href, text: href },
+        refreshSeconds: href === undefined ? undefined : 2,
+      }),
+    };
+  }
+
+  /** Handles a posted login form from `client`; resolves with the page to answer. Never rejects. */
+  async submit(client: ClientAddress, form: LoginForm): Promise<LoginPage> {
+    const ctx = this.ctx;
+    const engine = ctx.engine;
+    const now = ctx.nowMs();
+    if (engine.isWatchListed(client.words, now)) {
+      this.stats.watchListed++;
+      httpDebug(engine, now, () => `login from ${client.text} refused: host on the watch list`);
+      return this.result(403, 'Authentication Refused',
+        'Too many failed logins from this computer: it is on the watch list and may not log in until its entry expires.');
+    }
+    if (!this.o.tokens.verify(form.token, client.text, now)) {
+      this.stats.badToken++;
+      httpDebug(engine, now, () => `login form from ${client.text} refused: bad or expired form token`);
+      return this.formPage(client, 403, 'This login form has expired or was not issued to this computer; nothing was checked. Please log in again.');
+    }
+    if (form.user === '') return this.formPage(client, 400, 'Enter a user name and a password.');
+    if (this.inFlight.has(client.text) || this.inFlight.size >= MAX_CONCURRENT_LOGINS) {
+      this.stats.busy++;
+      return this.result(503, 'Authentication Busy', 'A login is being checked already; please try again in a moment.');
+    }
+    const user = printableUser(form.user);
+    httpDebug(engine, now, () => `credentials received from ${client.text} for user ${user}`);
+    this.setState(client, AP_STATE_HTTP_REQ);
+    httpDebug(engine, now, () => `AAA request for user ${user} from ${client.text}`);
+    this.inFlight.add(client.text);
+    let outcome: AuthOutcome;
+    try {
+      outcome = await this.authenticate(form.user, form.password, client.text);
+    } finally {
+      this.inFlight.delete(client.text);
+    }
+    return this.decide(client, form, user, outcome);
+  }
+
+  /** Asks the Authenticator, bounded in time; a throw or a timeout is no answer (the error is not echoed: it could hold anything). */
+  private authenticate(user: string, password: string, client: string): Promise<AuthOutcome> {
+    return new Promise<AuthOutcome>((resolve) => {
+      const timer = setTimeout(() => resolve({ kind: 'error', reason: 'no answer within 30 seconds' }), AUTHENTICATE_TIMEOUT_MS);
+      timer.unref();
+      let p: Promise<AuthOutcome>;
+      try {
+        p = this.o.authenticator.authenticate({ user, password, client });
+      } catch {
+        p = Promise.reject(new Error('authenticator failed'));
+      }
+      p.then((r) => {
+        clearTimeout(timer);
+        resolve(r);
+      }, () => {
+        clearTimeout(timer);
+        resolve({ kind: 'error', reason: 'the authentication method failed' });
+      });
+    });
+  }
+
+  private decide(client: ClientAddress, form: LoginForm, user: string, outcome: AuthOutcome): LoginPage {
+    const ctx = this.ctx;
+    const engine = ctx.engine;
+    const now = ctx.nowMs();
+    if (outcome.kind === 'error') {
+      this.stats.noAnswer++;
+      httpDebug(engine, now, () => `AAA response for user ${user} from ${client.text}: no answer (${outcome.reason})`);
+      this.setState(client, AP_STATE_HTTP_NO_RESP);
+      return this.result(503, 'Authentication Failed',
+        'The authentication server did not answer, so your login could not be checked. Please try again later.');
+    }
+    let reason: string;
+    if (outcome.kind === 'reject') reason = outcome.reason;
+    else if (outcome.privilege !== REQUIRED_PRIVILEGE) {
+      reason = `not authorized (privilege level ${outcome.privilege}; ${REQUIRED_PRIVILEGE} is required)`;
+    } else {
+      httpDebug(engine, now, () => `AAA response for user ${user} from ${client.text}: accept, priv-lvl ${outcome.privilege}, ` +
+        `${outcome.entries.length} proxyacl ${outcome.entries.length === 1 ? 'entry' : 'entries'}`);
+      const r = engine.authorizeHost(client.words, outcome.user, outcome.entries, now);
+      if (!r.ok) {
+        this.stats.authorizeFailed++;
+        httpDebug(engine, now, () => `login of ${user} from ${client.text} not authorized: ${r.error.message}`);
+        this.setState(client, AP_STATE_AUTHC_FAIL);
+        return this.formPage(client, 403, `Authorization failed: ${r.error.message}`, form.user);
+      }
+      engine.loginSucceeded(client.words);
+      this.stats.accepted++;
+      ctx.kick();
+      const back = this.o.urls.pick(client.text, form.originalUrl);
+      httpDebug(engine, now, () => `${client.text} authenticated as ${user}`);
+      return this.result(200, 'Authentication Successful',
+        back === undefined ? 'You are logged in; you may now open the page you wanted.'
+          : 'You are logged in. Your browser now returns to the page you asked for:', true, back);
+    }
+    this.stats.rejected++;
+    httpDebug(engine, now, () => `AAA response for user ${user} from ${client.text}: reject (${reason})`);
+    const r = engine.loginFailed(client.words, now);
+    if (r === FAILURE_LISTED || r === FAILURE_ALREADY_LISTED) {
+      return this.result(403, 'Authentication Failed',
+        `Authentication failed: ${reason}. Too many failed logins from this computer: it may not log in until its watch-list entry expires.`);
+    }
+    return this.formPage(client, 403, `Authentication failed: ${reason}.`, form.user);
+  }
+
+  /** Sets the login state of `client`'s cache entry, unless it is authenticated already. */
+  private setState(client: ClientAddress, state: number): void {
+    const cache = this.ctx.engine.cache;
+    const slot = cache.lookup(client.words);
+    if (slot >= 0 && cache.state[slot] !== AP_STATE_HTTP_ESTAB) this.ctx.engine.setHostState(client.words, state);
+  }
+}

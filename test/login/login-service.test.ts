@@ -1,0 +1,311 @@
+/**
+ * The HTTPS login service end to end, in process: intercepted connections driven by packets
+ * through the engine, the login form posted with a real TLS client to Node's https server on
+ * 127.0.0.1, a fake Authenticator. Page, plain-HTTP POST refused, bad token refused, wrong
+ * password (AUTHC_FAIL), success (HTTP_ESTAB, the host's packets forwarded), no open redirect,
+ * limits, escaping, the authenticator's silence, and the test password nowhere.
+ */
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import https from 'node:https';
+import type { IncomingHttpHeaders } from 'node:http';
+import { makeContextFixture, type ContextFixture } from '../gateway/context-fixture.js';
+import { startLoginService, type LoginService } from '../../src/login/service.js';
+import type { Authenticator, AuthOutcome, AuthRequest } from '../../src/aaa/types.js';
+import { DEBUG_DETAILED, DEBUG_HTTP, DEBUG_OBJECT_CREATION, DEBUG_OBJECT_DELETION } from '../../src/engine/debug.js';
+import { VERDICT_DROP, VERDICT_FORWARD, VERDICT_INTERCEPT } from '../../src/engine/engine.js';
+import { AP_STATE_AUTHC_FAIL, AP_STATE_HTTP_ESTAB, AP_STATE_HTTP_NO_RESP } from '../../src/authproxy/states.js';
+import { COUNTER_DROP_WATCH_LIST } from '../../src/engine/counters.js';
+import { renderShowAuthProxyCache, renderShowAuthProxyStatistics } from '../../src/log/show-cache.js';
+import { renderShowAuthProxyWatchList } from '../../src/log/show-watch-list.js';
+import { PacketNet } from './packet-net.js';
+import { testCertificate } from './tls-fixture.js';
+
+const PASSWORD = 'Tr0ub4dor&3-horse-staple';
+const CONFIG = `hostname gw
+ip auth-proxy name web http
+ip auth-proxy max-login-attempts 2
+ip auth-proxy watch-list enable
+ip auth-proxy watch-list expiry-time 1
+ip http secure-server
+interface Gi0/0
+ ip address 127.0.0.1 255.0.0.0
+ ip auth-proxy web
+ ip access-group 101 in
+interface Gi0/1
+ ip address 10.2.0.1 255.255.255.0
+access-list 101 deny tcp any any
+end
+`;
+
+/** Every output the test saw: pages, debug lines, messages. Grepped for the password at the end. */
+const outputs: string[] = [];
+
+class FakeAuthenticator implements Authenticator {
+  /** User names asked about (never passwords). */
+  readonly asked: string[] = [];
+  hang = false;
+  async authenticate(req: AuthRequest): Promise<AuthOutcome> {
+    this.asked.push(req.user);
+    await new Promise<void>((r) => setImmediate(r));
+    if (req.user === 'broken') return { kind: 'error', reason: 'server 192.0.2.10 timed out' };
+    if (req.password !== PASSWORD) return { kind: 'reject', reason: 'wrong user name or password' };
+    if (req.user === 'viewer') return { kind: 'accept', user: 'viewer', privilege: 14, entries: [] };
+    return { kind: 'accept', user: req.user, privilege: 15, entries: [{ n: 1, text: 'permit tcp any any eq 22' }] };
+  }
+}
+
+interface Setup {
+  fx: ContextFixture;
+  net: PacketNet;
+  service: LoginService;
+  auth: FakeAuthenticator;
+  cert: string;
+}
+
+const services: LoginService[] = [];
+after(async () => {
+  for (const s of services) await s.close();
+});
+
+async function setup(configText = CONFIG): Promise<Setup> {
+  const fx = makeContextFixture({
+    configText, debugFlags: DEBUG_DETAILED | DEBUG_HTTP | DEBUG_OBJECT_CREATION | DEBUG_OBJECT_DELETION,
+  });
+  fx.debugLines.subscribe((l) => outputs.push(l));
+  fx.engine.messages = (_t, text) => outputs.push(text);
+  const { cert, key } = testCertificate();
+  const auth = new FakeAuthenticator();
+  const service = await startLoginService(fx.ctx, { authenticator: auth, tls: { cert, key }, addresses: ['127.0.0.1'], port: 0 });
+  services.push(service);
+  const net = new PacketNet(fx.engine, fx.clock, () => service.app.settle());
+  return { fx, net, service, auth, cert };
+}
+
+/** GETs `path` through an intercepted connection from `src`; returns the response text. */
+async function interceptedGet(s: Setup, src: string, sport: number, url = '/wiki/Main', host = 'example.test'): Promise<string> {
+  const c = s.net.client(src, sport, '10.2.0.9', 80);
+  assert.equal(c.connect(), VERDICT_INTERCEPT);
+  c.send(`GET ${url} HTTP/1.1\r\nHost: ${host}\r\nConnection: close\r\n\r\n`);
+  await s.net.pump();
+  outputs.push(c.text);
+  return c.text;
+}
+
+interface Reply {
+  status: number;
+  headers: IncomingHttpHeaders;
+  body: string;
+}
+
+/** POSTs `body` to the login service over TLS from `src` (a loopback address the test binds). */
+function httpsPost(s: Setup, src: string, body: string, type = 'application/x-www-form-urlencoded'): Promise<Reply> {
+  return new Promise((resolve, reject) => {
+    const req = https.request({
+      host: '127.0.0.1', port: s.service.port, method: 'POST', path: '/', localAddress: src, ca: s.cert,
+      headers: { 'Content-Type': type, 'Content-Length': Buffer.byteLength(body) },
+    }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (d: Buffer) => chunks.push(d));
+      res.on('end', () => {
+        const text = Buffer.concat(chunks).toString('utf8');
+        outputs.push(text);
+        resolve({ status: res.statusCode!, headers: res.headers, body: text });
+      });
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+const tokenOf = (page: string): string => /name="ap_token" value="([^"]+)"/.exec(page)![1]!;
+const form = (fields: Record<string, string>): string => new URLSearchParams(fields).toString();
+const words = (a: string): Uint32Array => new Uint32Array([0, 0, 0xffff, a.split('.').reduce((v, x) => v * 256 + Number(x), 0) >>> 0]);
+
+test('the intercepted page posts over HTTPS to the gateway, with a form token and security headers', async () => {
+  const s = await setup();
+  const page = await interceptedGet(s, '127.0.0.5', 40001);
+  assert.match(page, /^HTTP\/1\.1 200 OK\r\n/);
+  assert.ok(page.includes(`<form method="post" action="https://127.0.0.1:${s.service.port}/">`), page);
+  assert.match(page, /name="ap_token" value="[0-9a-z]+\.[A-Za-z0-9_-]{43}"/);
+  assert.match(page, /\r\nContent-Security-Policy: default-src 'none'; style-src 'sha256-[^']+'; form-action https:; frame-ancestors 'none'; base-uri 'none'\r\n/);
+  assert.match(page, /\r\nX-Frame-Options: DENY\r\n/);
+  assert.match(page, /\r\nCache-Control: no-store\r\n/);
+  assert.match(page, /\r\nReferrer-Policy: no-referrer\r\n/);
+  assert.doesNotMatch(page, /Strict-Transport-Security/, 'no HSTS for someone else\'s host name');
+  assert.ok(outputs.some((l) => /AUTH-PROXY: login page sent to 127\.0\.0\.5 port 40001$/.test(l)));
+});
+
+test('a credential POST over plain HTTP is refused with a page saying why; nothing is checked', async () => {
+  const s = await setup();
+  const c = s.net.client('127.0.0.5', 40002, '10.2.0.9', 80);
+  c.connect();
+  const body = form({ uname: 'alice', pwd: PASSWORD });
+  c.send(`POST /login HTTP/1.1\r\nHost: example.test\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: ${body.length}\r\n\r\n${body}`);
+  await s.net.pump();
+  outputs.push(c.text);
+  assert.match(c.text, /^HTTP\/1\.1 403 Forbidden\r\n/);
+  assert.match(c.text, /Credentials Refused/);
+  assert.match(c.text, /plain HTTP/);
+  assert.equal(s.auth.asked.length, 0, 'the authenticator was not asked');
+  assert.equal(s.service.app.stats.postsRefused, 1);
+  assert.equal(s.fx.engine.cache.state[s.fx.engine.cache.lookup(words('127.0.0.5'))], 0, 'state unchanged (INIT)');
+});
+
+test('a POST without a valid form token is refused (another host\'s token, a forged one, an expired one)', async () => {
+  const s = await setup();
+  const page = await interceptedGet(s, '127.0.0.5', 40003);
+  const token = tokenOf(page);
+  const r1 = await httpsPost(s, '127.0.0.6', form({ uname: 'alice', pwd: PASSWORD, ap_token: token }));
+  assert.equal(r1.status, 403);
+  assert.match(r1.body, /has expired or was not issued to this computer/);
+  const r2 = await httpsPost(s, '127.0.0.5', form({ uname: 'alice', pwd: PASSWORD, ap_token: `zzzz.${'A'.repeat(43)}` }));
+  assert.equal(r2.status, 403);
+  s.fx.clock.nowMs += 15 * 60_000;
+  const r3 = await httpsPost(s, '127.0.0.5', form({ uname: 'alice', pwd: PASSWORD, ap_token: token }));
+  assert.equal(r3.status, 403);
+  assert.equal(s.auth.asked.length, 0);
+  assert.equal(s.service.stats.logins.badToken, 3);
+  assert.equal(r3.headers['strict-transport-security'], 'max-age=31536000');
+  assert.equal(r3.headers['x-frame-options'], 'DENY');
+});
+
+test('a wrong password gets the form again with the reason and AUTHC_FAIL; the right one HTTP_ESTAB and the host passes', async () => {
+  const s = await setup();
+  const e = s.fx.engine;
+  const page = await interceptedGet(s, '127.0.0.5', 40004);
+  const before = s.fx.kicks();
+  const bad = await httpsPost(s, '127.0.0.5', form({ uname: 'alice', pwd: 'nope', ap_token: tokenOf(page), ap_orig: 'http://example.test/wiki/Main' }));
+  assert.equal(bad.status, 403);
+  assert.match(bad.body, /Authentication failed: wrong user name or password\./);
+  assert.match(bad.body, /name="uname" autocomplete="username" maxlength="64" value="alice"/);
+  const host = e.cache.lookup(words('127.0.0.5'));
+  assert.equal(e.cache.state[host], AP_STATE_AUTHC_FAIL);
+  assert.ok(outputs.some((l) => /AUTH-PROXY: AAA response for user "alice" from 127\.0\.0\.5: reject \(wrong user name or password\)$/.test(l)));
+  // The state shows in `detailed` on the host's next intercepted packet.
+  const probe = s.net.client('127.0.0.5', 40005, '10.2.0.9', 80);
+  probe.connect();
+  assert.ok(outputs.some((l) => /: clientport 40004 state 4$/.test(l)), 'clientport … state 4');
+  const ssh = s.net.client('127.0.0.5', 40006, '10.2.0.9', 22);
+  assert.equal(ssh.segment(0x02), VERDICT_DROP, 'ssh blocked before the login');
+  const good = await httpsPost(s, '127.0.0.5', form({ uname: 'alice', pwd: PASSWORD, ap_token: tokenOf(bad.body), ap_orig: 'http://example.test/wiki/Main' }));
+  assert.equal(good.status, 200);
+  assert.match(good.body, /<h1>Authentication Successful<\/h1>/);
+  assert.match(good.body, /<a href="http:\/\/example\.test\/wiki\/Main">/);
+  assert.match(good.body, /<meta http-equiv="refresh" content="2;url=http:\/\/example\.test\/wiki\/Main">/);
+  assert.equal(e.cache.state[host], AP_STATE_HTTP_ESTAB);
+  assert.equal(e.cache.userOf(host), 'alice');
+  assert.ok(s.fx.kicks() > before, 'the gateway was kicked');
+  assert.equal(e.watchList.failuresOf(words('127.0.0.5')), 0, 'the success forgot the failure');
+  const ssh2 = s.net.client('127.0.0.5', 40007, '10.2.0.9', 22);
+  assert.equal(ssh2.segment(0x02), VERDICT_FORWARD, 'the downloaded entry lets ssh through');
+  assert.match(renderShowAuthProxyCache(e), / Client IP 127\.0\.0\.5 Port 40004, timeout 60, state HTTP_ESTAB\n/);
+  assert.ok(outputs.some((l) => /AUTH-PROXY: AAA response for user "alice" from 127\.0\.0\.5: accept, priv-lvl 15, 1 proxyacl entry$/.test(l)));
+});
+
+test('no open redirect: the success page goes only to a URL the client asked for', async () => {
+  const s = await setup();
+  const page = await interceptedGet(s, '127.0.0.8', 40010, '/asked?q=1', 'news.example');
+  const r = await httpsPost(s, '127.0.0.8', form({ uname: 'alice', pwd: PASSWORD, ap_token: tokenOf(page), ap_orig: 'https://evil.example/phish' }));
+  assert.equal(r.status, 200);
+  assert.doesNotMatch(r.body, /evil\.example/);
+  assert.match(r.body, /<a href="http:\/\/news\.example\/asked\?q=1">/);
+  // A host that asked for nothing gets no link at all.
+  const page2 = await httpsGet(s, '127.0.0.9');
+  const r2 = await httpsPost(s, '127.0.0.9', form({ uname: 'alice', pwd: PASSWORD, ap_token: tokenOf(page2), ap_orig: 'javascript:alert(1)' }));
+  assert.equal(r2.status, 200);
+  assert.doesNotMatch(r2.body, /<a href|refresh|javascript/);
+});
+
+function httpsGet(s: Setup, src: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    https.get({ host: '127.0.0.1', port: s.service.port, path: '/', localAddress: src, ca: s.cert }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (d: Buffer) => chunks.push(d));
+      res.on('end', () => {
+        const text = Buffer.concat(chunks).toString('utf8');
+        outputs.push(text);
+        resolve(text);
+      });
+    }).on('error', reject);
+  });
+}
+
+test('oversized and malformed POSTs are refused before anything is checked', async () => {
+  const s = await setup();
+  const big = await httpsPost(s, '127.0.0.5', `uname=a&pwd=${'x'.repeat(5000)}`);
+  assert.equal(big.status, 413);
+  const type = await httpsPost(s, '127.0.0.5', '{"uname":"a"}', 'application/json');
+  assert.equal(type.status, 415);
+  const dup = await httpsPost(s, '127.0.0.5', 'uname=a&uname=b&pwd=c');
+  assert.equal(dup.status, 400);
+  assert.equal(s.auth.asked.length, 0);
+});
+
+test('everything echoed is HTML-escaped; a hostile user name cannot break the page or the debug lines', async () => {
+  const s = await setup();
+  const page = await interceptedGet(s, '127.0.0.10', 40020, '/"><script>alert(1)</script>');
+  assert.doesNotMatch(page, /<script>/);
+  const evil = '<script>alert("x")</script>\r\nAUTH-PROXY: forged';
+  const r = await httpsPost(s, '127.0.0.10', form({ uname: evil, pwd: 'nope', ap_token: tokenOf(page) }));
+  assert.equal(r.status, 403);
+  assert.doesNotMatch(r.body, /<script>/);
+  assert.match(r.body, /value="&lt;script&gt;alert\(&quot;x&quot;\)&lt;\/script&gt;/);
+  assert.ok(!outputs.some((l) => l.startsWith('AUTH-PROXY: forged')), 'no forged debug line');
+  assert.ok(outputs.some((l) => l.includes('user "<script>alert(\\x22x\\x22)</script>\\x0d\\x0aAUTH-PROXY: forged"')));
+});
+
+test('max-login-attempts failures put the host on the watch list; its connections are dropped until the entry expires', async () => {
+  const s = await setup();
+  const e = s.fx.engine;
+  const page = await interceptedGet(s, '127.0.0.11', 40030);
+  const r1 = await httpsPost(s, '127.0.0.11', form({ uname: 'alice', pwd: 'a', ap_token: tokenOf(page) }));
+  const r2 = await httpsPost(s, '127.0.0.11', form({ uname: 'alice', pwd: 'b', ap_token: tokenOf(r1.body) }));
+  assert.equal(r2.status, 403);
+  assert.match(r2.body, /watch-list entry expires/);
+  assert.equal(e.isWatchListed(words('127.0.0.11'), s.fx.clock.nowMs), true);
+  assert.ok(outputs.some((l) => l.endsWith('AUTH-PROXY OBJ_CREATE: watch-list entry for 127.0.0.11 (MAX_ATTEMPTS)')));
+  assert.match(renderShowAuthProxyWatchList(e, s.fx.clock.nowMs), /Client IP 127\.0\.0\.11, type MAX_ATTEMPTS, violations 2, expires in 1 minutes\n/);
+  // Even the right password is refused now, without asking AAA.
+  const asked = s.auth.asked.length;
+  const r3 = await httpsPost(s, '127.0.0.11', form({ uname: 'alice', pwd: PASSWORD, ap_token: tokenOf(page) }));
+  assert.equal(r3.status, 403);
+  assert.equal(s.auth.asked.length, asked);
+  const c = s.net.client('127.0.0.11', 40031, '10.2.0.9', 80);
+  assert.equal(c.segment(0x02), VERDICT_DROP);
+  assert.equal(e.counters[COUNTER_DROP_WATCH_LIST], 1);
+  s.fx.clock.nowMs += 60_000;
+  e.poll(s.fx.clock.nowMs);
+  assert.ok(outputs.some((l) => l.endsWith('AUTH-PROXY OBJ_DELETE: delete watch-list entry for 127.0.0.11 (expired)')));
+  const again = s.net.client('127.0.0.11', 40032, '10.2.0.9', 80);
+  assert.equal(again.connect(), VERDICT_INTERCEPT);
+});
+
+test('a privilege below 15 is a failed login; an authenticator without an answer is not', async () => {
+  const s = await setup();
+  const e = s.fx.engine;
+  const page = await interceptedGet(s, '127.0.0.12', 40040);
+  const low = await httpsPost(s, '127.0.0.12', form({ uname: 'viewer', pwd: PASSWORD, ap_token: tokenOf(page) }));
+  assert.equal(low.status, 403);
+  assert.match(low.body, /not authorized \(privilege level 14; 15 is required\)/);
+  assert.equal(e.watchList.failuresOf(words('127.0.0.12')), 1);
+  const none = await httpsPost(s, '127.0.0.12', form({ uname: 'broken', pwd: PASSWORD, ap_token: tokenOf(low.body) }));
+  assert.equal(none.status, 503);
+  assert.match(none.body, /did not answer/);
+  assert.equal(e.cache.state[e.cache.lookup(words('127.0.0.12'))], AP_STATE_HTTP_NO_RESP);
+  assert.equal(e.watchList.failuresOf(words('127.0.0.12')), 1, 'not counted');
+  assert.equal(e.isWatchListed(words('127.0.0.12'), s.fx.clock.nowMs), false);
+});
+
+test('the password appears in no page, debug line, message, show output or retained record', async () => {
+  const s = await setup();
+  const e = s.fx.engine;
+  const page = await interceptedGet(s, '127.0.0.13', 40050);
+  await httpsPost(s, '127.0.0.13', form({ uname: 'alice', pwd: PASSWORD, ap_token: tokenOf(page) }));
+  outputs.push(renderShowAuthProxyCache(e), renderShowAuthProxyStatistics(e), renderShowAuthProxyWatchList(e, 0),
+    JSON.stringify(s.service.stats), JSON.stringify(s.service.app.stats));
+  assert.ok(outputs.length > 20);
+  for (const o of outputs) {
+    assert.ok(!o.includes(PASSWORD) && !o.includes(encodeURIComponent(PASSWORD)), `password found in: ${o.slice(0, 200)}`);
+  }
+});
