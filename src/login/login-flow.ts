@@ -63,8 +63,9 @@ export class LoginFlow {
 
   constructor(private readonly ctx: GatewayContext, private readonly o: LoginFlowOptions) {}
 
-  /** The login form for `client` (fresh token), with `message` and `user` filled in if given. */
-  formPage(client: ClientAddress, status: number, message?: string, user?: string): LoginPage {
+  /** The login form for `client` (fresh token), with `message` and `user` filled in if given (and a challenge's second step). */
+  formPage(client: ClientAddress, status: number, message?: string, user?: string,
+    challenge?: { readonly state: string; readonly prompt: string }): LoginPage {
     const cfg = this.ctx.config;
     return {
       status,
@@ -76,6 +77,7 @@ export class LoginFlow {
         token: this.o.tokens.issue(client.text, this.ctx.nowMs()),
         message,
         user,
+        challenge,
       }),
     };
   }
@@ -119,7 +121,7 @@ export class LoginFlow {
     this.inFlight.add(client.text);
     let outcome: AuthOutcome;
     try {
-      outcome = await this.authenticate(form.user, form.password, client.text);
+      outcome = await this.authenticate(form.user, form.password, client.text, form.state);
     } finally {
       this.inFlight.delete(client.text);
     }
@@ -127,13 +129,13 @@ export class LoginFlow {
   }
 
   /** Asks the Authenticator, bounded in time; a throw or a timeout is no answer (the error is not echoed: it could hold anything). */
-  private authenticate(user: string, password: string, client: string): Promise<AuthOutcome> {
+  private authenticate(user: string, password: string, client: string, state: string | undefined): Promise<AuthOutcome> {
     return new Promise<AuthOutcome>((resolve) => {
       const timer = setTimeout(() => resolve({ kind: 'error', reason: 'no answer within 30 seconds' }), AUTHENTICATE_TIMEOUT_MS);
       timer.unref();
       let p: Promise<AuthOutcome>;
       try {
-        p = this.o.authenticator.authenticate({ user, password, client });
+        p = this.o.authenticator.authenticate({ user, password, client, state });
       } catch {
         p = Promise.reject(new Error('authenticator failed'));
       }
@@ -157,6 +159,12 @@ export class LoginFlow {
       this.setState(client, AP_STATE_HTTP_NO_RESP);
       return this.result(503, 'Authentication Failed',
         'The authentication server did not answer, so your login could not be checked. Please try again later.');
+    }
+    if (outcome.kind === 'challenge') {
+      // A second step (RADIUS Access-Challenge): the same form asks the server's question; the
+      // host stays HTTP_REQ, nothing is counted.
+      httpDebug(engine, now, () => `AAA response for user ${user} from ${client.text}: challenge`);
+      return this.formPage(client, 200, undefined, form.user, { state: outcome.state, prompt: outcome.prompt });
     }
     let reason: string;
     if (outcome.kind === 'reject') reason = outcome.reason;

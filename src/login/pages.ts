@@ -37,6 +37,11 @@ export interface LoginPageOptions {
   readonly message?: string | undefined;
   /** The user name to fill in again (after a failed attempt). */
   readonly user?: string | undefined;
+  /**
+   * A second step (an AAA challenge): the user name is carried, not asked again, and the
+   * password field asks for the answer to `prompt`.
+   */
+  readonly challenge?: { readonly state: string; readonly prompt: string } | undefined;
 }
 
 /** Renders the login page. */
@@ -46,11 +51,16 @@ export function renderLoginPage(o: LoginPageOptions): string {
   const token = o.token === undefined ? '' : `<input type="hidden" name="ap_token" value="${escapeHtml(o.token)}">\n`;
   const orig = o.originalUrl === undefined ? '' : `<input type="hidden" name="ap_orig" value="${escapeHtml(o.originalUrl)}">\n`;
   const user = o.user === undefined ? '' : ` value="${escapeHtml(o.user)}"`;
+  const c = o.challenge;
+  const fields = c === undefined
+    ? `<p><label>Username: <input type="text" name="uname" autocomplete="username" maxlength="64"${user}></label></p>\n` +
+      '<p><label>Password: <input type="password" name="pwd" autocomplete="current-password" maxlength="128"></label></p>\n'
+    : `<input type="hidden" name="ap_state" value="${escapeHtml(c.state)}">\n` +
+      `<input type="hidden" name="uname"${user}>\n` +
+      `<p><label>${escapeHtml(c.prompt)} <input type="password" name="pwd" autocomplete="one-time-code" maxlength="128"></label></p>\n`;
   return head(`${o.hostname} Authentication Proxy Login`) + banner + message +
     `<h2>Cisco Systems ${escapeHtml(o.hostname)} Authentication</h2>\n` +
-    `<form method="post" action="${escapeHtml(o.action)}">\n` + token + orig +
-    `<p><label>Username: <input type="text" name="uname" autocomplete="username" maxlength="64"${user}></label></p>\n` +
-    '<p><label>Password: <input type="password" name="pwd" autocomplete="current-password" maxlength="128"></label></p>\n' +
+    `<form method="post" action="${escapeHtml(o.action)}">\n` + token + orig + fields +
     '<p><input type="submit" value="OK"></p>\n</form>\n</body></html>\n';
 }
 

@@ -49,6 +49,13 @@ class FakeAuthenticator implements Authenticator {
     this.asked.push(req.user);
     await new Promise<void>((r) => setImmediate(r));
     if (req.user === 'broken') return { kind: 'error', reason: 'server 192.0.2.10 timed out' };
+    if (req.user === 'otp' && req.state === undefined && req.password === PASSWORD) {
+      return { kind: 'challenge', state: 'st-1', prompt: 'Enter the code from your token:' };
+    }
+    if (req.user === 'otp' && req.state === 'st-1' && req.password === '123456') {
+      return { kind: 'accept', user: 'otp', privilege: 15, entries: [] };
+    }
+    if (req.user === 'otp') return { kind: 'reject', reason: 'wrong code' };
     if (req.password !== PASSWORD) return { kind: 'reject', reason: 'wrong user name or password' };
     if (req.user === 'viewer') return { kind: 'accept', user: 'viewer', privilege: 14, entries: [] };
     return { kind: 'accept', user: req.user, privilege: 15, entries: [{ n: 1, text: 'permit tcp any any eq 22' }] };
@@ -279,6 +286,20 @@ test('max-login-attempts failures put the host on the watch list; its connection
   assert.ok(outputs.some((l) => l.endsWith('AUTH-PROXY OBJ_DELETE: delete watch-list entry for 127.0.0.11 (expired)')));
   const again = s.net.client('127.0.0.11', 40032, '10.2.0.9', 80);
   assert.equal(again.connect(), VERDICT_INTERCEPT);
+});
+
+test('an AAA challenge is a second step on the same page: the answer goes back with the challenge\'s state', async () => {
+  const s = await setup();
+  const page = await interceptedGet(s, '127.0.0.14', 40060);
+  const step = await httpsPost(s, '127.0.0.14', form({ uname: 'otp', pwd: PASSWORD, ap_token: tokenOf(page) }));
+  assert.equal(step.status, 200);
+  assert.match(step.body, /<input type="hidden" name="ap_state" value="st-1">/);
+  assert.match(step.body, /<input type="hidden" name="uname" value="otp">/);
+  assert.match(step.body, /Enter the code from your token: <input type="password" name="pwd" autocomplete="one-time-code"/);
+  const done = await httpsPost(s, '127.0.0.14', form({ uname: 'otp', pwd: '123456', ap_state: 'st-1', ap_token: tokenOf(step.body) }));
+  assert.equal(done.status, 200);
+  assert.match(done.body, /Authentication Successful/);
+  assert.equal(s.fx.engine.cache.state[s.fx.engine.cache.lookup(words('127.0.0.14'))], AP_STATE_HTTP_ESTAB);
 });
 
 test('a privilege below 15 is a failed login; an authenticator without an answer is not', async () => {
