@@ -6,13 +6,15 @@
  *
  * Authentication methods: `group radius`, `group NAME` (an `aaa group server radius` block),
  * `local` / `local-case` (the local users' authenticator), `none` (accepts without checking, at
- * privilege 1, IOS's user level — so the login is still refused below). `group tacacs+`,
- * `enable`, `line`, `krb5` give no answer (not implemented yet), so a list such as seed 000's
- * `group tacacs+ group radius` goes on to RADIUS.
+ * privilege 1, IOS's user level — so the login is still refused below), `group tacacs+` (every
+ * `tacacs-server host`: authentication, then authorization with `service=auth-proxy` on the
+ * same server, src/aaa/tacacs/method.ts). `enable`, `line`, `krb5` give no answer (not
+ * implemented), so the list goes on past them.
  *
  * Authorization (`aaa authorization auth-proxy LIST`): RADIUS has no separate authorization
  * exchange, so `group radius` / `group NAME` take the attributes of the Access-Accept when a
- * RADIUS method authenticated the user and give no answer otherwise; `local` takes the local
+ * RADIUS method authenticated the user and give no answer otherwise; `group tacacs+` takes the
+ * TACACS+ authorization the TACACS+ method already did when it authenticated the user; `local` takes the local
  * authenticator's answer when it authenticated the user; `if-authenticated` and `none` keep
  * whatever the authentication gave. Without an authorization list the authentication's answer
  * stands (the local users of the live gateway need none). No method answering is an `error`.
@@ -31,6 +33,8 @@ import { createLocalAuthenticator, NOT_AUTHORIZED, REQUIRED_PRIVILEGE } from './
 import { RadiusClient } from './radius/client.js';
 import { RadiusGroupMethod, radiusGroupServers, radiusTargets } from './radius/method.js';
 import type { MethodAnswer, RadiusResume } from './radius/method.js';
+import { TacacsClient } from './tacacs/client.js';
+import { TacacsGroupMethod, tacacsTargets } from './tacacs/method.js';
 
 /** Options of {@link createMethodList}. */
 export interface MethodListOptions {
@@ -43,6 +47,10 @@ export interface MethodListOptions {
   readonly local?: Authenticator | undefined;
   /** The RADIUS client to share (default: one made here, closed by `close`). */
   readonly radiusClient?: RadiusClient | undefined;
+  /** The TACACS+ client to share (default: one made here, closed by `close`). */
+  readonly tacacsClient?: TacacsClient | undefined;
+  /** `group tacacs+` authenticates with ASCII login instead of PAP (RFC 8907 §5.4.2). */
+  readonly tacacsAscii?: boolean | undefined;
   /** Monotonic clock in ms (challenge expiry; default `performance.now()`). */
   readonly nowMs?: () => number;
 }
@@ -53,6 +61,8 @@ export interface MethodListAuthenticator extends Authenticator {
   readonly methods: readonly string[];
   /** The RADIUS client (its counters are `show`'s). */
   readonly radius: RadiusClient;
+  /** The TACACS+ client (its counters are `show`'s). */
+  readonly tacacs: TacacsClient;
   /** Challenges waiting for their answer. */
   pendingChallenges(): number;
   close(): Promise<void>;
@@ -62,7 +72,7 @@ export interface MethodListAuthenticator extends Authenticator {
 export const MAX_PENDING_CHALLENGES = 4096;
 
 /** What answered an authentication (for the authorization list). */
-type Source = 'radius' | 'local' | 'none';
+type Source = 'radius' | 'tacacs' | 'local' | 'none';
 
 interface Method {
   readonly name: string;
@@ -91,7 +101,10 @@ export function createMethodList(opts: MethodListOptions): MethodListAuthenticat
   const names = configured ?? ['local'];
   const ownClient = opts.radiusClient === undefined;
   const radius = opts.radiusClient ?? new RadiusClient({ deadtimeMs: config.radius.deadtimeMin * 60_000, nasIdentifier: config.hostname });
-  const methods = names.map((name) => makeMethod(name, config, opts.local, radius, where));
+  const ownTacacs = opts.tacacsClient === undefined;
+  const tacacs = opts.tacacsClient ?? new TacacsClient();
+  const clients: Clients = { radius, tacacs, tacacsAscii: opts.tacacsAscii ?? false };
+  const methods = names.map((name) => makeMethod(name, config, opts.local, clients, where));
   const authzName = opts.authorizationList ?? 'default';
   const authz = config.aaa.authorizationAuthProxy.get(authzName);
   if (authz === undefined && opts.authorizationList !== undefined) {
@@ -137,6 +150,7 @@ export function createMethodList(opts: MethodListOptions): MethodListAuthenticat
   return {
     methods: names,
     radius,
+    tacacs,
     pendingChallenges: () => pending.size,
     async authenticate(req: AuthRequest): Promise<AuthOutcome> {
       if (req.state === undefined) return run(req, 0, undefined);
@@ -150,6 +164,7 @@ export function createMethodList(opts: MethodListOptions): MethodListAuthenticat
     async close(): Promise<void> {
       pending.clear();
       if (ownClient) await radius.close();
+      if (ownTacacs) await tacacs.close();
     },
   };
 }
@@ -176,12 +191,22 @@ function remember(pending: Map<string, PendingChallenge>, p: PendingChallenge, n
   return state;
 }
 
-function makeMethod(name: string, config: Config, local: Authenticator | undefined, radius: RadiusClient,
+/** The protocol clients the methods share. */
+interface Clients {
+  readonly radius: RadiusClient;
+  readonly tacacs: TacacsClient;
+  readonly tacacsAscii: boolean;
+}
+
+function makeMethod(name: string, config: Config, local: Authenticator | undefined, clients: Clients,
   where: string): Method {
   if (name.startsWith('group ')) {
     const group = radiusGroupServers(name.slice(6), config, where);
-    if (group === undefined) return noAnswer(name, 'TACACS+ is not implemented');
-    const method = new RadiusGroupMethod(name, radiusTargets(config, group.servers, group.deadtimeMin, where), radius);
+    if (group === undefined) {
+      const method = new TacacsGroupMethod(name, tacacsTargets(config, where), clients.tacacs, clients.tacacsAscii);
+      return { name, source: 'tacacs', authenticate: (req) => method.authenticate(req) };
+    }
+    const method = new RadiusGroupMethod(name, radiusTargets(config, group.servers, group.deadtimeMin, where), clients.radius);
     return {
       name, source: 'radius',
       authenticate: (req, resume) => method.authenticate(req, resume as RadiusResume | undefined),
@@ -216,7 +241,8 @@ function noAnswer(name: string, reason: string): Method {
 function authorize(accept: AuthAccept, source: Source, methods: readonly string[]): AuthOutcome {
   for (const m of methods) {
     if (m.startsWith('group ')) {
-      if (m.slice(6).toLowerCase() !== 'tacacs+' && source === 'radius') return accept;
+      const tacacs = m.slice(6).toLowerCase() === 'tacacs+';
+      if (tacacs ? source === 'tacacs' : source === 'radius') return accept;
       continue;
     }
     if (m === 'local') {

@@ -68,6 +68,7 @@ export function parseServerHost(ctx: ParseContext, tl: TokenLine, options: reado
       throw expectedAt(tl, i, `${[...options.map((o) => `"${o.word}"`), ...(withKey ? ['"key"'] : [])].join(', ')} or end of line`);
     }
     if (option.range !== undefined) values.set(w, numberAt(tl, i + 1, option.range[0], option.range[1]));
+    else values.set(w, 1);
     if (option.ignoredBecause !== undefined) ctx.warn(tl, i, option.ignoredBecause);
     i += option.range === undefined ? 1 : 2;
   }
@@ -82,14 +83,11 @@ const RADIUS_HOST_OPTIONS: readonly HostOption[] = [
   { word: 'retransmit', range: [0, 100], ignoredBecause: 'per-host "retransmit" ignored: the global radius-server retransmit applies' },
 ];
 
-/** The options of `tacacs-server host`. */
+/** The options of `tacacs-server host` (per-host `timeout` overrides `tacacs-server timeout`). */
 const TACACS_HOST_OPTIONS: readonly HostOption[] = [
   { word: 'port', range: [1, 65535], ignoredBecause: undefined },
-  { word: 'timeout', range: [1, 1000], ignoredBecause: 'per-host "timeout" ignored: the global tacacs-server timeout applies' },
-  {
-    word: 'single-connection', range: undefined,
-    ignoredBecause: '"single-connection" ignored: portcullis opens one TCP connection per session (RFC 8907 §4.3)',
-  },
+  { word: 'timeout', range: [1, 1000], ignoredBecause: undefined },
+  { word: 'single-connection', range: undefined, ignoredBecause: undefined },
 ];
 
 /** The options of a `radius server` block's `address ipv4|ipv6 A`. */
@@ -360,6 +358,7 @@ export class TacacsSection {
         const h = parseServerHost(this.ctx, tl, TACACS_HOST_OPTIONS);
         const server: TacacsServer = {
           host: h.host, port: h.values.get('port') ?? CONFIG_DEFAULTS.tacacsPort, key: h.key, source: this.ctx.source(tl),
+          timeoutSec: h.values.get('timeout'), singleConnection: h.values.has('single-connection'),
         };
         replaceOrAdd(t.servers, server, (s) => s.host === server.host && s.port === server.port);
         return true;

@@ -184,6 +184,10 @@ export interface TacacsServer {
   readonly port: number;
   readonly key: string | undefined;
   readonly source: SourceRef;
+  /** `timeout T` on the host line (seconds), overriding `tacacs-server timeout`. */
+  readonly timeoutSec: number | undefined;
+  /** `single-connection`: one TCP connection kept open and shared by the sessions (RFC 8907 §4.3). */
+  readonly singleConnection: boolean;
 }
 
 export interface TacacsGlobals {

@@ -53,7 +53,7 @@ export function radiusTargets(config: Config, servers: readonly RadiusServer[], 
 
 /**
  * The servers of `group NAME` in a method list (`radius`: every RADIUS server), with the
- * group's dead-time; undefined for TACACS+ (`tacacs+`, not implemented). Throws
+ * group's dead-time; undefined for TACACS+ (`tacacs+`, src/aaa/tacacs/method.ts). Throws
  * {@link AaaConfigError} (at `where`) for a group no `aaa group server radius` defines.
  */
 export function radiusGroupServers(group: string, config: Config, where: string):
