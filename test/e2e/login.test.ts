@@ -5,12 +5,14 @@
  * before login, the web port gets the login page (from the server's own address) and the ssh
  * port nothing, and `--debug detailed` prints the intercepted connection; `show ip auth-proxy
  * cache`, `debug ip auth-proxy detailed` (streamed) and `clear ip auth-proxy cache` work through
- * the control socket. Needs root.
+ * the control socket; a credential POST over plain HTTP is refused with a page saying why, and
+ * opens nothing. Needs root.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { findForm } from '../../src/demo/client.js';
+import { findForm, loginFields } from '../../src/demo/client.js';
+import { DEMO_PASSWORD, DEMO_USER } from '../../src/demo/config.js';
 import { portcullisBin } from '../../src/demo/gateway-process.js';
 import { SERVER_PAGE_TITLE, SERVER_SSH_BANNER } from '../../src/demo/servers.js';
 import { ADDR, urlOf, withE2eNet } from './harness.js';
@@ -18,7 +20,7 @@ import { ADDR, urlOf, withE2eNet } from './harness.js';
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 const CLIENT4 = ADDR.client4.replace(/\./g, '\\.');
 
-test('IPv4 before login: the login page from the server\'s address, ssh blocked, show, debug and clear through the control socket', async (t) => {
+test('IPv4 before login: the login page from the server\'s address, ssh blocked, show, debug and clear through the control socket, plain-HTTP POST refused', async (t) => {
   await withE2eNet('login4', async (net) => {
     // Without the gateway the kernel forwards everything: both ports answer.
     assert.equal(await net.probe(ADDR.server4, 22), `open ${SERVER_SSH_BANNER}`);
@@ -83,5 +85,18 @@ test('IPv4 before login: the login page from the server\'s address, ssh blocked,
       assert.equal(await show(), 'Authentication Proxy Cache\n');
     });
 
+    const jar = `${net.dir}/cookies.txt`;
+    await t.test('a credential POST over plain HTTP is refused and nothing is checked', async () => {
+      const a = await net.curl.request(page, { cookieJar: jar });
+      const form = findForm(a.body, page)!;
+      const r = await net.curl.request(page, { cookieJar: jar, form: loginFields(form, DEMO_USER, DEMO_PASSWORD) });
+      assert.equal(r.status, 403, r.curlError);
+      assert.match(r.body, /<h1>Credentials Refused<\/h1>/);
+      assert.match(r.body, /Credentials are taken only over HTTPS, and this request came over plain HTTP/);
+      assert.match(r.body, /nothing was checked/);
+      // The right password went over plain HTTP, and still the door is shut.
+      assert.ok(findForm((await net.curl.request(page)).body, page), 'still the login page');
+      assert.doesNotMatch(await show(), /HTTP_ESTAB/);
+    });
   });
 });
