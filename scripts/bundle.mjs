@@ -50,6 +50,10 @@ await build({
   // when the login service makes a self-signed certificate (src/login/certificate.ts): it stays a
   // package loaded from node_modules then, instead of more than doubling what every command reads.
   external: ['*.node', '@peculiar/x509'],
+  // The bundle runs as a vm.Script (bin/bundle-loader.cjs), which has no dynamic import() ("A
+  // dynamic import callback was not specified"): esbuild turns `import('x')` of an external
+  // package into a require of it.
+  supported: { 'dynamic-import': false },
 });
 
 // With charset 'ascii' a non-ASCII code unit can only sit in a comment: each becomes '?', one

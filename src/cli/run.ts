@@ -12,6 +12,11 @@ import {
 import { renderShowAuthProxyStatistics } from '../log/show-cache.js';
 import { startGateway, type Gateway } from '../gateway/gateway.js';
 import { startControlServer } from '../control/server.js';
+import { startLoginService, type LoginService } from '../login/service.js';
+import { loadOrCreateCertificate, type LoginCertificate } from '../login/certificate.js';
+import { createAaaAuthenticator } from '../aaa/methods.js';
+import type { Config } from '../config/types.js';
+import { formatIpv4, formatIpv6 } from '../wire/addr.js';
 import { RULE_PRIORITY_FIRST, RULE_PRIORITY_END } from '../gateway/routes.js';
 import { StdoutClosedError } from '../errors.js';
 import { writeStderr, writeStdout } from './stdio.js';
@@ -41,11 +46,26 @@ export async function runGateway(o: RunOptions): Promise<number> {
   // Live, each packet's ingress interface is its TUN device's: no reverse-path lookup to warn about.
   for (const w of config.warnings) if (w.topic !== 'no-default-route') writeStderr(formatWarning(w) + '\n');
   const messages = (line: string): void => writeStderr(line + '\n');
+  // What the login service needs is made before anything changes on the host: a user's secret
+  // that cannot be used, or a certificate file that is not one, starts nothing.
+  const addresses = insideAddresses(config);
+  const authenticator = await createAaaAuthenticator(config);
+  let certificate: LoginCertificate;
+  try {
+    certificate = await loadOrCreateCertificate({ config, stateDir: o.stateDir, addresses });
+  } catch (e) {
+    await authenticator.close();
+    throw e;
+  }
   const gw = startGateway({
     config, debugFlags: o.debugFlags, routes: o.routes, messages,
     ...(o.offloads !== undefined ? { offloads: o.offloads } : {}),
   });
+  gw.onStop(() => authenticator.close());
+  let login: LoginService;
   try {
+    login = await startLoginService(gw, { authenticator, tls: certificate, addresses });
+    gw.onStop(() => login.close());
     const control = await startControlServer(gw, { path: o.controlPath, onError: (e) => messages(`portcullis: control socket: ${e.message}`) });
     gw.onStop(() => control.close());
   } catch (e) {
@@ -58,7 +78,7 @@ export async function runGateway(o: RunOptions): Promise<number> {
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
   if (o.debugFlags !== 0) subscribeStdout(gw);
-  writeStderr(describe(gw, o));
+  writeStderr(describe(gw, o, login, certificate, addresses));
   const error = await gw.stopped;
   process.off('SIGTERM', stop);
   process.off('SIGINT', stop);
@@ -68,13 +88,26 @@ export async function runGateway(o: RunOptions): Promise<number> {
   return 0;
 }
 
-/** What the gateway runs on: one line per interface, and the routing. */
-function describe(gw: Gateway, o: RunOptions): string {
+/**
+ * The addresses the login service listens on: those of the interfaces with an auth-proxy rule
+ * (the inside ones, where the clients who log in are), else every interface's.
+ */
+function insideAddresses(config: Config): string[] {
+  const inside = config.interfaces.filter((i) => i.authProxy !== undefined);
+  return (inside.length > 0 ? inside : config.interfaces)
+    .flatMap((i) => [...i.ipv4.map((a) => formatIpv4(a.address)), ...i.ipv6.map((a) => formatIpv6(a.address))]);
+}
+
+/** What the gateway runs on: one line per interface, the login service, the control socket and the routing. */
+function describe(gw: Gateway, o: RunOptions, login: LoginService, certificate: LoginCertificate, addresses: readonly string[]): string {
   const lines = gw.plan.interfaces.map((itf, i) => {
     const dev = gw.devices[i]!;
     return `portcullis: interface ${itf.name}: TUN ${dev.name} mtu ${dev.mtu} offloads ${offloadNames(dev.offloads)}` +
       (o.routes ? `, table ${itf.table}` : '');
   });
+  lines.push(login.port === 0
+    ? 'portcullis: login service: off (no ip http secure-server)'
+    : `portcullis: login service on port ${login.port} of ${addresses.join(', ')}; certificate ${certificate.source}`);
   lines.push(`portcullis: control socket ${o.controlPath}`);
   lines.push(o.routes
     ? `portcullis: policy routing installed (rule priorities ${RULE_PRIORITY_FIRST}-${RULE_PRIORITY_END - 1}); running`

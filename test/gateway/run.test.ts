@@ -47,6 +47,7 @@ ipv6 access-list IN6
  deny tcp any any
 ipv6 access-list OUT6
  deny ipv6 any any
+ip http secure-server
 end
 `;
 
@@ -126,9 +127,9 @@ async function stopRun(gw: Gateway, signal: NodeJS.Signals): Promise<number | st
 }
 
 /** curl in a namespace: exit code (0, 7 refused/unreachable, 28 timed out) and body. */
-function curl(role: TopologyRole, url: string, seconds = 3): Promise<{ code: number; body: string }> {
+function curl(role: TopologyRole, url: string, seconds = 3, extra: string[] = []): Promise<{ code: number; body: string }> {
   return new Promise((resolve) => {
-    execFile('ip', ['netns', 'exec', topo.ns[role], 'curl', '-sS', '-g', '-m', String(seconds), '-o', '-', url],
+    execFile('ip', ['netns', 'exec', topo.ns[role], 'curl', '-sS', '-g', '-m', String(seconds), ...extra, '-o', '-', url],
       { encoding: 'latin1', maxBuffer: 16 << 20 }, (error, stdout) => {
         const code = error === null ? 0 : typeof error.code === 'number' ? error.code : -1;
         resolve({ code, body: stdout });
@@ -211,6 +212,7 @@ test('run: interception, the interface ACL, return traffic and super-packets, IP
   const gw = await startRun(['--config', join(dir, 'gw.cfg'), '--debug', 'detailed']);
   try {
     assert.match(gw.stderr(), /interface g1: TUN pc-g1 mtu 1500 offloads csum tso4 tso6/);
+    assert.match(gw.stderr(), new RegExp(`^portcullis: login service on port 443 of ${A.gatewayInside4}, ${A.gatewayInside6}; certificate `, 'm'));
     assert.deepEqual(ourRules('-4'), LOOKUP_AND_PROHIBIT);
     assert.deepEqual(ourRules('-6'), LOOKUP_AND_PROHIBIT);
     for (const server of [A.server4, `[${A.server6}]`]) {
@@ -234,8 +236,10 @@ test('run: interception, the interface ACL, return traffic and super-packets, IP
     assert.equal(big.body.length, 4 << 20);
     // The login service's port on the gateway's inside addresses: the kernel delivers these
     // (whatever answers), and the data plane observes them beside its path.
-    await curl('client', `https://${A.gatewayInside4}/`, 2);
-    await curl('client', `https://[${A.gatewayInside6}]/`, 2);
+    // The login service answers there (its certificate is self-signed: -k).
+    const login4 = await curl('client', `https://${A.gatewayInside4}/`, 5, ['-k']);
+    assert.equal(login4.code, 0);
+    assert.equal((await curl('client', `https://[${A.gatewayInside6}]/`, 5, ['-k'])).code, 0);
     // The operator's control socket reaches the running gateway.
     const show = await cli(['show', 'ip', 'auth-proxy', 'statistics', '--control', gw.control]);
     assert.equal(show.code, 0, show.stderr);
