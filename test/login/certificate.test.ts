@@ -58,7 +58,7 @@ test('made in memory: ECDSA P-256, SAN = hostname and every interface address (r
   }
 });
 
-test('a real TLS handshake on 127.0.0.1 verifies the generated certificate by its IP SAN; an address it lacks fails', async () => {
+test('a real TLS handshake on 127.0.0.1 and ::1 verifies the generated certificate by its IP SAN; an address it lacks fails', async () => {
   const cfg = parseConfig(BASE.join('\n'), 'gw.cfg');
   const c = await loadOrCreateCertificate({ config: cfg, addresses: ['127.0.0.1', '::1'] });
   const server = createServer({ cert: c.cert, key: c.key }, (s) => s.end('hello over tls\n'));
@@ -77,14 +77,22 @@ test('a real TLS handshake on 127.0.0.1 verifies the generated certificate by it
       s.on('error', reject);
     });
     assert.equal(answer, 'hello over tls\n');
-    // The interface addresses' certificate does not name 127.0.0.1: the client refuses it.
+    // The interface addresses' certificate does not name 127.0.0.1: a client that trusts it
+    // still refuses it there, for the address (RFC 6125 §6.2.1: an IP URL matches IP names only).
     const other = await loadOrCreateCertificate({ config: cfg });
-    const refused = await new Promise<Error>((resolve) => {
-      const s = connect({ host: '127.0.0.1', port, ca: other.cert }, () => resolve(new Error('connected')));
-      s.on('error', resolve);
-    });
-    assert.notEqual(refused.message, 'connected');
-    assert.match(refused.message, /self[- ]signed|unable to verify|signature/i);
+    const otherServer = createServer({ cert: other.cert, key: other.key }, (s) => s.end());
+    await new Promise<void>((resolve) => otherServer.listen(0, '127.0.0.1', resolve));
+    try {
+      const refused = await new Promise<NodeJS.ErrnoException>((resolve) => {
+        const s = connect({ host: '127.0.0.1', port: (otherServer.address() as AddressInfo).port, ca: other.cert },
+          () => resolve(new Error('connected')));
+        s.on('error', resolve);
+      });
+      assert.equal(refused.code, 'ERR_TLS_CERT_ALTNAME_INVALID', refused.message);
+      assert.match(refused.message, /IP: 127\.0\.0\.1 is not in the cert's list: 10\.50\.1\.1/);
+    } finally {
+      otherServer.close();
+    }
     // A name the certificate does not give is refused by the client's identity check (RFC 6125).
     const wrongName = await new Promise<NodeJS.ErrnoException>((resolve) => {
       const s = connect({ host: '127.0.0.1', port, ca: c.cert, servername: 'elsewhere.example' }, () => resolve(new Error('connected')));
@@ -93,6 +101,23 @@ test('a real TLS handshake on 127.0.0.1 verifies the generated certificate by it
     assert.equal(wrongName.code, 'ERR_TLS_CERT_ALTNAME_INVALID', wrongName.message);
   } finally {
     server.close();
+  }
+  // The same over IPv6 loopback: the client checks the address against the IP name ::1.
+  const server6 = createServer({ cert: c.cert, key: c.key }, (s) => s.end('hello over tls and ipv6\n'));
+  await new Promise<void>((resolve) => server6.listen(0, '::1', resolve));
+  try {
+    const port6 = (server6.address() as AddressInfo).port;
+    const answer6 = await new Promise<string>((resolve, reject) => {
+      const s = connect({ host: '::1', port: port6, ca: c.cert }, () => assert.equal(s.authorized, true));
+      let data = '';
+      s.setEncoding('utf8');
+      s.on('data', (d) => { data += d; });
+      s.on('end', () => resolve(data));
+      s.on('error', reject);
+    });
+    assert.equal(answer6, 'hello over tls and ipv6\n');
+  } finally {
+    server6.close();
   }
 });
 
