@@ -158,14 +158,17 @@ test('unknown user, wrong password and over-long password: the same reject after
       assert.deepEqual(r, { kind: 'reject', reason: AUTHENTICATION_FAILED }, what);
     }
   }
-  const medians = times.map((t) => t.sort((x, y) => x - y)[4]!);
-  const lo = Math.min(...medians);
-  const hi = Math.max(...medians);
+  // The fastest of each kind: a shared machine's load only ever adds time, so the minimum is
+  // closest to the work itself.
+  const fastest = times.map((t) => Math.min(...t));
+  const lo = Math.min(...fastest);
+  const hi = Math.max(...fastest);
+  const shown = `fastest ${fastest.map((m) => m.toFixed(1)).join(', ')} ms (${attempts.map((a) => a[0]).join(', ')})`;
   // Every attempt runs one load-time scrypt (tens of milliseconds), whatever the user; an early
-  // answer for an unknown user or an over-long password would take well under a millisecond.
-  // The bound leaves room for the noise of a shared machine, not for a skipped scrypt.
-  assert.ok(lo > 5, `medians ${medians.map((m) => m.toFixed(1)).join(', ')} ms`);
-  assert.ok(hi < lo * 2, `medians ${medians.map((m) => m.toFixed(1)).join(', ')} ms`);
+  // answer for an unknown user or an over-long password would take well under a millisecond,
+  // a ratio of a hundred and more. The bound leaves room for a loaded machine, not for that.
+  assert.ok(lo > 5, shown);
+  assert.ok(hi < lo * 3, shown);
 });
 
 test('hashing at load and checking at login leave the event loop free (the thread pool does the work)', async () => {
