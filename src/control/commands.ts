@@ -84,7 +84,8 @@ class WordReader {
     const word = this.words[this.i];
     if (word === undefined) throw this.error('incomplete', orList(choices));
     const w = word.toLowerCase();
-    let pick: T | undefined = choices.find((c) => c === w) ?? aliases[w];
+    // Own properties only: a word such as `constructor` is no alias.
+    let pick: T | undefined = choices.find((c) => c === w) ?? (Object.hasOwn(aliases, w) ? aliases[w] : undefined);
     if (pick === undefined) {
       const prefixed = choices.filter((c) => c.startsWith(w));
       if (prefixed.length > 1) throw this.error('ambiguous', orList(choices), `"${word}" could be ${orList(prefixed)}`);
