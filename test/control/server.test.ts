@@ -21,11 +21,14 @@ import { RawClient, tcp, udp, waitFor, withTempDir } from './helpers.js';
 
 /** Runs `fn` with a fixture and its control server on a socket in a temporary directory. */
 async function withServer(fn: (f: ContextFixture, server: ControlServer, path: string) => Promise<void>,
-  opts: { debugFlags?: number; maxClients?: number; configText?: string } = {}): Promise<void> {
+  opts: { debugFlags?: number; maxClients?: number; configText?: string; idleTimeoutMs?: number } = {}): Promise<void> {
   await withTempDir(async (dir) => {
     const f = makeContextFixture({ debugFlags: opts.debugFlags ?? 0, ...(opts.configText !== undefined ? { configText: opts.configText } : {}) });
     const path = join(dir, 'run', 'control.sock');
-    const server = await startControlServer(f.ctx, { path, ...(opts.maxClients !== undefined ? { maxClients: opts.maxClients } : {}) });
+    const server = await startControlServer(f.ctx, {
+      path, ...(opts.maxClients !== undefined ? { maxClients: opts.maxClients } : {}),
+      ...(opts.idleTimeoutMs !== undefined ? { idleTimeoutMs: opts.idleTimeoutMs } : {}),
+    });
     try {
       await fn(f, server, path);
     } finally {
@@ -341,6 +344,21 @@ test('clients beyond the limit are told the gateway is busy; the socket is 0600 
     await waitFor(() => server.clientCount === 0, 'the clients to leave');
     assert.equal(await ask(path, 'show ip auth-proxy cache'), 'Authentication Proxy Cache\n');
   }, { maxClients: 2 });
+});
+
+test('an idle client is told and closed; a client streaming debug lines is not idle', async () => {
+  await withServer(async (_f, server, path) => {
+    const streaming = await RawClient.connect(path);
+    streaming.write('{"command": "debug ip auth-proxy detailed"}\n');
+    assert.equal((await streaming.message(1) as { streaming?: boolean }).streaming, true);
+    const idle = await RawClient.connect(path);
+    assert.deepEqual(await idle.message(1), { ok: false, error: { code: 'ERR_CONTROL_PROTOCOL', message: 'idle for 0.3 s; closing' } });
+    await waitFor(() => idle.closed, 'the idle client to be closed');
+    await new Promise((r) => setTimeout(r, 400));
+    assert.equal(streaming.closed, false, 'the streaming client stays');
+    assert.equal(server.clientCount, 1);
+    streaming.end();
+  }, { idleTimeoutMs: 300 });
 });
 
 test('a debug client that does not read is cut at a bounded backlog; the dropped lines are counted, not kept', async () => {
