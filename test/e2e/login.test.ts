@@ -5,8 +5,9 @@
  * before login, the web port gets the login page (from the server's own address) and the ssh
  * port nothing, and `--debug detailed` prints the intercepted connection; `show ip auth-proxy
  * cache`, `debug ip auth-proxy detailed` (streamed) and `clear ip auth-proxy cache` work through
- * the control socket; a credential POST over plain HTTP is refused with a page saying why, and
- * opens nothing. Needs root.
+ * the control socket; a credential POST over plain HTTP is refused; a wrong password gets the
+ * failure page; after an HTTPS login (curl checking the gateway's own certificate) the web port
+ * reaches the real server while ssh stays blocked, until `clear` closes the door again. Needs root.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -20,7 +21,7 @@ import { ADDR, urlOf, withE2eNet } from './harness.js';
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 const CLIENT4 = ADDR.client4.replace(/\./g, '\\.');
 
-test('IPv4 before login: the login page from the server\'s address, ssh blocked, show, debug and clear through the control socket, plain-HTTP POST refused', async (t) => {
+test('IPv4: login page, ssh blocked, show/debug/clear, plain-HTTP POST refused, wrong and right password', async (t) => {
   await withE2eNet('login4', async (net) => {
     // Without the gateway the kernel forwards everything: both ports answer.
     assert.equal(await net.probe(ADDR.server4, 22), `open ${SERVER_SSH_BANNER}`);
@@ -97,6 +98,50 @@ test('IPv4 before login: the login page from the server\'s address, ssh blocked,
       // The right password went over plain HTTP, and still the door is shut.
       assert.ok(findForm((await net.curl.request(page)).body, page), 'still the login page');
       assert.doesNotMatch(await show(), /HTTP_ESTAB/);
+    });
+
+    await t.test('a wrong password gets the failure page (the form again, with the reason)', async () => {
+      const form = findForm((await net.curl.request(page, { cookieJar: jar })).body, page)!;
+      const r = await net.curl.request(form.action, {
+        cookieJar: jar, caFile: net.certFile, form: loginFields(form, DEMO_USER, 'not-the-password'),
+      });
+      assert.equal(r.status, 403, r.curlError);
+      assert.doesNotMatch(r.body, /Authentication Successful/i);
+      assert.match(r.body, /<p class="message">Authentication failed: [^<]+\.<\/p>/);
+      assert.ok(findForm(r.body, form.action), 'the form again');
+      assert.doesNotMatch(r.body, /not-the-password/);
+      assert.match(await show(), /state AUTHC_FAIL/);
+    });
+
+    await t.test('an HTTPS login, with the gateway\'s certificate checked, opens the web port only', async () => {
+      const form = findForm((await net.curl.request(page, { cookieJar: jar })).body, page)!;
+      const r = await net.curl.request(form.action, {
+        cookieJar: jar, caFile: net.certFile, form: loginFields(form, DEMO_USER, DEMO_PASSWORD),
+      });
+      assert.equal(r.status, 200, r.curlError);
+      assert.match(r.body, /<h1>Authentication Successful<\/h1>/);
+      assert.ok(r.body.includes(`<a href="${page}">`), 'links back to the page asked for');
+      const b = await net.curl.request(page);
+      assert.equal(b.status, 200, b.curlError);
+      assert.match(b.body, new RegExp(`<title>${SERVER_PAGE_TITLE}</title>`));
+      assert.match(b.body, /You asked for \/docs\/index\.html\?x=1/);
+      assert.match(b.body, new RegExp(`from ${CLIENT4}<`));
+      assert.equal(await net.probe(ADDR.server4, 22), 'timeout', 'ssh stays blocked');
+      assert.equal(await net.probe(ADDR.server4, 443), 'timeout', 'so does any other port');
+      assert.match(await show(), new RegExp(`Client IP ${CLIENT4} Port \\d+, timeout 60, state HTTP_ESTAB`));
+    });
+
+    await t.test('clear ip auth-proxy cache ADDRESS closes the door again', async () => {
+      await gw.control(['clear', 'ip', 'auth-proxy', 'cache', ADDR.client4]);
+      assert.doesNotMatch(await show(), /HTTP_ESTAB/);
+      const a = await net.curl.request(page);
+      assert.equal(a.status, 200, a.curlError);
+      assert.ok(findForm(a.body, page), 'the login page again');
+      assert.doesNotMatch(a.body, new RegExp(SERVER_PAGE_TITLE));
+    });
+
+    await t.test('the password appears in nothing the gateway printed', () => {
+      assert.doesNotMatch(gw.stdoutText() + gw.stderrText(), new RegExp(DEMO_PASSWORD));
     });
   });
 });
