@@ -14,6 +14,7 @@ import { DEFAULT_STATE_DIR, runGateway } from './run.js';
 import { routesCommand } from './routes.js';
 import { writeStderr, writeStdout } from './stdio.js';
 import { packageRoot } from './package-root.js';
+import { runDemo } from './demo.js';
 
 const USAGE = `usage: portcullis <command> [options]
 
@@ -24,11 +25,13 @@ commands:
       --debug takes a comma-separated list of: ${[...DEBUG_KEYWORDS.keys()].join(', ')}, all
       (debug lines go to stdout; progress and summary to stderr). --show prints those
       show outputs on stdout after the last packet.
-  run --config FILE [--debug KEYWORDS] [--no-routes] [--no-offload] [--state-dir DIR] [--control PATH]
+  run --config FILE [--debug KEYWORDS] [--no-routes] [--no-offload] [--state-dir DIR | --no-state-dir]
+      [--control PATH]
       Run the live gateway (root): one TUN device per configured interface, fed by policy
       routing it installs (unless --no-routes); SIGTERM or SIGINT stops it. Forwarding between
       the interfaces stays refused after it stops (fail closed) until routes --remove.
-      --state-dir (default ${DEFAULT_STATE_DIR}) keeps the login certificate; --control
+      --state-dir (default ${DEFAULT_STATE_DIR}) keeps the login certificate (--no-state-dir:
+      none, a self-signed one is made in memory for the run); --control
       (default ${DEFAULT_CONTROL_PATH}) is the control socket. --debug prints debug lines on stdout.
       --no-offload opens the TUN devices without IFF_VNET_HDR: one packet per read, no
       super-packets (for kernels or NICs whose offloads misbehave, and for measuring).
@@ -47,6 +50,9 @@ commands:
   show ip auth-proxy configuration --config FILE
       The same, offline: from a configuration, without a gateway.
   check-config FILE           Parse and validate a configuration; print warnings.
+  demo                        A live gateway in three network namespaces (root): login over
+                              HTTPS, debug lines, show ip auth-proxy cache; replays the seed
+                              capture where namespaces cannot be made.
 
   CAPTURE may be - (standard input), a pipe or a FIFO: tcpdump -w - ... | portcullis replay - ...
 
@@ -73,7 +79,7 @@ interface Parsed {
 }
 
 const VALUE_FLAGS = new Set(['--config', '--debug', '--out', '--dropped', '--seed', '--show', '--state-dir', '--control']);
-const BOOL_FLAGS = new Set(['--verbose', '--help', '--version', '--no-summary', '--no-progress', '--no-routes', '--no-offload', '--remove']);
+const BOOL_FLAGS = new Set(['--verbose', '--help', '--version', '--no-summary', '--no-progress', '--no-routes', '--no-state-dir', '--no-offload', '--remove']);
 
 function parseArgs(argv: readonly string[]): Parsed {
   const positional: string[] = [];
@@ -173,7 +179,7 @@ async function dispatch(p: Parsed): Promise<number> {
         debugFlags: debug !== undefined ? parseDebugKeywords(debug) : 0,
         routes: !p.flags.has('--no-routes'),
         ...(p.flags.has('--no-offload') ? { offloads: 0 } : {}),
-        stateDir: strFlag(p, '--state-dir') ?? DEFAULT_STATE_DIR,
+        stateDir: p.flags.has('--no-state-dir') ? undefined : strFlag(p, '--state-dir') ?? DEFAULT_STATE_DIR,
         controlPath: strFlag(p, '--control') ?? DEFAULT_CONTROL_PATH,
       });
     }
@@ -195,6 +201,9 @@ async function dispatch(p: Parsed): Promise<number> {
         `${cfg.acls.names.length} access lists, ${cfg.warnings.length} warnings)\n`);
       return EXIT_OK;
     }
+    case 'demo':
+      if (rest.length !== 0) throw new UsageError('demo takes no arguments');
+      return runDemo();
     default:
       throw new UsageError(`unknown command "${cmd}" (try --help)`);
   }

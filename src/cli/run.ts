@@ -27,8 +27,12 @@ export interface RunOptions {
   readonly debugFlags: number;
   /** Install the policy routing (false: `--no-routes`). */
   readonly routes: boolean;
-  /** Where the gateway keeps its state (the login service's certificate), `--state-dir`. */
-  readonly stateDir: string;
+  /**
+   * Where the gateway keeps its state (the login service's certificate), `--state-dir`;
+   * undefined (`--no-state-dir`, the demo) keeps none: a self-signed certificate is made in
+   * memory for this run.
+   */
+  readonly stateDir: string | undefined;
   /** The control socket's path, `--control`. */
   readonly controlPath: string;
   /** TUN_F_* offloads to ask for (default: all). */

@@ -21,7 +21,7 @@ export interface GatewayProcessOptions {
   readonly config: string;
   /** Start with `--debug detailed` (debug lines on stdout). */
   readonly debug?: boolean;
-  /** `--state-dir` (where the certificate is kept); none keeps it in memory. */
+  /** `--state-dir` (where the certificate is kept); none: `--no-state-dir`, a certificate in memory. */
   readonly stateDir?: string;
   /** How long start-up may take (default 20 s). */
   readonly timeoutMs?: number;
@@ -60,7 +60,7 @@ export async function startGatewayProcess(o: GatewayProcessOptions): Promise<Gat
   const bin = portcullisBin();
   const args = [process.execPath, bin, 'run', '--config', configPath, '--control', controlPath];
   if (o.debug === true) args.push('--debug', 'detailed');
-  if (o.stateDir !== undefined) args.push('--state-dir', o.stateDir);
+  args.push(...(o.stateDir !== undefined ? ['--state-dir', o.stateDir] : ['--no-state-dir']));
   const child = spawn('ip', ['netns', 'exec', o.ns, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
