@@ -217,6 +217,30 @@ export class LoginInterceptApp implements InterceptApp {
     }
   }
 
+  /**
+   * `client` (canonical address text) was let through. Its intercepted connections would go on
+   * answering with the login page — a browser keeps them alive and sends the request for the page
+   * it asked for on one of them — so each is closed: one waiting for or between requests now (a
+   * browser resends a request that a reused connection closed under, on a new connection, which
+   * now reaches the server), one answering a request after its answer. Returns how many.
+   */
+  hostAuthorized(client: string): number {
+    let n = 0;
+    for (const sock of this.sockets.values()) {
+      if (sock.remoteAddress !== client || sock.destroyed || sock.phase === PHASE_DONE) continue;
+      n++;
+      this.activity++;
+      if (sock.phase === PHASE_REQUEST) {
+        sock.closeAfterAnswer = true;
+      } else {
+        sock.phase = PHASE_DONE;
+        this.engine!.connSetDeadline(sock.conn, Infinity);
+        sock.end();
+      }
+    }
+    return n;
+  }
+
   /** Starts phase `phase` of `sock` at `nowMs` and arms its deadline on the engine's clock. */
   private enterPhase(sock: InterceptedSocket, phase: number, nowMs: number): void {
     sock.phase = phase;
@@ -303,7 +327,13 @@ export class LoginInterceptApp implements InterceptApp {
     let pending = 2;
     const settled = (): void => {
       if (--pending === 0 && sock.phase === PHASE_REQUEST && !sock.destroyed && sock.writable) {
-        this.enterPhase(sock, PHASE_IDLE, this.opts.clock());
+        if (sock.closeAfterAnswer) {
+          sock.phase = PHASE_DONE;
+          this.engine!.connSetDeadline(sock.conn, Infinity);
+          sock.end();
+        } else {
+          this.enterPhase(sock, PHASE_IDLE, this.opts.clock());
+        }
       }
     };
     req.on('end', settled);

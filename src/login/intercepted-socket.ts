@@ -43,6 +43,8 @@ export class InterceptedSocket extends Duplex {
   setNoDelay(_noDelay?: boolean): this { return this; }
   setKeepAlive(_enable?: boolean, _delay?: number): this { return this; }
 
+  /** Close once the request being answered is answered (its host was let through meanwhile). */
+  closeAfterAnswer = false;
   /** Where the HTTP exchange stands (see `LoginInterceptApp`'s timeouts). */
   phase = 0;
   /** Engine time the current phase started. */

@@ -54,6 +54,8 @@ export interface LoginFlowOptions {
   readonly urls: RequestedUrls;
   /** The form action for a failed attempt's form (the login service's URL for this client). */
   readonly actionFor: (client: ClientAddress) => string;
+  /** Called when `client` has been let through (the intercepting side closes its connections). */
+  readonly onAuthorized?: (client: ClientAddress) => void;
 }
 
 /** The login logic shared by the HTTPS service's connections. */
@@ -181,6 +183,7 @@ export class LoginFlow {
         return this.formPage(client, 403, `Authorization failed: ${r.error.message}`, form.user);
       }
       engine.loginSucceeded(client.words);
+      this.o.onAuthorized?.(client);
       this.stats.accepted++;
       ctx.kick();
       const back = this.o.urls.pick(client.text, form.originalUrl);

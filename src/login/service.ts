@@ -49,7 +49,9 @@ export async function startLoginService(ctx: GatewayContext, opts: LoginServiceO
   let port = 0;
   let app: LoginInterceptApp | null = null;
   const actionFor = (client: ClientAddress): string => app!.loginUrl(client.words);
-  const flow = new LoginFlow(ctx, { authenticator: opts.authenticator, tokens, urls, actionFor });
+  const flow = new LoginFlow(ctx, {
+    authenticator: opts.authenticator, tokens, urls, actionFor, onAuthorized: (client) => app?.hostAuthorized(client.text),
+  });
   const servers = cfg.http.secureServer
     ? await listenHttpsLogin(ctx, flow, { cert: opts.tls.cert, key: opts.tls.key }, opts.addresses, opts.port ?? cfg.http.securePort)
     : undefined;

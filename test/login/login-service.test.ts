@@ -330,3 +330,25 @@ test('the password appears in no page, debug line, message, show output or retai
     assert.ok(!o.includes(PASSWORD) && !o.includes(encodeURIComponent(PASSWORD)), `password found in: ${o.slice(0, 200)}`);
   }
 });
+
+test('a login closes the host\'s kept-alive intercepted connections, which would answer the page it asked for with the login page again', async () => {
+  const s = await setup();
+  // A browser's connection: the page asked for, kept alive (no Connection: close), left idle.
+  const kept = s.net.client('127.0.0.8', 40020, '10.2.0.9', 80);
+  assert.equal(kept.connect(), VERDICT_INTERCEPT);
+  kept.send('GET /reports/today.html HTTP/1.1\r\nHost: example.test\r\n\r\n');
+  await s.net.pump();
+  assert.match(kept.text, /^HTTP\/1\.1 200 /);
+  assert.ok(!kept.fin, 'kept alive after the login page');
+  // Another host's kept-alive connection stays as it is.
+  const other = s.net.client('127.0.0.9', 40021, '10.2.0.9', 80);
+  other.connect();
+  other.send('GET / HTTP/1.1\r\nHost: example.test\r\n\r\n');
+  await s.net.pump();
+  const good = await httpsPost(s, '127.0.0.8', form({ uname: 'alice', pwd: PASSWORD, ap_token: tokenOf(kept.text),
+    ap_orig: 'http://example.test/reports/today.html' }));
+  assert.equal(good.status, 200);
+  await s.net.pump();
+  assert.ok(kept.fin, 'the logged-in host\'s intercepted connection is closed by the proxy');
+  assert.ok(!other.fin, 'another host\'s connection is left alone');
+});
