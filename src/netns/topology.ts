@@ -99,15 +99,16 @@ export function createTopology(opts: { prefix: string; ipv6?: boolean }): Topolo
       made.push(ns[role]);
       run(['ip', '-n', ns[role], 'link', 'set', 'lo', 'up']);
     }
-    run(['ip', 'link', 'add', A.clientIf, 'netns', ns.client, 'type', 'veth', 'peer', 'name', A.insideIf, 'netns', ns.gateway]);
-    run(['ip', 'link', 'add', A.serverIf, 'netns', ns.server, 'type', 'veth', 'peer', 'name', A.outsideIf, 'netns', ns.gateway]);
     const ipv6 = opts.ipv6 ?? true;
     if (ipv6) {
-      // No duplicate address detection: the addresses are usable at once, not after ~2 s.
+      // No duplicate address detection, set before the veths exist so that they inherit it: their
+      // addresses, link-local ones included, are usable at once, not after ~2 s of DAD.
       for (const role of ['client', 'gateway', 'server'] as const) {
         topo.exec(role, ['sysctl', '-qw', 'net.ipv6.conf.all.accept_dad=0', 'net.ipv6.conf.default.accept_dad=0']);
       }
     }
+    run(['ip', 'link', 'add', A.clientIf, 'netns', ns.client, 'type', 'veth', 'peer', 'name', A.insideIf, 'netns', ns.gateway]);
+    run(['ip', 'link', 'add', A.serverIf, 'netns', ns.server, 'type', 'veth', 'peer', 'name', A.outsideIf, 'netns', ns.gateway]);
     const addrs: [TopologyRole, string, string, string][] = [
       ['client', A.clientIf, `${A.client4}/24`, `${A.client6}/64`],
       ['gateway', A.insideIf, `${A.gatewayInside4}/24`, `${A.gatewayInside6}/64`],
