@@ -9,7 +9,7 @@ import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join, relative, dirname, resolve } from 'node:path';
 
 const root = resolve(dirname(new URL(import.meta.url).pathname), '..');
-// Layer of each pure directory (or, for errors, the one file src/errors.ts); a module may import
+// Layer of each pure directory (for errors, src/errors.ts and src/errors/); a module may import
 // from its own directory or from a lower layer.
 const LAYER = { errors: -2, ios: -1, table: 0, wire: 0, flow: 1, acl: 1, tcp: 2, authproxy: 2, engine: 3 };
 
@@ -78,7 +78,7 @@ const problems = [];
 let files = 0;
 for (const layerDir of Object.keys(LAYER)) {
   const single = join(root, 'src', `${layerDir}.ts`);
-  const inLayer = statSafe(single) ? [single] : walk(join(root, 'src', layerDir), []);
+  const inLayer = [...(statSafe(single) ? [single] : []), ...walk(join(root, 'src', layerDir), [])];
   for (const file of inLayer) {
     files++;
     const rel = relative(root, file);
