@@ -180,7 +180,7 @@ async function makeEngine(configPath: string): Promise<Engine> {
   const { loadConfig } = await imp<ConfigModule>('../src/config/parse.js');
   const { compileAcls } = await imp<AclModule>('../src/acl/index.js');
   const { Engine: EngineClass } = await imp<EngineModule>('../src/engine/engine.js');
-  const { seededRng } = await imp<RngModule>('../src/cli/rng.js');
+  const { seededRng } = await imp<RngModule>('../src/io/rng.js');
   const { engineSettingsOf } = await imp<SettingsModule>('../src/config/engine-settings.js');
   const config = loadConfig(configPath);
   const acls = compileAcls(config.acls);

@@ -11,7 +11,7 @@ import { engineSettingsOf } from '../../src/config/engine-settings.js';
 import { compileAcls } from '../../src/acl/index.js';
 import { Engine } from '../../src/engine/engine.js';
 import { LoginInterceptApp } from '../../src/login/intercept-app.js';
-import { seededRng } from '../../src/cli/rng.js';
+import { seededRng } from '../../src/io/rng.js';
 import { decodeIp } from '../../src/wire/decode.js';
 import { PacketMeta, LINKTYPE_RAW, TCP_FLAG_ACK, TCP_FLAG_PSH, TCP_FLAG_SYN } from '../../src/wire/packet.js';
 import { TcpSegmentSpec, writeTcpSegment } from '../../src/wire/emit-tcp.js';

@@ -23,7 +23,7 @@ import { formatWarning } from '../ios/tokens.js';
 import { LoginInterceptApp } from '../login/intercept-app.js';
 import { renderShowAuthProxyCache, renderShowAuthProxyStatistics } from '../log/show-cache.js';
 import { CaptureError, OutputIsInputError } from '../errors.js';
-import { seededRng } from './rng.js';
+import { seededRng } from '../io/rng.js';
 import { hashKeyFromSeed } from '../table/keyed-hash.js';
 import { ProgressBar } from './progress.js';
 import { writeStderr, writeStdout } from './stdio.js';

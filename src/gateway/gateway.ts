@@ -28,7 +28,7 @@ import { AuthProxyDebugFormatter, formatDebugTimestamp } from '../log/auth-proxy
 import { LoginInterceptApp } from '../login/intercept-app.js';
 import { openTun, TUN_OFFLOADS_ALL, type TunDevice } from '../io/tun.js';
 import type { TunIoError } from '../errors.js';
-import { systemRng } from '../cli/rng.js';
+import { systemRng } from '../io/rng.js';
 
 import { DebugLineFanout, type GatewayContext } from './context.js';
 import { matchInterfaces, readLinks, type Link } from './links.js';

@@ -13,7 +13,7 @@ import { COUNTER_DROP_TCP_INVALID, COUNTER_NAMES } from '../../src/engine/counte
 import { TCP_CT_CLOSED, TCP_CT_ESTABLISHED } from '../../src/flow/tcp-tracker.js';
 import { CaptureBuilder } from '../../captures/tools/builder.js';
 import type { TcpPacket } from '../../captures/tools/builder.js';
-import { seededRng } from '../../src/cli/rng.js';
+import { seededRng } from '../../src/io/rng.js';
 import { LINKTYPE_RAW } from '../../src/wire/packet.js';
 
 const CONFIG = `hostname gw

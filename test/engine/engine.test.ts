@@ -21,7 +21,7 @@ import { AuthProxyDebugFormatter } from '../../src/log/auth-proxy-debug.js';
 import { LoginInterceptApp } from '../../src/login/intercept-app.js';
 import { CaptureBuilder } from '../../captures/tools/builder.js';
 import type { TcpPacket } from '../../captures/tools/builder.js';
-import { seededRng } from '../../src/cli/rng.js';
+import { seededRng } from '../../src/io/rng.js';
 import { decodeIp } from '../../src/wire/decode.js';
 import { PacketMeta, LINKTYPE_RAW, LINKTYPE_ETHERNET } from '../../src/wire/packet.js';
 import { FAULT_TRUNCATED_IP } from '../../src/wire/faults.js';

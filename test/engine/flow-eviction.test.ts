@@ -11,7 +11,7 @@ import { compileAcls } from '../../src/acl/index.js';
 import { engineSettingsOf } from '../../src/config/engine-settings.js';
 import { Engine } from '../../src/engine/engine.js';
 import { CaptureBuilder } from '../../captures/tools/builder.js';
-import { seededRng } from '../../src/cli/rng.js';
+import { seededRng } from '../../src/io/rng.js';
 import { LINKTYPE_RAW } from '../../src/wire/packet.js';
 import { VERDICT_DROP, VERDICT_FORWARD } from '../../src/engine/verdict.js';
 import { COUNTER_FLOW_EVICTED, COUNTER_NAMES } from '../../src/engine/counters.js';

@@ -15,7 +15,7 @@ import { compileAcls } from '../../src/acl/index.js';
 import { engineSettingsOf } from '../../src/config/engine-settings.js';
 import { Engine } from '../../src/engine/engine.js';
 import { CaptureBuilder } from '../../captures/tools/builder.js';
-import { seededRng } from '../../src/cli/rng.js';
+import { seededRng } from '../../src/io/rng.js';
 import { LINKTYPE_RAW } from '../../src/wire/packet.js';
 import { AP_STATE_HTTP_ESTAB } from '../../src/authproxy/states.js';
 

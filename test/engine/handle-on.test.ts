@@ -15,7 +15,7 @@ import {
 } from '../../src/engine/counters.js';
 import { CaptureBuilder } from '../../captures/tools/builder.js';
 import type { TcpPacket } from '../../captures/tools/builder.js';
-import { seededRng } from '../../src/cli/rng.js';
+import { seededRng } from '../../src/io/rng.js';
 import { LINKTYPE_RAW } from '../../src/wire/packet.js';
 import { FAULT_BAD_TCP_OFFSET } from '../../src/wire/faults.js';
 

@@ -15,7 +15,7 @@ import { compileAcls } from '../../src/acl/index.js';
 import { engineSettingsOf } from '../../src/config/engine-settings.js';
 import { Engine } from '../../src/engine/engine.js';
 import { FLOOD_CONFIG, floodSegment as segment, runFloodScenario } from '../../bench/lib/flood-scenario.js';
-import { seededRng } from '../../src/cli/rng.js';
+import { seededRng } from '../../src/io/rng.js';
 import { decodeIp } from '../../src/wire/decode.js';
 import { PacketMeta, LINKTYPE_RAW, TCP_FLAG_ACK, TCP_FLAG_RST, TCP_FLAG_SYN } from '../../src/wire/packet.js';
 import { DEBUG_OBJECT_CREATION, DEBUG_OBJECT_DELETION } from '../../src/engine/debug.js';

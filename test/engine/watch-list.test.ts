@@ -19,7 +19,7 @@ import { renderShowAuthProxyWatchList } from '../../src/log/show-watch-list.js';
 import { renderShowAuthProxyCache } from '../../src/log/show-cache.js';
 import { CaptureBuilder } from '../../captures/tools/builder.js';
 import type { TcpPacket } from '../../captures/tools/builder.js';
-import { seededRng } from '../../src/cli/rng.js';
+import { seededRng } from '../../src/io/rng.js';
 import { LINKTYPE_RAW } from '../../src/wire/packet.js';
 
 const MIN = 60_000;

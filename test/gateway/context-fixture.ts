@@ -12,7 +12,7 @@ import { engineSettingsOf } from '../../src/config/engine-settings.js';
 import { Engine } from '../../src/engine/engine.js';
 import { AuthProxyDebugFormatter } from '../../src/log/auth-proxy-debug.js';
 import { LoginInterceptApp } from '../../src/login/intercept-app.js';
-import { seededRng } from '../../src/cli/rng.js';
+import { seededRng } from '../../src/io/rng.js';
 import { LINKTYPE_RAW } from '../../src/wire/packet.js';
 import { COUNTER_EMITTED } from '../../src/engine/counters.js';
 import { DebugLineFanout, type GatewayContext } from '../../src/gateway/context.js';

@@ -13,7 +13,7 @@ import {
   HTTP_HEADERS_TIMEOUT_MS, HTTP_KEEP_ALIVE_TIMEOUT_MS, HTTP_MAX_HEADER_BYTES, HTTP_REQUEST_TIMEOUT_MS,
   LoginInterceptApp,
 } from '../../src/login/intercept-app.js';
-import { seededRng } from '../../src/cli/rng.js';
+import { seededRng } from '../../src/io/rng.js';
 import { decodeIp } from '../../src/wire/decode.js';
 import { PacketMeta, LINKTYPE_RAW, TCP_FLAG_ACK, TCP_FLAG_FIN, TCP_FLAG_PSH, TCP_FLAG_SYN } from '../../src/wire/packet.js';
 import { TcpSegmentSpec, writeTcpSegment } from '../../src/wire/emit-tcp.js';

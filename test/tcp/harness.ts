@@ -3,7 +3,7 @@
  * present them, decodes what the endpoint emits (checksums verified) and records the events
  * the application receives.
  */
-import { seededRng } from '../../src/cli/rng.js';
+import { seededRng } from '../../src/io/rng.js';
 import assert from 'node:assert/strict';
 import {
   PacketMeta, IPPROTO_TCP, TCP_FLAG_ACK, TCP_FLAG_RST, TCP_FLAG_SYN,
