@@ -19,8 +19,8 @@ export interface GatewayProcessOptions {
   readonly dir: string;
   /** The running-config text. */
   readonly config: string;
-  /** Start with `--debug detailed` (debug lines on stdout). */
-  readonly debug?: boolean;
+  /** Start with `--debug detailed` (debug lines on stdout); a string: `--debug` with these keywords (`all`, `http,detailed` …). */
+  readonly debug?: boolean | string;
   /** `--state-dir` (where the certificate is kept); none: `--no-state-dir`, a certificate in memory. */
   readonly stateDir?: string;
   /** How long start-up may take (default 20 s). */
@@ -60,6 +60,7 @@ export async function startGatewayProcess(o: GatewayProcessOptions): Promise<Gat
   const bin = portcullisBin();
   const args = [process.execPath, bin, 'run', '--config', configPath, '--control', controlPath];
   if (o.debug === true) args.push('--debug', 'detailed');
+  else if (typeof o.debug === 'string') args.push('--debug', o.debug);
   args.push(...(o.stateDir !== undefined ? ['--state-dir', o.stateDir] : ['--no-state-dir']));
   const child = spawn('ip', ['netns', 'exec', o.ns, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';

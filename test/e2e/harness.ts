@@ -38,7 +38,7 @@ export interface E2eNet {
    * its state directory (the certificate: {@link E2eNet.certFile}) in the scratch directory;
    * stopped before the namespaces go.
    */
-  startGateway(o?: DemoConfigOptions & { debug?: boolean }): Promise<GatewayProcess>;
+  startGateway(o?: DemoConfigOptions & { debug?: boolean | string }): Promise<GatewayProcess>;
   /** The gateway's self-signed certificate (PEM file), once the gateway has started. */
   readonly certFile: string;
 }

@@ -13,7 +13,8 @@
  * (`gracepass,654321`, as a Duo-style proxy does, seed 003), and `carol`/`carolpass`, whose right password is answered with an
  * Access-Challenge (State {@link CHALLENGE_STATE_HEX}, Reply-Message {@link CHALLENGE_PROMPT});
  * the Access-Request answering it with that State and {@link CHALLENGE_CODE} is accepted,
- * anything else rejected.
+ * anything else rejected. A test may bring its own users file (carol is challenged whatever it
+ * says) and run the server inside a network namespace ({@link FreeRadiusOptions}).
  */
 import { spawn, spawnSync } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
@@ -55,7 +56,24 @@ grace	Cleartext-Password := "gracepass,654321"
 	Cisco-AVPair += "auth-proxy:priv-lvl=15"
 `;
 
-function radiusdConf(dir: string, port: number, acctPort: number, secret: string): string {
+/** What a test may change of the throw-away server. */
+export interface FreeRadiusOptions {
+  /**
+   * Run it inside this network namespace (`ip netns exec`), listening on the namespace's own
+   * loopback: e.g. the end-to-end tests' gateway namespace, where `portcullis run` reaches it.
+   */
+  readonly ns?: string | undefined;
+  /** The users file (default: the users of the module comment). `carol` is challenged whatever it says. */
+  readonly users?: string | undefined;
+  /** The Cisco-AVPairs carol's accepted answer carries (default: priv-lvl 15 and one entry to 10.0.0.7 port 443). */
+  readonly challengeAvPairs?: readonly string[] | undefined;
+}
+
+/** The Cisco-AVPairs of carol's accept after the challenge, by default. */
+const CHALLENGE_AVPAIRS = ['auth-proxy:priv-lvl=15', 'auth-proxy:proxyacl#1=permit tcp any host 10.0.0.7 eq 443'];
+
+function radiusdConf(dir: string, port: number, acctPort: number, secret: string,
+  challengeAvPairs: readonly string[] = CHALLENGE_AVPAIRS): string {
   return `prefix = /usr
 exec_prefix = /usr
 sysconfdir = /etc
@@ -138,9 +156,7 @@ server default {
           &Auth-Type := Accept
         }
         update reply {
-          &Cisco-AVPair += "auth-proxy:priv-lvl=15"
-          &Cisco-AVPair += "auth-proxy:proxyacl#1=permit tcp any host 10.0.0.7 eq 443"
-          &Reply-Message := "second factor accepted"
+${challengeAvPairs.map((a) => `          &Cisco-AVPair += "${a}"\n`).join('')}          &Reply-Message := "second factor accepted"
         }
         ok
         return
@@ -200,17 +216,17 @@ export async function freeUdpPort(): Promise<number> {
  * 20 s. A port taken between choosing it and FreeRADIUS binding it (other tests bind ports
  * too) is retried with other ports, twice.
  */
-export async function startFreeRadius(secret: string): Promise<FreeRadius> {
+export async function startFreeRadius(secret: string, opts: FreeRadiusOptions = {}): Promise<FreeRadius> {
   for (let attempt = 1; ; attempt++) {
     try {
-      return await startOnce(secret);
+      return await startOnce(secret, opts);
     } catch (e) {
       if (attempt === 3 || !/Address already in use/.test(String(e))) throw e;
     }
   }
 }
 
-async function startOnce(secret: string): Promise<FreeRadius> {
+async function startOnce(secret: string, opts: FreeRadiusOptions): Promise<FreeRadius> {
   const dir = mkdtempSync(join(tmpdir(), 'portcullis-freeradius-'));
   mkdirSync(join(dir, 'log'));
   mkdirSync(join(dir, 'run'));
@@ -218,8 +234,8 @@ async function startOnce(secret: string): Promise<FreeRadius> {
   let acctPort = await freeUdpPort();
   while (acctPort === port) acctPort = await freeUdpPort();
   writeFileSync(join(dir, 'dictionary'), '$INCLUDE /usr/share/freeradius/dictionary\n');
-  writeFileSync(join(dir, 'users'), USERS);
-  writeFileSync(join(dir, 'radiusd.conf'), radiusdConf(dir, port, acctPort, secret));
+  writeFileSync(join(dir, 'users'), opts.users ?? USERS);
+  writeFileSync(join(dir, 'radiusd.conf'), radiusdConf(dir, port, acctPort, secret, opts.challengeAvPairs));
   const root = process.getuid?.() === 0;
   let argv = ['freeradius', '-X', '-d', dir, '-n', 'radiusd'];
   if (root) {
@@ -230,6 +246,8 @@ async function startOnce(secret: string): Promise<FreeRadius> {
     }
     argv = ['setpriv', `--reuid=${uid}`, `--regid=${gid}`, '--clear-groups', ...argv];
   }
+  // `ip netns exec` execs its command in place: the child is still FreeRADIUS itself.
+  if (opts.ns !== undefined) argv = ['ip', 'netns', 'exec', opts.ns, ...argv];
   const child: ChildProcess = spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout!.on('data', (d: Buffer) => { out += d.toString(); });
