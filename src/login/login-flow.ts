@@ -31,6 +31,21 @@ export const MAX_CONCURRENT_LOGINS = 64;
 /** An Authenticator that has not answered after this long counts as no answer. */
 export const AUTHENTICATE_TIMEOUT_MS = 30_000;
 
+/**
+ * A refusal as one sentence for the page: `prefix: reason.`, except that a reason which already
+ * begins with the prefix's first word (the local users' "Authentication failed", "Authentication
+ * succeeded, but the user is not authorized") stands alone, capitalised, so the page never reads
+ * "Authentication failed: Authentication failed."; an empty reason is the prefix alone; the
+ * full stop is added only when the reason (a server's Reply-Message, say) has none of its own.
+ */
+export function refusalSentence(prefix: string, reason: string): string {
+  const r = reason.trim();
+  if (r === '') return `${prefix}.`;
+  const word = prefix.split(' ')[0]!.toLowerCase();
+  const text = new RegExp(`^${word}\\b`, 'i').test(r) ? r[0]!.toUpperCase() + r.slice(1) : `${prefix}: ${r}`;
+  return /[.!?]$/.test(text) ? text : `${text}.`;
+}
+
 /** A page to send: status and HTML. */
 export interface LoginPage {
   readonly status: number;
@@ -180,7 +195,7 @@ export class LoginFlow {
         this.stats.authorizeFailed++;
         httpDebug(engine, now, () => `login of ${user} from ${client.text} not authorized: ${r.error.message}`);
         this.setState(client, AP_STATE_AUTHC_FAIL);
-        return this.formPage(client, 403, `Authorization failed: ${r.error.message}`, form.user);
+        return this.formPage(client, 403, refusalSentence('Authorization failed', r.error.message), form.user);
       }
       engine.loginSucceeded(client.words);
       this.o.onAuthorized?.(client);
@@ -196,10 +211,10 @@ export class LoginFlow {
     httpDebug(engine, now, () => `AAA response for user ${user} from ${client.text}: reject (${reason})`);
     const r = engine.loginFailed(client.words, now);
     if (r === FAILURE_LISTED || r === FAILURE_ALREADY_LISTED) {
-      return this.result(403, 'Authentication Failed',
-        `Authentication failed: ${reason}. Too many failed logins from this computer: it may not log in until its watch-list entry expires.`);
+      return this.result(403, 'Authentication Failed', `${refusalSentence('Authentication failed', reason)} ` +
+        'Too many failed logins from this computer: it may not log in until its watch-list entry expires.');
     }
-    return this.formPage(client, 403, `Authentication failed: ${reason}.`, form.user);
+    return this.formPage(client, 403, refusalSentence('Authentication failed', reason), form.user);
   }
 
   /** Sets the login state of `client`'s cache entry, unless it is authenticated already. */

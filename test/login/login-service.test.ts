@@ -19,6 +19,7 @@ import { COUNTER_DROP_WATCH_LIST } from '../../src/engine/counters.js';
 import { renderShowAuthProxyCache, renderShowAuthProxyStatistics } from '../../src/log/show-cache.js';
 import { renderShowAuthProxyWatchList } from '../../src/log/show-watch-list.js';
 import { PacketNet } from './packet-net.js';
+import { AUTHENTICATION_FAILED, NOT_AUTHORIZED } from '../../src/aaa/local.js';
 import { testCertificate } from './tls-fixture.js';
 
 const PASSWORD = 'Tr0ub4dor&3-horse-staple';
@@ -45,9 +46,12 @@ class FakeAuthenticator implements Authenticator {
   /** User names asked about (never passwords). */
   readonly asked: string[] = [];
   hang = false;
+  /** The reject reason user `reason` gets. */
+  reason = '';
   async authenticate(req: AuthRequest): Promise<AuthOutcome> {
     this.asked.push(req.user);
     await new Promise<void>((r) => setImmediate(r));
+    if (req.user === 'reason') return { kind: 'reject', reason: this.reason };
     if (req.user === 'broken') return { kind: 'error', reason: 'server 192.0.2.10 timed out' };
     if (req.user === 'otp' && req.state === undefined && req.password === PASSWORD) {
       return { kind: 'challenge', state: 'st-1', prompt: 'Enter the code from your token:' };
@@ -208,6 +212,32 @@ test('a wrong password gets the form again with the reason and AUTHC_FAIL; the r
   assert.equal(ssh2.segment(0x02), VERDICT_FORWARD, 'the downloaded entry lets ssh through');
   assert.match(renderShowAuthProxyCache(e), / Client IP 127\.0\.0\.5 Port 40004, timeout 60, state HTTP_ESTAB\n/);
   assert.ok(outputs.some((l) => /AUTH-PROXY: AAA response for user "alice" from 127\.0\.0\.5: accept, priv-lvl 15, 1 proxyacl entry$/.test(l)));
+});
+
+test('the failure page reads naturally for every reject reason of every authenticator (no "Authentication failed: Authentication failed.")', async () => {
+  const s = await setup(CONFIG.replace(/^ip auth-proxy (max-login-attempts|watch-list) .*\n/gm, ''));
+  const cases: [string, string][] = [
+    // local users (src/aaa/local.ts), also for any method list's accept below priv-lvl 15
+    [AUTHENTICATION_FAILED, 'Authentication failed.'],
+    [NOT_AUTHORIZED, 'Authentication succeeded, but the user is not authorized.'],
+    // the method lists' expired challenge (src/aaa/methods.ts)
+    ['the second step of this login has expired: log in again', 'Authentication failed: the second step of this login has expired: log in again.'],
+    // RADIUS and TACACS+ defaults, and a server's own Reply-Message / server_msg with its full stop
+    ['rejected by the RADIUS server', 'Authentication failed: rejected by the RADIUS server.'],
+    ['not authorized by the TACACS+ server', 'Authentication failed: not authorized by the TACACS+ server.'],
+    ['Your password has expired.', 'Authentication failed: Your password has expired.'],
+    ['authentication failure, try again ', 'Authentication failure, try again.'],
+    ['', 'Authentication failed.'],
+  ];
+  let page = await interceptedGet(s, '127.0.0.15', 40070);
+  for (const [reason, shown] of cases) {
+    s.auth.reason = reason;
+    const r = await httpsPost(s, '127.0.0.15', form({ uname: 'reason', pwd: 'x', ap_token: tokenOf(page) }));
+    assert.equal(r.status, 403);
+    assert.ok(r.body.includes(`<p class="message">${shown}</p>`), `${JSON.stringify(reason)}: ${/<p class="message">[^<]*<\/p>/.exec(r.body)?.[0]}`);
+    assert.doesNotMatch(r.body, /failed: authentication failed|\.\./i);
+    page = r.body;
+  }
 });
 
 test('no open redirect: the success page goes only to a URL the client asked for', async () => {
