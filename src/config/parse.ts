@@ -41,6 +41,7 @@ import { AttributeListSection } from './attribute-lists.js';
 import { parseStaticRoute, resolveRoutes } from './routes.js';
 import type { PendingRoute } from './routes.js';
 import { expectEnd, restOfLine, wordAt } from './values.js';
+import { AP_PROTO_HTTP, AP_PROTO_HTTPS } from '../authproxy/protocols.js';
 import {
   AAA_WORDS, ACL_BLOCK_WORDS, IP_WORDS, IPV6_WORDS, RADIUS_WORDS, TACACS_WORDS, TOP_WORDS, rejectMistyped,
 } from './vocabulary.js';
@@ -316,6 +317,7 @@ class ConfigParser {
           `no "ip auth-proxy name ${clip(ref.name)} …" line defines it`);
       }
     }
+    this.warnNoSecureServer();
     const undefinedAcl = (ref: Reference | undefined, what: string): void => {
       if (ref !== undefined && !acls.has(ref.name)) {
         ctx.warn(ref.tl, ref.index, `access list "${clip(ref.name)}" is not defined: as in IOS, ${what}`);
@@ -349,6 +351,27 @@ class ConfigParser {
       routes,
       warnings: ctx.warnings,
     };
+  }
+
+  /**
+   * IOS without `ip http secure-server` posts the login form over plain HTTP; portcullis takes
+   * credentials only over HTTPS (seed 000: "Only the postrequest … will be forced to use HTTP
+   * over SSL"), so without it there is no login service, and an interface rule that intercepts
+   * web traffic can only say that logging in is unavailable (`intercept-app.ts`). Warned once,
+   * at the first interface applying such a rule.
+   */
+  private warnNoSecureServer(): void {
+    if (this.http.result().secureServer) return;
+    const rules = this.authProxy.rulesResult();
+    for (const itf of this.interfaces.interfaces) {
+      const ref = itf.authProxy;
+      const flags = ref === undefined ? 0 : rules.get(ref.name)?.protoFlags ?? 0;
+      if ((flags & (AP_PROTO_HTTP | AP_PROTO_HTTPS)) === 0) continue;
+      this.ctx.warn(ref!.tl, ref!.index, `auth-proxy rule "${clip(ref!.name)}" intercepts web traffic on ${clip(itf.name)}, but `
+        + '"ip http secure-server" is not configured: portcullis takes credentials over HTTPS only, so no login service runs '
+        + 'and intercepted clients get a page saying that logging in is unavailable', 'no-secure-server');
+      return;
+    }
   }
 
   /**

@@ -37,6 +37,12 @@ export interface InterceptAppOptions {
   readonly secureContext?: tls.SecureContext | undefined;
   /** Port of the login service the form posts to (default `ip http secure-port`). */
   readonly securePort?: number | undefined;
+  /**
+   * No login service runs (the config has no `ip http secure-server`): the intercepted page says
+   * that logging in is unavailable (503) instead of showing a form that would post to a port
+   * nobody listens on. Replay leaves it off (its pages are the IOS login page).
+   */
+  readonly loginUnavailable?: boolean | undefined;
   /** Called whenever the app queued output on a connection (the gateway flushes the engine's queue). */
   readonly onOutput?: (() => void) | undefined;
 }
@@ -371,6 +377,16 @@ export class LoginInterceptApp implements InterceptApp {
           ? 'Credentials are taken only by this network\'s login service, not by an intercepted connection; nothing was checked. Open the page you wanted again to get the login form.'
           : 'Credentials are taken only over HTTPS, and this request came over plain HTTP, so they may have been seen on the way; nothing was checked. Open the page you wanted again to get the login form, and consider changing your password.',
       });
+    } else if (this.opts.loginUnavailable === true) {
+      res.statusCode = 503;
+      body = renderResultPage({
+        hostname: cfg.hostname,
+        title: 'Login Unavailable',
+        message: 'This network lets you through only after you log in, but its login service is not running '
+          + '(the gateway has no secure web server configured), so logging in is not possible now. '
+          + 'Please tell the network\'s administrators.',
+      });
+      httpDebug(this.engine!, t, () => `login unavailable page sent to ${client} port ${sock.remotePort} (no ip http secure-server)`);
     } else {
       const host = hostHeader(req.headers.host) ?? (sock.remoteFamily === 'IPv6' ? `[${sock.localAddress}]` : sock.localAddress);
       const originalUrl = `${encrypted ? 'https' : 'http'}://${host}${req.url ?? '/'}`;

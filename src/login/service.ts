@@ -58,7 +58,7 @@ export async function startLoginService(ctx: GatewayContext, opts: LoginServiceO
   if (servers !== undefined) port = servers.port;
   app = new LoginInterceptApp({
     config: cfg, clock: () => ctx.nowMs(), wallClockMs: (t) => ctx.wallClockMs(t), tokens, urls, secureContext,
-    securePort: port === 0 ? undefined : port, onOutput: () => ctx.kick(),
+    securePort: port === 0 ? undefined : port, loginUnavailable: servers === undefined, onOutput: () => ctx.kick(),
   });
   const previous = ctx.engine.app;
   app.attach(ctx.engine);

@@ -240,6 +240,18 @@ test('the failure page reads naturally for every reject reason of every authenti
   }
 });
 
+test('without ip http secure-server no login service runs, and the intercepted page says logging in is unavailable (no form posting nowhere)', async () => {
+  const s = await setup(CONFIG.replace('ip http secure-server\n', ''));
+  assert.equal(s.service.port, 0);
+  const page = await interceptedGet(s, '127.0.0.16', 40080);
+  assert.match(page, /^HTTP\/1\.1 503 Service Unavailable\r\n/);
+  assert.match(page, /<h1>Login Unavailable<\/h1>/);
+  assert.match(page, /login service is not running/);
+  assert.doesNotMatch(page, /<form|https:\/\/127\.0\.0\.1/);
+  assert.match(page, /\r\nContent-Security-Policy: default-src 'none'/);
+  assert.ok(outputs.some((l) => /AUTH-PROXY: login unavailable page sent to 127\.0\.0\.16 port 40080 \(no ip http secure-server\)$/.test(l)));
+});
+
 test('no open redirect: the success page goes only to a URL the client asked for', async () => {
   const s = await setup();
   const page = await interceptedGet(s, '127.0.0.8', 40010, '/asked?q=1', 'news.example');
