@@ -25,5 +25,12 @@ export const AP_DELETE_IDLE = 0;
 export const AP_DELETE_ABSOLUTE = 1;
 export const AP_DELETE_CLEAR = 2;
 export const AP_DELETE_DISCONNECT = 3;
+/** The gateway stops: every entry goes with it. */
+export const AP_DELETE_SHUTDOWN = 4;
+/**
+ * Not a removal: an authorized host logged in again, so its accounting session ends and a new
+ * one starts on the same entry (no `OBJ_DELETE` line is printed for it).
+ */
+export const AP_END_RELOGIN = 5;
 
-export const AP_DELETE_REASONS: readonly string[] = ['idle', 'absolute', 'clear', 'disconnect'];
+export const AP_DELETE_REASONS: readonly string[] = ['idle', 'absolute', 'clear', 'disconnect', 'shutdown', 'relogin'];

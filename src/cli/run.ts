@@ -15,6 +15,7 @@ import { startControlServer } from '../control/server.js';
 import { startLoginService, type LoginService } from '../login/service.js';
 import { loadOrCreateCertificate, type LoginCertificate } from '../login/certificate.js';
 import { createAaaAuthenticator } from '../aaa/methods.js';
+import { startGatewayAccounting } from '../gateway/accounting.js';
 import type { Config } from '../config/types.js';
 import { formatIpv4, formatIpv6 } from '../wire/addr.js';
 import { RULE_PRIORITY_FIRST, RULE_PRIORITY_END } from '../gateway/routes.js';
@@ -68,6 +69,8 @@ export async function runGateway(o: RunOptions): Promise<number> {
   gw.onStop(() => authenticator.close());
   let login: LoginService;
   try {
+    const accounting = startGatewayAccounting(gw);
+    if (accounting !== undefined) gw.onStop(() => accounting.close(gw.stopError));
     login = await startLoginService(gw, { authenticator, tls: certificate, addresses });
     gw.onStop(() => login.close());
     const control = await startControlServer(gw, { path: o.controlPath, onError: (e) => messages(`portcullis: control socket: ${e.message}`) });

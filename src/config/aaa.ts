@@ -1,13 +1,16 @@
 /**
- * The AAA room: `aaa new-model`, `aaa session-id`, and the method lists of `aaa authentication
- * login`, `aaa authorization auth-proxy` and `aaa accounting auth-proxy`. Method lists are kept
- * as written (`group radius`, `local` …).
+ * The AAA room: `aaa new-model`, `aaa session-id`, the method lists of `aaa authentication
+ * login`, `aaa authorization auth-proxy` and `aaa accounting auth-proxy`, and `aaa accounting
+ * update [newinfo] [periodic MINUTES [jitter maximum SECONDS]]` (IOS: Interim-Update records
+ * every MINUTES, 1-71582; `newinfo` and `jitter` are accepted and ignored with a warning —
+ * portcullis has no new information to report mid-session and sends the interim records on
+ * time). Method lists are kept as written (`group radius`, `local` …).
  */
 import { expectedAt } from '../ios/tokens.js';
 import type { TokenLine } from '../ios/tokens.js';
 import type { AaaConfig } from './types.js';
 import type { ParseContext } from './context.js';
-import { expectEnd, wordAt } from './values.js';
+import { expectEnd, numberAt, wordAt } from './values.js';
 
 /** Methods `aaa authentication login` accepts besides `group NAME`. */
 const AAA_LOGIN_METHODS: ReadonlySet<string> = new Set(['local', 'local-case', 'none', 'enable', 'line', 'krb5']);
@@ -25,6 +28,7 @@ export class AaaSection {
   private readonly authorizationAuthProxy = new Map<string, readonly string[]>();
   private readonly accountingAuthProxy = new Map<string, readonly string[]>();
   private sessionId: string | undefined = undefined;
+  private updatePeriodicMin: number | undefined = undefined;
 
   constructor(private readonly ctx: ParseContext) {}
 
@@ -55,6 +59,10 @@ export class AaaSection {
       this.authorizationAuthProxy.set(list, methods);
       return true;
     }
+    if (w1 === 'accounting' && w2 === 'update') {
+      this.parseAccountingUpdate(tl);
+      return true;
+    }
     if (w1 === 'accounting' && w2 === 'auth-proxy') {
       const list = tl.tokens[3]?.text;
       if (list === undefined) throw expectedAt(tl, 3, 'a method list name ("default" or a name)');
@@ -65,6 +73,29 @@ export class AaaSection {
       return true;
     }
     return false;
+  }
+
+  /** `aaa accounting update [newinfo] [periodic N [jitter maximum S]]`. */
+  private parseAccountingUpdate(tl: TokenLine): void {
+    let i = 3;
+    let periodic: number | undefined;
+    if (wordAt(tl, i) === 'newinfo') {
+      this.ctx.warn(tl, i, '"newinfo" ignored: portcullis sends no update records but the periodic ones');
+      i++;
+    }
+    if (wordAt(tl, i) === 'periodic') {
+      periodic = numberAt(tl, i + 1, 1, 71582);
+      i += 2;
+      if (wordAt(tl, i) === 'jitter') {
+        if (wordAt(tl, i + 1) !== 'maximum') throw expectedAt(tl, i + 1, '"maximum"');
+        numberAt(tl, i + 2, 0, 2147483);
+        this.ctx.warn(tl, i, '"jitter" ignored: Interim-Update records are sent on time');
+        i += 3;
+      }
+    }
+    if (i === 3) throw expectedAt(tl, 3, '"newinfo" or "periodic"');
+    expectEnd(tl, i);
+    this.updatePeriodicMin = periodic;
   }
 
   /** `no aaa new-model` (the caller has checked the first two words). */
@@ -84,6 +115,7 @@ export class AaaSection {
       authorizationAuthProxy: this.authorizationAuthProxy,
       accountingAuthProxy: this.accountingAuthProxy,
       sessionId: this.sessionId,
+      accountingUpdatePeriodicMin: this.updatePeriodicMin,
     };
   }
 }

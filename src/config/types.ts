@@ -137,6 +137,8 @@ export interface AaaConfig {
   readonly accountingAuthProxy: ReadonlyMap<string, readonly string[]>;
   /** `aaa session-id common|unique`. */
   readonly sessionId: string | undefined;
+  /** `aaa accounting update periodic N`: minutes between Interim-Update records; undefined: none. */
+  readonly accountingUpdatePeriodicMin?: number | undefined;
 }
 
 export interface RadiusServer {

@@ -44,8 +44,11 @@ import type { EngineSettings } from './settings.js';
 import { HostSessions } from './sessions.js';
 import { HostWatch } from './watch.js';
 import type { AuthorizeResult } from './sessions.js';
+import type { SessionListener } from './session-hooks.js';
+import { AP_DELETE_SHUTDOWN } from '../authproxy/states.js';
 
 export type { AuthorizeResult };
+export type { SessionListener } from './session-hooks.js';
 import { FlowMemos } from './flow-memo.js';
 import { InterceptedConnections } from './connections.js';
 import type { InterceptApp } from './connections.js';
@@ -237,6 +240,18 @@ export class Engine {
     this.state.messages = sink;
   }
 
+  /**
+   * Told when an authorized host session starts and ends (src/engine/session-hooks.ts: RADIUS
+   * accounting listens), or null.
+   */
+  get sessionListener(): SessionListener | null {
+    return this.sessions.listener;
+  }
+
+  set sessionListener(listener: SessionListener | null) {
+    this.sessions.listener = listener;
+  }
+
   /** The login subsystem receiving intercepted connections. */
   get app(): InterceptApp | null {
     return this.conns.app;
@@ -328,6 +343,27 @@ export class Engine {
   /** `clear ip auth-proxy cache *|HOST`: removes entries and their ACL entries. Returns how many. */
   clearCache(words: Uint32Array | null, nowMs: number): number {
     return this.sessions.clear(words, nowMs);
+  }
+
+  /**
+   * The gateway stops: every cache entry goes (reason `shutdown`), so that each authorized
+   * session's end is reported. Returns how many entries there were.
+   */
+  endAllSessions(nowMs: number): number {
+    return this.sessions.clear(null, nowMs, AP_DELETE_SHUTDOWN);
+  }
+
+  /**
+   * The counters of the authorized session in cache slot `slot` into `out` (`USAGE_*` of
+   * session-hooks.ts; an Interim-Update's figures); false when the slot has none.
+   */
+  sessionUsage(slot: number, out: Float64Array): boolean {
+    return this.sessions.usageOf(slot, out);
+  }
+
+  /** True if the entry in cache slot `slot` has an authorized session. */
+  hasSession(slot: number): boolean {
+    return this.sessions.isAuthorized(slot);
   }
 
   /** Text form of a host's address. */

@@ -9,11 +9,18 @@ import { formatIpIos } from '../wire/addr.js';
 import type { DynamicAclText } from '../acl/api.js';
 import { AuthCacheFullError, HostNotConnectedError } from '../errors.js';
 import type { DownloadedAclError, DynamicAclTargetError } from '../errors.js';
-import { AP_STATE_HTTP_ESTAB, AP_DELETE_REASONS, AP_DELETE_CLEAR, AP_DELETE_IDLE } from '../authproxy/states.js';
+import {
+  AP_STATE_HTTP_ESTAB, AP_DELETE_REASONS, AP_DELETE_CLEAR, AP_DELETE_IDLE, AP_END_RELOGIN,
+} from '../authproxy/states.js';
 import { DEBUG_OBJECT_CREATION, DEBUG_OBJECT_DELETION, DEBUG_TIMERS } from './debug.js';
 import { COUNTER_HOSTS_CREATED, COUNTER_HOSTS_EXPIRED } from './counters.js';
 import type { EngineState } from './state.js';
 import { PORT_INDEXES, portIndexOfBit } from './ports.js';
+import {
+  USAGE_FIELDS, USAGE_OCTETS_FROM_HOST, USAGE_OCTETS_TO_HOST, USAGE_PACKETS_FROM_HOST, USAGE_PACKETS_TO_HOST,
+  USAGE_SESSION_ID, USAGE_START_MS,
+} from './session-hooks.js';
+import type { SessionListener } from './session-hooks.js';
 
 const MINUTE_MS = 60_000;
 
@@ -42,6 +49,14 @@ export class HostSessions {
    * half-open limit leave no entry behind their abandoned handshakes.
    */
   private unproven = new Uint8Array(64);
+  /** 1 while a cache slot's entry has an authorized session (see session-hooks.ts). */
+  private authorized = new Uint8Array(64);
+  /** Engine time each slot's authorized session started. */
+  private startedMs = new Float64Array(64);
+  /** The usage snapshot handed to {@link listener} (reused). */
+  private readonly usage = new Float64Array(USAGE_FIELDS);
+  /** Told of sessions' starts and ends (accounting), or null. */
+  listener: SessionListener | null = null;
 
   constructor(private readonly s: EngineState) {}
 
@@ -66,15 +81,14 @@ export class HostSessions {
     if (host >= this.sessionIds.length) {
       let n = this.sessionIds.length * 2;
       while (n <= host) n *= 2;
-      const a = new Float64Array(n);
-      a.set(this.sessionIds);
-      this.sessionIds = a;
-      const u = new Uint8Array(n);
-      u.set(this.unproven);
-      this.unproven = u;
+      this.sessionIds = lengthened(this.sessionIds, new Float64Array(n));
+      this.unproven = lengthened(this.unproven, new Uint8Array(n));
+      this.authorized = lengthened(this.authorized, new Uint8Array(n));
+      this.startedMs = lengthened(this.startedMs, new Float64Array(n));
     }
     this.sessionIds[host] = this.nextSessionId++;
     this.unproven[host] = 0;
+    this.authorized[host] = 0;
   }
 
   /** A connection of the host in cache slot `host` was established: its entry is proven. */
@@ -147,9 +161,13 @@ export class HostSessions {
     this.release(slot, reason, nowMs);
   };
 
-  /** Removes a host's dynamic ACL entries and says so (the cache frees the slot). */
+  /**
+   * Removes a host's dynamic ACL entries and says so (the cache frees the slot); an authorized
+   * session ends first (its listener is told, with the counters as they stand).
+   */
   private release(slot: number, reason: number, nowMs: number): void {
     const s = this.s;
+    if (this.authorized[slot] === 1) this.endSession(slot, reason, nowMs);
     const list = s.cache.aclList[slot]!;
     const addr = this.scratchAddr;
     for (let w = 0; w < 4; w++) addr[w] = s.cache.addr[slot * 4 + w]!;
@@ -158,6 +176,35 @@ export class HostSessions {
       s.debug.event(nowMs, DEBUG_OBJECT_DELETION,
         `AUTH-PROXY OBJ_DELETE: delete auth_cache entry for ${this.hostText(slot)} (${AP_DELETE_REASONS[reason]})`);
     }
+  }
+
+  /** Ends the authorized session of `slot`: fills the usage snapshot and tells the listener. */
+  private endSession(slot: number, reason: number, nowMs: number): void {
+    const listener = this.listener;
+    if (listener !== null) this.usageOf(slot, this.usage);
+    this.authorized[slot] = 0;
+    if (listener !== null) listener.sessionEnded(slot, reason, this.usage, nowMs);
+  }
+
+  /**
+   * Writes the counters of the authorized session of `slot` into `out` (`USAGE_*` indices);
+   * false (and nothing written) when the slot has no authorized session.
+   */
+  usageOf(slot: number, out: Float64Array): boolean {
+    if (this.authorized[slot] !== 1) return false;
+    const cache = this.s.cache;
+    out[USAGE_SESSION_ID] = this.sessionIds[slot]!;
+    out[USAGE_START_MS] = this.startedMs[slot]!;
+    out[USAGE_OCTETS_FROM_HOST] = cache.octetsOut[slot]!;
+    out[USAGE_PACKETS_FROM_HOST] = cache.packetsOut[slot]!;
+    out[USAGE_OCTETS_TO_HOST] = cache.octetsIn[slot]!;
+    out[USAGE_PACKETS_TO_HOST] = cache.packetsIn[slot]!;
+    return true;
+  }
+
+  /** True if the entry in `slot` has an authorized session. */
+  isAuthorized(slot: number): boolean {
+    return this.authorized[slot] === 1;
   }
 
   // ---- control plane (may allocate) -----------------------------------------------------------
@@ -198,11 +245,29 @@ export class HostSessions {
       this.created(host);
     }
     this.unproven[host] = 0;
+    // A host that logs in again ends its session; the new login is a new session (new id).
+    if (this.authorized[host] === 1) {
+      this.endSession(host, AP_END_RELOGIN, nowMs);
+      this.sessionIds[host] = this.nextSessionId++;
+    }
     cache.setState(host, AP_STATE_HTTP_ESTAB);
     cache.setUser(host, user);
     cache.aclList[host] = list >= 0 && entries.length > 0 ? list : -1;
     cache.setTimers(host, cacheMs, s.absoluteMs, nowMs);
+    this.startSession(host, nowMs);
     return { ok: true };
+  }
+
+  /** Starts the authorized session of `host`: its counters from zero, the listener told. */
+  private startSession(host: number, nowMs: number): void {
+    const cache = this.s.cache;
+    cache.octetsOut[host] = 0;
+    cache.packetsOut[host] = 0;
+    cache.octetsIn[host] = 0;
+    cache.packetsIn[host] = 0;
+    this.authorized[host] = 1;
+    this.startedMs[host] = nowMs;
+    this.listener?.sessionStarted(host, nowMs);
   }
 
   /** Sets the auth-proxy state of a host's entry; false if it has none. */
@@ -214,8 +279,11 @@ export class HostSessions {
     return true;
   }
 
-  /** `clear ip auth-proxy cache *|HOST`: removes entries and their ACL entries. Returns how many. */
-  clear(words: Uint32Array | null, nowMs: number): number {
+  /**
+   * `clear ip auth-proxy cache *|HOST` (null: all): removes entries and their ACL entries, for
+   * `reason` (default clear; a Disconnect-Request, the gateway stopping). Returns how many.
+   */
+  clear(words: Uint32Array | null, nowMs: number, reason = AP_DELETE_CLEAR): number {
     const cache = this.s.cache;
     const slots: number[] = [];
     if (words === null) cache.forEach((slot) => slots.push(slot));
@@ -224,7 +292,7 @@ export class HostSessions {
       if (slot >= 0) slots.push(slot);
     }
     for (const slot of slots) {
-      this.release(slot, AP_DELETE_CLEAR, nowMs);
+      this.release(slot, reason, nowMs);
       cache.remove(slot);
     }
     return slots.length;
@@ -239,4 +307,10 @@ export class HostSessions {
   hostTimeoutMin(slot: number): number {
     return Math.round(this.s.cache.inactivityMs[slot]! / MINUTE_MS);
   }
+}
+
+/** `to` (longer) with `from` copied into its start. */
+function lengthened<T extends Float64Array | Uint8Array>(from: T, to: T): T {
+  to.set(from);
+  return to;
 }

@@ -78,6 +78,7 @@ export class Gateway implements GatewayContext, PortOwner {
   private timerAt = Infinity;
   private kickPending = false;
   private stopping = false;
+  private stopCause: Error | undefined = undefined;
   private resolveStopped!: (e: Error | undefined) => void;
   private readonly txOffsets = new Uint32Array(TX_BATCH);
   private readonly txLengths = new Uint32Array(TX_BATCH);
@@ -132,6 +133,11 @@ export class Gateway implements GatewayContext, PortOwner {
   /** The TUN devices, in config order. */
   get devices(): readonly TunDevice[] {
     return this.ports.map((p) => p.device);
+  }
+
+  /** While stopping: the error that stops the gateway, or undefined for a requested stop. */
+  get stopError(): Error | undefined {
+    return this.stopCause;
   }
 
   /** Registers something to close when the gateway stops (the login service, the control socket). */
@@ -262,6 +268,7 @@ export class Gateway implements GatewayContext, PortOwner {
       return;
     }
     this.stopping = true;
+    this.stopCause = error;
     if (this.timer !== null) clearTimeout(this.timer);
     this.timer = null;
     for (const p of this.ports) p.device.pause();

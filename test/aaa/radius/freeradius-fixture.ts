@@ -5,7 +5,9 @@
  * refuses any Access-Request of ours whose Message-Authenticator is missing or wrong, and every
  * reply (Accept, Reject, Challenge) carries one.
  *
- * Accounting: every Accounting-Request is answered (its attributes appear in {@link FreeRadius.log}).
+ * Accounting: every Accounting-Request is answered (its attributes appear in {@link FreeRadius.log})
+ * and written to the `detail` module's file ({@link FreeRadius.detail}), as an operator's
+ * FreeRADIUS records it.
  *
  * Users: `alice`/`alicepass` (priv-lvl 15 and two proxyacl entries, Reply-Message), `bob`/`bobpass`
  * (priv-lvl 15, no entries), `erin`/`erinpass` (auth-proxy priv-lvl 14), `frank`/`frankpass` (a
@@ -19,7 +21,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { createSocket } from 'node:dgram';
-import { chownSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chownSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -34,6 +36,8 @@ export interface FreeRadius {
   readonly secret: string;
   /** FreeRADIUS's debug output so far. */
   log(): string;
+  /** The accounting detail file (rlm_detail) so far: one block of `Attribute = value` lines per record. */
+  detail(): string;
   stop(): Promise<void>;
 }
 
@@ -131,6 +135,13 @@ modules {
   always handled {
     rcode = handled
   }
+  detail {
+    filename = ${dir}/log/detail
+    escape_filenames = no
+    permissions = 0600
+    header = "%t"
+    locking = no
+  }
 }
 server default {
   listen {
@@ -147,6 +158,7 @@ server default {
     ok
   }
   accounting {
+    detail
     ok
   }
   authorize {
@@ -270,7 +282,14 @@ async function startOnce(secret: string, opts: FreeRadiusOptions): Promise<FreeR
     }
     await new Promise((r) => setTimeout(r, 50));
   }
-  return { port, acctPort, secret, log: () => out, stop };
+  const detail = (): string => {
+    try {
+      return readFileSync(join(dir, 'log', 'detail'), 'utf8');
+    } catch {
+      return '';
+    }
+  };
+  return { port, acctPort, secret, log: () => out, detail, stop };
 }
 
 /**
