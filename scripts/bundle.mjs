@@ -49,7 +49,9 @@ await build({
   // @peculiar/x509 (with its ASN.1 modules and tsyringe, ~750 KB) is only imported, dynamically,
   // when the login service makes a self-signed certificate (src/login/certificate.ts): it stays a
   // package loaded from node_modules then, instead of more than doubling what every command reads.
-  external: ['*.node', '@peculiar/x509'],
+  // otpauth (TOTP, src/aaa/totp.ts) likewise: loaded when a local user has a second factor or
+  // `totp enroll` runs.
+  external: ['*.node', '@peculiar/x509', 'otpauth'],
   // The bundle runs as a vm.Script (bin/bundle-loader.cjs), which has no dynamic import() ("A
   // dynamic import callback was not specified"): esbuild turns `import('x')` of an external
   // package into a require of it.

@@ -18,15 +18,31 @@
  * Authorization (README "Local users"). The privilege is the bound attribute list's `priv-lvl`
  * when it gives one, else the user's `privilege P`; the login is refused ({@link NOT_AUTHORIZED})
  * unless it is 15. The accept carries the list's `proxyacl#N` entries in N order.
+ *
+ * Second factor (`username NAME otp totp … secret BASE32`, src/aaa/totp.ts). A user with TOTP is
+ * accepted only with a valid code as well as the password, in either of two ways:
+ * - two steps: the right password alone gets a challenge (`AuthChallenge`, {@link TOTP_PROMPT}),
+ *   whose answer is the code (the login page's second step). The challenge's state is random,
+ *   answers once, for the same user, within {@link TOTP_CHALLENGE_TTL_MS};
+ * - one step: `PASSWORD,CODE` typed as the password — a comma and exactly the user's number of
+ *   digits at the end (as a Duo passcode is typed after the password, seed 003) — for clients
+ *   that cannot show a second step (HTTP Basic or Proxy-Authorization). A TOTP user's password
+ *   therefore must not itself end in a comma and that many digits.
+ * A wrong, expired or replayed code is a reject ({@link CODE_REFUSED}) — a failed attempt like a
+ * wrong password; a wrong password gets {@link AUTHENTICATION_FAILED} either way, so the one-step
+ * form does not tell which of the two was wrong.
  */
 import { randomBytes, timingSafeEqual } from 'node:crypto';
-import type { Config, LocalUser } from '../config/types.js';
+import type { Config, LocalUser, LocalUserTotp } from '../config/types.js';
 import type { ClearText } from '../config/clear-text.js';
 import type { DynamicAclText } from '../acl/api.js';
 import { LocalUserSecretError } from '../errors.js';
 import { derive, parseIosSecret, scryptKey } from './ios-hashes.js';
 import type { ScryptHash, StoredHash } from './ios-hashes.js';
 import type { AuthOutcome, AuthRequest, Authenticator } from './types.js';
+import { loadOtpAuth, TOTP_PROMPT, TotpVerifier } from './totp.js';
+import { PendingSteps } from './pending-steps.js';
+import type { PendingStep } from './pending-steps.js';
 
 /** The reject text of an unknown user and of a wrong password alike. */
 export const AUTHENTICATION_FAILED = 'Authentication failed';
@@ -47,6 +63,26 @@ export const MAX_PASSWORD_BYTES = 256;
 /** The privilege level the auth-proxy requires (IOS: `priv-lvl=15`). */
 export const REQUIRED_PRIVILEGE = 15;
 
+/** The reject text of a wrong, expired or already used TOTP code. */
+export const CODE_REFUSED = 'the code is wrong, expired or already used';
+
+/** The reject text of a second step whose state is unknown, answered, expired or another user's. */
+export const STEP_EXPIRED = 'the second step of this login has expired: log in again';
+
+/** How long a TOTP challenge waits for its code. */
+export const TOTP_CHALLENGE_TTL_MS = 180_000;
+
+/** Most TOTP challenges waiting at once; past it the oldest goes. */
+export const MAX_TOTP_CHALLENGES = 4096;
+
+/** Options of {@link createLocalAuthenticator}. */
+export interface LocalAuthenticatorOptions {
+  /** Wall clock in Unix ms, for TOTP time steps (default `Date.now()`). */
+  readonly unixMs?: () => number;
+  /** Monotonic clock in ms, for challenge expiry (default `performance.now()`). */
+  readonly nowMs?: () => number;
+}
+
 /** What is kept of one user: no password, only what verifies one. */
 interface UserRecord {
   readonly name: string;
@@ -56,6 +92,8 @@ interface UserRecord {
   readonly local: boolean;
   readonly privilege: number;
   readonly entries: readonly DynamicAclText[];
+  /** The user's TOTP second factor, if any. */
+  readonly totp: TotpVerifier | undefined;
 }
 
 /**
@@ -63,6 +101,9 @@ interface UserRecord {
  * same parsed config (the holder is empty by then) gets the same hash, not an error.
  */
 const hashedClearText = new WeakMap<ClearText, Promise<ScryptHash>>();
+
+/** TOTP secrets taken from a config's holders, by holder (as {@link hashedClearText}). */
+const takenTotpSecrets = new WeakMap<ClearText, string>();
 
 /** Hashes `text` with the load-time scrypt parameters and a fresh salt, wiping the byte copy. */
 export async function hashClearText(text: string): Promise<ScryptHash> {
@@ -97,15 +138,29 @@ function storedHash(u: LocalUser): Promise<StoredHash | 'none'> | StoredHash | '
   return parsed;
 }
 
+/** The TOTP verifier of `u`'s `otp totp` line (its secret taken from the config's holder). */
+async function totpVerifier(u: LocalUser, otp: LocalUserTotp): Promise<TotpVerifier> {
+  let secret = takenTotpSecrets.get(otp.secret);
+  if (secret === undefined) {
+    secret = otp.secret.take();
+    if (secret === undefined) {
+      throw new LocalUserSecretError(otp.source.file, otp.source.line, u.name, 'the TOTP secret was taken by another reader of the config');
+    }
+    takenTotpSecrets.set(otp.secret, secret);
+  }
+  return new TotpVerifier(await loadOtpAuth(), secret, otp);
+}
+
 /**
  * Makes the local-user authenticator of `config`: hashes every clear-text password (in
- * parallel, on the thread pool) and empties its holder in the config. Rejects with a
- * {@link LocalUserSecretError} for a stored secret it cannot use.
+ * parallel, on the thread pool) and empties its holder in the config, and takes the TOTP
+ * secrets. Rejects with a {@link LocalUserSecretError} for a stored secret it cannot use.
  */
-export async function createLocalAuthenticator(config: Config): Promise<Authenticator> {
+export async function createLocalAuthenticator(config: Config, opts: LocalAuthenticatorOptions = {}): Promise<Authenticator> {
   const users = new Map<string, UserRecord>();
   const pending = config.users.map(async (u): Promise<void> => {
     const stored = await storedHash(u);
+    const totp = u.otp === undefined ? undefined : await totpVerifier(u, u.otp);
     const list = u.attributeList === undefined ? undefined : config.attributeLists.get(u.attributeList);
     users.set(u.name, {
       name: u.name,
@@ -113,10 +168,11 @@ export async function createLocalAuthenticator(config: Config): Promise<Authenti
       local: u.clearText !== undefined,
       privilege: list?.privLvl ?? u.privilege,
       entries: list?.proxyAcl ?? [],
+      totp,
     });
   });
   await Promise.all(pending);
-  return new LocalAuthenticator(users);
+  return new LocalAuthenticator(users, opts.unixMs ?? (() => Date.now()), opts.nowMs ?? (() => performance.now()));
 }
 
 /** The authenticator itself: user records by name and one dummy salt. */
@@ -125,14 +181,32 @@ class LocalAuthenticator implements Authenticator {
   readonly #dummySalt = randomBytes(LOCAL_SCRYPT.saltBytes);
 
   readonly #users: ReadonlyMap<string, UserRecord>;
+  readonly #unixMs: () => number;
+  readonly #nowMs: () => number;
+  /** TOTP challenges waiting for their code. */
+  readonly #codes = new PendingSteps<PendingStep>(MAX_TOTP_CHALLENGES);
 
-  constructor(users: ReadonlyMap<string, UserRecord>) {
+  constructor(users: ReadonlyMap<string, UserRecord>, unixMs: () => number, nowMs: () => number) {
     this.#users = users;
+    this.#unixMs = unixMs;
+    this.#nowMs = nowMs;
   }
 
   async authenticate(req: AuthRequest): Promise<AuthOutcome> {
+    if (req.state !== undefined) return this.#answer(req.state, req.user, req.password);
     const rec = this.#users.get(req.user);
-    const pw = Buffer.from(req.password, 'utf8');
+    const totp = rec?.totp;
+    // One step for a TOTP user: `PASSWORD,CODE`.
+    let code: string | undefined;
+    let password = req.password;
+    if (totp !== undefined) {
+      const comma = password.length - totp.params.digits - 1;
+      if (comma >= 0 && password[comma] === ',' && /^[0-9]+$/.test(password.slice(comma + 1))) {
+        code = password.slice(comma + 1);
+        password = password.slice(0, comma);
+      }
+    }
+    const pw = Buffer.from(password, 'utf8');
     try {
       const usable = rec !== undefined && pw.length <= MAX_PASSWORD_BYTES;
       const work: Promise<boolean>[] = [];
@@ -147,8 +221,14 @@ class LocalAuthenticator implements Authenticator {
       }
       const results = await Promise.all(work);
       if (!usable || !results[results.length - 1]) return { kind: 'reject', reason: AUTHENTICATION_FAILED };
-      if (rec.privilege !== REQUIRED_PRIVILEGE) return { kind: 'reject', reason: NOT_AUTHORIZED };
-      return { kind: 'accept', user: rec.name, privilege: rec.privilege, entries: rec.entries };
+      if (rec.totp !== undefined) {
+        if (code === undefined) {
+          const now = this.#nowMs();
+          return { kind: 'challenge', state: this.#codes.add({ user: rec.name, expiresMs: now + TOTP_CHALLENGE_TTL_MS }, now), prompt: TOTP_PROMPT };
+        }
+        if (!rec.totp.verify(code, this.#unixMs())) return { kind: 'reject', reason: CODE_REFUSED };
+      }
+      return authorized(rec);
     } catch {
       // node:crypto failing (out of memory for scrypt): no answer, not the user's failed attempt.
       return { kind: 'error', reason: 'local authentication could not be performed' };
@@ -156,6 +236,23 @@ class LocalAuthenticator implements Authenticator {
       pw.fill(0);
     }
   }
+
+  /** The code answering challenge `state` (which it uses up, right or wrong). */
+  #answer(state: string, user: string, code: string): AuthOutcome {
+    const p = this.#codes.take(state, user, this.#nowMs());
+    const rec = this.#users.get(user);
+    if (p === undefined || rec?.totp === undefined) {
+      return { kind: 'reject', reason: STEP_EXPIRED };
+    }
+    if (!rec.totp.verify(code, this.#unixMs())) return { kind: 'reject', reason: CODE_REFUSED };
+    return authorized(rec);
+  }
+}
+
+/** The accept of an authenticated user, or the reject of one below {@link REQUIRED_PRIVILEGE}. */
+function authorized(rec: UserRecord): AuthOutcome {
+  if (rec.privilege !== REQUIRED_PRIVILEGE) return { kind: 'reject', reason: NOT_AUTHORIZED };
+  return { kind: 'accept', user: rec.name, privilege: rec.privilege, entries: rec.entries };
 }
 
 /** True when `pw` derives `stored`'s key. */

@@ -21,19 +21,21 @@
  * Whatever answered, an accept below `priv-lvl` 15 becomes the reject `NOT_AUTHORIZED`, as IOS
  * refuses the auth-proxy to a user without `auth-proxy:priv-lvl=15`.
  *
- * An Access-Challenge becomes an `AuthChallenge` whose `state` is a random handle of a pending
- * exchange kept here (bounded, expiring, answerable once by the same user): the answer goes to
- * the method and server that challenged.
+ * An Access-Challenge, or a local TOTP user's request for a code (src/aaa/local.ts), becomes an
+ * `AuthChallenge` whose `state` is a random handle of a pending exchange kept here (bounded,
+ * expiring, answerable once by the same user): the answer goes to the method (and server) that
+ * challenged.
  */
-import { randomBytes } from 'node:crypto';
 import { AaaConfigError } from '../errors.js';
 import type { Config } from '../config/types.js';
+import type { LocalAuthenticatorOptions } from './local.js';
 import type { AuthAccept, AuthOutcome, AuthReject, AuthRequest, Authenticator } from './types.js';
-import { createLocalAuthenticator, NOT_AUTHORIZED, REQUIRED_PRIVILEGE } from './local.js';
+import { createLocalAuthenticator, NOT_AUTHORIZED, REQUIRED_PRIVILEGE, STEP_EXPIRED, TOTP_CHALLENGE_TTL_MS } from './local.js';
 import { RadiusClient } from './radius/client.js';
 import { RadiusGroupMethod, radiusGroupServers, radiusTargets } from './radius/method.js';
 import type { MethodAnswer, RadiusResume } from './radius/method.js';
 import { TacacsClient } from './tacacs/client.js';
+import { PendingSteps } from './pending-steps.js';
 import { TacacsGroupMethod, tacacsTargets } from './tacacs/method.js';
 
 /** Options of {@link createMethodList}. */
@@ -114,7 +116,7 @@ export function createMethodList(opts: MethodListOptions): MethodListAuthenticat
     if (m.startsWith('group ')) radiusGroupServers(m.slice(6), config, `aaa authorization auth-proxy ${authzName}`);
   }
   const now = opts.nowMs ?? (() => performance.now());
-  const pending = new Map<string, PendingChallenge>();
+  const pending = new PendingSteps<PendingChallenge>(MAX_PENDING_CHALLENGES);
 
   const finish = (outcome: AuthAccept | AuthReject, source: Source): AuthOutcome => {
     if (outcome.kind === 'reject') return outcome;
@@ -138,7 +140,7 @@ export function createMethodList(opts: MethodListOptions): MethodListAuthenticat
       }
       if (answer.kind === 'final') return finish(answer.outcome, m.source);
       if (answer.kind === 'challenge') {
-        const state = remember(pending, { method: i, user: req.user, resume: answer.resume, expiresMs: now() + answer.ttlMs }, now());
+        const state = pending.add({ method: i, user: req.user, resume: answer.resume, expiresMs: now() + answer.ttlMs }, now());
         return { kind: 'challenge', state, prompt: answer.prompt };
       }
       reasons.push(`${m.name}: ${answer.reason}`);
@@ -154,11 +156,8 @@ export function createMethodList(opts: MethodListOptions): MethodListAuthenticat
     pendingChallenges: () => pending.size,
     async authenticate(req: AuthRequest): Promise<AuthOutcome> {
       if (req.state === undefined) return run(req, 0, undefined);
-      const p = pending.get(req.state);
-      if (p !== undefined) pending.delete(req.state);
-      if (p === undefined || p.expiresMs <= now() || p.user !== req.user) {
-        return { kind: 'reject', reason: 'the second step of this login has expired: log in again' };
-      }
+      const p = pending.take(req.state, req.user, now());
+      if (p === undefined) return { kind: 'reject', reason: STEP_EXPIRED };
       return run(req, p.method, p.resume);
     },
     async close(): Promise<void> {
@@ -175,20 +174,11 @@ export function createMethodList(opts: MethodListOptions): MethodListAuthenticat
  * no `aaa authentication login default` is configured.
  */
 export async function createAaaAuthenticator(config: Config,
-  opts: Omit<MethodListOptions, 'config' | 'local'> = {}): Promise<MethodListAuthenticator> {
+  opts: Omit<MethodListOptions, 'config' | 'local'> & LocalAuthenticatorOptions = {}): Promise<MethodListAuthenticator> {
   const list = config.aaa.authenticationLogin.get(opts.authenticationList ?? 'default');
   const needsLocal = list === undefined || list.some((m) => m === 'local' || m === 'local-case');
-  const local = needsLocal ? await createLocalAuthenticator(config) : undefined;
+  const local = needsLocal ? await createLocalAuthenticator(config, opts) : undefined;
   return createMethodList({ ...opts, config, local });
-}
-
-/** Keeps a pending challenge under a new random handle (expired ones and, past the bound, the oldest go). */
-function remember(pending: Map<string, PendingChallenge>, p: PendingChallenge, nowMs: number): string {
-  for (const [k, v] of pending) if (v.expiresMs <= nowMs) pending.delete(k);
-  while (pending.size >= MAX_PENDING_CHALLENGES) pending.delete(pending.keys().next().value!);
-  const state = randomBytes(18).toString('base64url');
-  pending.set(state, p);
-  return state;
 }
 
 /** The protocol clients the methods share. */
@@ -216,10 +206,11 @@ function makeMethod(name: string, config: Config, local: Authenticator | undefin
     if (local === undefined) throw new AaaConfigError(where, `"${name}" is listed but no local users are available`);
     return {
       name, source: 'local',
-      async authenticate(req) {
-        const o = await local.authenticate(req);
+      async authenticate(req, resume) {
+        // A TOTP user's code answers the local authenticator's own challenge state.
+        const o = await local.authenticate(resume === undefined ? req : { ...req, state: resume as string });
         if (o.kind === 'error') return { kind: 'no-answer', reason: o.reason };
-        if (o.kind === 'challenge') return { kind: 'no-answer', reason: 'local users do not challenge' };
+        if (o.kind === 'challenge') return { kind: 'challenge', prompt: o.prompt, resume: o.state, ttlMs: TOTP_CHALLENGE_TTL_MS };
         return { kind: 'final', outcome: o };
       },
     };

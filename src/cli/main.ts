@@ -15,6 +15,7 @@ import { routesCommand } from './routes.js';
 import { writeStderr, writeStdout } from './stdio.js';
 import { packageRoot } from './package-root.js';
 import { runDemo } from './demo.js';
+import { totpEnroll } from './totp.js';
 
 const USAGE = `usage: portcullis <command> [options]
 
@@ -50,6 +51,10 @@ commands:
   show ip auth-proxy configuration --config FILE
       The same, offline: from a configuration, without a gateway.
   check-config FILE           Parse and validate a configuration; print warnings.
+  totp enroll --user NAME [--issuer ISSUER] [--algorithm sha1|sha256|sha512] [--digits 6|7|8]
+              [--period SECONDS]
+      A new TOTP secret for local user NAME (RFC 6238): prints the "username NAME otp totp …"
+      line to add to the configuration and the otpauth:// URI for the user's authenticator app.
   demo                        A live gateway in three network namespaces (root): login over
                               HTTPS, debug lines, show ip auth-proxy cache; replays the seed
                               capture where namespaces cannot be made.
@@ -78,7 +83,8 @@ interface Parsed {
   flags: Map<string, string | true>;
 }
 
-const VALUE_FLAGS = new Set(['--config', '--debug', '--out', '--dropped', '--seed', '--show', '--state-dir', '--control']);
+const VALUE_FLAGS = new Set(['--config', '--debug', '--out', '--dropped', '--seed', '--show', '--state-dir', '--control',
+  '--user', '--issuer', '--algorithm', '--digits', '--period']);
 const BOOL_FLAGS = new Set(['--verbose', '--help', '--version', '--no-summary', '--no-progress', '--no-routes', '--no-state-dir', '--no-offload', '--remove']);
 
 function parseArgs(argv: readonly string[]): Parsed {
@@ -201,6 +207,13 @@ async function dispatch(p: Parsed): Promise<number> {
         `${cfg.acls.names.length} access lists, ${cfg.warnings.length} warnings)\n`);
       return EXIT_OK;
     }
+    case 'totp':
+      if (rest.length !== 1 || rest[0] !== 'enroll') throw new UsageError('totp takes one subcommand: enroll');
+      out(await totpEnroll({
+        user: strFlag(p, '--user'), issuer: strFlag(p, '--issuer'), algorithm: strFlag(p, '--algorithm'),
+        digits: strFlag(p, '--digits'), period: strFlag(p, '--period'),
+      }));
+      return EXIT_OK;
     case 'demo':
       if (rest.length !== 0) throw new UsageError('demo takes no arguments');
       return runDemo();

@@ -200,8 +200,8 @@ export interface TacacsGlobals {
 
 /**
  * A local user: `username NAME [privilege P] (password [0|7] TEXT | secret [0|5|8|9] TEXT |
- * nopassword)`, or `username NAME algorithm-type md5|sha256|scrypt secret TEXT`, and `username
- * NAME aaa attribute list LIST` (the lines of one name add up, a later credential line replacing
+ * nopassword)`, or `username NAME algorithm-type md5|sha256|scrypt secret TEXT`, `username
+ * NAME aaa attribute list LIST` and `username NAME otp totp … secret BASE32` (the lines of one name add up, a later credential line replacing
  * the earlier one, as in IOS).
  */
 export interface LocalUser {
@@ -221,6 +221,24 @@ export interface LocalUser {
   readonly clearText: ClearText | undefined;
   /** `username NAME aaa attribute list LIST`: the list (defined, checked at parse). */
   readonly attributeList: string | undefined;
+  /** `username NAME otp totp …`: the second factor (src/aaa/totp.ts), if any. */
+  readonly otp?: LocalUserTotp | undefined;
+  readonly source: SourceRef;
+}
+
+/**
+ * `username NAME otp totp [algorithm sha1|sha256|sha512] [digits 6|7|8] [period S] secret
+ * BASE32`: a TOTP second factor (RFC 6238). The secret (checked to be base32 of at least 128
+ * bits at parse) is held like a clear-text password: the local authenticator takes it, and
+ * nothing prints it.
+ */
+export interface LocalUserTotp {
+  readonly kind: 'totp';
+  readonly algorithm: 'sha1' | 'sha256' | 'sha512';
+  readonly digits: number;
+  readonly periodSec: number;
+  /** The base32 secret, until the local authenticator takes it. */
+  readonly secret: ClearText;
   readonly source: SourceRef;
 }
 

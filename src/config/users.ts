@@ -7,7 +7,8 @@ import { expectedAt } from '../ios/tokens.js';
 import type { TokenLine } from '../ios/tokens.js';
 import { clip } from '../ios/echo.js';
 import { parseIosSecret } from '../aaa/ios-hashes.js';
-import type { LocalUser } from './types.js';
+import { base32SecretProblem, TOTP_DEFAULTS, TOTP_PERIOD_RANGE } from '../aaa/totp.js';
+import type { LocalUser, LocalUserTotp } from './types.js';
 import { CONFIG_DEFAULTS } from './context.js';
 import type { ParseContext, Reference } from './context.js';
 import { ClearText, detachedCopy } from './clear-text.js';
@@ -29,6 +30,7 @@ interface MutableUser {
   /** The line that gave the credential, or null when only a binding line named the user so far. */
   credentialLine: TokenLine | null;
   attributeList: Reference | undefined;
+  otp: LocalUserTotp | undefined;
   firstLine: TokenLine;
 }
 
@@ -43,7 +45,8 @@ export class UserSection {
   /**
    * `username NAME [privilege P] (password [0|7] TEXT | secret [0|5|8|9] TEXT | nopassword)`,
    * `username NAME [privilege P] algorithm-type md5|sha256|scrypt secret TEXT`,
-   * `username NAME aaa attribute list LIST`.
+   * `username NAME aaa attribute list LIST`,
+   * `username NAME otp totp [algorithm sha1|sha256|sha512] [digits 6|7|8] [period S] secret BASE32`.
    */
   parse(tl: TokenLine): void {
     const token = tl.tokens[1]?.text;
@@ -51,6 +54,7 @@ export class UserSection {
     // The name is kept for the life of the process; the line it is a slice of holds the password.
     const name = detachedCopy(token);
     if (wordAt(tl, 2) === 'aaa') return this.parseBinding(tl, name);
+    if (wordAt(tl, 2) === 'otp') return this.parseOtp(tl, name);
     let i = 2;
     let privilege: number = CONFIG_DEFAULTS.userPrivilege;
     if (wordAt(tl, i) === 'privilege') {
@@ -131,13 +135,51 @@ export class UserSection {
     this.user(name, tl).attributeList = { tl, index: 5, name: list };
   }
 
+  /**
+   * `username NAME otp totp [algorithm A] [digits D] [period S] secret BASE32`: the options in
+   * any order, the secret last (so that an error at an option can quote it: everything after
+   * `secret` shows as `<removed>`). A later line replaces the user's earlier one.
+   */
+  private parseOtp(tl: TokenLine, name: string): void {
+    if (wordAt(tl, 3) !== 'totp') throw expectedAt(tl, 3, '"totp"');
+    let algorithm: LocalUserTotp['algorithm'] = TOTP_DEFAULTS.algorithm;
+    let digits = TOTP_DEFAULTS.digits;
+    let periodSec = TOTP_DEFAULTS.periodSec;
+    let i = 4;
+    for (;;) {
+      const w = wordAt(tl, i);
+      if (w === 'algorithm') {
+        const a = wordAt(tl, i + 1);
+        if (a !== 'sha1' && a !== 'sha256' && a !== 'sha512') throw expectedAt(tl, i + 1, '"sha1", "sha256" or "sha512"');
+        algorithm = a;
+      } else if (w === 'digits') {
+        digits = numberAt(tl, i + 1, 6, 8);
+      } else if (w === 'period') {
+        periodSec = numberAt(tl, i + 1, TOTP_PERIOD_RANGE[0], TOTP_PERIOD_RANGE[1]);
+      } else if (w === 'secret') {
+        break;
+      } else {
+        throw expectedAt(tl, i, '"algorithm", "digits", "period" or "secret"');
+      }
+      i += 2;
+    }
+    const token = tl.tokens[i + 1]?.text;
+    if (token === undefined) throw expectedAt(tl, i + 1, 'a base32 secret');
+    const problem = base32SecretProblem(token);
+    if (problem !== undefined) throw expectedAt(tl, i + 1, 'a base32 secret', problem);
+    expectEnd(tl, i + 2);
+    this.user(name, tl).otp = {
+      kind: 'totp', algorithm, digits, periodSec, secret: new ClearText(detachedCopy(token)), source: this.ctx.source(tl),
+    };
+  }
+
   /** The user `name`, made (without a credential yet) when it is new. */
   private user(name: string, tl: TokenLine): MutableUser {
     let u = this.byName.get(name);
     if (u === undefined) {
       u = {
         name, privilege: CONFIG_DEFAULTS.userPrivilege, credentialKind: 'none', encryptionType: 0, credential: '',
-        clearText: undefined, credentialLine: null, attributeList: undefined, firstLine: tl,
+        clearText: undefined, credentialLine: null, attributeList: undefined, otp: undefined, firstLine: tl,
       };
       this.byName.set(name, u);
       this.users.push(u);
@@ -162,7 +204,8 @@ export class UserSection {
       }
       return {
         name: u.name, privilege: u.privilege, credentialKind: u.credentialKind, encryptionType: u.encryptionType,
-        credential: u.credential, clearText: u.clearText, attributeList: ref?.name, source: this.ctx.source(u.credentialLine),
+        credential: u.credential, clearText: u.clearText, attributeList: ref?.name, otp: u.otp,
+        source: this.ctx.source(u.credentialLine),
       };
     });
   }
