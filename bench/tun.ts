@@ -14,7 +14,8 @@
  * namespaces, TUN devices); without it the benchmark says so and does nothing. The namespaces
  * are removed on every exit path, a signal included.
  *
- * `node dist/bench/tun.js [--quick]` runs it alone; `bench/run.ts` calls {@link runTun}.
+ * `node dist/bench/tun.js [--quick] [--rounds N] [--workloads tcp,udp] [--planes kernel,c-plain,…]` runs it alone
+ * (the ratios need both their sides among the planes); `bench/run.ts` calls {@link runTun}.
  */
 import type { ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -97,11 +98,15 @@ export async function runTun(opts: {
   quick: boolean;
   log: (line: string) => void;
   workloads?: readonly TunWorkload[];
+  /** Data plane ids to run (default: all). */
+  planes?: readonly string[];
+  /** Rounds (default: 1 quick, else 5). */
+  rounds?: number;
 }): Promise<TunResult | NotRun> {
   if (!isRoot()) return { notRun: 'needs root (network namespaces and TUN devices)' };
   const iperf3 = ensureTool('iperf3');
   const workloads = opts.workloads ?? ['tcp', 'udp'];
-  const rounds = opts.quick ? 1 : 5;
+  const rounds = opts.rounds ?? (opts.quick ? 1 : 5);
   const seconds = opts.quick ? 1 : 2;
   const cli = gatewayCli();
   // A build whose gateway runs no login service cannot authenticate the client: the ACL lets it through instead.
@@ -112,7 +117,7 @@ export async function runTun(opts: {
       const planes: DataPlane[] = [
         kernelForwarding(), cReflector(topo, 0, track), ...gw.planes.filter((p) => p.id === 'gw-plain'),
         cReflector(topo, TUN_OFFLOADS_ALL, track), ...gw.planes.filter((p) => p.id === 'gw-offload'),
-      ];
+      ].filter((p) => opts.planes === undefined || opts.planes.includes(p.id));
       const unavailable = gw.unavailable;
       const failed: string[] = [];
       const samples: TunSample[] = [];
@@ -243,7 +248,16 @@ export function formatTun(samples: readonly TunSample[], ratios: readonly TunRat
 }
 
 if (process.argv[1] !== undefined && fileURLToPath(import.meta.url) === process.argv[1]) {
-  runTun({ quick: process.argv.includes('--quick'), log: (l) => { process.stderr.write(l + '\n'); } })
+  const arg = (name: string): string | undefined => {
+    const i = process.argv.indexOf(name);
+    return i < 0 ? undefined : process.argv[i + 1];
+  };
+  const rounds = arg('--rounds');
+  runTun({
+    quick: process.argv.includes('--quick'), log: (l) => { process.stderr.write(l + '\n'); },
+    workloads: arg('--workloads')?.split(',') as TunWorkload[] | undefined, planes: arg('--planes')?.split(','),
+    rounds: rounds === undefined ? undefined : Number(rounds),
+  })
     .then((r) => {
       if ('notRun' in r) { process.stdout.write(`tun: not run: ${r.notRun}\n`); return; }
       process.stdout.write(r.markdown + r.failed.map((f) => `- ✗ failed: ${f}\n`).join(''));

@@ -81,6 +81,7 @@ enum Counter {
   kWriteRefused,  // the kernel refused the packet (EINVAL: empty, not IPv4/IPv6, bad header)
   kLastWriteErrno,
   kLastReadErrno,
+  kReadDrained,  // read batches that ended because the device had nothing more (EAGAIN)
   kCounterCount
 };
 
@@ -374,7 +375,9 @@ class Tun : public Napi::ObjectWrap<Tun> {
    * Reads packets one after another into buf from byte 0 while the room left exceeds frameMax,
    * up to offsets.length packets; packet i is buf[offsets[i], offsets[i] + lengths[i]). With the
    * virtio header its six numbers go to vnet[6i .. 6i+5] (vnet is ignored without it). Returns 0
-   * when the device has nothing to read.
+   * when the device has nothing to read. A batch that ended because the device had nothing more
+   * (EAGAIN, rather than a full batch or buffer) adds one to counters[kReadDrained], so that the
+   * caller knows without another read whether more waits.
    */
   Napi::Value ReadBatch(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
@@ -420,7 +423,8 @@ class Tun : public Napi::ObjectWrap<Tun> {
       }
       if (n < 0) {
         if (errno == EINTR) continue;
-        if (errno != EAGAIN) failed = errno;
+        if (errno == EAGAIN) counters_[kReadDrained]++;
+        else failed = errno;
         break;
       }
       size_t got = (size_t)n;

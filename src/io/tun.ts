@@ -96,6 +96,11 @@ export const TUN_WRITE_REFUSED = 7;
 export const TUN_LAST_WRITE_ERRNO = 8;
 /** errno of the last failed read. */
 export const TUN_LAST_READ_ERRNO = 9;
+/**
+ * Read batches that ended because the device had nothing more (EAGAIN), rather than on a full
+ * batch or buffer: when it moved during a {@link TunDevice.readBatch}, the device is drained.
+ */
+export const TUN_READ_DRAINED = 10;
 
 /** How to open a device. */
 export interface TunOptions {
@@ -167,7 +172,7 @@ export class TunDevice {
    * one after another into `buf` from byte 0: packet i is `buf[offsets[i], offsets[i] +
    * lengths[i])`, its header (with offloads) `vnet[VNET_SLOTS * i …]`. Returns the count (0:
    * nothing waiting), or a negative errno when the device failed ({@link ioError}). One N-API
-   * call, no allocation.
+   * call, no allocation. Whether the batch emptied the device shows in {@link TUN_READ_DRAINED}.
    */
   readBatch(buf: Uint8Array, offsets: Uint32Array, lengths: Uint32Array, vnet: Uint16Array | null): number {
     return this.#native.readBatch(buf, offsets, lengths, vnet);
@@ -186,7 +191,8 @@ export class TunDevice {
   /**
    * Calls `callback(status)` on the main loop whenever packets wait (status 0, or a negative
    * errno when polling failed). Level-triggered: while packets remain it is called again on the
-   * next turn of the loop, so one bounded batch per call is enough. Keeps the process alive.
+   * next turn of the loop, so a callback may stop after a bounded number of batches. Keeps the
+   * process alive.
    */
   onReadable(callback: (status: number) => void): void {
     this.#native.startPolling(callback);

@@ -11,11 +11,15 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  GSO_TCPV4, TUN_F_CSUM, TUN_F_TSO4, TUN_F_USO4, TUN_LAST_WRITE_ERRNO, TUN_READ_PACKETS, TUN_WRITE_PACKETS, TUN_WRITE_REFUSED, TunDevice,
+  GSO_TCPV4, TUN_F_CSUM, TUN_F_TSO4, TUN_F_USO4, TUN_LAST_WRITE_ERRNO, TUN_READ_BATCHES, TUN_READ_DRAINED, TUN_READ_PACKETS, TUN_WRITE_PACKETS, TUN_WRITE_REFUSED, TunDevice,
   VNET_CSUM_OFFSET, VNET_CSUM_START, VNET_F_NEEDS_CSUM, VNET_FLAGS, VNET_GSO_SIZE, VNET_GSO_TYPE, VNET_HDR_LEN,
   VNET_SLOTS, offloadNames, openTun,
 } from '../../src/io/tun.js';
 import { ACK, PSH, SYN, ip4, parse4, tcp4, udp4 } from './tun-packets.js';
+import { TunPort } from '../../src/gateway/tun-port.js';
+import type { PortOwner } from '../../src/gateway/tun-port.js';
+import { VERDICT_DROP } from '../../src/engine/engine.js';
+import type { Engine } from '../../src/engine/engine.js';
 
 type Result = Record<string, unknown>;
 
@@ -184,6 +188,42 @@ const scenarios: Record<string, (offloads: number) => Promise<Result>> = {
     const readPackets = dev.counters[TUN_READ_PACKETS];
     dev.close();
     return { offloads: offloadNames(dev.offloads), batches, payloads, metas, readPackets };
+  },
+
+  /**
+   * The gateway's port (src/gateway/tun-port.ts) over a device with 300 datagrams waiting, its
+   * engine dropping everything: how many packets each readable callback handed to the engine.
+   */
+  async 'port-drain'(offloads) {
+    const dev = openTun({ name: 'pct8', mtu: 1500, offloads });
+    ip('addr', 'add', '10.77.8.1/24', 'dev', 'pct8');
+    const count = 300;
+    await sendUdp('10.77.8.2', 9000, '10.77.8.1', count, 'd-');
+    let handled = 0;
+    let handledAtLastWake = 0;
+    const perWakeup: number[] = [];
+    const engine = { handleOn: () => { handled++; return VERDICT_DROP; } } as unknown as Engine;
+    let resolveDone: () => void = () => undefined;
+    const done = new Promise<void>((resolve) => { resolveDone = resolve; });
+    const owner: PortOwner = {
+      engine,
+      nowMs: () => 0,
+      afterBatch: () => {
+        perWakeup.push(handled - handledAtLastWake);
+        handledAtLastWake = handled;
+        if (handled >= count) resolveDone();
+      },
+      fail: (e) => { throw e; },
+    };
+    const port = new TunPort(dev, 0, owner);
+    const timer = setTimeout(resolveDone, 5000);
+    port.start();
+    await done;
+    clearTimeout(timer);
+    const c = dev.counters;
+    const result = { handled, perWakeup, readBatches: c[TUN_READ_BATCHES], drained: c[TUN_READ_DRAINED] };
+    port.close();
+    return result;
   },
 
   /** One batch of written packets, good ones among runts, seen by a UDP socket in the namespace. */
