@@ -86,12 +86,13 @@ export interface AclRuntime {
    */
   readonly lastMatchCode: number;
   /**
-   * Counts one more match on list `index` for a code `lastMatchCode` gave, as `classify` would
-   * have, for a packet from `src` (four address words; a dynamic entry's code is relative to
-   * that host's entries): lets a caller that remembers a flow's classification skip the lookup
-   * and keep the counters exact. Valid while `version` is what it was when the code was given.
+   * Counts `packets` more matches on list `index` for a code `lastMatchCode` gave, as `classify`
+   * would have, for a packet from `src` (four address words; a dynamic entry's code is relative
+   * to that host's entries) standing for `packets` packets (its `segments`): lets a caller that
+   * remembers a flow's classification skip the lookup and keep the counters exact. Valid while
+   * `version` is what it was when the code was given.
    */
-  countMatch(index: number, code: number, src: Uint32Array): void;
+  countMatch(index: number, code: number, src: Uint32Array, packets: number): void;
   /**
    * Changes whenever a classification of the same packet could give another result (dynamic
    * entries installed or removed); the static lists never change after compilation.

@@ -207,7 +207,7 @@ export class CompiledAcls implements AclRuntime {
         const end = first + l.hosts.countAt(h);
         for (let e = first; e < end; e++) {
           if (v4 ? st.matches4(e, meta) : st.matches6(e, meta)) {
-            st.matches[e]!++;
+            st.matches[e]! += meta.segments;
             const action = st.action(e);
             if (st.log(e) !== 0) {
               this.lastMatchCode = ACL_MATCH_NONE;
@@ -228,7 +228,7 @@ export class CompiledAcls implements AclRuntime {
       return ACL_DENY;
     }
     const st = l.store;
-    st.matches[e]!++;
+    st.matches[e]! += meta.segments;
     const action = st.action(e);
     if (st.log(e) !== 0) {
       this.lastMatchCode = ACL_MATCH_NONE;
@@ -239,15 +239,15 @@ export class CompiledAcls implements AclRuntime {
     return action;
   }
 
-  countMatch(index: number, code: number, src: Uint32Array): void {
+  countMatch(index: number, code: number, src: Uint32Array, packets: number): void {
     const l = this.lists[index];
     if (l === undefined || code < 0) return;
     const kind = code & 3;
     const e = code >>> 2;
-    if (kind === MATCH_STATIC) l.store.matches[e]!++;
+    if (kind === MATCH_STATIC) l.store.matches[e]! += packets;
     else if (kind === MATCH_DYNAMIC) {
       const h = l.hosts.find(src);
-      if (h >= 0) l.pool.matches[l.hosts.firstAt(h) + e]!++;
+      if (h >= 0) l.pool.matches[l.hosts.firstAt(h) + e]! += packets;
     }
   }
 

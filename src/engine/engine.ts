@@ -22,7 +22,7 @@
  */
 import type { PacketMeta } from '../wire/packet.js';
 import { decodePacket } from '../wire/decode.js';
-import { LINKTYPE_RAW } from '../wire/packet.js';
+import { LINKTYPE_RAW, segmentCount } from '../wire/packet.js';
 import { FAULT_OK } from '../wire/faults.js';
 import type { AclRuntime, DynamicAclText } from '../acl/api.js';
 import { AP_PROTO_HTTP } from '../authproxy/protocols.js';
@@ -106,6 +106,8 @@ export class Engine {
   readonly counters: Float64Array;
   /** The decoded current packet (reused). */
   readonly meta: PacketMeta;
+  /** gso_size of the super-packet {@link handleOn} is handling (0: a plain packet, and outside it). */
+  private gsoSize = 0;
   readonly interfaces: InterfaceTable;
   readonly cache: AuthCache;
   readonly flows: FlowTable;
@@ -178,6 +180,8 @@ export class Engine {
       c[COUNTER_DROPPED]!++;
       return VERDICT_DROP;
     }
+    const gso = this.gsoSize;
+    if (gso !== 0) meta.segments = segmentCount(meta.payloadLength, gso);
     const v = this.path.decide(meta, nowMs);
     c[v === VERDICT_FORWARD ? COUNTER_FORWARDED : v === VERDICT_DROP ? COUNTER_DROPPED
       : v === VERDICT_INTERCEPT ? COUNTER_INTERCEPTED : COUNTER_LOCAL]!++;
@@ -191,17 +195,24 @@ export class Engine {
    * by reverse-path lookup (and a flow's memo repeated only for packets arriving on the flow's
    * own ingress interface). `gsoSize` is the virtio header's `gso_size` of a super-packet (0 for
    * a plain packet): the super-packet is classified once, as the single segment of its headers
-   * it is (never split), and counted in `packets` and its verdict's counter as the segments it
-   * carries, ceil(payload / gsoSize), like the kernel's own segmentation will make of it.
+   * it is (never split), and counted as the segments it carries, ceil(payload / gsoSize), like
+   * the kernel's own segmentation will make of it: in `packets` and its verdict's counter, in the
+   * match counts of the ACL entries it matched (`show ip access-lists`), and in its host's
+   * accounting (packets, and octets as the segments put them on the wire: each repeats the
+   * headers, {@link wireOctets}). A super-packet that does not decode counts once (its segments
+   * are unknown).
    */
   handleOn(buf: Uint8Array, off: number, len: number, ingress: number, gsoSize: number, nowMs: number): number {
     const itf = this.interfaces;
     itf.fixedIngress = ingress;
+    this.gsoSize = gsoSize;
     const v = this.handle(buf, off, len, LINKTYPE_RAW, nowMs);
     itf.fixedIngress = -1;
     if (gsoSize > 0) {
-      const payload = this.meta.payloadLength;
-      const more = payload > gsoSize ? Math.ceil(payload / gsoSize) - 1 : 0;
+      this.gsoSize = 0;
+      const meta = this.meta;
+      const more = meta.segments - 1;
+      meta.segments = 1;
       const c = this.counters;
       c[COUNTER_SUPER_PACKETS]!++;
       c[COUNTER_PACKETS]! += more;

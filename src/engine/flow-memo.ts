@@ -96,7 +96,7 @@ export class FlowMemos {
     const n = this.setN[set]!;
     for (let i = 0; i < n; i++) {
       const k = set * MEMO_MAX_MATCHES + i;
-      this.acls.countMatch(this.setList[k]!, this.setCode[k]!, meta.srcAddr);
+      this.acls.countMatch(this.setList[k]!, this.setCode[k]!, meta.srcAddr, meta.segments);
     }
     const host = (data >>> 14) - 1;
     if (host >= 0) this.sessions.accountOut(host, meta, nowMs);

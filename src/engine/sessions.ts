@@ -5,6 +5,7 @@
  * a timer runs out or `clear ip auth-proxy cache` asks. AAA (accounting, disconnects) lives here.
  */
 import type { PacketMeta } from '../wire/packet.js';
+import { wireOctets } from '../wire/packet.js';
 import { formatIpIos } from '../wire/addr.js';
 import type { DynamicAclText } from '../acl/api.js';
 import { AuthCacheFullError, HostNotConnectedError } from '../errors.js';
@@ -127,23 +128,29 @@ export class HostSessions {
     }
   }
 
-  /** An authenticated host sent a forwarded packet: refresh its inactivity timer, count it. */
+  /**
+   * An authenticated host sent a forwarded packet: refresh its inactivity timer, count it (a
+   * super-packet as its segments, octets as they go on the wire).
+   */
   accountOut(host: number, meta: PacketMeta, nowMs: number): void {
     const cache = this.s.cache;
     cache.touch(host, nowMs);
-    cache.packetsOut[host]!++;
-    cache.octetsOut[host]! += meta.ipTotalLength;
+    cache.packetsOut[host]! += meta.segments;
+    cache.octetsOut[host]! += wireOctets(meta);
   }
 
-  /** Counts return traffic to an authenticated host for accounting; true if there was one. */
+  /**
+   * Counts return traffic to an authenticated host for accounting (as {@link accountOut} does);
+   * true if there was one.
+   */
   accountReturn(meta: PacketMeta, nowMs: number): boolean {
     const cache = this.s.cache;
     if (cache.count === 0) return false;
     const host = cache.lookup(meta.dstAddr);
     if (host >= 0 && cache.state[host] === AP_STATE_HTTP_ESTAB) {
       cache.touch(host, nowMs);
-      cache.packetsIn[host]!++;
-      cache.octetsIn[host]! += meta.ipTotalLength;
+      cache.packetsIn[host]! += meta.segments;
+      cache.octetsIn[host]! += wireOctets(meta);
       return true;
     }
     return false;

@@ -76,6 +76,33 @@ export class PacketMeta {
   icmpCode = -1;
   /** True when the frame was cut short by the capture's snap length (headers are still whole). */
   snapped = false;
+  /**
+   * The packets this one stands for on the wire: 1, or for a GSO super-packet (read from a TUN
+   * device with offloads) the segments the kernel's segmentation makes of it,
+   * {@link segmentCount}. Set by the engine's live entry point around one packet; decoding leaves
+   * it alone.
+   */
+  segments = 1;
+}
+
+/**
+ * Segments of a super-packet whose transport payload of `payload` bytes is cut into `gsoSize`
+ * bytes each (the last one shorter): ceil(payload / gsoSize), at least 1.
+ */
+export function segmentCount(payload: number, gsoSize: number): number {
+  return payload > gsoSize ? Math.ceil(payload / gsoSize) : 1;
+}
+
+/**
+ * IP bytes the packet puts on the wire: its total length, and for a super-packet of n segments
+ * the headers (IP, extension and transport headers) n - 1 times more, as each segment repeats
+ * them — the sum of the segments' IP total lengths, which is what a router that forwarded the
+ * segments one by one (IOS) counts.
+ */
+export function wireOctets(meta: PacketMeta): number {
+  const n = meta.segments;
+  const total = meta.ipTotalLength;
+  return n === 1 ? total : total + (n - 1) * (total - meta.payloadLength);
 }
 
 /** `PacketMeta.fragment` values. */

@@ -116,6 +116,52 @@ test('a super-packet is classified once and counted as the segments it carries',
   assert.equal(COUNTER_NAMES[COUNTER_SUPER_PACKETS], 'super-packets');
 });
 
+test('a super-packet counts as its segments in the ACL entries it matched, the full path\'s and the memo\'s', () => {
+  const e = makeEngine();
+  const big = tcp({ src: '10.1.0.5', dst: '10.2.0.9', sport: 4000, dport: 8080, flags: 'ACK', seq: 1, ack: 1, payload: new Uint8Array(14_600) });
+  // The first one is classified, the second repeats the flow's memo: ten segments each.
+  for (let t = 0; t < 2; t++) assert.equal(on(e, big, INSIDE, t, 1460), VERDICT_FORWARD);
+  assert.match(e.acls.showIpAccessLists('101'), /permit tcp any any eq 8080 \(20 matches\)/);
+  const ssh = tcp({ src: '10.1.0.5', dst: '10.2.0.9', sport: 4001, dport: 22, flags: 'ACK', seq: 1, ack: 1, payload: new Uint8Array(64_000) });
+  assert.equal(on(e, ssh, INSIDE, 2, 32_000), VERDICT_DROP);
+  assert.match(e.acls.showIpAccessLists('101'), /deny tcp any any \(2 matches\)/);
+  // A plain packet counts once, and so does a super-packet that fits one segment.
+  assert.equal(on(e, big, INSIDE, 3, 0), VERDICT_FORWARD);
+  assert.equal(on(e, big, INSIDE, 4, 20_000), VERDICT_FORWARD);
+  assert.match(e.acls.showIpAccessLists('101'), /permit tcp any any eq 8080 \(22 matches\)/);
+});
+
+test('an authenticated host\'s super-packets count as their segments in its accounting, octets as on the wire', () => {
+  const e = makeEngine();
+  const host = new Uint32Array([0, 0, 0xffff, (10 << 24 | 1 << 16 | 5) >>> 0]);
+  e.authorizeHost(host, 'u', [{ n: 1, text: 'permit tcp any any eq 8080' }], 0);
+  const h = e.cache.lookup(host);
+  assert.ok(h >= 0);
+  const out = (flags: string, seq: number, ack: number, payload: number): Uint8Array =>
+    tcp({ src: '10.1.0.5', dst: '10.2.0.9', sport: 4000, dport: 8080, flags, seq, ack, payload: new Uint8Array(payload) });
+  const back = (flags: string, seq: number, ack: number, payload: number): Uint8Array =>
+    tcp({ src: '10.2.0.9', dst: '10.1.0.5', sport: 8080, dport: 4000, flags, seq, ack, payload: new Uint8Array(payload) });
+  // The handshake: plain packets of 40 bytes, one each.
+  assert.equal(on(e, out('SYN', 1000, 0, 0), INSIDE, 1), VERDICT_FORWARD);
+  assert.equal(on(e, back('SYN ACK', 5000, 1001, 0), OUTSIDE, 1), VERDICT_FORWARD);
+  assert.equal(on(e, out('ACK', 1001, 5001, 0), INSIDE, 1), VERDICT_FORWARD);
+  const base = [e.cache.packetsOut[h], e.cache.octetsOut[h], e.cache.packetsIn[h], e.cache.octetsIn[h]];
+  assert.deepEqual(base, [2, 80, 1, 40]);
+  // Out: two super-packets of eleven segments each (ten of 1,460 bytes and one of 1).
+  assert.equal(on(e, out('ACK', 1001, 5001, 14_601), INSIDE, 2, 1460), VERDICT_FORWARD);
+  assert.equal(on(e, out('ACK', 15_602, 5001, 14_601), INSIDE, 2, 1460), VERDICT_FORWARD);
+  // Back, as return traffic: a super-packet of two segments.
+  assert.equal(on(e, back('ACK', 5001, 30_203, 2_920), OUTSIDE, 3, 1460), VERDICT_FORWARD);
+  // Each segment carries a 20-byte IP and a 20-byte TCP header.
+  assert.deepEqual([e.cache.packetsOut[h], e.cache.octetsOut[h]], [2 + 22, 80 + 2 * (14_601 + 11 * 40)]);
+  assert.deepEqual([e.cache.packetsIn[h], e.cache.octetsIn[h]], [1 + 2, 40 + 2_920 + 2 * 40]);
+  // The host's downloaded entry counted the segments too (the SYN and the ACK once each).
+  assert.match(e.acls.showIpAccessLists('101'), /permit tcp host 10\.1\.0\.5 any eq 8080 \(24 matches\)/);
+  // A plain packet: one, its own length.
+  assert.equal(on(e, back('ACK', 7921, 30_203, 1_000), OUTSIDE, 4, 0), VERDICT_FORWARD);
+  assert.deepEqual([e.cache.packetsIn[h], e.cache.octetsIn[h]], [4, 40 + 2_920 + 2 * 40 + 1_040]);
+});
+
 test('a malformed packet from the device is counted by its fault and dropped, a super-packet\'s too', () => {
   const e = makeEngine();
   const bad = tcp({ src: '10.1.0.5', dst: '10.2.0.9', sport: 4000, dport: 8080, flags: 'ACK', seq: 1, ack: 1, payload: new Uint8Array(3000) });
