@@ -44,6 +44,8 @@ export interface TunSample {
   readonly run: IperfRun;
   /** What the run cost the data-plane process (undefined for kernel forwarding). */
   readonly cost: PlaneCost | undefined;
+  /** Bytes per skb the client's stack put on the gateway's ingress veth (a super-packet counts once). */
+  readonly ingressBytesPerSkb: number;
 }
 
 /** A target or an orientation ratio: subject / anchor, per round and the median. */
@@ -159,7 +161,8 @@ async function measure(topo: Topology, iperf3: string, plane: DataPlane, workloa
   const probe = await startProbe(topo, pid, REFLECTOR_ROUTES.map((r) => r.tun), track);
   const run = await runIperfClient(topo, iperf3, { protocol: workload, seconds }, track);
   const cost = await probe.stop();
-  return { plane: plane.id, workload, round, run, cost: pid === undefined ? undefined : cost };
+  return { plane: plane.id, workload, round, run, cost: pid === undefined ? undefined : cost,
+    ingressBytesPerSkb: cost.ingressPackets > 0 ? cost.ingressBytes / cost.ingressPackets : NaN };
 }
 
 /** The figure a workload is judged by: Gbit/s for TCP, received packets/s for UDP. */
@@ -169,8 +172,9 @@ function figure(s: TunSample): number {
 
 function describe(s: TunSample): string {
   const c = s.cost;
-  const cpu = c === undefined ? '' : `, data plane ${c.cpuSeconds.toFixed(2)} s CPU, ${c.packetsRead} packets read, `
-    + `${c.syscalls} syscalls, ${c.waits} wake-ups`;
+  const cpu = (c === undefined ? '' : `, data plane ${c.cpuSeconds.toFixed(2)} s CPU, ${c.packetsRead} packets read `
+    + `(${Math.round(c.bytesRead / Math.max(1, c.packetsRead))} B each), ${c.syscalls} syscalls, ${c.waits} wake-ups`)
+    + `, ${Math.round(s.ingressBytesPerSkb)} B per skb in from the client`;
   return s.workload === 'tcp'
     ? `${(s.run.bitsPerSecond / 1e9).toFixed(2)} Gbit/s (${s.run.retransmits} retransmits${cpu})`
     : `${Math.round(s.run.packetsPerSecond).toLocaleString('en-US')} packets/s received (${s.run.sent} sent, ${s.run.lost} lost${cpu})`;
@@ -213,6 +217,7 @@ export function formatTun(samples: readonly TunSample[], ratios: readonly TunRat
     const udp = samples.filter((s) => s.plane === plane && s.workload === 'udp');
     if (tcp.length === 0 && udp.length === 0) continue;
     rows.push([PLANE_LABELS[plane]!, spread(tcp.map((s) => s.run.bitsPerSecond), (x) => (x / 1e9).toFixed(2)),
+      spread(tcp.map((s) => s.ingressBytesPerSkb), (x) => (x / 1e3).toFixed(1)),
       spread(udp.map((s) => s.run.packetsPerSecond), (x) => (x / 1e3).toFixed(1)),
       spread(udp.map((s) => (s.run.lost / Math.max(1, s.run.sent)) * 100), (x) => `${x.toFixed(0)} %`)]);
     for (const [workload, xs] of [['TCP', tcp], ['UDP 64 B', udp]] as const) {
@@ -220,6 +225,7 @@ export function formatTun(samples: readonly TunSample[], ratios: readonly TunRat
       if (costs.length === 0) continue;
       costRows.push([PLANE_LABELS[plane]!, workload,
         spread(costs.map((c) => c.packetsRead / seconds), (x) => (x / 1e3).toFixed(1)),
+        spread(costs.map((c) => c.bytesRead / c.packetsRead), (x) => (x / 1e3).toFixed(1)),
         spread(costs.map((c) => c.packetsRead / c.waits), (x) => x.toFixed(1)),
         spread(costs.map((c) => c.syscalls / c.packetsRead), (x) => x.toFixed(2)),
         spread(costs.map((c) => c.cpuSeconds * 1e6 / c.packetsRead), (x) => x.toFixed(1)),
@@ -229,7 +235,7 @@ export function formatTun(samples: readonly TunSample[], ratios: readonly TunRat
     }
   }
   let md = `${rounds} interleaved round${rounds === 1 ? '' : 's'}, ${seconds} s per run; median (min–max) over the rounds.\n\n`;
-  md += markdownTable(['data plane', 'TCP Gbit/s', 'UDP 64 B, kpackets/s received', 'UDP lost'], rows);
+  md += markdownTable(['data plane', 'TCP Gbit/s', 'TCP kB per skb from the client', 'UDP 64 B, kpackets/s received', 'UDP lost'], rows);
   md += '\n';
   const rrows = ratios.map((r) => [`${PLANE_LABELS[r.subject]} ÷ ${PLANE_LABELS[r.anchor]}`, r.workload === 'tcp' ? 'TCP' : 'UDP 64 B',
     `**${r.median.toFixed(2)}×**`, r.perRound.map((x) => x.toFixed(2)).join(', '),
@@ -238,7 +244,7 @@ export function formatTun(samples: readonly TunSample[], ratios: readonly TunRat
   if (costRows.length > 0) {
     md += '\nWhere the data plane\'s time goes (its process: TUN packets read, a super-packet once; system calls and '
       + 'wake-ups counted by perf on the syscall tracepoints; CPU from /proc, its system calls\' kernel work included):\n\n';
-    md += markdownTable(['data plane', 'workload', 'kpackets/s read', 'packets per wake-up', 'syscalls per packet',
+    md += markdownTable(['data plane', 'workload', 'kpackets/s read', 'kB per packet read', 'packets per wake-up', 'syscalls per packet',
       'CPU µs per packet', 'CPU s per GB'], costRows);
   }
   if (unavailable.length + notes.length > 0) {

@@ -10,6 +10,7 @@ import type { ChildProcess } from 'node:child_process';
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import type { Topology } from '../../src/netns/topology.js';
+import { TOPOLOGY_ADDRESSES } from '../../src/netns/topology.js';
 import { cpuSeconds } from './dataplanes.js';
 import { whichTool } from './harness.js';
 
@@ -19,6 +20,15 @@ export interface PlaneCost {
   readonly packetsRead: number;
   /** Packets it wrote back (kernel rx of the devices). */
   readonly packetsWritten: number;
+  /** Bytes of the packets it read (kernel tx bytes of the devices): bytes per read is the super-packet size. */
+  readonly bytesRead: number;
+  /**
+   * Packets (skbs: a GSO super-packet counts once) and bytes the gateway namespace received on
+   * its ingress veth from the client, for every data plane, kernel forwarding included: what the
+   * client's TCP stack sent, before any data plane saw it.
+   */
+  readonly ingressPackets: number;
+  readonly ingressBytes: number;
   /** CPU seconds of its process. */
   readonly cpuSeconds: number;
   /** System calls of its process (NaN without perf). */
@@ -43,21 +53,25 @@ function events(): string[] {
     .filter((e) => existsSync(`${root}/${e}`)).map((e) => e.replace('/', ':'));
 }
 
-/** Packets the devices `tuns` sent to (tx) and received from (rx) their reader so far. */
-function tunPackets(topo: Topology, tuns: readonly string[]): { tx: number; rx: number } {
+/** Packets and bytes the devices `tuns` sent (tx) and received (rx) so far. */
+function linkStats(topo: Topology, devs: readonly string[]): { tx: number; txBytes: number; rx: number; rxBytes: number } {
   let tx = 0;
   let rx = 0;
-  for (const t of tuns) {
+  let txBytes = 0;
+  let rxBytes = 0;
+  for (const t of devs) {
     try {
       const s = (JSON.parse(topo.exec('gateway', ['ip', '-s', '-j', 'link', 'show', t])) as
-        Array<{ stats64: { rx: { packets: number }; tx: { packets: number } } }>)[0]!.stats64;
+        Array<{ stats64: { rx: { packets: number; bytes: number }; tx: { packets: number; bytes: number } } }>)[0]!.stats64;
       tx += s.tx.packets;
       rx += s.rx.packets;
+      txBytes += s.tx.bytes;
+      rxBytes += s.rx.bytes;
     } catch {
       // No such device (the kernel-forwarding run).
     }
   }
-  return { tx, rx };
+  return { tx, txBytes, rx, rxBytes };
 }
 
 /** A probe started before a run; `stop` after it returns the run's cost. */
@@ -71,7 +85,8 @@ export interface PlaneProbe {
  */
 export async function startProbe(topo: Topology, pid: number | undefined, tuns: readonly string[],
   track: (p: ChildProcess) => void): Promise<PlaneProbe> {
-  const before = tunPackets(topo, tuns);
+  const before = linkStats(topo, tuns);
+  const ingress0 = linkStats(topo, [TOPOLOGY_ADDRESSES.insideIf]);
   const cpu0 = cpuSeconds(pid);
   const perfPath = pid === undefined ? undefined : whichTool('perf');
   const wanted = perfPath === undefined ? [] : events();
@@ -88,7 +103,8 @@ export async function startProbe(topo: Topology, pid: number | undefined, tuns: 
   return {
     stop: async () => {
       const cpu = cpuSeconds(pid) - cpu0;
-      const after = tunPackets(topo, tuns);
+      const after = linkStats(topo, tuns);
+      const ingress = linkStats(topo, [TOPOLOGY_ADDRESSES.insideIf]);
       let counts = new Map<string, number>();
       if (perf !== undefined && perf.exitCode === null) {
         const exited = new Promise((r) => perf!.on('close', r));
@@ -99,7 +115,8 @@ export async function startProbe(topo: Topology, pid: number | undefined, tuns: 
       const sum = (names: readonly string[]): number =>
         counts.size === 0 ? NaN : names.reduce((a, n) => a + (counts.get(`syscalls:sys_enter_${n}`) ?? 0), 0);
       return {
-        packetsRead: after.tx - before.tx, packetsWritten: after.rx - before.rx, cpuSeconds: cpu,
+        packetsRead: after.tx - before.tx, packetsWritten: after.rx - before.rx, bytesRead: after.txBytes - before.txBytes,
+        ingressPackets: ingress.rx - ingress0.rx, ingressBytes: ingress.rxBytes - ingress0.rxBytes, cpuSeconds: cpu,
         syscalls: counts.get('raw_syscalls:sys_enter') ?? NaN, waits: sum(WAITS), reads: sum(READS), writes: sum(WRITES),
       };
     },

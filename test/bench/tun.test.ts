@@ -22,7 +22,7 @@ function sample(plane: string, workload: 'tcp' | 'udp', round: number, value: nu
     bitsPerSecond: workload === 'tcp' ? value : value * 512, packetsPerSecond: workload === 'udp' ? value : 0,
     sent: 0, lost: 0, retransmits: 0, seconds: 2,
   };
-  return { plane, workload, round, run, cost: undefined };
+  return { plane, workload, round, run, cost: undefined, ingressBytesPerSkb: NaN };
 }
 
 test('parsePerfStat reads perf stat -x , output and leaves out what was not counted', () => {
