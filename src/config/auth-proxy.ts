@@ -10,6 +10,7 @@ import type { AuthProxyGlobals, AuthProxyProtocolRule, AuthProxyRule } from './t
 import { CONFIG_DEFAULTS, INT32_MAX } from './context.js';
 import type { ParseContext, Reference } from './context.js';
 import { readDelimitedText } from './banner.js';
+import { LOGIN_MODE_KEYWORDS } from './login-modes.js';
 import { expectEnd, ipv4At, ipv6Words, numberAt, parseIpv6Literal, wordAt } from './values.js';
 
 /** An IPv4 (returned IPv4-mapped) or IPv6 host address at token `index`, as four words. */
@@ -32,7 +33,7 @@ const AP_PROTOCOLS: ReadonlyMap<string, number> = new Map([
 /** Keywords of the global `ip auth-proxy …` command (anything else after `ip auth-proxy` in an interface is a rule name). */
 export const AP_GLOBAL_KEYWORDS: ReadonlySet<string> = new Set([
   'auth-cache-time', 'inactivity-timer', 'absolute-timer', 'auth-proxy-banner', 'name', 'max-nodata-conns',
-  'max-login-attempts', 'watch-list', 'half-open-limit',
+  'max-login-attempts', 'watch-list', 'half-open-limit', ...LOGIN_MODE_KEYWORDS,
 ]);
 
 interface MutableRule {
@@ -105,7 +106,8 @@ export class AuthProxySection {
         return this.parseRule(tl);
       default:
         throw expectedAt(tl, 2, '"name", "auth-cache-time", "absolute-timer", "auth-proxy-banner", "max-nodata-conns", '
-          + '"max-login-attempts", "watch-list" or "half-open-limit"');
+          + '"max-login-attempts", "watch-list", "half-open-limit", "login-redirect", "status-511", "captive-portal-api", '
+          + '"consent" or "proxy-listener"');
     }
   }
 

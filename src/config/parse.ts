@@ -36,6 +36,7 @@ import { AaaSection } from './aaa.js';
 import { RadiusSection, TacacsSection } from './servers.js';
 import type { ServerBlock } from './servers.js';
 import { HttpSection } from './http.js';
+import { LOGIN_MODE_KEYWORDS, LoginModesSection } from './login-modes.js';
 import { UserSection } from './users.js';
 import { AttributeListSection } from './attribute-lists.js';
 import { parseStaticRoute, resolveRoutes } from './routes.js';
@@ -84,6 +85,7 @@ class ConfigParser {
   private readonly radius: RadiusSection;
   private readonly tacacs: TacacsSection;
   private readonly http: HttpSection;
+  private readonly loginModes: LoginModesSection;
   private readonly users: UserSection;
   private readonly attributeLists: AttributeListSection;
   private readonly routes: PendingRoute[] = [];
@@ -106,6 +108,7 @@ class ConfigParser {
     this.radius = new RadiusSection(ctx);
     this.tacacs = new TacacsSection(ctx);
     this.http = new HttpSection(ctx);
+    this.loginModes = new LoginModesSection(ctx);
     this.users = new UserSection(ctx);
     this.attributeLists = new AttributeListSection(ctx);
   }
@@ -243,7 +246,9 @@ class ConfigParser {
         this.endLine = tl;
         return;
       case 'ip':
-        if (w1 === 'auth-proxy') return this.authProxy.parse(tl);
+        if (w1 === 'auth-proxy') {
+          return LOGIN_MODE_KEYWORDS.has(wordAt(tl, 2) ?? '') ? this.loginModes.parse(tl) : this.authProxy.parse(tl);
+        }
         if (w1 === 'http') return this.http.parse(tl);
         if (w1 === 'route') return this.parseRoute(tl, 4);
         if (w1 === 'address' || w1 === 'access-group') throw notInInterface(tl, `ip ${w1}`);
@@ -332,6 +337,11 @@ class ConfigParser {
     }
     const aaa = this.aaa.result();
     const attributeLists = this.attributeLists.result();
+    const consentList = this.loginModes.consentReference();
+    if (consentList !== undefined && !attributeLists.has(consentList.name)) {
+      throw expectedAt(consentList.tl, consentList.index, 'the name of a defined aaa attribute list',
+        `no "aaa attribute list ${clip(consentList.name)}" block defines it`);
+    }
     const routes = resolveRoutes(this.routes, this.interfaces.interfaces.map((i) => i.name));
     this.warnNoDefaultRoute(routes);
     ctx.warnings.sort((a, b) => a.line - b.line || a.column - b.column);
@@ -342,6 +352,7 @@ class ConfigParser {
       authProxy: this.authProxy.globalsResult(),
       authProxyRules: this.authProxy.rulesResult(),
       http: this.http.result(),
+      loginModes: this.loginModes.result(),
       interfaces: this.interfaces.result(),
       acls,
       radius: this.radius.result(),

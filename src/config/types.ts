@@ -96,6 +96,26 @@ export interface AuthProxyGlobals {
   readonly halfOpenLimit: number;
 }
 
+/** portcullis's login modes beyond IOS (`src/config/login-modes.ts`, README "Login modes"). */
+export interface LoginModesConfig {
+  /**
+   * `ip auth-proxy login-redirect [URL]`: intercepted requests get a 307 to the login site with
+   * the URL asked for; `url` undefined: the gateway's own login service.
+   */
+  readonly redirect: { readonly url: string | undefined; readonly source: SourceRef } | undefined;
+  /** `ip auth-proxy status-511`: clients whose `Accept` takes no HTML get 511 (RFC 6585 §6). */
+  readonly status511: boolean;
+  /** `ip auth-proxy captive-portal-api`: the RFC 8908 API on the login service. */
+  readonly captivePortalApi: { readonly source: SourceRef } | undefined;
+  /**
+   * `ip auth-proxy consent attribute-list NAME [^C terms ^C]`: the login page asks acceptance of
+   * the terms instead of credentials; an acceptance authorizes with the list's entries.
+   */
+  readonly consent: { readonly attributeList: string; readonly text: string | undefined; readonly source: SourceRef } | undefined;
+  /** `ip auth-proxy proxy-listener port N [realm WORD]`: the explicit proxy (407 / Proxy-Authorization). */
+  readonly proxyListener: { readonly port: number; readonly realm: string | undefined; readonly source: SourceRef } | undefined;
+}
+
 export interface HttpServerConfig {
   /** `ip http server`. */
   readonly server: boolean;
@@ -294,6 +314,8 @@ export interface Config {
   /** Named auth-proxy rules by name. */
   readonly authProxyRules: ReadonlyMap<string, AuthProxyRule>;
   readonly http: HttpServerConfig;
+  /** The login modes beyond IOS. */
+  readonly loginModes: LoginModesConfig;
   readonly interfaces: readonly InterfaceConfig[];
   readonly acls: AclSet;
   readonly radius: RadiusGlobals;

@@ -71,7 +71,7 @@ export async function listenHttpsLogin(ctx: GatewayContext, flow: LoginFlow, tls
     }
     if (req.method === 'GET' || req.method === 'HEAD') {
       req.resume();
-      const page = flow.formPage(client, 200);
+      const page = flow.formPage(client, 200, undefined, undefined, undefined, redirectedFrom(req.url));
       httpDebug(ctx.engine, ctx.nowMs(), () => `login page sent to ${client.text} port ${req.socket.remotePort ?? 0} (https)`);
       if (req.method === 'HEAD') {
         res.statusCode = 200;
@@ -139,4 +139,14 @@ export async function listenHttpsLogin(ctx: GatewayContext, flow: LoginFlow, tls
       await Promise.all(servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
     },
   };
+}
+
+/** The `url=` of a login redirect's request (`/?url=…`), if there is one. */
+function redirectedFrom(path: string | undefined): string | undefined {
+  if (path === undefined || !path.includes('url=')) return undefined;
+  try {
+    return new URL(path, 'https://login.invalid').searchParams.get('url') ?? undefined;
+  } catch {
+    return undefined;
+  }
 }

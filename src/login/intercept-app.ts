@@ -18,6 +18,7 @@ import type { Engine, InterceptApp } from '../engine/engine.js';
 import { formatIp, formatIpv4, formatIpv6, isMappedIpv4 } from '../wire/addr.js';
 import { InterceptedSocket } from './intercepted-socket.js';
 import { renderLoginPage, renderResultPage } from './pages.js';
+import { acceptsHtml, loginRedirectLocation, renderNetworkAuthenticationRequired } from './login-modes.js';
 import { setPageHeaders } from './page-headers.js';
 import type { FormTokens } from './form-token.js';
 import type { RequestedUrls } from './requested-urls.js';
@@ -391,14 +392,34 @@ export class LoginInterceptApp implements InterceptApp {
       const host = hostHeader(req.headers.host) ?? (sock.remoteFamily === 'IPv6' ? `[${sock.localAddress}]` : sock.localAddress);
       const originalUrl = `${encrypted ? 'https' : 'http'}://${host}${req.url ?? '/'}`;
       if (this.opts.urls !== undefined) this.opts.urls.remember(client, originalUrl);
-      body = renderLoginPage({
-        banner: cfg.authProxy.bannerEnabled ? (cfg.authProxy.bannerText ?? cfg.hostname) : undefined,
-        hostname: cfg.hostname,
-        action: this.actions.get(sock) ?? this.loginUrl(null),
-        originalUrl,
-        token: this.opts.tokens?.issue(client, t),
-      });
-      httpDebug(this.engine!, t, () => `login page sent to ${client} port ${sock.remotePort}`);
+      const modes = cfg.loginModes;
+      const action = this.actions.get(sock) ?? this.loginUrl(null);
+      if (modes.status511 && !acceptsHtml(req.headers.accept)) {
+        // RFC 6585 §6: an API client is told that the network wants a login, not handed a page
+        // it would take for the resource; the body links to the login for whoever shows it.
+        res.statusCode = 511;
+        body = renderNetworkAuthenticationRequired(modes.redirect?.url ?? action);
+        httpDebug(this.engine!, t, () => `511 sent to ${client} port ${sock.remotePort} (Accept takes no HTML)`);
+      } else if (modes.redirect !== undefined) {
+        // Seed 001: a 307 to the login site, carrying the URL asked for.
+        const location = loginRedirectLocation(modes.redirect.url ?? action, originalUrl);
+        res.statusCode = 307;
+        res.setHeader('Location', location);
+        body = renderResultPage({
+          hostname: cfg.hostname, title: 'Login Required', message: 'This network lets you through after you log in at:',
+          link: { href: location, text: modes.redirect.url ?? action },
+        });
+        httpDebug(this.engine!, t, () => `login redirect sent to ${client} port ${sock.remotePort}`);
+      } else {
+        body = renderLoginPage({
+          banner: cfg.authProxy.bannerEnabled ? (cfg.authProxy.bannerText ?? cfg.hostname) : undefined,
+          hostname: cfg.hostname,
+          action,
+          originalUrl,
+          token: this.opts.tokens?.issue(client, t),
+        });
+        httpDebug(this.engine!, t, () => `login page sent to ${client} port ${sock.remotePort}`);
+      }
     }
     res.setHeader('Content-Length', Buffer.byteLength(body));
     res.end(req.method === 'HEAD' ? undefined : body);

@@ -80,9 +80,13 @@ export class LoginFlow {
 
   constructor(private readonly ctx: GatewayContext, private readonly o: LoginFlowOptions) {}
 
-  /** The login form for `client` (fresh token), with `message` and `user` filled in if given (and a challenge's second step). */
+  /**
+   * The login form for `client` (fresh token), with `message` and `user` filled in if given (and
+   * a challenge's second step). `wanted` (a login redirect's `url=`) picks the page to return to
+   * among those the client asked for (never another).
+   */
   formPage(client: ClientAddress, status: number, message?: string, user?: string,
-    challenge?: { readonly state: string; readonly prompt: string }): LoginPage {
+    challenge?: { readonly state: string; readonly prompt: string }, wanted?: string): LoginPage {
     const cfg = this.ctx.config;
     return {
       status,
@@ -90,7 +94,7 @@ export class LoginFlow {
         banner: cfg.authProxy.bannerEnabled ? (cfg.authProxy.bannerText ?? cfg.hostname) : undefined,
         hostname: cfg.hostname,
         action: this.o.actionFor(client),
-        originalUrl: this.o.urls.latest(client.text),
+        originalUrl: this.o.urls.pick(client.text, wanted),
         token: this.o.tokens.issue(client.text, this.ctx.nowMs()),
         message,
         user,

@@ -13,19 +13,9 @@ import type { Authenticator, AuthOutcome } from '../../src/aaa/types.js';
 import { VERDICT_DROP, VERDICT_INTERCEPT } from '../../src/engine/engine.js';
 import { PacketNet } from './packet-net.js';
 import { testCertificate } from './tls-fixture.js';
+import { serviceConfig } from './service-fixture.js';
 
-const config = (https: boolean): string => `hostname gw
-ip auth-proxy name web http
-${https ? 'ip auth-proxy name web https\n' : ''}ip http secure-server
-interface Gi0/0
- ip address 127.0.0.1 255.0.0.0
- ip auth-proxy web
- ip access-group 101 in
-interface Gi0/1
- ip address 10.2.0.1 255.255.255.0
-access-list 101 deny tcp any any
-end
-`;
+const config = (https: boolean): string => serviceConfig(https ? 'ip auth-proxy name web https\n' : '');
 
 const never: Authenticator = { authenticate: async (): Promise<AuthOutcome> => ({ kind: 'reject', reason: 'no' }) };
 const services: LoginService[] = [];

@@ -5,39 +5,21 @@
  * password (AUTHC_FAIL), success (HTTP_ESTAB, the host's packets forwarded), no open redirect,
  * limits, escaping, the authenticator's silence, and the test password nowhere.
  */
-import { test, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import https from 'node:https';
-import type { IncomingHttpHeaders } from 'node:http';
-import { makeContextFixture, type ContextFixture } from '../gateway/context-fixture.js';
-import { startLoginService, type LoginService } from '../../src/login/service.js';
 import type { Authenticator, AuthOutcome, AuthRequest } from '../../src/aaa/types.js';
-import { DEBUG_DETAILED, DEBUG_HTTP, DEBUG_OBJECT_CREATION, DEBUG_OBJECT_DELETION } from '../../src/engine/debug.js';
 import { VERDICT_DROP, VERDICT_FORWARD, VERDICT_INTERCEPT } from '../../src/engine/engine.js';
 import { AP_STATE_AUTHC_FAIL, AP_STATE_HTTP_ESTAB, AP_STATE_HTTP_NO_RESP } from '../../src/authproxy/states.js';
 import { COUNTER_DROP_WATCH_LIST } from '../../src/engine/counters.js';
 import { renderShowAuthProxyCache, renderShowAuthProxyStatistics } from '../../src/log/show-cache.js';
 import { renderShowAuthProxyWatchList } from '../../src/log/show-watch-list.js';
-import { PacketNet } from './packet-net.js';
 import { AUTHENTICATION_FAILED, NOT_AUTHORIZED } from '../../src/aaa/local.js';
-import { testCertificate } from './tls-fixture.js';
+import {
+  form, httpsGet, httpsPost, interceptedGet, serviceConfig, startServiceFixture, tokenOf, words, type ServiceSetup,
+} from './service-fixture.js';
 
 const PASSWORD = 'Tr0ub4dor&3-horse-staple';
-const CONFIG = `hostname gw
-ip auth-proxy name web http
-ip auth-proxy max-login-attempts 2
-ip auth-proxy watch-list enable
-ip auth-proxy watch-list expiry-time 1
-ip http secure-server
-interface Gi0/0
- ip address 127.0.0.1 255.0.0.0
- ip auth-proxy web
- ip access-group 101 in
-interface Gi0/1
- ip address 10.2.0.1 255.255.255.0
-access-list 101 deny tcp any any
-end
-`;
+const CONFIG = serviceConfig('ip auth-proxy max-login-attempts 2\nip auth-proxy watch-list enable\nip auth-proxy watch-list expiry-time 1\n');
 
 /** Every output the test saw: pages, debug lines, messages. Grepped for the password at the end. */
 const outputs: string[] = [];
@@ -66,72 +48,9 @@ class FakeAuthenticator implements Authenticator {
   }
 }
 
-interface Setup {
-  fx: ContextFixture;
-  net: PacketNet;
-  service: LoginService;
-  auth: FakeAuthenticator;
-  cert: string;
-}
+type Setup = ServiceSetup<FakeAuthenticator>;
 
-const services: LoginService[] = [];
-after(async () => {
-  for (const s of services) await s.close();
-});
-
-async function setup(configText = CONFIG): Promise<Setup> {
-  const fx = makeContextFixture({
-    configText, debugFlags: DEBUG_DETAILED | DEBUG_HTTP | DEBUG_OBJECT_CREATION | DEBUG_OBJECT_DELETION,
-  });
-  fx.debugLines.subscribe((l) => outputs.push(l));
-  fx.engine.messages = (_t, text) => outputs.push(text);
-  const { cert, key } = testCertificate();
-  const auth = new FakeAuthenticator();
-  const service = await startLoginService(fx.ctx, { authenticator: auth, tls: { cert, key }, addresses: ['127.0.0.1'], port: 0 });
-  services.push(service);
-  const net = new PacketNet(fx.engine, fx.clock, () => service.app.settle());
-  return { fx, net, service, auth, cert };
-}
-
-/** GETs `path` through an intercepted connection from `src`; returns the response text. */
-async function interceptedGet(s: Setup, src: string, sport: number, url = '/wiki/Main', host = 'example.test'): Promise<string> {
-  const c = s.net.client(src, sport, '10.2.0.9', 80);
-  assert.equal(c.connect(), VERDICT_INTERCEPT);
-  c.send(`GET ${url} HTTP/1.1\r\nHost: ${host}\r\nConnection: close\r\n\r\n`);
-  await s.net.pump();
-  outputs.push(c.text);
-  return c.text;
-}
-
-interface Reply {
-  status: number;
-  headers: IncomingHttpHeaders;
-  body: string;
-}
-
-/** POSTs `body` to the login service over TLS from `src` (a loopback address the test binds). */
-function httpsPost(s: Setup, src: string, body: string, type = 'application/x-www-form-urlencoded'): Promise<Reply> {
-  return new Promise((resolve, reject) => {
-    const req = https.request({
-      host: '127.0.0.1', port: s.service.port, method: 'POST', path: '/', localAddress: src, ca: s.cert,
-      headers: { 'Content-Type': type, 'Content-Length': Buffer.byteLength(body) },
-    }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (d: Buffer) => chunks.push(d));
-      res.on('end', () => {
-        const text = Buffer.concat(chunks).toString('utf8');
-        outputs.push(text);
-        resolve({ status: res.statusCode!, headers: res.headers, body: text });
-      });
-    });
-    req.on('error', reject);
-    req.end(body);
-  });
-}
-
-const tokenOf = (page: string): string => /name="ap_token" value="([^"]+)"/.exec(page)![1]!;
-const form = (fields: Record<string, string>): string => new URLSearchParams(fields).toString();
-const words = (a: string): Uint32Array => new Uint32Array([0, 0, 0xffff, a.split('.').reduce((v, x) => v * 256 + Number(x), 0) >>> 0]);
+const setup = (configText = CONFIG): Promise<Setup> => startServiceFixture(configText, new FakeAuthenticator(), outputs);
 
 test('the intercepted page posts over HTTPS to the gateway, with a form token and security headers', async () => {
   const s = await setup();
@@ -265,20 +184,6 @@ test('no open redirect: the success page goes only to a URL the client asked for
   assert.equal(r2.status, 200);
   assert.doesNotMatch(r2.body, /<a href|refresh|javascript/);
 });
-
-function httpsGet(s: Setup, src: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    https.get({ host: '127.0.0.1', port: s.service.port, path: '/', localAddress: src, ca: s.cert }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (d: Buffer) => chunks.push(d));
-      res.on('end', () => {
-        const text = Buffer.concat(chunks).toString('utf8');
-        outputs.push(text);
-        resolve(text);
-      });
-    }).on('error', reject);
-  });
-}
 
 test('oversized and malformed POSTs are refused before anything is checked', async () => {
   const s = await setup();

@@ -1,0 +1,89 @@
+/**
+ * The login modes beyond IOS on intercepted connections, in process (packets through the
+ * engine, the login service on 127.0.0.1): `login-redirect` (307 to the login site with the URL
+ * asked for, seed 001) and `status-511` (RFC 6585 §6 for clients that take no HTML).
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { Authenticator, AuthOutcome, AuthRequest } from '../../src/aaa/types.js';
+import { AP_STATE_HTTP_ESTAB } from '../../src/authproxy/states.js';
+import { acceptsHtml, loginRedirectLocation } from '../../src/login/login-modes.js';
+import { form, httpsGet, httpsPost, interceptedGet, serviceConfig, startServiceFixture, tokenOf, words } from './service-fixture.js';
+
+const PASSWORD = 'correct horse battery';
+
+class Auth implements Authenticator {
+  async authenticate(req: AuthRequest): Promise<AuthOutcome> {
+    await new Promise<void>((r) => setImmediate(r));
+    return req.password === PASSWORD ? { kind: 'accept', user: req.user, privilege: 15, entries: [] } : { kind: 'reject', reason: 'wrong password' };
+  }
+}
+
+const outputs: string[] = [];
+const headerOf = (text: string, name: string): string | undefined =>
+  new RegExp(`\\r\\n${name}: ([^\\r]*)\\r\\n`, 'i').exec(text)?.[1];
+const bodyOf = (text: string): string => text.slice(text.indexOf('\r\n\r\n') + 4);
+
+test('login-redirect: an intercepted request gets 307 to the gateway\'s login service with the URL asked for, and the login returns there', async () => {
+  const s = await startServiceFixture(serviceConfig(`ip auth-proxy login-redirect\n`), new Auth(), outputs);
+  const asked = '/wiki/Main?q=a&b=<c>';
+  const r = await interceptedGet(s, '127.0.0.20', 41001, asked, 'news.example');
+  assert.match(r, /^HTTP\/1\.1 307 Temporary Redirect\r\n/);
+  const location = headerOf(r, 'Location')!;
+  const original = 'http://news.example/wiki/Main?q=a&b=%3Cc%3E';
+  assert.equal(location, `https://127.0.0.1:${s.service.port}/?url=${encodeURIComponent(original)}`);
+  assert.match(r, /\r\nCache-Control: no-store\r\n/);
+  assert.ok(bodyOf(r).includes(`<a href="${location.replace(/&/g, '&amp;')}">`), 'a link for clients that do not follow');
+  assert.ok(outputs.some((l) => /AUTH-PROXY: login redirect sent to 127\.0\.0\.20 port 41001$/.test(l)));
+  // The login service's page for that Location carries the original URL (as asked, only).
+  const page = await httpsGet(s, '127.0.0.20', new URL(location).pathname + new URL(location).search);
+  assert.ok(page.includes(`name="ap_orig" value="${original.replace(/&/g, '&amp;')}"`), page);
+  const done = await httpsPost(s, '127.0.0.20', form({ uname: 'alice', pwd: PASSWORD, ap_token: tokenOf(page), ap_orig: original }));
+  assert.equal(done.status, 200);
+  assert.ok(done.body.includes(`<a href="${original.replace(/&/g, '&amp;')}">`), done.body);
+  assert.equal(s.fx.engine.cache.state[s.fx.engine.cache.lookup(words('127.0.0.20'))], AP_STATE_HTTP_ESTAB);
+  // A url= the client never asked for is not taken.
+  const other = await httpsGet(s, '127.0.0.21', `/?url=${encodeURIComponent('https://evil.example/')}`);
+  assert.doesNotMatch(other, /evil\.example/);
+});
+
+test('login-redirect URL: the site elsewhere gets url= added to its own query', async () => {
+  const s = await startServiceFixture(serviceConfig(`ip auth-proxy login-redirect https://login.example/sso?realm=x\n`), new Auth(), outputs);
+  const r = await interceptedGet(s, '127.0.0.22', 41002, '/', 'example.test');
+  assert.match(r, /^HTTP\/1\.1 307 /);
+  assert.equal(headerOf(r, 'Location'), `https://login.example/sso?realm=x&url=${encodeURIComponent('http://example.test/')}`);
+  assert.equal(loginRedirectLocation('https://l.example/', `http://x.example/${'a'.repeat(3000)}`), 'https://l.example/',
+    'a URL too long to return to is left out');
+});
+
+test('status-511: a client whose Accept takes no HTML gets 511 with a link to the login; browsers get the page', async () => {
+  const s = await startServiceFixture(serviceConfig(`ip auth-proxy status-511\n`), new Auth(), outputs);
+  const api = await interceptedGet(s, '127.0.0.23', 41003, '/v1/items', 'api.example', 'Accept: application/json\r\n');
+  assert.match(api, /^HTTP\/1\.1 511 Network Authentication Required\r\n/);
+  const login = `https://127.0.0.1:${s.service.port}/`;
+  assert.ok(bodyOf(api).includes(`<meta http-equiv="refresh" content="0; url=${login}">`), api);
+  assert.ok(bodyOf(api).includes(`<a href="${login}">authenticate with the local network</a>`));
+  assert.match(api, /\r\nCache-Control: no-store\r\n/, 'RFC 6585 §6: must not be cached');
+  assert.ok(outputs.some((l) => /AUTH-PROXY: 511 sent to 127\.0\.0\.23 port 41003 \(Accept takes no HTML\)$/.test(l)));
+  const browser = await interceptedGet(s, '127.0.0.23', 41004, '/', 'example.test',
+    'Accept: text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8\r\n');
+  assert.match(browser, /^HTTP\/1\.1 200 OK\r\n/);
+  assert.match(browser, /<form method="post"/);
+  const curl = await interceptedGet(s, '127.0.0.23', 41005, '/', 'example.test', 'Accept: */*\r\n');
+  assert.match(curl, /^HTTP\/1\.1 200 /);
+  // With a login redirect too, an API client still gets the 511 (a 307 would hand it an HTML page).
+  const both = await startServiceFixture(serviceConfig(`ip auth-proxy status-511\nip auth-proxy login-redirect\n`), new Auth(), outputs);
+  assert.match(await interceptedGet(both, '127.0.0.24', 41006, '/', 'api.example', 'Accept: application/json\r\n'), /^HTTP\/1\.1 511 /);
+  assert.match(await interceptedGet(both, '127.0.0.24', 41007, '/', 'example.test', 'Accept: text/html\r\n'), /^HTTP\/1\.1 307 /);
+});
+
+test('acceptsHtml reads Accept as RFC 9110 §12.5.1 does', () => {
+  assert.equal(acceptsHtml(undefined), true);
+  assert.equal(acceptsHtml(''), true);
+  assert.equal(acceptsHtml('text/html'), true);
+  assert.equal(acceptsHtml('TEXT/*;q=0.5'), true);
+  assert.equal(acceptsHtml('application/json'), false);
+  assert.equal(acceptsHtml('application/json, */*;q=0'), false);
+  assert.equal(acceptsHtml('application/json;q=1, text/html;q=0.0'), false);
+  assert.equal(acceptsHtml('application/problem+json, application/xhtml+xml'), true);
+});
