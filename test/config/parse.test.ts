@@ -382,7 +382,7 @@ const BAD: readonly BadCase[] = [
   { text: 'ip auth-proxy watch-list add-item nothost', line: 1, column: 35, expected: 'an IPv4 or IPv6 address' },
   { text: 'ip auth-proxy watch-list add-item 2001:db8::g', line: 1, column: 35, expected: 'an IPv4 or IPv6 address' },
   { text: 'ip auth-proxy half-open-limit 0', line: 1, column: 31, expected: 'a number <1-1048576>' },
-  { text: 'ip auth-proxy frobnicate 3', line: 1, column: 15, expected: '"name", "auth-cache-time", "absolute-timer", "auth-proxy-banner", "max-nodata-conns", "max-login-attempts", "watch-list" or "half-open-limit"' },
+  { text: 'ip auth-proxy frobnicate 3', line: 1, column: 15, expected: '"name", "auth-cache-time", "absolute-timer", "auth-proxy-banner", "max-nodata-conns", "max-login-attempts", "watch-list", "half-open-limit", "login-redirect", "status-511", "captive-portal-api", "consent" or "proxy-listener"' },
   { text: 'ip auth-proxy name x http list', line: 1, column: 31, expected: 'an access list name or number', found: 'end of line' },
   { text: 'ip auth-proxy name x http auth-cache-time 5 list A extra', line: 1, column: 52, expected: '"list", "auth-cache-time" or end of line' },
   { text: 'ip auth-proxy name', line: 1, column: 19, expected: 'an auth-proxy rule name' },
