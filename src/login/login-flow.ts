@@ -8,6 +8,9 @@
  *   `max-login-attempts` (the watch list), and the form again with the reason;
  * - no answer: HTTP_NO_RESP and a page saying the server did not answer (not counted).
  * The host's entry is HTTP_REQ while AAA is asked. A listed host is refused without asking.
+ * An answer that comes after the host's entry was cleared (`clear ip auth-proxy cache`) or
+ * expired installs nothing: the entry's slot and generation are noted when AAA is asked and
+ * must be the same when it answers (the login is refused, "log in again").
  * The password goes to the Authenticator and nowhere else: no page, line, error or record of
  * this module holds it.
  */
@@ -61,6 +64,8 @@ export interface LoginStats {
   watchListed: number;
   busy: number;
   authorizeFailed: number;
+  /** Answers that came after the host's entry was cleared or expired: nothing installed. */
+  stale: number;
 }
 
 export interface LoginFlowOptions {
@@ -75,7 +80,7 @@ export interface LoginFlowOptions {
 
 /** The login logic shared by the HTTPS service's connections. */
 export class LoginFlow {
-  readonly stats: LoginStats = { accepted: 0, rejected: 0, noAnswer: 0, badToken: 0, watchListed: 0, busy: 0, authorizeFailed: 0 };
+  readonly stats: LoginStats = { accepted: 0, rejected: 0, noAnswer: 0, badToken: 0, watchListed: 0, busy: 0, authorizeFailed: 0, stale: 0 };
   private readonly inFlight = new Set<string>();
 
   constructor(private readonly ctx: GatewayContext, private readonly o: LoginFlowOptions) {}
@@ -139,6 +144,7 @@ export class LoginFlow {
     httpDebug(engine, now, () => `credentials received from ${client.text} for user ${user}`);
     this.setState(client, AP_STATE_HTTP_REQ);
     httpDebug(engine, now, () => `AAA request for user ${user} from ${client.text}`);
+    const entry = this.entryOf(client);
     this.inFlight.add(client.text);
     let outcome: AuthOutcome;
     try {
@@ -146,7 +152,21 @@ export class LoginFlow {
     } finally {
       this.inFlight.delete(client.text);
     }
+    if (entry !== undefined && this.entryOf(client) !== entry) {
+      this.stats.stale++;
+      httpDebug(engine, ctx.nowMs(), () => `AAA response for user ${user} from ${client.text} ignored: ` +
+        'the host\'s entry was cleared or expired while AAA was asked');
+      return this.result(409, 'Authentication Failed',
+        'This computer\'s login was cleared or timed out while it was being checked, so nothing was let through. Please log in again.');
+    }
     return this.decide(client, form, user, outcome);
+  }
+
+  /** The identity of `client`'s cache entry (slot and generation), undefined when it has none. */
+  private entryOf(client: ClientAddress): number | undefined {
+    const cache = this.ctx.engine.cache;
+    const slot = cache.lookup(client.words);
+    return slot < 0 ? undefined : slot * 0x1_0000_0000 + cache.generation[slot]!;
   }
 
   /** Asks the Authenticator, bounded in time; a throw or a timeout is no answer (the error is not echoed: it could hold anything). */
