@@ -25,7 +25,7 @@ export interface ControlCliOptions {
 export async function runControlCli(words: readonly string[], opts: ControlCliOptions): Promise<number> {
   const cmd = parseControlCommand(words);
   if (opts.configPath !== undefined) {
-    if (cmd.kind !== 'show-access-lists' && cmd.kind !== 'show-auth-proxy') {
+    if (cmd.kind !== 'show-access-lists' && cmd.kind !== 'show-auth-proxy' && cmd.kind !== 'show-aaa-servers') {
       throw new UsageError(`${cmd.text}: acts on the running gateway; --config is for show`);
     }
     if (opts.controlPath !== undefined) throw new UsageError('show takes --config FILE (offline) or --control PATH (the gateway), not both');

@@ -39,6 +39,7 @@ commands:
   routes --config FILE        Print the policy routing run installs.
   routes --remove             Remove every rule and route portcullis installed (prohibit rules too).
   show ip auth-proxy cache|configuration|statistics|watch-list [--control PATH]
+  show aaa servers [--control PATH]
   show ip access-lists [NAME] [--control PATH]
   show ipv6 access-list [NAME] [--control PATH]
   clear ip auth-proxy cache|watch-list '*'|ADDRESS [--control PATH]

@@ -73,7 +73,9 @@ export async function runGateway(o: RunOptions): Promise<number> {
     if (accounting !== undefined) gw.onStop(() => accounting.close(gw.stopError));
     login = await startLoginService(gw, { authenticator, tls: certificate, addresses });
     gw.onStop(() => login.close());
-    const control = await startControlServer(gw, { path: o.controlPath, onError: (e) => messages(`portcullis: control socket: ${e.message}`) });
+    const control = await startControlServer(gw, {
+      path: o.controlPath, onError: (e) => messages(`portcullis: control socket: ${e.message}`), aaa: authenticator,
+    });
     gw.onStop(() => control.close());
   } catch (e) {
     await gw.stop();

@@ -12,6 +12,7 @@ import { ControlNoEntryError, ControlUnavailableError } from '../errors.js';
 import { renderShowAuthProxyCache, renderShowAuthProxyStatistics } from '../log/show-cache.js';
 import { renderShowAuthProxyConfiguration } from '../log/show-config.js';
 import { renderShowAuthProxyWatchList } from '../log/show-watch-list.js';
+import { aaaShowState, renderShowAaaServers, type AaaClients } from '../log/show-aaa.js';
 import { formatIpIos } from '../wire/addr.js';
 import type { ControlCommand } from './commands.js';
 
@@ -23,10 +24,17 @@ export interface ShowSource {
   readonly engine: Engine | null;
   /** Engine time now (live only). */
   readonly nowMs: number;
+  /** The AAA clients (live only, `show aaa servers`). */
+  readonly aaa?: AaaClients | undefined;
 }
 
 /** The text of a `show` command (every line ends with a newline). Throws {@link ControlUnavailableError}. */
-export function answerShow(cmd: ControlCommand & { kind: 'show-auth-proxy' | 'show-access-lists' }, src: ShowSource): string {
+export function answerShow(cmd: ControlCommand & { kind: 'show-auth-proxy' | 'show-access-lists' | 'show-aaa-servers' },
+  src: ShowSource): string {
+  if (cmd.kind === 'show-aaa-servers') {
+    if (src.aaa === undefined) throw new ControlUnavailableError(cmd.text, 'shows the running gateway\'s AAA clients; without --config it asks the gateway');
+    return renderShowAaaServers(aaaShowState(src.config, src.aaa));
+  }
   if (cmd.kind === 'show-access-lists') {
     return cmd.family === 'ip' ? src.acls.showIpAccessLists(cmd.name) : src.acls.showIpv6AccessList(cmd.name);
   }

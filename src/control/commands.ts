@@ -18,6 +18,7 @@ export type AuthProxyShowTable = 'cache' | 'configuration' | 'statistics' | 'wat
 export type ControlCommand =
   | { readonly kind: 'show-auth-proxy'; readonly text: string; readonly table: AuthProxyShowTable }
   | { readonly kind: 'show-access-lists'; readonly text: string; readonly family: 'ip' | 'ipv6'; readonly name: string | undefined }
+  | { readonly kind: 'show-aaa-servers'; readonly text: string }
   | {
     readonly kind: 'clear'; readonly text: string; readonly table: 'cache' | 'watch-list';
     /** The host (four words, IPv4-mapped for IPv4), or null for `*`. */
@@ -145,7 +146,12 @@ export function parseControlCommand(words: readonly string[]): ControlCommand {
   const verb = r.keyword(['show', 'clear', 'debug', 'undebug', 'no']);
   switch (verb) {
     case 'show': {
-      const family = r.keyword(['ip', 'ipv6']);
+      const family = r.keyword(['ip', 'ipv6', 'aaa']);
+      if (family === 'aaa') {
+        r.keyword(['servers']);
+        r.end();
+        return { kind: 'show-aaa-servers', text: r.text };
+      }
       if (family === 'ipv6') {
         r.keyword(['access-list'], { 'access-lists': 'access-list' });
         const name = r.atEnd ? undefined : r.name();

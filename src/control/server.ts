@@ -19,6 +19,7 @@ import type { GatewayContext } from '../gateway/context.js';
 import { ControlProtocolError, PortcullisError } from '../errors.js';
 import { parseControlCommand, splitCommandLine, type ControlCommand } from './commands.js';
 import { answerShow, applyClear } from './answer.js';
+import type { AaaClients } from '../log/show-aaa.js';
 import {
   IDLE_TIMEOUT_MS, LineSplitter, MAX_CLIENTS, MAX_DEBUG_BACKLOG_BYTES, MAX_REQUEST_BYTES, encodeMessage,
   type ControlMessage,
@@ -46,6 +47,8 @@ export interface ControlServerOptions {
   readonly maxDebugBacklogBytes?: number;
   /** Told of failures that concern no one client (the listener's own errors). Default: none. */
   readonly onError?: (e: Error) => void;
+  /** The AAA clients whose counters `show aaa servers` prints (none: it says the gateway has none). */
+  readonly aaa?: AaaClients | undefined;
 }
 
 /** One connected client. */
@@ -192,7 +195,11 @@ class ControlSocketServer implements ControlServer {
     switch (cmd.kind) {
       case 'show-auth-proxy':
       case 'show-access-lists':
-        return { ok: true, output: answerShow(cmd, { config: ctx.config, acls: ctx.engine.acls, engine: ctx.engine, nowMs: ctx.nowMs() }) };
+      case 'show-aaa-servers':
+        return {
+          ok: true,
+          output: answerShow(cmd, { config: ctx.config, acls: ctx.engine.acls, engine: ctx.engine, nowMs: ctx.nowMs(), aaa: this.opts.aaa }),
+        };
       case 'clear':
         return { ok: true, output: applyClear(cmd, ctx) };
       case 'debug':

@@ -56,7 +56,7 @@ test('errors: the word, what would do, what was there', () => {
     ['', ': incomplete command at word 1: expected show, clear, debug, undebug or no, found end of line'],
     ['shwo ip auth-proxy cache', 'shwo ip auth-proxy cache: invalid input at word 1: expected show, clear, debug, undebug or no, ' +
       'found "shwo" (did you mean "show"?)'],
-    ['show ipv7 access-list', 'show ipv7 access-list: invalid input at word 2: expected ip or ipv6, found "ipv7" (did you mean "ipv6"?)'],
+    ['show ipv7 access-list', 'show ipv7 access-list: invalid input at word 2: expected ip, ipv6 or aaa, found "ipv7" (did you mean "ipv6"?)'],
     ['debug ip auth-proxy', 'debug ip auth-proxy: incomplete command at word 4: expected detailed, object-creation, object-deletion, ' +
       'http, ftp, telnet, timers, function-trace or all, found end of line'],
     ['undebug all now', 'undebug all now: invalid input at word 3: expected end of line, found "now"'],

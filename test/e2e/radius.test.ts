@@ -113,6 +113,14 @@ test('RADIUS end to end: FreeRADIUS behind a silent server; accept, reject, a pr
       assert.ok(r.ms < 1900, `${r.ms.toFixed(0)} ms: the dead server is skipped`);
     });
 
+    await t.test('show aaa servers: the silent server\'s timeout, marked dead; FreeRADIUS up, its answers counted', async () => {
+      const out = await gw.control(['show', 'aaa', 'servers']);
+      assert.match(out, /^RADIUS client\n {5}Requests: 3, retransmissions 1, timeouts 1, servers marked dead 1, send errors 0\n {5}Responses: accept 0, reject 2, challenge 0, accounting 0\n/, out);
+      assert.match(out, new RegExp(`Server 127\\.0\\.0\\.1 auth-port ${SILENT_PORT} acct-port ${SILENT_PORT + 1}: DEAD\n`));
+      assert.match(out, new RegExp(`Server 127\\.0\\.0\\.1 auth-port ${fr.port} acct-port ${fr.acctPort}: UP\n`));
+      assert.ok(!out.includes(SECRET));
+    });
+
     await t.test('a proxyacl entry that does not parse: refused with the reason, nothing installed', async () => {
       await gw.control(['clear', 'ip', 'auth-proxy', 'watch-list', '*']);
       const r = await login('dave', DAVE_PASSWORD);

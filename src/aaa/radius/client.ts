@@ -165,8 +165,8 @@ export class RadiusClient {
     return this.tryServers(servers, true, (id, secret) => encodeAccountingRequest(id, secret, attributes));
   }
 
-  /** True while `server` is marked dead. */
-  isDead(server: RadiusServerTarget): boolean {
+  /** True while `server` (identified by host and ports) is marked dead. */
+  isDead(server: Pick<RadiusServerTarget, 'host' | 'authPort' | 'acctPort'>): boolean {
     const until = this.deadUntil.get(serverKey(server));
     return until !== undefined && this.now() < until;
   }
@@ -321,7 +321,7 @@ export class RadiusClient {
 }
 
 /** Identity of a server for dead-time (IOS identifies a RADIUS server by host and ports). */
-function serverKey(s: RadiusServerTarget): string {
+function serverKey(s: Pick<RadiusServerTarget, 'host' | 'authPort' | 'acctPort'>): string {
   return `${s.host}|${s.authPort}|${s.acctPort}`;
 }
 

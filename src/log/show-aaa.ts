@@ -1,0 +1,72 @@
+/**
+ * `show aaa servers`: what the gateway's RADIUS and TACACS+ clients saw — requests,
+ * retransmissions, timeouts, servers marked dead, the answers by kind, and every datagram or
+ * packet dropped, by reason (a bad Response Authenticator, a missing or bad
+ * Message-Authenticator, an identifier of no request in flight, a code that answers nothing, a
+ * packet that does not decode, by fault). IOS prints one block per server; portcullis counts per
+ * client (all servers of the protocol together) and lists each configured server with whether
+ * it is marked dead now. The format is portcullis's own, in IOS's manner; it names no key.
+ */
+import type { RadiusCounters } from '../aaa/radius/client.js';
+import type { TacacsCounters } from '../aaa/tacacs/client.js';
+import type { Config } from '../config/types.js';
+
+/** A configured server as `show aaa servers` lists it. */
+export interface AaaServerLine {
+  /** `127.0.0.1 auth-port 1812 acct-port 1813`, `10.0.0.9 port 49` … */
+  readonly text: string;
+  /** Marked dead now (RADIUS dead-time). */
+  readonly dead: boolean;
+}
+
+/** What `show aaa servers` is rendered from. */
+export interface AaaShowState {
+  readonly radius: RadiusCounters;
+  readonly radiusServers: readonly AaaServerLine[];
+  readonly tacacs: TacacsCounters;
+  readonly tacacsServers: readonly AaaServerLine[];
+}
+
+function byName(counts: Readonly<Record<string, number>>): string {
+  const names = Object.keys(counts).sort();
+  return names.length === 0 ? '' : ` (${names.map((n) => `${n} ${counts[n]}`).join(', ')})`;
+}
+
+/** The text of `show aaa servers` (every line ends with a newline). */
+export function renderShowAaaServers(s: AaaShowState): string {
+  const r = s.radius;
+  const t = s.tacacs;
+  const lines = [
+    'RADIUS client',
+    `     Requests: ${r.requests}, retransmissions ${r.retransmits}, timeouts ${r.timeouts}, servers marked dead ${r.markedDead}, send errors ${r.sendErrors}`,
+    `     Responses: accept ${r.accepts}, reject ${r.rejects}, challenge ${r.challenges}, accounting ${r.accountingResponses}`,
+    `     Dropped: bad authenticator ${r.badAuthenticator}, missing Message-Authenticator ${r.missingMessageAuthenticator}, ` +
+      `bad Message-Authenticator ${r.badMessageAuthenticator}`,
+    `              unknown identifier ${r.unknownIdentifier}, unexpected code ${r.unexpectedCode}, malformed ${r.malformed}${byName(r.malformedBy)}`,
+    ...s.radiusServers.map((v) => `     Server ${v.text}: ${v.dead ? 'DEAD' : 'UP'}`),
+    'TACACS+ client',
+    `     Sessions: ${t.sessions}, connections ${t.connections}, connect errors ${t.connectErrors}, timeouts ${t.timeouts}, closed early ${t.closedEarly}`,
+    `     Dropped: unexpected ${t.unexpected}, malformed ${t.malformed}${byName(t.malformedBy)}`,
+    ...s.tacacsServers.map((v) => `     Server ${v.text}: ${v.dead ? 'DEAD' : 'UP'}`),
+  ];
+  return lines.join('\n') + '\n';
+}
+
+/** The clients `show aaa servers` reads (the method lists' authenticator has both). */
+export interface AaaClients {
+  readonly radius: { readonly counters: RadiusCounters; isDead(server: { host: string; authPort: number; acctPort: number }): boolean };
+  readonly tacacs: { readonly counters: TacacsCounters };
+}
+
+/** The state of `show aaa servers` for `config`'s servers and the running clients. */
+export function aaaShowState(config: Config, clients: AaaClients): AaaShowState {
+  return {
+    radius: clients.radius.counters,
+    radiusServers: config.radius.servers.map((s) => ({
+      text: `${s.name === undefined ? '' : `${s.name} `}${s.host} auth-port ${s.authPort} acct-port ${s.acctPort}`,
+      dead: clients.radius.isDead(s),
+    })),
+    tacacs: clients.tacacs.counters,
+    tacacsServers: config.tacacs.servers.map((s) => ({ text: `${s.host} port ${s.port}`, dead: false })),
+  };
+}
