@@ -77,15 +77,7 @@ export async function runLogins(opts: { quick: boolean; log: (line: string) => v
   const count = opts.quick ? 10 : 30;
   const concurrency = 8;
   return withLiveScope('bench-login', async ({ topo, files, track }) => {
-    const addresses = clientAddresses(count);
-    topo.exec('client', ['ip', '-batch', '-'], { input: addresses.map((a) => `addr add ${a}/24 dev ${TOPOLOGY_ADDRESSES.clientIf}\n`).join('') });
-    // The certificate both servers present: made once here, reused by the gateway from its state directory.
-    await loadOrCreateCertificate({ config: loadConfig(files.configPath), stateDir: files.stateDir });
-    const listener = topo.spawn('server', [process.execPath, '-e',
-      `require('node:net').createServer((s) => s.destroy()).listen(${FIRST_PACKET_PORT}, '${TOPOLOGY_ADDRESSES.server4}', () => console.log('listening'))`],
-    { stdio: ['ignore', 'pipe', 'pipe'] });
-    track(listener);
-    await waitForOutput(listener, /listening\n/, 5000, 'first-packet listener');
+    const addresses = await prepareLogins(topo, files, count, track);
     const cli = gatewayCli();
     const unavailable = !cli.run ? 'this build of portcullis has no `run` command'
       : !cli.login ? 'this build\'s gateway runs no login service' : undefined;
@@ -96,7 +88,7 @@ export async function runLogins(opts: { quick: boolean; log: (line: string) => v
       samples.push(sample('bare', round, bare));
       opts.log(`logins: round ${round + 1}: bare node:https ${bare.ok} logins in ${bare.elapsedMs.toFixed(0)} ms`);
       if (unavailable !== undefined) continue;
-      const gw = await gatewayRound(topo, files, addresses, concurrency, track);
+      const gw = (await gatewayRound(topo, files, addresses, concurrency, track)).answer;
       samples.push(sample('gateway', round, gw));
       opts.log(`logins: round ${round + 1}: portcullis run ${gw.ok} logins in ${gw.elapsedMs.toFixed(0)} ms`);
       ratios.push(samples[samples.length - 1]!.perSecond / samples[samples.length - 2]!.perSecond);
@@ -104,6 +96,23 @@ export async function runLogins(opts: { quick: boolean; log: (line: string) => v
     const ratio = ratios.length > 0 ? median(ratios) : undefined;
     return { samples, ratios, ratio, unavailable, markdown: formatLogins(samples, ratios, unavailable, count, concurrency) };
   });
+}
+
+/**
+ * What the timed logins need in a live scope: `count` client addresses (returned), the
+ * certificate both servers present (made once here, reused by the gateway from its state
+ * directory), and the server's listener that the first packet after a login reaches.
+ */
+export async function prepareLogins(topo: Topology, files: GatewayFiles, count: number, track: (p: ChildProcess) => void): Promise<string[]> {
+  const addresses = clientAddresses(count);
+  topo.exec('client', ['ip', '-batch', '-'], { input: addresses.map((a) => `addr add ${a}/24 dev ${TOPOLOGY_ADDRESSES.clientIf}\n`).join('') });
+  await loadOrCreateCertificate({ config: loadConfig(files.configPath), stateDir: files.stateDir });
+  const listener = topo.spawn('server', [process.execPath, '-e',
+    `require('node:net').createServer((s) => s.destroy()).listen(${FIRST_PACKET_PORT}, '${TOPOLOGY_ADDRESSES.server4}', () => console.log('listening'))`],
+  { stdio: ['ignore', 'pipe', 'pipe'] });
+  track(listener);
+  await waitForOutput(listener, /listening\n/, 5000, 'first-packet listener');
+  return addresses;
 }
 
 function sample(side: 'bare' | 'gateway', round: number, a: LoginClientAnswer): LoginsSample {
@@ -116,7 +125,8 @@ function check(what: string, a: LoginClientAnswer): LoginClientAnswer {
   return a;
 }
 
-async function bareRound(topo: Topology, files: GatewayFiles, addresses: readonly string[], concurrency: number,
+/** One round of timed logins against the bare node:https server (the config's local user). */
+export async function bareRound(topo: Topology, files: GatewayFiles, addresses: readonly string[], concurrency: number,
   track: (p: ChildProcess) => void): Promise<LoginClientAnswer> {
   const server = await startBareLoginServer(topo, {
     configPath: files.configPath, certPath: join(files.stateDir, STATE_CERT_FILE), keyPath: join(files.stateDir, STATE_KEY_FILE),
@@ -132,17 +142,25 @@ async function bareRound(topo: Topology, files: GatewayFiles, addresses: readonl
   }
 }
 
-async function gatewayRound(topo: Topology, files: GatewayFiles, addresses: readonly string[], concurrency: number,
-  track: (p: ChildProcess) => void): Promise<LoginClientAnswer> {
-  const gw = await startGatewayProcess(topo, files, [], track);
+/**
+ * One round of timed logins through a fresh `portcullis run` (its config file as it is now,
+ * started with `extraArgs`): each address's login page (not timed), then the logins. Resolves
+ * with the answer and what the gateway printed on stdout by then (its debug lines, with `--debug`).
+ */
+export async function gatewayRound(topo: Topology, files: GatewayFiles, addresses: readonly string[], concurrency: number,
+  track: (p: ChildProcess) => void, extraArgs: readonly string[] = []): Promise<{ answer: LoginClientAnswer; stdout: string }> {
+  const gw = await startGatewayProcess(topo, files, extraArgs, track);
   try {
     const prep = check('login pages', await runLoginClient(topo, {
       mode: 'prepare', addresses, url: `http://${TOPOLOGY_ADDRESSES.server4}/`, concurrency,
     }, track));
-    return check('gateway logins', await runLoginClient(topo, {
+    const answer = check('gateway logins', await runLoginClient(topo, {
       mode: 'login', forms: prep.forms!, user: BENCH_USER, password: BENCH_PASSWORD, caPath: join(files.stateDir, STATE_CERT_FILE),
       concurrency, firstPacket: { host: TOPOLOGY_ADDRESSES.server4, port: FIRST_PACKET_PORT },
     }, track));
+    // Debug lines are written once per turn of the gateway's event loop: the last ones a moment later.
+    if (extraArgs.includes('--debug')) await new Promise((r) => setTimeout(r, 100));
+    return { answer, stdout: gw.stdout() };
   } finally {
     await gw.stop();
   }

@@ -5,10 +5,10 @@
  * met (✓) or missed (✗).
  *
  * The live benchmarks (tun-throughput, tun-pps: bench/tun.ts, one run for both; logins:
- * bench/logins.ts) need root; without it they say so in one line and the others still run.
+ * bench/logins.ts; aaa: bench/aaa.ts) need root; without it they say so in one line and the others still run.
  *
  * Flags: `--only NAME[,NAME…]` (micro, replay-hdr, replay-full, replay-floor, acl-scale,
- * flow-scale, config-scale, flood, expiry, tun-throughput, tun-pps, logins; repeatable), `--quick` (a 200k-packet capture and 3 rounds: a smoke run, not a
+ * flow-scale, config-scale, flood, expiry, tun-throughput, tun-pps, logins, aaa; repeatable), `--quick` (a 200k-packet capture and 3 rounds: a smoke run, not a
  * measurement), `--json FILE` (every figure, machine-readable). Exits 1 if a benchmark failed to
  * run; a missed target is reported, not fatal.
  */
@@ -25,10 +25,11 @@ import type { ReplayBenchId, ReplayBenchResult } from './replay.js';
 import { REPO_ROOT, formatCount } from './lib/harness.js';
 import type { TunWorkload, runTun as RunTun } from './tun.js';
 import type { runLogins as RunLogins } from './logins.js';
+import type { runAaa as RunAaa } from './aaa.js';
 
 /** Every benchmark `--only` accepts, in run order. */
 export const BENCH_NAMES = ['micro', 'replay-hdr', 'replay-full', 'replay-floor', 'acl-scale', 'flow-scale', 'config-scale', 'flood', 'expiry',
-  'tun-throughput', 'tun-pps', 'logins'] as const;
+  'tun-throughput', 'tun-pps', 'logins', 'aaa'] as const;
 export type BenchName = typeof BENCH_NAMES[number];
 
 /** Parsed command line of the bench runner. */
@@ -168,6 +169,16 @@ async function main(): Promise<number> {
         }
         json['logins'] = { samples: r.samples, ratios: r.ratios, ratio: r.ratio, unavailable: r.unavailable };
         out += `### logins\n\n${r.markdown}\n`;
+      } else if (name === 'aaa') {
+        const { runAaa } = (await import('./aaa.js')) as { runAaa: typeof RunAaa };
+        const r = await runAaa({ quick: args.quick, log });
+        if ('notRun' in r) {
+          log(`aaa: not run: ${r.notRun}`);
+          notRun.push(`aaa: ${r.notRun}`);
+          continue;
+        }
+        json['aaa'] = { samples: r.samples };
+        out += `### aaa\n\n${r.markdown}\n`;
       } else if (name === 'micro') {
         const m = await runMicro({ quick: args.quick, log });
         json['micro'] = m;

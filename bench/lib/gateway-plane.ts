@@ -53,6 +53,8 @@ export interface GatewayProcess {
   readonly proc: ChildProcess;
   /** Everything it wrote to stderr so far. */
   stderr(): string;
+  /** Everything it wrote to stdout so far (its debug lines, when started with `--debug`). */
+  stdout(): string;
   /** SIGTERM, wait, then `portcullis routes --remove`. Never throws. */
   stop(): Promise<void>;
 }
@@ -68,10 +70,12 @@ export async function startGatewayProcess(topo: Topology, files: GatewayFiles, e
   track(proc);
   let err = '';
   proc.stderr!.on('data', (d: Buffer) => { err += d.toString('utf8'); });
-  proc.stdout!.resume();
+  let out = '';
+  proc.stdout!.on('data', (d: Buffer) => { out += d.toString('utf8'); });
   const g: GatewayProcess = {
     proc,
     stderr: () => err,
+    stdout: () => out,
     stop: async () => {
       await stopChild(proc);
       try { topo.exec('gateway', [process.execPath, PORTCULLIS_BIN, 'routes', '--remove']); } catch { /* nothing installed */ }
