@@ -292,6 +292,20 @@ export class HostNotConnectedError extends PortcullisError {
   }
 }
 
+/**
+ * A change of an authorized session (a RADIUS CoA-Request's new entries, RFC 5176) for a host
+ * that has none: no entry, or one that never logged in.
+ */
+export class NoHostSessionError extends PortcullisError {
+  declare readonly code: 'ERR_NO_HOST_SESSION';
+  /** The host's address as IOS prints it. */
+  readonly host: string;
+  constructor(host: string) {
+    super('ERR_NO_HOST_SESSION', `no authorized session for ${host}`);
+    this.host = host;
+  }
+}
+
 /** A login when the auth-proxy cache holds as many hosts as it may. */
 export class AuthCacheFullError extends PortcullisError {
   declare readonly code: 'ERR_AUTH_CACHE_FULL';

@@ -49,6 +49,8 @@ function samples(): [errors.PortcullisError, string][] {
     [new errors.ControlProtocolError('malformed', 'not JSON'), 'ERR_CONTROL_PROTOCOL'],
     [new errors.ControlCommandError('ERR_CONTROL_NO_ENTRY', 'no auth-proxy cache entry for 10.1.0.9'), 'ERR_CONTROL_COMMAND'],
     [new errors.AaaConfigError('aaa authentication login default', 'no server group "x"'), 'ERR_AAA_CONFIG'],
+    [new errors.NoHostSessionError('10.1.0.9'), 'ERR_NO_HOST_SESSION'],
+    [new errors.DynamicAuthorListenError('0.0.0.0', 3799, 'EADDRINUSE'), 'ERR_DYNAMIC_AUTHOR_LISTEN'],
   ];
 }
 

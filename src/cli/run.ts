@@ -16,6 +16,7 @@ import { startLoginService, type LoginService } from '../login/service.js';
 import { loadOrCreateCertificate, type LoginCertificate } from '../login/certificate.js';
 import { createAaaAuthenticator } from '../aaa/methods.js';
 import { startGatewayAccounting } from '../gateway/accounting.js';
+import { startDynamicAuthor } from '../aaa/dynamic-author/server.js';
 import type { Config } from '../config/types.js';
 import { formatIpv4, formatIpv6 } from '../wire/addr.js';
 import { RULE_PRIORITY_FIRST, RULE_PRIORITY_END } from '../gateway/routes.js';
@@ -71,6 +72,17 @@ export async function runGateway(o: RunOptions): Promise<number> {
   try {
     const accounting = startGatewayAccounting(gw);
     if (accounting !== undefined) gw.onStop(() => accounting.close(gw.stopError));
+    if (config.dynamicAuthor !== undefined) {
+      const da = await startDynamicAuthor({
+        ctx: gw, config: config.dynamicAuthor, messages,
+        onDisconnect: (id, cause) => accounting?.sessions.endingWith(id, cause),
+      });
+      gw.onStop(async () => {
+        await da.close();
+        messages(`portcullis: dynamic authorization: ${JSON.stringify(da.counters)}`);
+      });
+      messages(`portcullis: dynamic authorization (RFC 5176) on UDP port ${da.port} for ${config.dynamicAuthor.clients.length} client(s)`);
+    }
     login = await startLoginService(gw, { authenticator, tls: certificate, addresses });
     gw.onStop(() => login.close());
     const control = await startControlServer(gw, {

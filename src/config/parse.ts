@@ -33,6 +33,7 @@ import { isTopLevelCommand } from './commands.js';
 import { InterfaceSection } from './interfaces.js';
 import { AuthProxySection } from './auth-proxy.js';
 import { AaaSection } from './aaa.js';
+import { DynamicAuthorSection } from './dynamic-author.js';
 import { RadiusSection, TacacsSection } from './servers.js';
 import type { ServerBlock } from './servers.js';
 import { HttpSection } from './http.js';
@@ -88,6 +89,7 @@ class ConfigParser {
   private readonly loginModes: LoginModesSection;
   private readonly users: UserSection;
   private readonly attributeLists: AttributeListSection;
+  private readonly dynamicAuthor: DynamicAuthorSection;
   private readonly routes: PendingRoute[] = [];
   private hostname: string = CONFIG_DEFAULTS.hostname;
   private mode: Mode = 'top';
@@ -111,6 +113,7 @@ class ConfigParser {
     this.loginModes = new LoginModesSection(ctx);
     this.users = new UserSection(ctx);
     this.attributeLists = new AttributeListSection(ctx);
+    this.dynamicAuthor = new DynamicAuthorSection(ctx);
   }
 
   run(): Config {
@@ -217,6 +220,11 @@ class ConfigParser {
         if (w1 === 'attribute' && wordAt(tl, 2) === 'list') {
           this.attributeLists.begin(tl);
           this.mode = 'attribute-list';
+          return;
+        }
+        if (w1 === 'server' && wordAt(tl, 2) === 'radius' && wordAt(tl, 3) === 'dynamic-author') {
+          this.serverBlock = this.dynamicAuthor.begin(tl);
+          this.mode = 'server-block';
           return;
         }
         if (w1 === 'group' && wordAt(tl, 2) === 'server' && wordAt(tl, 3) === 'radius') {
@@ -336,6 +344,7 @@ class ConfigParser {
       undefinedAcl(itf.ipv6FilterOut, 'the interface then permits all traffic');
     }
     const aaa = this.aaa.result();
+    const dynamicAuthor = this.dynamicAuthor.result();
     const attributeLists = this.attributeLists.result();
     const consentList = this.loginModes.consentReference();
     if (consentList !== undefined && !attributeLists.has(consentList.name)) {
@@ -360,6 +369,7 @@ class ConfigParser {
       users: this.users.result((name) => attributeLists.has(name)),
       attributeLists,
       routes,
+      dynamicAuthor,
       warnings: ctx.warnings,
     };
   }

@@ -325,6 +325,24 @@ export interface Config {
   readonly attributeLists: ReadonlyMap<string, AttributeList>;
   /** `ip route` and `ipv6 route` statics, in config order (see {@link StaticRoute}). */
   readonly routes: readonly StaticRoute[];
+  /** `aaa server radius dynamic-author` (RFC 5176), or undefined when the block is absent. */
+  readonly dynamicAuthor?: DynamicAuthorConfig | undefined;
   /** Lines accepted but not implemented, and other non-fatal findings. */
   readonly warnings: readonly ConfigWarning[];
+}
+
+/** One `client A server-key K` of `aaa server radius dynamic-author`. */
+export interface DynamicAuthorClient {
+  /** Its address as written (IPv6 in lower case). */
+  readonly address: string;
+  /** Its shared secret (the line's, or the block's `server-key`). Never logged. */
+  readonly key: string;
+  readonly source: SourceRef;
+}
+
+/** `aaa server radius dynamic-author`: where Disconnect-Request and CoA-Request are taken (RFC 5176). */
+export interface DynamicAuthorConfig {
+  /** UDP port (`port N`; default 3799). */
+  readonly port: number;
+  readonly clients: readonly DynamicAuthorClient[];
 }

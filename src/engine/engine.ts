@@ -43,11 +43,11 @@ import type { MessageSink } from './state.js';
 import type { EngineSettings } from './settings.js';
 import { HostSessions } from './sessions.js';
 import { HostWatch } from './watch.js';
-import type { AuthorizeResult } from './sessions.js';
+import type { AuthorizeResult, ReplaceEntriesResult } from './sessions.js';
 import type { SessionListener } from './session-hooks.js';
 import { AP_DELETE_SHUTDOWN } from '../authproxy/states.js';
 
-export type { AuthorizeResult };
+export type { AuthorizeResult, ReplaceEntriesResult };
 export type { SessionListener } from './session-hooks.js';
 import { FlowMemos } from './flow-memo.js';
 import { InterceptedConnections } from './connections.js';
@@ -354,6 +354,24 @@ export class Engine {
   /** `clear ip auth-proxy cache *|HOST`: removes entries and their ACL entries. Returns how many. */
   clearCache(words: Uint32Array | null, nowMs: number): number {
     return this.sessions.clear(words, nowMs);
+  }
+
+  /**
+   * A RADIUS Disconnect-Request (RFC 5176 §3) for the host `words`: its entry and downloaded
+   * entries go, its session ends with reason `disconnect` (accounting: Admin-Reset). False
+   * when the host has no authorized session.
+   */
+  disconnectHost(words: Uint32Array, nowMs: number): boolean {
+    return this.sessions.disconnect(words, nowMs);
+  }
+
+  /**
+   * A RADIUS CoA-Request (RFC 5176 §3) for the host `words`: its downloaded `proxyacl#N`
+   * entries become `entries` (none: removed), atomically — on any parse error nothing changes.
+   * The session goes on.
+   */
+  replaceHostEntries(words: Uint32Array, entries: readonly DynamicAclText[]): ReplaceEntriesResult {
+    return this.sessions.replaceEntries(words, entries);
   }
 
   /**

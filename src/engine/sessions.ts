@@ -8,10 +8,10 @@ import type { PacketMeta } from '../wire/packet.js';
 import { wireOctets } from '../wire/packet.js';
 import { formatIpIos } from '../wire/addr.js';
 import type { DynamicAclText } from '../acl/api.js';
-import { AuthCacheFullError, HostNotConnectedError } from '../errors.js';
+import { AuthCacheFullError, HostNotConnectedError, NoHostSessionError } from '../errors.js';
 import type { DownloadedAclError, DynamicAclTargetError } from '../errors.js';
 import {
-  AP_STATE_HTTP_ESTAB, AP_DELETE_REASONS, AP_DELETE_CLEAR, AP_DELETE_IDLE, AP_END_RELOGIN,
+  AP_STATE_HTTP_ESTAB, AP_DELETE_REASONS, AP_DELETE_CLEAR, AP_DELETE_DISCONNECT, AP_DELETE_IDLE, AP_END_RELOGIN,
 } from '../authproxy/states.js';
 import { DEBUG_OBJECT_CREATION, DEBUG_OBJECT_DELETION, DEBUG_TIMERS } from './debug.js';
 import { COUNTER_HOSTS_CREATED, COUNTER_HOSTS_EXPIRED } from './counters.js';
@@ -33,6 +33,11 @@ const MINUTE_MS = 60_000;
 export type AuthorizeResult =
   | { readonly ok: true }
   | { readonly ok: false; readonly error: DownloadedAclError | DynamicAclTargetError | HostNotConnectedError | AuthCacheFullError };
+
+/** What a change of an authorized session's entries did (see {@link HostSessions.replaceEntries}). */
+export type ReplaceEntriesResult =
+  | { readonly ok: true }
+  | { readonly ok: false; readonly error: DownloadedAclError | DynamicAclTargetError | NoHostSessionError };
 
 /** The engine's room for host sessions. */
 export class HostSessions {
@@ -275,6 +280,40 @@ export class HostSessions {
     this.authorized[host] = 1;
     this.startedMs[host] = nowMs;
     this.listener?.sessionStarted(host, nowMs);
+  }
+
+  /**
+   * Replaces the downloaded entries of the authorized host `words` with `entries` (none: its
+   * entries go), atomically: on a parse error nothing changes. The session goes on (same id,
+   * timers, counters). Connections already let through keep their flows.
+   */
+  replaceEntries(words: Uint32Array, entries: readonly DynamicAclText[]): ReplaceEntriesResult {
+    const s = this.s;
+    const cache = s.cache;
+    const host = cache.lookup(words);
+    if (host < 0 || this.authorized[host] !== 1) return { ok: false, error: new NoHostSessionError(formatIpIos(words)) };
+    const ingress = cache.ifIndex[host]!;
+    const v4 = words[0] === 0 && words[1] === 0 && words[2] === 0xffff;
+    const list = v4 ? s.interfaces.aclIn4[ingress]! : s.interfaces.aclIn6[ingress]!;
+    if (list >= 0 && entries.length > 0) {
+      const r = s.acls.installDynamic(list, words, entries);
+      if (!r.ok) return r;
+      cache.aclList[host] = list;
+      return { ok: true };
+    }
+    if (cache.aclList[host]! >= 0) s.acls.removeDynamic(cache.aclList[host]!, words);
+    cache.aclList[host] = -1;
+    return { ok: true };
+  }
+
+  /**
+   * Removes the entry of the authorized host `words` (a RADIUS Disconnect-Request, RFC 5176):
+   * its session ends with reason `disconnect`. False when it has no authorized session.
+   */
+  disconnect(words: Uint32Array, nowMs: number): boolean {
+    const host = this.s.cache.lookup(words);
+    if (host < 0 || this.authorized[host] !== 1) return false;
+    return this.clear(words, nowMs, AP_DELETE_DISCONNECT) === 1;
   }
 
   /** Sets the auth-proxy state of a host's entry; false if it has none. */

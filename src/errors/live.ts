@@ -411,3 +411,22 @@ export class AaaConfigError extends PortcullisError {
     this.where = where;
   }
 }
+
+/**
+ * The RFC 5176 listener (`aaa server radius dynamic-author`) could not open its UDP port (taken,
+ * or a privileged port without the right). Names the address, port and errno; never a key.
+ */
+export class DynamicAuthorListenError extends PortcullisError {
+  declare readonly code: 'ERR_DYNAMIC_AUTHOR_LISTEN';
+  readonly address: string;
+  readonly port: number;
+  readonly errno: string;
+  constructor(address: string, port: number, errno: string) {
+    const text = describeErrno(errno);
+    super('ERR_DYNAMIC_AUTHOR_LISTEN', `aaa server radius dynamic-author: cannot listen on ${address} port ${port}: `
+      + `${text === errno ? errno : `${errno}, ${text}`}`);
+    this.address = address;
+    this.port = port;
+    this.errno = errno;
+  }
+}

@@ -44,6 +44,8 @@ interface Active {
 export class SessionAccounting implements SessionListener {
   private readonly active = new Map<number, Active>();
   private readonly scratch = new Float64Array(USAGE_FIELDS);
+  /** Terminate causes asked for sessions about to end (a Disconnect-Request's Acct-Terminate-Cause), by session id. */
+  private readonly causes = new Map<number, number>();
   private shutdownCause: number = TERMINATE_CAUSE.ADMIN_REBOOT;
   private closed = false;
 
@@ -80,8 +82,25 @@ export class SessionAccounting implements SessionListener {
     if (a === undefined || a.id !== id) return; // started before this listener was attached
     this.active.delete(slot);
     if (a.timer !== undefined) clearInterval(a.timer);
-    const cause = reason === AP_DELETE_SHUTDOWN ? this.shutdownCause : terminateCauseOf(reason);
+    const asked = this.causes.get(id);
+    this.causes.delete(id);
+    const cause = asked ?? (reason === AP_DELETE_SHUTDOWN ? this.shutdownCause : terminateCauseOf(reason));
     this.records.stop(a.session, usageOf(usage, nowMs), cause);
+  }
+
+  /**
+   * The session `sessionId` is about to end at a RADIUS server's request (RFC 5176
+   * Disconnect-Request): its Stop carries `cause` (the request's Acct-Terminate-Cause) instead
+   * of the one its removal reason gives; undefined keeps that one.
+   */
+  endingWith(sessionId: number, cause: number | undefined): void {
+    if (cause === undefined) return;
+    for (const a of this.active.values()) {
+      if (a.id === sessionId) {
+        this.causes.set(sessionId, cause);
+        return;
+      }
+    }
   }
 
   /**

@@ -11,7 +11,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createSocket, type Socket } from 'node:dgram';
 import { FIXTURE_CONFIG, makeContextFixture, type ContextFixture } from './context-fixture.js';
-import { startFreeRadius, type FreeRadius } from '../aaa/radius/freeradius-fixture.js';
+import { detailRecords, startFreeRadius, type FreeRadius } from '../aaa/radius/freeradius-fixture.js';
 import { udp, waitFor } from '../control/helpers.js';
 import { startGatewayAccounting, SessionAccounting, type GatewayAccounting } from '../../src/gateway/accounting.js';
 import { parseIp } from '../../src/wire/addr.js';
@@ -59,24 +59,12 @@ function setup(acctPort = fr.acctPort, extra = ''): Setup {
   return { fx, acct, outputs };
 }
 
-/** The detail file's records, each as attribute → value (quotes removed). */
-function detailRecords(): Map<string, string>[] {
-  return fr.detail().split(/\n\s*\n/).filter((b) => b.trim() !== '').map((block) => {
-    const m = new Map<string, string>();
-    for (const line of block.split('\n')) {
-      const x = /^\s+([A-Za-z0-9-]+) = (.*)$/.exec(line);
-      if (x !== null) m.set(x[1]!, x[2]!.replace(/^"(.*)"$/, '$1'));
-    }
-    return m;
-  });
-}
-
 /**
  * The detail records of session `id` of `user`, in the order FreeRADIUS wrote them (each test's
  * engine numbers its sessions from 1; the tests' user names differ).
  */
 function recordsOf(id: number, user: string): Map<string, string>[] {
-  return detailRecords().filter((r) => r.get('Acct-Session-Id') === String(id) && r.get('User-Name') === user);
+  return detailRecords(fr).filter((r) => r.get('Acct-Session-Id') === String(id) && r.get('User-Name') === user);
 }
 
 async function waitForRecords(id: number, user: string, n: number): Promise<Map<string, string>[]> {

@@ -43,10 +43,8 @@ export const TERMINATE_CAUSE = {
 /** Acct-Authentic (RFC 2866 §5.6): who authenticated the user. */
 export const ACCT_AUTHENTIC = { RADIUS: 1, LOCAL: 2, REMOTE: 3 } as const;
 
-/** Framed-IP-Address (RFC 2865 §5.8). */
-const FRAMED_IP_ADDRESS = 8;
-/** Framed-IPv6-Address (RFC 6911 §3.1): a client's IPv6 address. */
-const FRAMED_IPV6_ADDRESS = 168;
+const FRAMED_IP_ADDRESS = RADIUS_ATTR.FRAMED_IP_ADDRESS;
+const FRAMED_IPV6_ADDRESS = RADIUS_ATTR.FRAMED_IPV6_ADDRESS;
 /** Acct-Input-Gigawords and Acct-Output-Gigawords (RFC 2869 §5.1, §5.2). */
 const ACCT_INPUT_GIGAWORDS = 52;
 const ACCT_OUTPUT_GIGAWORDS = 53;

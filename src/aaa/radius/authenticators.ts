@@ -128,3 +128,15 @@ export function verifyRequestMessageAuthenticator(request: RadiusPacket, secret:
   copy.fill(0, ma, ma + RADIUS_AUTH_LEN);
   return timingSafeEqual(hmac(secret, copy), request.bytes.subarray(ma, ma + RADIUS_AUTH_LEN));
 }
+
+/**
+ * Checks the Request Authenticator of a request signed as an Accounting-Request is (RFC 2866
+ * §3; a Disconnect-Request and CoA-Request too, RFC 5176 §2.3): MD5(Code + Identifier + Length +
+ * 16 zero octets + Attributes + Secret), compared in constant time.
+ */
+export function verifyRequestAuthenticator(request: RadiusPacket, secret: Uint8Array): boolean {
+  const copy = new Uint8Array(request.bytes);
+  copy.fill(0, 4, 4 + RADIUS_AUTH_LEN);
+  const expected = createHash('md5').update(copy).update(secret).digest();
+  return timingSafeEqual(expected, request.authenticator);
+}

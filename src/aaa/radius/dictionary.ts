@@ -1,6 +1,7 @@
 /**
- * The RADIUS numbers portcullis speaks: packet codes (RFC 2865 §3, RFC 2866 §3) and the
- * attribute types it sends or reads (RFC 2865 §5, RFC 2866 §5, RFC 2869 §5, RFC 3579 §3), with
+ * The RADIUS numbers portcullis speaks: packet codes (RFC 2865 §3, RFC 2866 §3, RFC 5176 §2.3)
+ * and the attribute types it sends or reads (RFC 2865 §5, RFC 2866 §5, RFC 2869 §5, RFC 3579 §3,
+ * RFC 3162 §2, RFC 5176 §3.5, RFC 6911 §3), with
  * Cisco's vendor number and its one attribute, Cisco-AVPair (vendor 9, type 1).
  */
 
@@ -12,6 +13,12 @@ export const RADIUS_CODE = {
   ACCOUNTING_REQUEST: 4,
   ACCOUNTING_RESPONSE: 5,
   ACCESS_CHALLENGE: 11,
+  DISCONNECT_REQUEST: 40,
+  DISCONNECT_ACK: 41,
+  DISCONNECT_NAK: 42,
+  COA_REQUEST: 43,
+  COA_ACK: 44,
+  COA_NAK: 45,
 } as const;
 
 /** Attribute types. */
@@ -21,6 +28,7 @@ export const RADIUS_ATTR = {
   NAS_IP_ADDRESS: 4,
   NAS_PORT: 5,
   SERVICE_TYPE: 6,
+  FRAMED_IP_ADDRESS: 8,
   REPLY_MESSAGE: 18,
   STATE: 24,
   CLASS: 25,
@@ -29,6 +37,7 @@ export const RADIUS_ATTR = {
   IDLE_TIMEOUT: 28,
   CALLING_STATION_ID: 31,
   NAS_IDENTIFIER: 32,
+  PROXY_STATE: 33,
   ACCT_STATUS_TYPE: 40,
   ACCT_DELAY_TIME: 41,
   ACCT_INPUT_OCTETS: 42,
@@ -43,10 +52,31 @@ export const RADIUS_ATTR = {
   NAS_PORT_TYPE: 61,
   MESSAGE_AUTHENTICATOR: 80,
   NAS_IPV6_ADDRESS: 95,
+  ERROR_CAUSE: 101,
+  FRAMED_IPV6_ADDRESS: 168,
+} as const;
+
+/** Error-Cause values (RFC 5176 §3.5) portcullis sends in a Disconnect-NAK or CoA-NAK. */
+export const ERROR_CAUSE = {
+  UNSUPPORTED_ATTRIBUTE: 401,
+  MISSING_ATTRIBUTE: 402,
+  NAS_IDENTIFICATION_MISMATCH: 403,
+  INVALID_REQUEST: 404,
+  UNSUPPORTED_SERVICE: 405,
+  INVALID_ATTRIBUTE_VALUE: 407,
+  ADMINISTRATIVELY_PROHIBITED: 501,
+  REQUEST_NOT_ROUTABLE: 502,
+  SESSION_CONTEXT_NOT_FOUND: 503,
+  SESSION_CONTEXT_NOT_REMOVABLE: 504,
+  RESOURCES_UNAVAILABLE: 506,
+  MULTIPLE_SESSION_SELECTION_UNSUPPORTED: 508,
 } as const;
 
 /** Service-Type values (RFC 2865 §5.6). */
 export const SERVICE_TYPE = { LOGIN: 1, OUTBOUND: 5 } as const;
+
+/** Service-Type Authorize-Only (RFC 5176 §3.2): a CoA-Request asking the NAS to re-authorize. */
+export const SERVICE_TYPE_AUTHORIZE_ONLY = 17;
 
 /** NAS-Port-Type Virtual (RFC 2865 §5.41): the login is not on a physical port. */
 export const NAS_PORT_TYPE_VIRTUAL = 5;

@@ -315,3 +315,14 @@ export function radclient(fr: FreeRadius, input: string, timeoutSec = 3): { stat
   return { status: r.status, output: r.stdout + r.stderr };
 }
 
+/** The records of `fr`'s accounting detail file, each as attribute → value (quotes removed), in order. */
+export function detailRecords(fr: FreeRadius): Map<string, string>[] {
+  return fr.detail().split(/\n\s*\n/).filter((b) => b.trim() !== '').map((block) => {
+    const m = new Map<string, string>();
+    for (const line of block.split('\n')) {
+      const x = /^\s+([A-Za-z0-9-]+) = (.*)$/.exec(line);
+      if (x !== null) m.set(x[1]!, x[2]!.replace(/^"(.*)"$/, '$1'));
+    }
+    return m;
+  });
+}
