@@ -1,6 +1,9 @@
 // The TUN device addon: opens a Linux TUN interface (IFF_TUN | IFF_NO_PI, optionally
 // IFF_VNET_HDR with TUNSETOFFLOAD), sets its MTU and brings it up, then moves packets in batches
-// between the non-blocking device and buffers the caller owns, one N-API call per batch.
+// between the non-blocking device and buffers the caller owns, one N-API call per batch. Reads
+// are one read(2) per packet (a TUN device hands over one packet per read); writes go through an
+// io_uring (uring.h) where the kernel offers one, a whole batch per system call, else one
+// write(2) per packet.
 // Readiness comes from a uv_poll handle on Node's main loop; nothing here runs on, or blocks,
 // the libuv thread pool (scrypt and TLS need it).
 //
@@ -38,9 +41,14 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include <stdlib.h>
+
+#include <algorithm>
 #include <cstdint>
 #include <memory>
 #include <string>
+
+#include "uring.h"
 
 // Added in Linux 6.2 (UDP segmentation offload); older headers lack them.
 #ifndef TUN_F_USO4
@@ -65,6 +73,9 @@ static_assert(sizeof(VnetHdr) == 10, "virtio_net_hdr is 10 bytes");
 
 /** Numbers per packet in the vnet Uint16Array (src/io/tun.ts names them). */
 constexpr size_t kVnetSlots = 6;
+
+/** Writes per io_uring submission (uring.h); a larger batch goes in several. */
+constexpr unsigned kRingEntries = 256;
 
 /** Largest IP packet, and so the largest super-packet a read can carry. */
 constexpr size_t kMaxFrame = 65535;
@@ -109,6 +120,21 @@ bool BatchArrays(const Napi::CallbackInfo& info, const char* usage) {
   }
   Napi::TypeError::New(info.Env(), usage).ThrowAsJavaScriptException();
   return false;
+}
+
+/** Packet i's virtio header from its six numbers in `meta` (all zero when meta is null). */
+void VnetHdrFrom(const uint16_t* meta, size_t i, VnetHdr* hdr) {
+  if (meta == nullptr) {
+    memset(hdr, 0, sizeof *hdr);
+    return;
+  }
+  const uint16_t* m = meta + i * kVnetSlots;
+  hdr->flags = (uint8_t)m[0];
+  hdr->gso_type = (uint8_t)m[1];
+  hdr->hdr_len = m[2];
+  hdr->gso_size = m[3];
+  hdr->csum_start = m[4];
+  hdr->csum_offset = m[5];
 }
 
 /** Errors of one written packet (the next may pass); anything else means the device failed. */
@@ -310,6 +336,8 @@ class Tun : public Napi::ObjectWrap<Tun> {
     self.Set("offloads", Napi::Number::New(env, accepted));
     self.Set("frameMax", Napi::Number::New(env, (double)frame_max_));
     self.Set("counters", counters);
+    OpenRing();
+    self.Set("uring", Napi::Boolean::New(env, ring_.open()));
   }
 
   /** new Tun({ tap: name, filter: Uint32Array }): an observation tap (see the file comment). */
@@ -361,6 +389,7 @@ class Tun : public Napi::ObjectWrap<Tun> {
     self.Set("offloads", Napi::Number::New(env, 0));
     self.Set("frameMax", Napi::Number::New(env, (double)frame_max_));
     self.Set("counters", counters);
+    self.Set("uring", Napi::Boolean::New(env, false));
   }
 
   ~Tun() override {
@@ -469,8 +498,10 @@ class Tun : public Napi::ObjectWrap<Tun> {
    * writeBatch(buf, offsets, lengths, count, vnet) → packets written, or -errno when the device
    * failed before any was. A packet the kernel refuses (EINVAL: empty, neither IPv4 nor IPv6, a
    * bad virtio header) is skipped and counted in counters[WRITE_REFUSED]; any other error stops
-   * the batch. With the virtio header, vnet[6i .. 6i+5] is packet i's header (null: none, all
-   * zero). Every packet must lie inside buf (RangeError otherwise, before anything is written).
+   * the batch (through the write ring, after the chunk of up to kRingEntries packets it is in:
+   * those were submitted together). With the virtio header, vnet[6i .. 6i+5] is packet i's
+   * header (null: none, all zero). Every packet must lie inside buf (RangeError otherwise, before
+   * anything is written).
    */
   Napi::Value WriteBatch(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
@@ -521,21 +552,50 @@ class Tun : public Napi::ObjectWrap<Tun> {
     size_t written = 0;
     double bytes = 0;
     int failed = 0;
+    size_t i = 0;
+    if (ring_.open()) {
+      // Through the ring: one system call per chunk of up to kRingEntries packets.
+      while (i < count && failed == 0) {
+        unsigned chunk = (unsigned)std::min(count - i, (size_t)ring_.entries());
+        for (unsigned k = 0; k < chunk; k++) {
+          void* pkt = const_cast<uint8_t*>(base + off[i + k]);
+          if (vnet_) {
+            VnetHdrFrom(meta, i + k, &ring_hdrs_[k]);
+            ring_iov_[2 * k] = {&ring_hdrs_[k], sizeof(VnetHdr)};
+            ring_iov_[2 * k + 1] = {pkt, len[i + k]};
+          } else {
+            ring_iov_[k] = {pkt, len[i + k]};
+          }
+        }
+        if (ring_.WriteBatch(fd_, ring_iov_.get(), vnet_ ? 2 : 1, chunk, ring_res_.get()) < 0) {
+          // The ring itself failed and wrote nothing: plain writes from here on.
+          ring_.Close();
+          break;
+        }
+        for (unsigned k = 0; k < chunk; k++) {
+          int32_t r = ring_res_[k];
+          if (r >= 0) {
+            written++;
+            bytes += len[i + k];
+            continue;
+          }
+          counters_[kLastWriteErrno] = -r;
+          if (PacketFault(-r)) {
+            counters_[kWriteRefused]++;
+          } else if (failed == 0) {
+            failed = -r;
+          }
+        }
+        i += chunk;
+      }
+    }
     VnetHdr hdr;
     memset(&hdr, 0, sizeof hdr);
-    for (size_t i = 0; i < count;) {
+    while (i < count && failed == 0) {
       ssize_t n;
       void* pkt = const_cast<uint8_t*>(base + off[i]);
       if (vnet_) {
-        if (meta != nullptr) {
-          const uint16_t* m = meta + i * kVnetSlots;
-          hdr.flags = (uint8_t)m[0];
-          hdr.gso_type = (uint8_t)m[1];
-          hdr.hdr_len = m[2];
-          hdr.gso_size = m[3];
-          hdr.csum_start = m[4];
-          hdr.csum_offset = m[5];
-        }
+        VnetHdrFrom(meta, i, &hdr);
         struct iovec iov[2] = {{&hdr, sizeof hdr}, {pkt, len[i]}};
         n = writev(fd_, iov, 2);
       } else {
@@ -619,6 +679,7 @@ class Tun : public Napi::ObjectWrap<Tun> {
   Napi::Value Close(const Napi::CallbackInfo& info) {
     Stop();
     if (poll_ != nullptr) ClosePoll();
+    ring_.Close();
     if (fd_ >= 0) {
       close(fd_);
       fd_ = -1;
@@ -657,7 +718,24 @@ class Tun : public Napi::ObjectWrap<Tun> {
     }
   }
 
+  /**
+   * Opens the write ring (uring.h) unless PORTCULLIS_TUN_URING=0 asks not to; without it (an
+   * older kernel, io_uring disabled by sysctl or a seccomp filter) writes are plain writev calls.
+   */
+  void OpenRing() {
+    const char* want = getenv("PORTCULLIS_TUN_URING");
+    if (want != nullptr && strcmp(want, "0") == 0) return;
+    if (!ring_.Open(kRingEntries)) return;
+    ring_hdrs_.reset(new VnetHdr[ring_.entries()]);
+    ring_iov_.reset(new struct iovec[2 * (size_t)ring_.entries()]);
+    ring_res_.reset(new int32_t[ring_.entries()]);
+  }
+
   int fd_ = -1;
+  portcullis::WriteRing ring_;
+  std::unique_ptr<VnetHdr[]> ring_hdrs_;
+  std::unique_ptr<struct iovec[]> ring_iov_;
+  std::unique_ptr<int32_t[]> ring_res_;
   bool vnet_ = false;
   bool observe_only_ = false;
   bool polling_ = false;

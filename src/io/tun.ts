@@ -120,6 +120,7 @@ export interface NativeTun {
   readonly offloads: number;
   readonly frameMax: number;
   readonly counters: Float64Array;
+  readonly uring: boolean;
   readBatch(buf: Uint8Array, offsets: Uint32Array, lengths: Uint32Array, vnet?: Uint16Array | null): number;
   writeBatch(buf: Uint8Array, offsets: Uint32Array, lengths: Uint32Array, count: number, vnet?: Uint16Array | null): number;
   startPolling(callback: (status: number) => void): void;
@@ -153,6 +154,11 @@ export class TunDevice {
   readonly frameMax: number;
   /** Counters, indexed by TUN_READ_BATCHES …; updated by the batch calls, read without a call. */
   readonly counters: Float64Array;
+  /**
+   * Whether writes go through an io_uring, a batch per system call (native/uring.h), rather than
+   * one write per packet: where the kernel offers io_uring and `PORTCULLIS_TUN_URING=0` is not set.
+   */
+  readonly uring: boolean;
   readonly #native: NativeTun;
   #closed = false;
 
@@ -165,6 +171,7 @@ export class TunDevice {
     this.offloads = native.offloads;
     this.frameMax = native.frameMax;
     this.counters = native.counters;
+    this.uring = native.uring;
   }
 
   /**

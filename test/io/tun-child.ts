@@ -261,7 +261,7 @@ const scenarios: Record<string, (offloads: number) => Promise<Result>> = {
     sock.close();
     const result = { offloads: offloadNames(dev.offloads), total: packets.length, written, received: got,
       refused: dev.counters[TUN_WRITE_REFUSED], lastWriteErrno: dev.counters[TUN_LAST_WRITE_ERRNO],
-      outside, writtenByOutside, shortRead, wrongType };
+      outside, writtenByOutside, shortRead, wrongType, uring: dev.uring };
     dev.close();
     return result;
   },
