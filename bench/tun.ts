@@ -173,7 +173,8 @@ function figure(s: TunSample): number {
 function describe(s: TunSample): string {
   const c = s.cost;
   const cpu = (c === undefined ? '' : `, data plane ${c.cpuSeconds.toFixed(2)} s CPU, ${c.packetsRead} packets read `
-    + `(${Math.round(c.bytesRead / Math.max(1, c.packetsRead))} B each), ${c.syscalls} syscalls, ${c.waits} wake-ups`)
+    + `(${Math.round(c.bytesRead / Math.max(1, c.packetsRead))} B each; from the client's side ${c.firstPacketsRead} of `
+    + `${Math.round(c.firstBytesRead / Math.max(1, c.firstPacketsRead))} B), ${c.syscalls} syscalls, ${c.waits} wake-ups`)
     + `, ${Math.round(s.ingressBytesPerSkb)} B per skb in from the client`;
   return s.workload === 'tcp'
     ? `${(s.run.bitsPerSecond / 1e9).toFixed(2)} Gbit/s (${s.run.retransmits} retransmits${cpu})`
@@ -225,9 +226,10 @@ export function formatTun(samples: readonly TunSample[], ratios: readonly TunRat
       if (costs.length === 0) continue;
       costRows.push([PLANE_LABELS[plane]!, workload,
         spread(costs.map((c) => c.packetsRead / seconds), (x) => (x / 1e3).toFixed(1)),
-        spread(costs.map((c) => c.bytesRead / c.packetsRead), (x) => (x / 1e3).toFixed(1)),
+        spread(costs.map((c) => c.firstBytesRead / c.firstPacketsRead), (x) => (x / 1e3).toFixed(1)),
         spread(costs.map((c) => c.packetsRead / c.waits), (x) => x.toFixed(1)),
         spread(costs.map((c) => c.syscalls / c.packetsRead), (x) => x.toFixed(2)),
+        spread(costs.map((c) => c.syscalls / c.firstPacketsRead), (x) => x.toFixed(2)),
         spread(costs.map((c) => c.cpuSeconds * 1e6 / c.packetsRead), (x) => x.toFixed(1)),
         workload === 'TCP'
           ? spread(xs.filter((s) => s.cost !== undefined).map((s) => s.cost!.cpuSeconds / (s.run.bitsPerSecond * s.run.seconds / 8 / 1e9)), (x) => x.toFixed(2))
@@ -242,10 +244,12 @@ export function formatTun(samples: readonly TunSample[], ratios: readonly TunRat
     r.target === undefined ? '(orientation)' : `≥ ${r.target}× ${r.median >= r.target ? '✓' : '✗'}`]);
   md += markdownTable(['ratio', 'workload', 'median', 'per round', 'target'], rrows);
   if (costRows.length > 0) {
-    md += '\nWhere the data plane\'s time goes (its process: TUN packets read, a super-packet once; system calls and '
+    md += '\nWhere the data plane\'s time goes (its process: TUN packets read, a super-packet once, from both devices: '
+      + 'for TCP the client\'s super-packets from the inside one, the server\'s ACKs from the outside one; system calls and '
       + 'wake-ups counted by perf on the syscall tracepoints; CPU from /proc, its system calls\' kernel work included):\n\n';
-    md += markdownTable(['data plane', 'workload', 'kpackets/s read', 'kB per packet read', 'packets per wake-up', 'syscalls per packet',
-      'CPU µs per packet', 'CPU s per GB'], costRows);
+    md += markdownTable(['data plane', 'workload', 'kpackets/s read', 'kB per packet read from the client\'s side',
+      'packets per wake-up', 'syscalls per packet', 'syscalls per packet from the client\'s side', 'CPU µs per packet',
+      'CPU s per GB'], costRows);
   }
   if (unavailable.length + notes.length > 0) {
     md += '\n' + unavailable.map((m) => `- not run: ${m}\n`).join('') + notes.map((m) => `- note: ${m}\n`).join('');

@@ -20,8 +20,14 @@ export interface PlaneCost {
   readonly packetsRead: number;
   /** Packets it wrote back (kernel rx of the devices). */
   readonly packetsWritten: number;
-  /** Bytes of the packets it read (kernel tx bytes of the devices): bytes per read is the super-packet size. */
+  /** Bytes of the packets it read (kernel tx bytes of the devices). */
   readonly bytesRead: number;
+  /**
+   * Packets and bytes it read from the first device (the inside interface's: what the client
+   * sends, where a TCP stream's super-packets come; the server's ACKs come from the other).
+   */
+  readonly firstPacketsRead: number;
+  readonly firstBytesRead: number;
   /**
    * Packets (skbs: a GSO super-packet counts once) and bytes the gateway namespace received on
    * its ingress veth from the client, for every data plane, kernel forwarding included: what the
@@ -86,6 +92,7 @@ export interface PlaneProbe {
 export async function startProbe(topo: Topology, pid: number | undefined, tuns: readonly string[],
   track: (p: ChildProcess) => void): Promise<PlaneProbe> {
   const before = linkStats(topo, tuns);
+  const first0 = linkStats(topo, tuns.slice(0, 1));
   const ingress0 = linkStats(topo, [TOPOLOGY_ADDRESSES.insideIf]);
   const cpu0 = cpuSeconds(pid);
   const perfPath = pid === undefined ? undefined : whichTool('perf');
@@ -104,6 +111,7 @@ export async function startProbe(topo: Topology, pid: number | undefined, tuns: 
     stop: async () => {
       const cpu = cpuSeconds(pid) - cpu0;
       const after = linkStats(topo, tuns);
+      const first = linkStats(topo, tuns.slice(0, 1));
       const ingress = linkStats(topo, [TOPOLOGY_ADDRESSES.insideIf]);
       let counts = new Map<string, number>();
       if (perf !== undefined && perf.exitCode === null) {
@@ -116,6 +124,7 @@ export async function startProbe(topo: Topology, pid: number | undefined, tuns: 
         counts.size === 0 ? NaN : names.reduce((a, n) => a + (counts.get(`syscalls:sys_enter_${n}`) ?? 0), 0);
       return {
         packetsRead: after.tx - before.tx, packetsWritten: after.rx - before.rx, bytesRead: after.txBytes - before.txBytes,
+        firstPacketsRead: first.tx - first0.tx, firstBytesRead: first.txBytes - first0.txBytes,
         ingressPackets: ingress.rx - ingress0.rx, ingressBytes: ingress.rxBytes - ingress0.rxBytes, cpuSeconds: cpu,
         syscalls: counts.get('raw_syscalls:sys_enter') ?? NaN, waits: sum(WAITS), reads: sum(READS), writes: sum(WRITES),
       };
