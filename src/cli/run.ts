@@ -15,8 +15,7 @@ import { startControlServer } from '../control/server.js';
 import { startLoginService, type LoginService } from '../login/service.js';
 import { loadOrCreateCertificate, type LoginCertificate } from '../login/certificate.js';
 import { createAaaAuthenticator } from '../aaa/methods.js';
-import { startGatewayAccounting } from '../gateway/accounting.js';
-import { startDynamicAuthor } from '../aaa/dynamic-author/server.js';
+import { startAaaServices } from '../gateway/aaa-services.js';
 import type { Config } from '../config/types.js';
 import { formatIpv4, formatIpv6 } from '../wire/addr.js';
 import { RULE_PRIORITY_FIRST, RULE_PRIORITY_END } from '../gateway/routes.js';
@@ -70,23 +69,15 @@ export async function runGateway(o: RunOptions): Promise<number> {
   gw.onStop(() => authenticator.close());
   let login: LoginService;
   try {
-    const accounting = startGatewayAccounting(gw);
-    if (accounting !== undefined) gw.onStop(() => accounting.close(gw.stopError));
-    if (config.dynamicAuthor !== undefined) {
-      const da = await startDynamicAuthor({
-        ctx: gw, config: config.dynamicAuthor, messages,
-        onDisconnect: (id, cause) => accounting?.sessions.endingWith(id, cause),
-      });
-      gw.onStop(async () => {
-        await da.close();
-        messages(`portcullis: dynamic authorization: ${JSON.stringify(da.counters)}`);
-      });
-      messages(`portcullis: dynamic authorization (RFC 5176) on UDP port ${da.port} for ${config.dynamicAuthor.clients.length} client(s)`);
-    }
+    const services = await startAaaServices(gw, authenticator.radius, messages);
     login = await startLoginService(gw, { authenticator, tls: certificate, addresses });
     gw.onStop(() => login.close());
     const control = await startControlServer(gw, {
-      path: o.controlPath, onError: (e) => messages(`portcullis: control socket: ${e.message}`), aaa: authenticator,
+      path: o.controlPath, onError: (e) => messages(`portcullis: control socket: ${e.message}`),
+      aaa: {
+        radius: authenticator.radius, tacacs: authenticator.tacacs,
+        accounting: services.accounting?.sessions, dynamicAuthor: services.dynamicAuthor,
+      },
     });
     gw.onStop(() => control.close());
   } catch (e) {

@@ -152,23 +152,26 @@ function usageOf(u: Float64Array, nowMs: number): AccountingUsage {
 export interface GatewayAccounting {
   readonly sessions: SessionAccounting;
   readonly client: RadiusClient;
-  /** Ends every session (Stop records), waits for them, closes the RADIUS client. */
+  /** Ends every session (Stop records), waits for them, closes the RADIUS client if it made it. */
   close(error?: Error): Promise<void>;
 }
 
 /**
  * Starts the accounting of `aaa accounting auth-proxy default …` on the gateway `ctx` (the
  * engine's session listener from now on), or returns undefined when the config has no such
- * list. Throws `AaaConfigError` for a list naming an undefined group or a server without a key.
+ * list. Records go through `shared` (the login methods' client; the caller closes it) or a
+ * client of its own. Throws `AaaConfigError` for a list naming an undefined group or a server
+ * without a key.
  */
-export function startGatewayAccounting(ctx: GatewayContext, config: Config = ctx.config): GatewayAccounting | undefined {
+export function startGatewayAccounting(ctx: GatewayContext, config: Config = ctx.config,
+  shared?: RadiusClient): GatewayAccounting | undefined {
   if (!config.aaa.accountingAuthProxy.has('default')) return undefined;
-  const client = new RadiusClient({ deadtimeMs: config.radius.deadtimeMin * 60_000, nasIdentifier: config.hostname });
+  const client = shared ?? new RadiusClient({ deadtimeMs: config.radius.deadtimeMin * 60_000, nasIdentifier: config.hostname });
   let records: RadiusAccounting | undefined;
   try {
     records = createRadiusAccounting(config, client);
   } catch (e) {
-    void client.close();
+    if (shared === undefined) void client.close();
     throw e;
   }
   const minutes = config.aaa.accountingUpdatePeriodicMin;
@@ -178,7 +181,7 @@ export function startGatewayAccounting(ctx: GatewayContext, config: Config = ctx
     sessions, client,
     close: async (error?: Error) => {
       await sessions.close(error);
-      await client.close();
+      if (shared === undefined) await client.close();
     },
   };
 }

@@ -5,9 +5,14 @@
  * Message-Authenticator, an identifier of no request in flight, a code that answers nothing, a
  * packet that does not decode, by fault). IOS prints one block per server; portcullis counts per
  * client (all servers of the protocol together) and lists each configured server with whether
- * it is marked dead now. The format is portcullis's own, in IOS's manner; it names no key.
+ * it is marked dead now. With accounting configured, its records (sent, answered, given up,
+ * dropped at the bound, waiting for their Start) and the sessions accounted; with `aaa server
+ * radius dynamic-author`, the RFC 5176 listener's requests, answers and drops by reason. The
+ * format is portcullis's own, in IOS's manner; it names no key.
  */
 import type { RadiusCounters } from '../aaa/radius/client.js';
+import type { AccountingCounters } from '../aaa/radius/accounting.js';
+import type { DynamicAuthorCounters } from '../aaa/dynamic-author/server.js';
 import type { TacacsCounters } from '../aaa/tacacs/client.js';
 import type { Config } from '../config/types.js';
 
@@ -25,6 +30,21 @@ export interface AaaShowState {
   readonly radiusServers: readonly AaaServerLine[];
   readonly tacacs: TacacsCounters;
   readonly tacacsServers: readonly AaaServerLine[];
+  readonly accounting?: AccountingShow | undefined;
+  readonly dynamicAuthor?: DynamicAuthorShow | undefined;
+}
+
+/** The gateway's accounting as `show aaa servers` reads it. */
+export interface AccountingShow {
+  readonly records: { readonly counters: AccountingCounters };
+  /** Sessions being accounted now. */
+  readonly activeCount: number;
+}
+
+/** The dynamic authorization listener as `show aaa servers` reads it. */
+export interface DynamicAuthorShow {
+  readonly counters: DynamicAuthorCounters;
+  readonly port: number;
 }
 
 function byName(counts: Readonly<Record<string, number>>): string {
@@ -49,6 +69,22 @@ export function renderShowAaaServers(s: AaaShowState): string {
     `     Dropped: unexpected ${t.unexpected}, malformed ${t.malformed}${byName(t.malformedBy)}`,
     ...s.tacacsServers.map((v) => `     Server ${v.text}: ${v.dead ? 'DEAD' : 'UP'}`),
   ];
+  if (s.accounting !== undefined) {
+    const a = s.accounting.records.counters;
+    lines.push('RADIUS accounting',
+      `     Records: sent ${a.sent}, answered ${a.answered}, unanswered ${a.unanswered}, dropped ${a.dropped}, ` +
+        `waited for their Start ${a.deferred}; sessions accounted now ${s.accounting.activeCount}`);
+  }
+  if (s.dynamicAuthor !== undefined) {
+    const d = s.dynamicAuthor.counters;
+    lines.push(`Dynamic authorization (RFC 5176), UDP port ${s.dynamicAuthor.port}`,
+      `     Requests: disconnect ${d.disconnectRequests} (ACK ${d.disconnectAcks}, NAK ${d.disconnectNaks}), ` +
+        `CoA ${d.coaRequests} (ACK ${d.coaAcks}, NAK ${d.coaNaks}), retransmissions answered again ${d.duplicates}`,
+      `     Dropped: unknown client ${d.unknownClient}, malformed ${d.malformed}, unexpected code ${d.unexpectedCode}, ` +
+        `bad authenticator ${d.badAuthenticator}`,
+      `              missing Message-Authenticator ${d.missingMessageAuthenticator}, bad Message-Authenticator ` +
+        `${d.badMessageAuthenticator}, missing Event-Timestamp ${d.missingTimestamp}, stale Event-Timestamp ${d.staleTimestamp}`);
+  }
   return lines.join('\n') + '\n';
 }
 
@@ -56,6 +92,8 @@ export function renderShowAaaServers(s: AaaShowState): string {
 export interface AaaClients {
   readonly radius: { readonly counters: RadiusCounters; isDead(server: { host: string; authPort: number; acctPort: number }): boolean };
   readonly tacacs: { readonly counters: TacacsCounters };
+  readonly accounting?: AccountingShow | undefined;
+  readonly dynamicAuthor?: DynamicAuthorShow | undefined;
 }
 
 /** The state of `show aaa servers` for `config`'s servers and the running clients. */
@@ -68,5 +106,7 @@ export function aaaShowState(config: Config, clients: AaaClients): AaaShowState 
     })),
     tacacs: clients.tacacs.counters,
     tacacsServers: config.tacacs.servers.map((s) => ({ text: `${s.host} port ${s.port}`, dead: false })),
+    accounting: clients.accounting,
+    dynamicAuthor: clients.dynamicAuthor,
   };
 }
