@@ -13,7 +13,8 @@
  * one retransmission of a second each), then `radius-server deadtime` skips it; with
  * FreeRADIUS stopped too, the login gets the "did not answer" page within the configured
  * timeouts, never a hang. Neither the passwords nor the shared key appear in anything the
- * gateway printed. Needs root.
+ * gateway printed (`--debug all`), answered to `show`, or sent as accounting (FreeRADIUS's
+ * detail file of the Start and Stop records). Needs root.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -79,6 +80,7 @@ test('RADIUS end to end: FreeRADIUS behind a silent server; accept, reject, a pr
       extra: [
         'aaa authentication login default group radius',
         'aaa authorization auth-proxy default group radius',
+        'aaa accounting auth-proxy default start-stop group radius',
         'radius-server timeout 1',
         'radius-server retransmit 1',
         'radius-server deadtime 1',
@@ -183,7 +185,9 @@ test('RADIUS end to end: FreeRADIUS behind a silent server; accept, reject, a pr
       await gw.control(['clear', 'ip', 'auth-proxy', 'cache', ADDR.client4]);
     });
 
+    let detail = '';
     await t.test('no server answers: the "did not answer" page within the configured timeouts, never a hang', async () => {
+      detail = fr.detail();
       await fr.stop();
       // Wait past the silent server's dead-time (1 minute from its last timeout) is not needed:
       // it is skipped while dead, FreeRADIUS then gets its two tries of a second.
@@ -194,8 +198,12 @@ test('RADIUS end to end: FreeRADIUS behind a silent server; accept, reject, a pr
       assert.match(await show(), /state HTTP_NO_RESP/);
     });
 
-    await t.test('no password and not the shared key in anything the gateway printed', () => {
-      const all = gw.stdoutText() + gw.stderrText();
+    await t.test('no password and not the shared key in anything the gateway printed or sent as accounting', async () => {
+      // The accounting records FreeRADIUS wrote (its detail file): alice's and carol's sessions.
+      assert.match(detail, /Acct-Status-Type = Start[^]*User-Name = "alice"|User-Name = "alice"[^]*Acct-Status-Type = Start/);
+      assert.match(detail, /Acct-Status-Type = Stop/);
+      const all = gw.stdoutText() + gw.stderrText() + detail + await gw.control(['show', 'aaa', 'servers'])
+        + await gw.control(['show', 'ip', 'auth-proxy', 'statistics']) + await gw.control(['show', 'ip', 'auth-proxy', 'cache']);
       for (const secret of [SECRET, ALICE_PASSWORD, CAROL_PASSWORD, DAVE_PASSWORD, WRONG_PASSWORD]) {
         assert.ok(!all.includes(secret), `${secret} printed`);
       }
