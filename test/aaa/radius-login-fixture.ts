@@ -96,6 +96,8 @@ export interface RadiusLoginSetup {
   loginPageToken(src: string, sport: number): Promise<string>;
   /** POSTs a login from `src` (the fixture's password unless given); status, body and milliseconds. */
   post(src: string, token: string, password?: string): Promise<{ status: number; body: string; ms: number }>;
+  /** POSTs these form fields from `src`. */
+  postFields(src: string, fields: Readonly<Record<string, string>>): Promise<{ status: number; body: string; ms: number }>;
   close(): Promise<void>;
 }
 
@@ -108,6 +110,24 @@ export async function radiusLoginSetup(onRequest: OnRequest, opts: { timeoutSec?
   const service = await startLoginService(fx.ctx, { authenticator: auth, tls: { cert, key }, addresses: ['127.0.0.1'], port: 0 });
   const net = new PacketNet(fx.engine, fx.clock, () => service.app.settle());
   const pages: string[] = [];
+  const postFields = (src: string, fields: Readonly<Record<string, string>>): Promise<{ status: number; body: string; ms: number }> => {
+    const body = new URLSearchParams(fields).toString();
+    const t0 = performance.now();
+    return new Promise((resolve, reject) => {
+      const req = https.request({
+        host: '127.0.0.1', port: service.port, method: 'POST', path: '/', localAddress: src, ca: cert,
+        headers: { 'Content-Type': 'application/x-www-form-urlencoded', 'Content-Length': Buffer.byteLength(body) },
+      }, (res) => {
+        let t = '';
+        res.setEncoding('utf8').on('data', (d: string) => { t += d; }).on('end', () => {
+          pages.push(t);
+          resolve({ status: res.statusCode!, body: t, ms: performance.now() - t0 });
+        });
+      });
+      req.on('error', reject);
+      req.end(body);
+    });
+  };
   return {
     fx, net, service, auth, server, cert, pages,
     async loginPageToken(src, sport) {
@@ -119,23 +139,9 @@ export async function radiusLoginSetup(onRequest: OnRequest, opts: { timeoutSec?
       return /name="ap_token" value="([^"]+)"/.exec(c.text)![1]!;
     },
     post(src, token, password = FIXTURE_PASSWORD) {
-      const body = new URLSearchParams({ uname: 'alice', pwd: password, ap_token: token }).toString();
-      const t0 = performance.now();
-      return new Promise((resolve, reject) => {
-        const req = https.request({
-          host: '127.0.0.1', port: service.port, method: 'POST', path: '/', localAddress: src, ca: cert,
-          headers: { 'Content-Type': 'application/x-www-form-urlencoded', 'Content-Length': Buffer.byteLength(body) },
-        }, (res) => {
-          let t = '';
-          res.setEncoding('utf8').on('data', (d: string) => { t += d; }).on('end', () => {
-            pages.push(t);
-            resolve({ status: res.statusCode!, body: t, ms: performance.now() - t0 });
-          });
-        });
-        req.on('error', reject);
-        req.end(body);
-      });
+      return postFields(src, { uname: 'alice', pwd: password, ap_token: token });
     },
+    postFields,
     async close() {
       await service.close();
       await auth.close();

@@ -11,7 +11,10 @@
  */
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { RADIUS_ATTR } from '../../src/aaa/radius/dictionary.js';
+import { RADIUS_ATTR, RADIUS_CODE } from '../../src/aaa/radius/dictionary.js';
+import { encodePacket, findAttribute, textAttribute } from '../../src/aaa/radius/packet.js';
+import type { RadiusAttribute, RadiusPacket } from '../../src/aaa/radius/packet.js';
+import { signReply } from '../../src/aaa/radius/authenticators.js';
 import { answerShow } from '../../src/control/answer.js';
 import { parseControlCommand } from '../../src/control/commands.js';
 import { ControlUnavailableError } from '../../src/errors.js';
@@ -95,6 +98,41 @@ test('an Accept whose proxyacl is bytes that do not parse: refused with the reas
   assert.match(r.body, /Authorization failed: proxyacl#2/);
   assert.equal(s.net.client(src, 46002, '10.2.0.9', 22).segment(0x02), VERDICT_DROP, 'not even proxyacl#1 is installed');
   assert.equal(s.auth.radius.counters.accepts, 1);
+});
+
+/** A reply of `code` to `req` with a Message-Authenticator and `attrs`, signed with the fixture's key. */
+function signed(code: number, req: RadiusPacket, attrs: RadiusAttribute[]): Uint8Array {
+  const bytes = encodePacket(code, req.identifier, new Uint8Array(16), [{ type: RADIUS_ATTR.MESSAGE_AUTHENTICATOR, value: new Uint8Array(16) }, ...attrs]);
+  signReply(bytes, 22, req.authenticator, new TextEncoder().encode(FIXTURE_KEY));
+  return bytes;
+}
+
+test('a server\'s texts are shown escaped: a challenge prompt and a reject message of markup, a State of 253 octets', async () => {
+  const hostile = '<script>alert(1)</script><b onclick="x">';
+  const s = await radiusLoginSetup((req, send) => {
+    if (findAttribute(req, RADIUS_ATTR.STATE) === undefined) {
+      send(signed(RADIUS_CODE.ACCESS_CHALLENGE, req, [
+        textAttribute(RADIUS_ATTR.REPLY_MESSAGE, hostile), { type: RADIUS_ATTR.STATE, value: new Uint8Array(253).fill(0x3c) },
+      ]));
+    } else {
+      assert.equal(findAttribute(req, RADIUS_ATTR.STATE)!.length, 253, 'the State goes back as it came');
+      send(signed(RADIUS_CODE.ACCESS_REJECT, req, [textAttribute(RADIUS_ATTR.REPLY_MESSAGE, hostile)]));
+    }
+  });
+  setups.push(s);
+  const src = '127.0.0.44';
+  const first = await s.post(src, await s.loginPageToken(src, 47001));
+  assert.equal(first.status, 200, first.body);
+  assert.ok(!first.body.includes('<script>') && !first.body.includes('<b '), first.body);
+  assert.match(first.body, /&lt;script&gt;alert\(1\)&lt;\/script&gt;/);
+  const state = /name="ap_state" value="([^"]+)"/.exec(first.body)![1]!;
+  const token = /name="ap_token" value="([^"]+)"/.exec(first.body)![1]!;
+  const second = await s.postFields(src, { uname: 'alice', pwd: '123456', ap_token: token, ap_state: state });
+  assert.equal(second.status, 403, second.body);
+  assert.ok(!second.body.includes('<script>') && !second.body.includes('<b '), second.body);
+  assert.match(second.body, /Authentication failed: &lt;script&gt;/);
+  assert.equal(s.auth.radius.counters.challenges, 1);
+  assert.equal(s.auth.radius.counters.rejects, 1);
 });
 
 test('show aaa servers needs the running gateway: offline it says so', () => {
