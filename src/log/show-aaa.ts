@@ -20,8 +20,8 @@ import type { Config } from '../config/types.js';
 export interface AaaServerLine {
   /** `127.0.0.1 auth-port 1812 acct-port 1813`, `10.0.0.9 port 49` … */
   readonly text: string;
-  /** Marked dead now (RADIUS dead-time). */
-  readonly dead: boolean;
+  /** Marked dead now (RADIUS dead-time); undefined where no dead-time applies (TACACS+): no state is printed. */
+  readonly dead: boolean | undefined;
 }
 
 /** What `show aaa servers` is rendered from. */
@@ -67,7 +67,7 @@ export function renderShowAaaServers(s: AaaShowState): string {
     'TACACS+ client',
     `     Sessions: ${t.sessions}, connections ${t.connections}, connect errors ${t.connectErrors}, timeouts ${t.timeouts}, closed early ${t.closedEarly}`,
     `     Dropped: unexpected ${t.unexpected}, malformed ${t.malformed}${byName(t.malformedBy)}`,
-    ...s.tacacsServers.map((v) => `     Server ${v.text}: ${v.dead ? 'DEAD' : 'UP'}`),
+    ...s.tacacsServers.map((v) => `     Server ${v.text}${v.dead === undefined ? '' : v.dead ? ': DEAD' : ': UP'}`),
   ];
   if (s.accounting !== undefined) {
     const a = s.accounting.records.counters;
@@ -105,7 +105,8 @@ export function aaaShowState(config: Config, clients: AaaClients): AaaShowState 
       dead: clients.radius.isDead(s),
     })),
     tacacs: clients.tacacs.counters,
-    tacacsServers: config.tacacs.servers.map((s) => ({ text: `${s.host} port ${s.port}`, dead: false })),
+    // The TACACS+ client keeps no dead-time: a server is asked each time, so it has no state to show.
+    tacacsServers: config.tacacs.servers.map((s) => ({ text: `${s.host} port ${s.port}`, dead: undefined })),
     accounting: clients.accounting,
     dynamicAuthor: clients.dynamicAuthor,
   };
