@@ -26,6 +26,7 @@ function samples(): [errors.PortcullisError, string][] {
     [new errors.DynamicAclTargetError(7, undefined, 'no-list'), 'ERR_DYNAMIC_ACL_TARGET'],
     [new errors.HostNotConnectedError('10.9.9.9'), 'ERR_HOST_NOT_CONNECTED'],
     [new errors.LoginListenError('10.1.0.1:443', 'EADDRINUSE'), 'ERR_LOGIN_LISTEN'],
+    [new errors.ProxyListenError('10.1.0.1:3128', 'EADDRINUSE'), 'ERR_PROXY_LISTEN'],
     [new errors.AuthCacheFullError('10.1.0.9', 1), 'ERR_AUTH_CACHE_FULL'],
     [new errors.ConnectionClosedError(true), 'ERR_CONNECTION_CLOSED'],
     [new errors.TunOpenError('tun0', 'TUNSETIFF', 'EBUSY', 'tun0 is taken'), 'ERR_TUN_OPEN'],

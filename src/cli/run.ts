@@ -120,6 +120,7 @@ function describe(gw: Gateway, o: RunOptions, login: LoginService, certificate: 
   lines.push(login.port === 0
     ? 'portcullis: login service: off (no ip http secure-server)'
     : `portcullis: login service on port ${login.port} of ${addresses.join(', ')}; certificate ${certificate.source}`);
+  if (login.proxy !== undefined) lines.push(`portcullis: explicit proxy on port ${login.proxy.port} of ${addresses.join(', ')}`);
   lines.push(`portcullis: control socket ${o.controlPath}`);
   lines.push(o.routes
     ? `portcullis: policy routing installed (rule priorities ${RULE_PRIORITY_FIRST}-${RULE_PRIORITY_END - 1}); running`

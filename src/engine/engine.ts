@@ -20,6 +20,7 @@
  * origin of their choosing (replay: the capture's first packet), which keeps times small
  * integers that the per-packet path never has to box.
  */
+import { permitsConnection } from './query.js';
 import type { PacketMeta } from '../wire/packet.js';
 import { decodePacket } from '../wire/decode.js';
 import { LINKTYPE_RAW, segmentCount } from '../wire/packet.js';
@@ -315,6 +316,15 @@ export class Engine {
   authorizeHost(words: Uint32Array, user: string, entries: readonly DynamicAclText[], nowMs: number,
     proto = AP_PROTO_HTTP): AuthorizeResult {
     return this.sessions.authorize(words, user, entries, nowMs, proto);
+  }
+
+  /**
+   * Would a new TCP connection from `client` to `dst`:`dstPort` pass the interface ACLs as the
+   * host's own SYN would (its downloaded entries included)? Asked by the explicit proxy before
+   * it connects on a user's behalf (`query.ts`). Counts as that packet would.
+   */
+  permitsConnection(client: Uint32Array, dst: Uint32Array, dstPort: number, nowMs: number): boolean {
+    return permitsConnection(this.state, client, dst, dstPort, nowMs);
   }
 
   /** Sets the auth-proxy state of a host's entry (login progress: HTTP_REQ, AUTHC_FAIL, …). */

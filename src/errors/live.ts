@@ -430,3 +430,20 @@ export class DynamicAuthorListenError extends PortcullisError {
     this.errno = errno;
   }
 }
+
+// ---------------------------------------------------------------------------------------------
+// The explicit proxy (src/login/explicit-proxy.ts)
+
+/** The explicit proxy (`ip auth-proxy proxy-listener port N`) could not listen on an inside address. */
+export class ProxyListenError extends PortcullisError {
+  declare readonly code: 'ERR_PROXY_LISTEN';
+  /** The address and port, e.g. `10.1.0.1:3128` or `[2001:db8::1]:3128`. */
+  readonly endpoint: string;
+  /** The system error, e.g. `EADDRINUSE`, `EADDRNOTAVAIL`, `EACCES`. */
+  readonly errno: string | undefined;
+  constructor(endpoint: string, errno: string | undefined, options?: { cause?: unknown }) {
+    super('ERR_PROXY_LISTEN', `explicit proxy: cannot listen on ${endpoint}${errno === undefined ? '' : ` (${errno})`}`, options);
+    this.endpoint = endpoint;
+    this.errno = errno;
+  }
+}

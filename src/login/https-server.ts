@@ -8,15 +8,14 @@
  */
 import https from 'node:https';
 import type http from 'node:http';
-import type net from 'node:net';
-import { once } from 'node:events';
 import { clientAddressOf } from './client-address.js';
 import type { LoginFlow, LoginPage } from './login-flow.js';
 import { readLoginForm, type FormFault } from './login-form.js';
 import { setPageHeaders } from './page-headers.js';
 import { httpDebug } from './login-debug.js';
 import type { GatewayContext } from '../gateway/context.js';
-import { LoginListenError, errnoOf } from '../errors.js';
+import { LoginListenError } from '../errors.js';
+import { listenAll } from './listen-all.js';
 
 export const HTTPS_HANDSHAKE_TIMEOUT_MS = 10_000;
 export const HTTPS_HEADERS_TIMEOUT_MS = 10_000;
@@ -44,9 +43,6 @@ export interface HttpsLoginServers {
 export async function listenHttpsLogin(ctx: GatewayContext, flow: LoginFlow, tls: { cert: string; key: string },
   addresses: readonly string[], port: number): Promise<HttpsLoginServers> {
   const stats: HttpsServerStats = { requests: 0, tooLarge: 0, badForm: 0, badMethod: 0, noClient: 0 };
-  const servers: https.Server[] = [];
-  const sockets = new Set<net.Socket>();
-  let bound = port;
   const send = (res: http.ServerResponse, page: LoginPage, close = false): void => {
     if (res.headersSent || res.destroyed) return;
     res.statusCode = page.status;
@@ -104,41 +100,18 @@ export async function listenHttpsLogin(ctx: GatewayContext, flow: LoginFlow, tls
       plain(res, fault === 'content-type' ? 415 : 400, fault === 'content-type' ? 'Unsupported Media Type\n' : 'Bad Request\n');
     }
   };
-  try {
-    for (const address of addresses) {
-      const server = https.createServer({
-        cert: tls.cert, key: tls.key, minVersion: 'TLSv1.2', handshakeTimeout: HTTPS_HANDSHAKE_TIMEOUT_MS,
-        maxHeaderSize: HTTPS_MAX_HEADER_BYTES, keepAliveTimeout: 5_000, headersTimeout: HTTPS_HEADERS_TIMEOUT_MS,
-        requestTimeout: HTTPS_REQUEST_TIMEOUT_MS,
-      }, handler);
-      server.maxConnections = HTTPS_MAX_CONNECTIONS;
-      server.maxRequestsPerSocket = 100;
-      server.on('connection', (s: net.Socket) => {
-        sockets.add(s);
-        s.on('close', () => sockets.delete(s));
-      });
-      server.on('tlsClientError', () => { /* a failed handshake: the socket is closed, nothing to do */ });
-      servers.push(server);
-      server.listen({ host: address, port: bound });
-      try {
-        await once(server, 'listening');
-      } catch (e) {
-        throw new LoginListenError(`${address.includes(':') ? `[${address}]` : address}:${bound}`, errnoOf(e), { cause: e });
-      }
-      bound = (server.address() as net.AddressInfo).port;
-    }
-  } catch (e) {
-    for (const s of servers) s.close();
-    throw e;
-  }
-  return {
-    port: bound,
-    stats,
-    close: async () => {
-      for (const s of sockets) s.destroy();
-      await Promise.all(servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
-    },
-  };
+  const listening = await listenAll(addresses, port, () => {
+    const server = https.createServer({
+      cert: tls.cert, key: tls.key, minVersion: 'TLSv1.2', handshakeTimeout: HTTPS_HANDSHAKE_TIMEOUT_MS,
+      maxHeaderSize: HTTPS_MAX_HEADER_BYTES, keepAliveTimeout: 5_000, headersTimeout: HTTPS_HEADERS_TIMEOUT_MS,
+      requestTimeout: HTTPS_REQUEST_TIMEOUT_MS,
+    }, handler);
+    server.maxConnections = HTTPS_MAX_CONNECTIONS;
+    server.maxRequestsPerSocket = 100;
+    server.on('tlsClientError', () => { /* a failed handshake: the socket is closed, nothing to do */ });
+    return server;
+  }, (endpoint, errno, cause) => new LoginListenError(endpoint, errno, { cause }));
+  return { port: listening.port, stats, close: () => listening.close() };
 }
 
 /** The `url=` of a login redirect's request (`/?url=…`), if there is one. */

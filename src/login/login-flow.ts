@@ -16,6 +16,7 @@
  */
 import type { GatewayContext } from '../gateway/context.js';
 import type { Authenticator, AuthOutcome } from '../aaa/types.js';
+import type { DynamicAclText } from '../acl/api.js';
 import {
   AP_STATE_HTTP_ESTAB, AP_STATE_HTTP_NO_RESP, AP_STATE_HTTP_REQ, AP_STATE_AUTHC_FAIL,
 } from '../authproxy/states.js';
@@ -54,6 +55,18 @@ export interface LoginPage {
   readonly status: number;
   readonly html: string;
 }
+
+/** What a login came to (`LoginFlow.login`); each way of logging in answers it in its own way. */
+export type LoginResult =
+  | { readonly kind: 'watch-listed' }
+  | { readonly kind: 'busy' }
+  | { readonly kind: 'no-answer' }
+  /** The host's entry was cleared or expired while AAA was asked: nothing installed. */
+  | { readonly kind: 'stale' }
+  | { readonly kind: 'challenge'; readonly state: string; readonly prompt: string }
+  | { readonly kind: 'rejected'; readonly reason: string; readonly listed: boolean }
+  | { readonly kind: 'authorize-failed'; readonly message: string }
+  | { readonly kind: 'accepted'; readonly user: string };
 
 /** Outcomes counted by the login service. */
 export interface LoginStats {
@@ -121,26 +134,73 @@ export class LoginFlow {
 
   /** Handles a posted login form from `client`; resolves with the page to answer. Never rejects. */
   async submit(client: ClientAddress, form: LoginForm): Promise<LoginPage> {
-    const ctx = this.ctx;
-    const engine = ctx.engine;
-    const now = ctx.nowMs();
-    if (engine.isWatchListed(client.words, now)) {
-      this.stats.watchListed++;
-      httpDebug(engine, now, () => `login from ${client.text} refused: host on the watch list`);
-      return this.result(403, 'Authentication Refused',
-        'Too many failed logins from this computer: it is on the watch list and may not log in until its entry expires.');
-    }
+    const now = this.ctx.nowMs();
+    if (this.refusedListed(client, now)) return this.listedPage();
     if (!this.o.tokens.verify(form.token, client.text, now)) {
       this.stats.badToken++;
-      httpDebug(engine, now, () => `login form from ${client.text} refused: bad or expired form token`);
+      httpDebug(this.ctx.engine, now, () => `login form from ${client.text} refused: bad or expired form token`);
       return this.formPage(client, 403, 'This login form has expired or was not issued to this computer; nothing was checked. Please log in again.');
     }
     if (form.user === '') return this.formPage(client, 400, 'Enter a user name and a password.');
+    const r = await this.login(client, form.user, form.password, form.state);
+    switch (r.kind) {
+      case 'watch-listed': return this.listedPage();
+      case 'stale':
+        return this.result(409, 'Authentication Failed',
+          'This computer\'s login was cleared or timed out while it was being checked, so nothing was let through. Please log in again.');
+      case 'busy': return this.result(503, 'Authentication Busy', 'A login is being checked already; please try again in a moment.');
+      case 'no-answer':
+        return this.result(503, 'Authentication Failed',
+          'The authentication server did not answer, so your login could not be checked. Please try again later.');
+      case 'challenge':
+        // A second step (RADIUS Access-Challenge): the same form asks the server's question.
+        return this.formPage(client, 200, undefined, form.user, { state: r.state, prompt: r.prompt });
+      case 'authorize-failed':
+        return this.formPage(client, 403, refusalSentence('Authorization failed', r.message), form.user);
+      case 'rejected':
+        if (r.listed) {
+          return this.result(403, 'Authentication Failed', `${refusalSentence('Authentication failed', r.reason)} ` +
+            'Too many failed logins from this computer: it may not log in until its watch-list entry expires.');
+        }
+        return this.formPage(client, 403, refusalSentence('Authentication failed', r.reason), form.user);
+      case 'accepted': {
+        const back = this.o.urls.pick(client.text, form.originalUrl);
+        return this.result(200, 'Authentication Successful',
+          back === undefined ? 'You are logged in; you may now open the page you wanted.'
+            : 'You are logged in. Your browser now returns to the page you asked for:', true, back);
+      }
+    }
+  }
+
+  /** True (counted, debug line) if `client` is on the watch list: its logins are refused without asking AAA. */
+  private refusedListed(client: ClientAddress, now: number): boolean {
+    if (!this.ctx.engine.isWatchListed(client.words, now)) return false;
+    this.stats.watchListed++;
+    httpDebug(this.ctx.engine, now, () => `login from ${client.text} refused: host on the watch list`);
+    return true;
+  }
+
+  private listedPage(): LoginPage {
+    return this.result(403, 'Authentication Refused',
+      'Too many failed logins from this computer: it is on the watch list and may not log in until its entry expires.');
+  }
+
+  /**
+   * Checks `user` and `password` of `client` (answering a challenge's `state`, if given) with the
+   * Authenticator and, on an accept at `priv-lvl` 15, authorizes the host: the steps, states,
+   * counters and debug lines every way of logging in shares (the login form, the explicit
+   * proxy's `Proxy-Authorization`). Never rejects.
+   */
+  async login(client: ClientAddress, userName: string, password: string, state: string | undefined): Promise<LoginResult> {
+    const ctx = this.ctx;
+    const engine = ctx.engine;
+    const now = ctx.nowMs();
+    if (this.refusedListed(client, now)) return { kind: 'watch-listed' };
     if (this.inFlight.has(client.text) || this.inFlight.size >= MAX_CONCURRENT_LOGINS) {
       this.stats.busy++;
-      return this.result(503, 'Authentication Busy', 'A login is being checked already; please try again in a moment.');
+      return { kind: 'busy' };
     }
-    const user = printableUser(form.user);
+    const user = printableUser(userName);
     httpDebug(engine, now, () => `credentials received from ${client.text} for user ${user}`);
     this.setState(client, AP_STATE_HTTP_REQ);
     httpDebug(engine, now, () => `AAA request for user ${user} from ${client.text}`);
@@ -148,7 +208,7 @@ export class LoginFlow {
     this.inFlight.add(client.text);
     let outcome: AuthOutcome;
     try {
-      outcome = await this.authenticate(form.user, form.password, client.text, form.state);
+      outcome = await this.authenticate(userName, password, client.text, state);
     } finally {
       this.inFlight.delete(client.text);
     }
@@ -156,10 +216,9 @@ export class LoginFlow {
       this.stats.stale++;
       httpDebug(engine, ctx.nowMs(), () => `AAA response for user ${user} from ${client.text} ignored: ` +
         'the host\'s entry was cleared or expired while AAA was asked');
-      return this.result(409, 'Authentication Failed',
-        'This computer\'s login was cleared or timed out while it was being checked, so nothing was let through. Please log in again.');
+      return { kind: 'stale' };
     }
-    return this.decide(client, form, user, outcome);
+    return this.decide(client, user, outcome);
   }
 
   /** The identity of `client`'s cache entry (slot and generation), undefined when it has none. */
@@ -190,7 +249,7 @@ export class LoginFlow {
     });
   }
 
-  private decide(client: ClientAddress, form: LoginForm, user: string, outcome: AuthOutcome): LoginPage {
+  private decide(client: ClientAddress, user: string, outcome: AuthOutcome): LoginResult {
     const ctx = this.ctx;
     const engine = ctx.engine;
     const now = ctx.nowMs();
@@ -198,14 +257,12 @@ export class LoginFlow {
       this.stats.noAnswer++;
       httpDebug(engine, now, () => `AAA response for user ${user} from ${client.text}: no answer (${outcome.reason})`);
       this.setState(client, AP_STATE_HTTP_NO_RESP);
-      return this.result(503, 'Authentication Failed',
-        'The authentication server did not answer, so your login could not be checked. Please try again later.');
+      return { kind: 'no-answer' };
     }
     if (outcome.kind === 'challenge') {
-      // A second step (RADIUS Access-Challenge): the same form asks the server's question; the
-      // host stays HTTP_REQ, nothing is counted.
+      // The host stays HTTP_REQ, nothing is counted.
       httpDebug(engine, now, () => `AAA response for user ${user} from ${client.text}: challenge`);
-      return this.formPage(client, 200, undefined, form.user, { state: outcome.state, prompt: outcome.prompt });
+      return { kind: 'challenge', state: outcome.state, prompt: outcome.prompt };
     }
     let reason: string;
     if (outcome.kind === 'reject') reason = outcome.reason;
@@ -214,31 +271,36 @@ export class LoginFlow {
     } else {
       httpDebug(engine, now, () => `AAA response for user ${user} from ${client.text}: accept, priv-lvl ${outcome.privilege}, ` +
         `${outcome.entries.length} proxyacl ${outcome.entries.length === 1 ? 'entry' : 'entries'}`);
-      const r = engine.authorizeHost(client.words, outcome.user, outcome.entries, now);
-      if (!r.ok) {
-        this.stats.authorizeFailed++;
-        httpDebug(engine, now, () => `login of ${user} from ${client.text} not authorized: ${r.error.message}`);
-        this.setState(client, AP_STATE_AUTHC_FAIL);
-        return this.formPage(client, 403, refusalSentence('Authorization failed', r.error.message), form.user);
-      }
-      engine.loginSucceeded(client.words);
-      this.o.onAuthorized?.(client);
-      this.stats.accepted++;
-      ctx.kick();
-      const back = this.o.urls.pick(client.text, form.originalUrl);
-      httpDebug(engine, now, () => `${client.text} authenticated as ${user}`);
-      return this.result(200, 'Authentication Successful',
-        back === undefined ? 'You are logged in; you may now open the page you wanted.'
-          : 'You are logged in. Your browser now returns to the page you asked for:', true, back);
+      return this.authorize(client, outcome.user, user, outcome.entries);
     }
     this.stats.rejected++;
     httpDebug(engine, now, () => `AAA response for user ${user} from ${client.text}: reject (${reason})`);
     const r = engine.loginFailed(client.words, now);
-    if (r === FAILURE_LISTED || r === FAILURE_ALREADY_LISTED) {
-      return this.result(403, 'Authentication Failed', `${refusalSentence('Authentication failed', reason)} ` +
-        'Too many failed logins from this computer: it may not log in until its watch-list entry expires.');
+    return { kind: 'rejected', reason, listed: r === FAILURE_LISTED || r === FAILURE_ALREADY_LISTED };
+  }
+
+  /**
+   * Lets `client` through as `userName` (`shown`: as debug lines print it) with `entries`
+   * (`engine.authorizeHost`): HTTP_ESTAB, the failures forgotten, the intercepted connections
+   * told, the gateway kicked. Also the way an accepted consent authorizes.
+   */
+  authorize(client: ClientAddress, userName: string, shown: string, entries: readonly DynamicAclText[]): LoginResult {
+    const ctx = this.ctx;
+    const engine = ctx.engine;
+    const now = ctx.nowMs();
+    const r = engine.authorizeHost(client.words, userName, entries, now);
+    if (!r.ok) {
+      this.stats.authorizeFailed++;
+      httpDebug(engine, now, () => `login of ${shown} from ${client.text} not authorized: ${r.error.message}`);
+      this.setState(client, AP_STATE_AUTHC_FAIL);
+      return { kind: 'authorize-failed', message: r.error.message };
     }
-    return this.formPage(client, 403, refusalSentence('Authentication failed', reason), form.user);
+    engine.loginSucceeded(client.words);
+    this.o.onAuthorized?.(client);
+    this.stats.accepted++;
+    ctx.kick();
+    httpDebug(engine, now, () => `${client.text} authenticated as ${shown}`);
+    return { kind: 'accepted', user: userName };
   }
 
   /** Sets the login state of `client`'s cache entry, unless it is authenticated already. */

@@ -4,7 +4,8 @@
  * requested URLs and, for `https` rules, the gateway's certificate) and, when `ip http
  * secure-server` is configured, Node's `https` server on the gateway's inside addresses at `ip
  * http secure-port`, where the form posts (`https-server.ts`), with the login logic of
- * `login-flow.ts` behind it.
+ * `login-flow.ts` behind it; with `ip auth-proxy proxy-listener`, the explicit proxy
+ * (`explicit-proxy.ts`) on the same addresses, logging in through the same flow.
  */
 import { randomBytes } from 'node:crypto';
 import tls from 'node:tls';
@@ -16,6 +17,7 @@ import { RequestedUrls } from './requested-urls.js';
 import { LoginFlow, type LoginStats } from './login-flow.js';
 import { listenHttpsLogin, type HttpsServerStats } from './https-server.js';
 import type { ClientAddress } from './client-address.js';
+import { listenExplicitProxy, type ProxyListener } from './explicit-proxy.js';
 
 export interface LoginServiceOptions {
   /** Who checks user names and passwords (local users, RADIUS, TACACS+). */
@@ -28,6 +30,10 @@ export interface LoginServiceOptions {
   readonly port?: number;
   /** Key of the form tokens (default: 32 random bytes). */
   readonly secret?: Uint8Array;
+  /** Port of the explicit proxy (default its config line's; 0 lets the kernel choose, for tests). */
+  readonly proxyPort?: number;
+  /** Name resolution of the explicit proxy (default: the system's). */
+  readonly resolve?: (host: string) => Promise<string>;
 }
 
 export interface LoginService {
@@ -35,6 +41,8 @@ export interface LoginService {
   readonly app: LoginInterceptApp;
   /** The port the HTTPS server listens on (0 when `ip http secure-server` is not configured). */
   readonly port: number;
+  /** The explicit proxy (`ip auth-proxy proxy-listener`), if configured. */
+  readonly proxy: ProxyListener | undefined;
   /** Login outcomes and refused requests, counted. */
   readonly stats: { readonly logins: LoginStats; readonly https: HttpsServerStats | undefined };
   close(): Promise<void>;
@@ -60,15 +68,26 @@ export async function startLoginService(ctx: GatewayContext, opts: LoginServiceO
     config: cfg, clock: () => ctx.nowMs(), wallClockMs: (t) => ctx.wallClockMs(t), tokens, urls, secureContext,
     securePort: port === 0 ? undefined : port, loginUnavailable: servers === undefined, onOutput: () => ctx.kick(),
   });
+  const pl = cfg.loginModes.proxyListener;
+  let proxy: ProxyListener | undefined;
+  try {
+    proxy = pl === undefined ? undefined : await listenExplicitProxy(ctx, {
+      flow, addresses: opts.addresses, port: opts.proxyPort ?? pl.port, realm: pl.realm ?? cfg.hostname, resolve: opts.resolve,
+    });
+  } catch (e) {
+    if (servers !== undefined) await servers.close();
+    throw e;
+  }
   const previous = ctx.engine.app;
   app.attach(ctx.engine);
   ctx.engine.app = app;
   return {
-    app, port,
+    app, port, proxy,
     stats: { logins: flow.stats, https: servers?.stats },
     close: async () => {
       if (ctx.engine.app === app) ctx.engine.app = previous;
       if (servers !== undefined) await servers.close();
+      if (proxy !== undefined) await proxy.close();
     },
   };
 }

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import https from 'node:https';
 import type { IncomingHttpHeaders } from 'node:http';
 import { makeContextFixture, type ContextFixture } from '../gateway/context-fixture.js';
-import { startLoginService, type LoginService } from '../../src/login/service.js';
+import { startLoginService, type LoginService, type LoginServiceOptions } from '../../src/login/service.js';
 import type { Authenticator } from '../../src/aaa/types.js';
 import { DEBUG_DETAILED, DEBUG_HTTP, DEBUG_OBJECT_CREATION, DEBUG_OBJECT_DELETION } from '../../src/engine/debug.js';
 import { VERDICT_INTERCEPT } from '../../src/engine/engine.js';
@@ -49,14 +49,15 @@ after(async () => {
 });
 
 /** Starts the login service on `configText` with `auth`, collecting every output into `outputs`. */
-export async function startServiceFixture<A extends Authenticator>(configText: string, auth: A, outputs: string[]): Promise<ServiceSetup<A>> {
+export async function startServiceFixture<A extends Authenticator>(configText: string, auth: A, outputs: string[],
+  more: Partial<LoginServiceOptions> = {}): Promise<ServiceSetup<A>> {
   const fx = makeContextFixture({
     configText, debugFlags: DEBUG_DETAILED | DEBUG_HTTP | DEBUG_OBJECT_CREATION | DEBUG_OBJECT_DELETION,
   });
   fx.debugLines.subscribe((l) => outputs.push(l));
   fx.engine.messages = (_t, text) => outputs.push(text);
   const { cert, key } = testCertificate();
-  const service = await startLoginService(fx.ctx, { authenticator: auth, tls: { cert, key }, addresses: ['127.0.0.1'], port: 0 });
+  const service = await startLoginService(fx.ctx, { authenticator: auth, tls: { cert, key }, addresses: ['127.0.0.1'], port: 0, proxyPort: 0, ...more });
   services.push(service);
   const net = new PacketNet(fx.engine, fx.clock, () => service.app.settle());
   return { fx, net, service, auth, cert, outputs };

@@ -1,0 +1,59 @@
+/**
+ * A control-plane question to the packet path's rules, asked without a packet: would a new TCP
+ * connection from a client host to a destination pass the interface ACLs as the host's own SYN
+ * would? The explicit proxy (`src/login/explicit-proxy.ts`) asks it before it connects on a
+ * user's behalf: its own connections leave from the gateway's address and never cross the
+ * packet path, so without the question a user could reach through the proxy what the access
+ * lists keep the host from.
+ *
+ * The same steps as `verdict.ts`'s `filter` for a SYN: the host's interface (its cache entry's,
+ * else reverse-path lookup), that interface's inbound list with the host's downloaded entries if
+ * it is authenticated, then the outbound list of the destination's interface. The classification
+ * counts as the packet's would (the proxy's connection is the host's, in the match counts and
+ * `log` lines). The source port is {@link QUERY_SOURCE_PORT}, the first ephemeral port (RFC 6335
+ * §6): the proxy's real port is the kernel's choice. A destination that is the gateway's own
+ * address is refused (the packet path would hand it to the host stack, past every list), as is
+ * a pair of addresses of different families. Allocates: control plane only.
+ */
+import { PacketMeta, IPPROTO_TCP, TCP_FLAG_SYN } from '../wire/packet.js';
+import { ACL_PERMIT } from '../acl/api.js';
+import { AP_STATE_HTTP_ESTAB } from '../authproxy/states.js';
+import type { EngineState } from './state.js';
+
+/** The source port a queried connection is classified with. */
+export const QUERY_SOURCE_PORT = 49152;
+
+/** True if a TCP connection from `client` to `dst`:`dstPort` passes the ACLs (four words each, IPv4-mapped for IPv4). */
+export function permitsConnection(s: EngineState, client: Uint32Array, dst: Uint32Array, dstPort: number, nowMs: number): boolean {
+  const v4 = isMapped(client);
+  if (v4 !== isMapped(dst)) return false;
+  const meta = new PacketMeta();
+  meta.ipVersion = v4 ? 4 : 6;
+  meta.srcAddr.set(client);
+  meta.dstAddr.set(dst);
+  meta.src4 = v4 ? client[3]! : 0;
+  meta.dst4 = v4 ? dst[3]! : 0;
+  meta.proto = IPPROTO_TCP;
+  meta.srcPort = QUERY_SOURCE_PORT;
+  meta.dstPort = dstPort;
+  meta.tcpFlags = TCP_FLAG_SYN;
+  // Not `resolve`: its fixed ingress is the last packet's, and its results are the packet path's.
+  const itf = s.interfaces;
+  if (itf.isOwnAddress(dst)) return false;
+  const host = s.cache.lookup(client);
+  const ingress = host >= 0 ? s.cache.ifIndex[host]! : itf.interfaceOf(client);
+  const egress = itf.interfaceOf(dst);
+  if (ingress < 0) return false;
+  const inList = v4 ? itf.aclIn4[ingress]! : itf.aclIn6[ingress]!;
+  const authed = host >= 0 && s.cache.state[host] === AP_STATE_HTTP_ESTAB;
+  if (inList >= 0 && s.acls.classify(inList, meta, authed, nowMs) !== ACL_PERMIT) return false;
+  if (egress >= 0) {
+    const outList = v4 ? itf.aclOut4[egress]! : itf.aclOut6[egress]!;
+    if (outList >= 0 && s.acls.classify(outList, meta, false, nowMs) !== ACL_PERMIT) return false;
+  }
+  return true;
+}
+
+function isMapped(w: Uint32Array): boolean {
+  return w[0] === 0 && w[1] === 0 && w[2] === 0xffff;
+}
