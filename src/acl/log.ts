@@ -64,7 +64,9 @@ export class AclLogger {
   /**
    * Records one packet that matched a logging entry. `entryKey` identifies the entry within list
    * `list`; `listLabel` is what the line names (`101`, or `NAME/10` for IPv6). `standard` selects
-   * the standard-list line (source address only).
+   * the standard-list line (source address only). A super-packet counts as its `segments`, as
+   * the packets a router forwarding them one by one would see: the first of a new flow is logged
+   * at once as one packet, the others wait for the flow's next summary.
    */
   record(list: number, entryKey: number, listLabel: string, standard: boolean, permitted: boolean,
     meta: PacketMeta, nowMs: number): void {
@@ -81,7 +83,7 @@ export class AclLogger {
     for (let p = t.first(h); p >= 0; p = t.next(h, p)) {
       const r = t.values[p]!;
       if (this.sameKey(r)) {
-        this.pending[r]!++;
+        this.pending[r]! += meta.segments;
         if (nowMs - this.reportedMs[r]! >= ACL_LOG_INTERVAL_MS) this.report(r, nowMs);
         return;
       }
@@ -109,6 +111,7 @@ export class AclLogger {
     this.pending[r] = 1;
     this.linkNewest(r);
     this.report(r, nowMs);
+    this.pending[r] = meta.segments - 1;
   }
 
   /** Writes the summary of every flow whose interval has passed with packets pending (oldest report first). */

@@ -131,6 +131,20 @@ test('a super-packet counts as its segments in the ACL entries it matched, the f
   assert.match(e.acls.showIpAccessLists('101'), /permit tcp any any eq 8080 \(22 matches\)/);
 });
 
+test('a super-packet matching a log entry is logged as its segments: the first at once, the others in the summary', () => {
+  const e = makeEngine(CONFIG.replace('access-list 101 permit tcp any any eq 8080', 'access-list 101 permit tcp any any eq 8080 log'));
+  const lines: string[] = [];
+  e.acls.setLogSink((line) => lines.push(line));
+  const big = tcp({ src: '10.1.0.5', dst: '10.2.0.9', sport: 4000, dport: 8080, flags: 'ACK', seq: 1, ack: 1, payload: new Uint8Array(14_600) });
+  assert.equal(on(e, big, INSIDE, 0, 1460), VERDICT_FORWARD);
+  assert.equal(on(e, big, INSIDE, 1, 1460), VERDICT_FORWARD);
+  assert.deepEqual(lines, ['%SEC-6-IPACCESSLOGP: list 101 permitted tcp 10.1.0.5(4000) -> 10.2.0.9(8080), 1 packet']);
+  // The flow's next packet after the 5-minute interval writes the summary: 9 + 10 segments and itself.
+  assert.equal(on(e, big, INSIDE, 5 * 60 * 1000, 0), VERDICT_FORWARD);
+  assert.deepEqual(lines.slice(1), ['%SEC-6-IPACCESSLOGP: list 101 permitted tcp 10.1.0.5(4000) -> 10.2.0.9(8080), 20 packets']);
+  assert.match(e.acls.showIpAccessLists('101'), /eq 8080 log \(21 matches\)/);
+});
+
 test('an authenticated host\'s super-packets count as their segments in its accounting, octets as on the wire', () => {
   const e = makeEngine();
   const host = new Uint32Array([0, 0, 0xffff, (10 << 24 | 1 << 16 | 5) >>> 0]);
