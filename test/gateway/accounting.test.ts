@@ -112,6 +112,7 @@ test('a login, traffic, then clear ip auth-proxy cache: Start and Stop (Admin-Re
     assert.equal(start!.get('Framed-IP-Address'), '10.1.0.5');
     assert.equal(start!.get('NAS-IP-Address'), '10.1.0.1', 'the address of the interface the host is on');
     assert.equal(start!.get('NAS-Identifier'), 'gw');
+    assert.ok(start!.has('Event-Timestamp') && stop!.has('Event-Timestamp'), 'Event-Timestamp (RFC 2869 §5.3)');
     assert.equal(start!.has('Acct-Input-Octets'), false);
     assert.equal(stop!.get('Acct-Status-Type'), 'Stop');
     assert.equal(stop!.get('Acct-Terminate-Cause'), 'Admin-Reset');
@@ -293,6 +294,37 @@ test('a session that ends while its Start is being retransmitted still gets its 
   } finally {
     await acct.close();
     await relay.close();
+  }
+});
+
+test('failover: a first accounting server that never answers is given up after its timeout and marked dead; FreeRADIUS gets Start and Stop', async () => {
+  const silent = createSocket('udp4');
+  await new Promise<void>((r) => silent.bind(0, '127.0.0.1', r));
+  const sp = silent.address().port;
+  const fx = makeContextFixture({ configText: FIXTURE_CONFIG.replace('interface Gi0/0\n', `radius-server host 127.0.0.1 auth-port ${sp} acct-port ${sp} key ${SECRET}
+radius-server host 127.0.0.1 auth-port ${fr.port} acct-port ${fr.acctPort} key ${SECRET}
+radius-server timeout 1
+radius-server retransmit 0
+radius-server deadtime 1
+aaa accounting auth-proxy default start-stop group radius
+interface Gi0/0\n`) });
+  const acct = startGatewayAccounting(fx.ctx)!;
+  try {
+    const host = parseIp('10.1.0.12')!;
+    fx.engine.authorizeHost(host, 'judy', ENTRIES, 0);
+    const id = fx.engine.sessionId(fx.engine.cache.lookup(host));
+    fx.clock.nowMs = 4_000;
+    fx.engine.clearCache(host, fx.clock.nowMs);
+    await acct.sessions.records.settled();
+    const r = await waitForRecords(id, 'judy', 2);
+    assert.deepEqual(r.map((x) => x.get('Acct-Status-Type')), ['Start', 'Stop']);
+    assert.equal(r[1]!.get('Acct-Session-Time'), '4');
+    assert.equal(acct.client.counters.timeouts, 1, 'the Start waited once for the silent server');
+    assert.equal(acct.client.counters.markedDead, 1, 'then the Stop skipped it');
+    assert.deepEqual(acct.sessions.records.counters, { sent: 2, answered: 2, unanswered: 0, dropped: 0, deferred: 1 });
+  } finally {
+    await acct.close();
+    await new Promise<void>((r) => silent.close(() => r()));
   }
 });
 

@@ -14,6 +14,9 @@
  * or failing over) waits until the Start is answered or given up, then goes, with
  * Acct-Delay-Time (RFC 2866 §5.2) saying how long it waited — a server never sees a session's
  * Stop before its Start, and a session that ends that early still gets its Stop.
+ *
+ * Every record carries Event-Timestamp (RFC 2869 §5.3), the wall-clock second of its event: with
+ * the NAS's identity it tells apart sessions of two runs that reuse a session id.
  */
 import { isIPv4, isIPv6 } from 'node:net';
 import {
@@ -167,16 +170,22 @@ export class RadiusAccounting {
   /** Starts not yet answered or given up, by Acct-Session-Id. */
   private readonly starts = new Map<string, Promise<void>>();
   private readonly now: () => number;
+  private readonly wallMs: () => number;
 
-  /** `nowMs`: a monotonic clock in ms for Acct-Delay-Time (default `performance.now()`). */
+  /**
+   * `nowMs`: a monotonic clock in ms for Acct-Delay-Time (default `performance.now()`);
+   * `wallMs`: the wall clock for Event-Timestamp (default `Date.now()`).
+   */
   constructor(private readonly client: RadiusClient, private readonly servers: readonly RadiusServerTarget[],
-    private readonly nasIdentifier: string, nowMs?: () => number) {
+    private readonly nasIdentifier: string, nowMs?: () => number, wallMs?: () => number) {
     this.now = nowMs ?? (() => performance.now());
+    this.wallMs = wallMs ?? (() => Date.now());
   }
 
   /** Accounting Start of an authorized session. */
   start(s: AccountingSession): void {
-    const p = this.send(() => accountingAttributes(ACCT_STATUS.START, s, this.nasIdentifier), undefined);
+    const at = this.eventTimestamp();
+    const p = this.send(() => [...accountingAttributes(ACCT_STATUS.START, s, this.nasIdentifier), at], undefined);
     if (p === undefined) return;
     const id = s.sessionId;
     this.starts.set(id, p);
@@ -202,14 +211,20 @@ export class RadiusAccounting {
 
   /** Sends a record of session `s` now, or once its Start is settled, with the seconds it waited. */
   private afterStart(s: AccountingSession, attributes: (delaySec: number) => RadiusAttribute[]): void {
+    const at = this.eventTimestamp();
     const start = this.starts.get(s.sessionId);
     if (start === undefined) {
-      this.send(() => attributes(0), undefined);
+      this.send(() => [...attributes(0), at], undefined);
       return;
     }
     this.counters.deferred++;
     const asked = this.now();
-    this.send(() => attributes(Math.floor((this.now() - asked) / 1000)), start);
+    this.send(() => [...attributes(Math.floor((this.now() - asked) / 1000)), at], start);
+  }
+
+  /** Event-Timestamp (RFC 2869 §5.3) of an event now. */
+  private eventTimestamp(): RadiusAttribute {
+    return integerAttribute(RADIUS_ATTR.EVENT_TIMESTAMP, Math.floor(this.wallMs() / 1000));
   }
 
   /**
