@@ -76,11 +76,15 @@ async function teardown(s: Setup): Promise<void> {
   }
 }
 
-/** Runs radclient (asynchronously: the listener is in this process) and returns its output. */
-function radclient(port: number, kind: 'disconnect' | 'coa', lines: string[], key = DA_KEY): Promise<string> {
+/**
+ * Runs radclient (asynchronously: the listener is in this process) and returns its output. It
+ * waits `timeoutSec` for the answer (a loaded machine may take a while; a request expected to be
+ * dropped waits 1 s).
+ */
+function radclient(port: number, kind: 'disconnect' | 'coa', lines: string[], key = DA_KEY, timeoutSec = 5): Promise<string> {
   const input = lines.join('\n') + '\n';
   return new Promise((resolve) => {
-    const child = execFile('radclient', ['-x', '-t', '1', '-r', '1', `127.0.0.1:${port}`, kind, key], (_e, out, err) => {
+    const child = execFile('radclient', ['-x', '-t', String(timeoutSec), '-r', '1', `127.0.0.1:${port}`, kind, key], (_e, out, err) => {
       resolve(out + err);
     });
     child.stdin!.end(input);
@@ -217,14 +221,15 @@ test('dropped and counted: a wrong key (bad Request Authenticator), no Message-A
     login(s.fx, '10.1.0.12', 'frank');
     const req = ['Framed-IP-Address = 10.1.0.12'];
     const outs = [
-      await radclient(s.da.port, 'disconnect', [...req, STAMP(), MA], 'wrong-key'),
-      await radclient(s.da.port, 'disconnect', [...req, STAMP()]),
-      await radclient(s.da.port, 'disconnect', [...req, MA]),
-      await radclient(s.da.port, 'disconnect', [...req, `Event-Timestamp = ${now() - 301}`, MA]),
-      await radclient(s.da.port, 'disconnect', [...req, `Event-Timestamp = ${now() + 400}`, MA]),
+      await radclient(s.da.port, 'disconnect', [...req, STAMP(), MA], 'wrong-key', 1),
+      await radclient(s.da.port, 'disconnect', [...req, STAMP()], DA_KEY, 1),
+      await radclient(s.da.port, 'disconnect', [...req, MA], DA_KEY, 1),
+      await radclient(s.da.port, 'disconnect', [...req, `Event-Timestamp = ${now() - 301}`, MA], DA_KEY, 1),
+      await radclient(s.da.port, 'disconnect', [...req, `Event-Timestamp = ${now() + 400}`, MA], DA_KEY, 1),
     ];
     for (const out of outs) assert.doesNotMatch(out, /Received/, out);
     const c = s.da.counters;
+    await waitFor(() => c.badAuthenticator + c.missingMessageAuthenticator + c.missingTimestamp + c.staleTimestamp === 5, 'five drops');
     assert.deepEqual([c.badAuthenticator, c.missingMessageAuthenticator, c.missingTimestamp, c.staleTimestamp], [1, 1, 1, 2]);
     assert.equal(c.disconnectAcks + c.disconnectNaks, 0);
     assert.notEqual(s.fx.engine.cache.lookup(parseIp('10.1.0.12')!), -1);

@@ -288,7 +288,7 @@ test('a session that ends while its Start is being retransmitted still gets its 
     assert.equal(relay.dropped(), 1);
     const r = await waitForRecords(id, 'heidi', 2);
     assert.deepEqual(r.map((x) => x.get('Acct-Status-Type')), ['Start', 'Stop']);
-    assert.equal(r[1]!.get('Acct-Delay-Time'), '1', 'the Stop waited one retransmission timeout');
+    assert.ok(Number(r[1]!.get('Acct-Delay-Time')) >= 1, 'the Stop waited at least one retransmission timeout');
     assert.equal(acct.client.counters.retransmits, 1);
     assert.deepEqual(acct.sessions.records.counters, { sent: 2, answered: 2, unanswered: 0, dropped: 0, deferred: 1 });
   } finally {
