@@ -39,6 +39,9 @@ export const LOGIN_MODE_KEYWORDS: ReadonlySet<string> = new Set([
 
 /** Longest login-redirect URL accepted (the Location then still fits a proxy's header limits with the original URL). */
 export const MAX_REDIRECT_URL = 512;
+/** The path of the RFC 8908 Captive Portal API on the login service. */
+export const CAPTIVE_PORTAL_API_PATH = '/captive-portal/api';
+
 /** Longest consent text. */
 export const MAX_CONSENT_TEXT = 16_384;
 

@@ -3,6 +3,8 @@
  * one line per protocol, in the format of spec `auth-proxy-log.md` §4.
  */
 import type { Config } from '../config/types.js';
+import { CAPTIVE_PORTAL_API_PATH } from '../config/login-modes.js';
+import { formatIpv4, formatIpv6 } from '../wire/addr.js';
 import { AP_PROTO_FTP, AP_PROTO_HTTP, AP_PROTO_HTTPS, AP_PROTO_TELNET } from '../authproxy/protocols.js';
 
 /** Protocol keyword printed for each AP_PROTO_* bit (as written in `ip auth-proxy name N <proto>`). */
@@ -27,6 +29,39 @@ export function renderShowAuthProxyConfiguration(config: Config): string {
       const cacheMin = p.authCacheTimeMin ?? ap.authCacheTimeMin;
       out += `    ${PROTO_NAMES.get(p.proto) ?? String(p.proto)} ${list} auth-cache-time ${cacheMin} minutes\n`;
     }
+  }
+  return out + captivePortalOptions(config);
+}
+
+/**
+ * With `ip auth-proxy captive-portal-api`: the API's URI on each inside interface's address (the
+ * login service, `ip http secure-port`) and the option values that hand it to clients (RFC 8910
+ * §2: DHCPv4 option 114 and DHCPv6 option 103 carry the URI's bytes as they are; the IPv6 router
+ * advertisement option, type 37, carries them padded with zero octets to a multiple of 8,
+ * its length counted in 8-octet units, printed whole in hex).
+ */
+function captivePortalOptions(config: Config): string {
+  if (config.loginModes.captivePortalApi === undefined) return '';
+  const port = config.http.securePort === 443 ? '' : `:${config.http.securePort}`;
+  const uri = (host: string): string => `https://${host}${port}${CAPTIVE_PORTAL_API_PATH}`;
+  let out = 'Captive Portal API (RFC 8908) and its RFC 8910 option values, by inside interface\n';
+  for (const itf of config.interfaces) {
+    if (itf.authProxy === undefined) continue;
+    const v4 = itf.ipv4[0];
+    // A global address rather than a link-local one (fe80::/10), which a URI would need a zone for.
+    const v6 = itf.ipv6.find((a) => (a.address[0]! >>> 22) !== 0x3fa) ?? itf.ipv6[0];
+    out += ` ${itf.name}\n`;
+    if (v4 !== undefined) out += `    DHCPv4 option 114: ${uri(formatIpv4(v4.address))}\n`;
+    if (v6 !== undefined) {
+      const u = uri(`[${formatIpv6(v6.address)}]`);
+      const octets = Math.ceil((2 + u.length) / 8) * 8;
+      const ra = Buffer.alloc(octets);
+      ra[0] = 37;
+      ra[1] = octets / 8;
+      ra.write(u, 2, 'latin1');
+      out += `    DHCPv6 option 103: ${u}\n    IPv6 RA option 37, length ${octets / 8}: ${ra.toString('hex')}\n`;
+    }
+    if (v4 === undefined && v6 === undefined) out += '    no address\n';
   }
   return out;
 }

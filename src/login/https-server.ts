@@ -16,6 +16,8 @@ import { httpDebug } from './login-debug.js';
 import type { GatewayContext } from '../gateway/context.js';
 import { LoginListenError } from '../errors.js';
 import { listenAll } from './listen-all.js';
+import { captivePortalJson } from './captive-portal.js';
+import { CAPTIVE_PORTAL_API_PATH } from '../config/login-modes.js';
 
 export const HTTPS_HANDSHAKE_TIMEOUT_MS = 10_000;
 export const HTTPS_HEADERS_TIMEOUT_MS = 10_000;
@@ -63,6 +65,16 @@ export async function listenHttpsLogin(ctx: GatewayContext, flow: LoginFlow, tls
     if (client === undefined) {
       stats.noClient++;
       plain(res, 400, 'Bad Request\n');
+      return;
+    }
+    if ((req.method === 'GET' || req.method === 'HEAD') && ctx.config.loginModes.captivePortalApi !== undefined
+      && (req.url ?? '/').split('?')[0] === CAPTIVE_PORTAL_API_PATH) {
+      req.resume();
+      const json = captivePortalJson(ctx.engine, client, flow.portalUrl(client), ctx.nowMs());
+      // RFC 8908 §5: the answer is the asking client's own; caches keep it from nobody else.
+      res.writeHead(200, { 'Content-Type': 'application/captive+json', 'Cache-Control': 'private',
+        'Content-Length': Buffer.byteLength(json), 'X-Content-Type-Options': 'nosniff', 'Strict-Transport-Security': 'max-age=31536000' });
+      res.end(req.method === 'HEAD' ? undefined : json);
       return;
     }
     if (req.method === 'GET' || req.method === 'HEAD') {

@@ -121,6 +121,11 @@ export class LoginFlow {
     };
   }
 
+  /** The login page's URL for `client`: the login-redirect site if one is configured, else the login service facing it. */
+  portalUrl(client: ClientAddress): string {
+    return this.ctx.config.loginModes.redirect?.url ?? this.o.actionFor(client);
+  }
+
   private result(status: number, title: string, message: string, ok = false, href?: string): LoginPage {
     return {
       status,

@@ -1,14 +1,19 @@
 /**
  * The login modes beyond IOS on intercepted connections, in process (packets through the
  * engine, the login service on 127.0.0.1): `login-redirect` (307 to the login site with the URL
- * asked for, seed 001) and `status-511` (RFC 6585 §6 for clients that take no HTML).
+ * asked for, seed 001), `status-511` (RFC 6585 §6 for clients that take no HTML) and
+ * `captive-portal-api` (RFC 8908 JSON before and after a login; RFC 8910 option values).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Authenticator, AuthOutcome, AuthRequest } from '../../src/aaa/types.js';
 import { AP_STATE_HTTP_ESTAB } from '../../src/authproxy/states.js';
 import { acceptsHtml, loginRedirectLocation } from '../../src/login/login-modes.js';
-import { form, httpsGet, httpsPost, interceptedGet, serviceConfig, startServiceFixture, tokenOf, words } from './service-fixture.js';
+import {
+  form, httpsGet, httpsPost, httpsRequest, interceptedGet, serviceConfig, startServiceFixture, tokenOf, words, type Reply,
+} from './service-fixture.js';
+import { parseConfig } from '../../src/config/parse.js';
+import { renderShowAuthProxyConfiguration } from '../../src/log/show-config.js';
 
 const PASSWORD = 'correct horse battery';
 
@@ -86,4 +91,57 @@ test('acceptsHtml reads Accept as RFC 9110 §12.5.1 does', () => {
   assert.equal(acceptsHtml('application/json, */*;q=0'), false);
   assert.equal(acceptsHtml('application/json;q=1, text/html;q=0.0'), false);
   assert.equal(acceptsHtml('application/problem+json, application/xhtml+xml'), true);
+});
+
+test('captive-portal-api: the RFC 8908 JSON per client, captive before the login and not after, with the seconds remaining', async () => {
+  const s = await startServiceFixture(serviceConfig('ip auth-proxy captive-portal-api\nip auth-proxy absolute-timer 10\n'), new Auth(), outputs);
+  const api = (src: string): Promise<Reply> => httpsRequest(s, src, { path: '/captive-portal/api', headers: { Accept: 'application/captive+json' } });
+  const before = await api('127.0.0.25');
+  assert.equal(before.status, 200);
+  assert.equal(before.headers['content-type'], 'application/captive+json');
+  assert.equal(before.headers['cache-control'], 'private');
+  const login = `https://127.0.0.1:${s.service.port}/`;
+  assert.deepEqual(JSON.parse(before.body), { captive: true, 'user-portal-url': login });
+  const page = await interceptedGet(s, '127.0.0.25', 41010);
+  const done = await httpsPost(s, '127.0.0.25', form({ uname: 'alice', pwd: PASSWORD, ap_token: tokenOf(page) }));
+  assert.equal(done.status, 200);
+  const after1 = JSON.parse((await api('127.0.0.25')).body) as Record<string, unknown>;
+  assert.deepEqual(after1, { captive: false, 'user-portal-url': login, 'seconds-remaining': 600, 'can-extend-session': true },
+    'the absolute timer (10 minutes) comes before the inactivity timer (60)');
+  s.fx.clock.nowMs += 90_500;
+  assert.equal((JSON.parse((await api('127.0.0.25')).body) as Record<string, unknown>)['seconds-remaining'], 509);
+  assert.equal((JSON.parse((await api('127.0.0.26')).body) as Record<string, unknown>).captive, true, 'another client is still captive');
+  // Without the line, the path is just another login page.
+  const plainService = await startServiceFixture(serviceConfig(), new Auth(), outputs);
+  const r = await httpsRequest(plainService, '127.0.0.25', { path: '/captive-portal/api' });
+  assert.match(String(r.headers['content-type']), /^text\/html/);
+});
+
+test('show ip auth-proxy configuration prints the API URI as the RFC 8910 option values', () => {
+  const cfg = parseConfig(`hostname gw
+ip auth-proxy name web http
+ip auth-proxy captive-portal-api
+ip http secure-server
+ip http secure-port 8443
+interface Gi0/0
+ ip address 10.1.0.1 255.255.255.0
+ ipv6 address FE80::1/64
+ ipv6 address 2001:DB8:1::1/64
+ ip auth-proxy web
+interface Gi0/1
+ ip address 10.2.0.1 255.255.255.0
+`, 'c.cfg');
+  const text = renderShowAuthProxyConfiguration(cfg);
+  const uri6 = 'https://[2001:db8:1::1]:8443/captive-portal/api';
+  const ra = Buffer.alloc(Math.ceil((2 + uri6.length) / 8) * 8);
+  ra[0] = 37;
+  ra[1] = ra.length / 8;
+  ra.write(uri6, 2, 'latin1');
+  assert.ok(text.endsWith('Captive Portal API (RFC 8908) and its RFC 8910 option values, by inside interface\n' +
+    ' Gi0/0\n' +
+    '    DHCPv4 option 114: https://10.1.0.1:8443/captive-portal/api\n' +
+    `    DHCPv6 option 103: ${uri6}\n` +
+    `    IPv6 RA option 37, length 7: ${ra.toString('hex')}\n`), text);
+  assert.equal(ra.length, 56);
+  assert.doesNotMatch(renderShowAuthProxyConfiguration(parseConfig('ip auth-proxy name web http\n', 'c.cfg')), /Captive/);
 });
