@@ -4,17 +4,17 @@
  * one gives no answer (its servers unreachable, or it is not implemented); a reject is final.
  * The result is an {@link Authenticator}.
  *
- * Authentication methods: `group radius`, `group NAME` (an `aaa group server radius` block),
- * `local` / `local-case` (the local users' authenticator), `none` (accepts without checking, at
- * privilege 1, IOS's user level — so the login is still refused below), `group tacacs+` (every
- * `tacacs-server host`: authentication, then authorization with `service=auth-proxy` on the
- * same server, src/aaa/tacacs/method.ts). `enable`, `line`, `krb5` give no answer (not
+ * Authentication methods: `group radius`, `group NAME` (an `aaa group server radius` or
+ * `aaa group server tacacs+` block), `local` / `local-case` (the local users' authenticator),
+ * `none` (accepts without checking, at privilege 1, IOS's user level — so the login is still
+ * refused below), `group tacacs+` (every TACACS+ server: authentication, then authorization
+ * with `service=auth-proxy` on the same server, src/aaa/tacacs/method.ts). `enable`, `line`, `krb5` give no answer (not
  * implemented), so the list goes on past them.
  *
  * Authorization (`aaa authorization auth-proxy LIST`): RADIUS has no separate authorization
  * exchange, so `group radius` / `group NAME` take the attributes of the Access-Accept when a
- * RADIUS method authenticated the user and give no answer otherwise; `group tacacs+` takes the
- * TACACS+ authorization the TACACS+ method already did when it authenticated the user; `local` takes the local
+ * RADIUS method authenticated the user and give no answer otherwise; `group tacacs+` (or a
+ * TACACS+ group's name) takes the TACACS+ authorization the TACACS+ method already did when it authenticated the user; `local` takes the local
  * authenticator's answer when it authenticated the user; `if-authenticated` and `none` keep
  * whatever the authentication gave. Without an authorization list the authentication's answer
  * stands (the local users of the live gateway need none). No method answering is an `error`.
@@ -36,7 +36,7 @@ import { RadiusGroupMethod, radiusGroupServers, radiusTargets } from './radius/m
 import type { MethodAnswer, RadiusResume } from './radius/method.js';
 import { TacacsClient } from './tacacs/client.js';
 import { PendingSteps } from './pending-steps.js';
-import { TacacsGroupMethod, tacacsTargets } from './tacacs/method.js';
+import { TacacsGroupMethod, tacacsGroupServers, tacacsTargets } from './tacacs/method.js';
 
 /** Options of {@link createMethodList}. */
 export interface MethodListOptions {
@@ -104,7 +104,7 @@ export function createMethodList(opts: MethodListOptions): MethodListAuthenticat
   const ownClient = opts.radiusClient === undefined;
   const radius = opts.radiusClient ?? new RadiusClient({ deadtimeMs: config.radius.deadtimeMin * 60_000, nasIdentifier: config.hostname });
   const ownTacacs = opts.tacacsClient === undefined;
-  const tacacs = opts.tacacsClient ?? new TacacsClient();
+  const tacacs = opts.tacacsClient ?? new TacacsClient({ nowMs: opts.nowMs });
   const clients: Clients = { radius, tacacs, tacacsAscii: opts.tacacsAscii ?? false };
   const methods = names.map((name) => makeMethod(name, config, opts.local, clients, where));
   const authzName = opts.authorizationList ?? 'default';
@@ -112,15 +112,16 @@ export function createMethodList(opts: MethodListOptions): MethodListAuthenticat
   if (authz === undefined && opts.authorizationList !== undefined) {
     throw new AaaConfigError(`aaa authorization auth-proxy ${authzName}`, 'no such method list');
   }
-  for (const m of authz ?? []) {
-    if (m.startsWith('group ')) radiusGroupServers(m.slice(6), config, `aaa authorization auth-proxy ${authzName}`);
-  }
+  // A group naming no server group is an error now; the groups' kinds decide what authorizes.
+  const authzKinds = (authz ?? []).map((m) => m.startsWith('group ')
+    ? (radiusGroupServers(m.slice(6), config, `aaa authorization auth-proxy ${authzName}`) === undefined ? 'tacacs' : 'radius')
+    : undefined);
   const now = opts.nowMs ?? (() => performance.now());
   const pending = new PendingSteps<PendingChallenge>(MAX_PENDING_CHALLENGES);
 
   const finish = (outcome: AuthAccept | AuthReject, source: Source): AuthOutcome => {
     if (outcome.kind === 'reject') return outcome;
-    const authorized = authz === undefined ? outcome : authorize(outcome, source, authz);
+    const authorized = authz === undefined ? outcome : authorize(outcome, source, authz, authzKinds);
     // The auth-proxy lets a user through only at priv-lvl 15 (IOS), whichever method answered.
     if (authorized.kind === 'accept' && authorized.privilege !== REQUIRED_PRIVILEGE) return { kind: 'reject', reason: NOT_AUTHORIZED };
     return authorized;
@@ -193,7 +194,8 @@ function makeMethod(name: string, config: Config, local: Authenticator | undefin
   if (name.startsWith('group ')) {
     const group = radiusGroupServers(name.slice(6), config, where);
     if (group === undefined) {
-      const method = new TacacsGroupMethod(name, tacacsTargets(config, where), clients.tacacs, clients.tacacsAscii);
+      const t = tacacsGroupServers(name.slice(6), config)!;
+      const method = new TacacsGroupMethod(name, tacacsTargets(config, t.servers, t.deadtimeMin, where), clients.tacacs, clients.tacacsAscii);
       return { name, source: 'tacacs', authenticate: (req) => method.authenticate(req) };
     }
     const method = new RadiusGroupMethod(name, radiusTargets(config, group.servers, group.deadtimeMin, where), clients.radius);
@@ -229,11 +231,12 @@ function noAnswer(name: string, reason: string): Method {
 }
 
 /** The authorization list over an authenticated user (see the module comment). */
-function authorize(accept: AuthAccept, source: Source, methods: readonly string[]): AuthOutcome {
-  for (const m of methods) {
-    if (m.startsWith('group ')) {
-      const tacacs = m.slice(6).toLowerCase() === 'tacacs+';
-      if (tacacs ? source === 'tacacs' : source === 'radius') return accept;
+function authorize(accept: AuthAccept, source: Source, methods: readonly string[],
+  kinds: readonly ('radius' | 'tacacs' | undefined)[]): AuthOutcome {
+  for (const [i, m] of methods.entries()) {
+    const kind = kinds[i];
+    if (kind !== undefined) {
+      if (kind === source) return accept;
       continue;
     }
     if (m === 'local') {

@@ -18,6 +18,7 @@ export function isTopLevelCommand(tl: TokenLine): boolean {
     case 'ipv6':
       return w1 === 'access-list' || w1 === 'route';
     case 'radius':
+    case 'tacacs':
       return w1 === 'server';
     default:
       return false;

@@ -26,7 +26,7 @@ import { echoLine } from '../ios/echo.js';
 import type { DynamicAuthorClient, DynamicAuthorConfig } from './types.js';
 import type { ParseContext } from './context.js';
 import { isTopLevelCommand } from './commands.js';
-import type { ServerBlock } from './servers.js';
+import type { ServerBlock } from './server-blocks.js';
 import { expectEnd, ipv4At, keyAt, numberAt, parseIpv6Literal, wordAt } from './values.js';
 
 /** Default UDP port of the listener (RFC 5176 §2.3). */

@@ -34,8 +34,9 @@ import { InterfaceSection } from './interfaces.js';
 import { AuthProxySection } from './auth-proxy.js';
 import { AaaSection } from './aaa.js';
 import { DynamicAuthorSection } from './dynamic-author.js';
-import { RadiusSection, TacacsSection } from './servers.js';
-import type { ServerBlock } from './servers.js';
+import { RadiusSection } from './servers.js';
+import { TacacsSection } from './tacacs.js';
+import type { ServerBlock } from './server-blocks.js';
 import { HttpSection } from './http.js';
 import { LOGIN_MODE_KEYWORDS, LoginModesSection } from './login-modes.js';
 import { UserSection } from './users.js';
@@ -232,11 +233,23 @@ class ConfigParser {
           this.mode = 'server-block';
           return;
         }
+        if (w1 === 'group' && wordAt(tl, 2) === 'server' && wordAt(tl, 3) === 'tacacs+') {
+          this.serverBlock = this.tacacs.beginGroup(tl);
+          this.mode = 'server-block';
+          return;
+        }
         if (this.aaa.parse(tl)) return;
         break;
       case 'radius':
         if (w1 === 'server') {
           this.serverBlock = this.radius.beginServer(tl);
+          this.mode = 'server-block';
+          return;
+        }
+        break;
+      case 'tacacs':
+        if (w1 === 'server') {
+          this.serverBlock = this.tacacs.beginServer(tl);
           this.mode = 'server-block';
           return;
         }

@@ -1,18 +1,19 @@
 /**
- * The AAA server room: `radius-server …` and `tacacs-server …` lines, the newer `radius server
- * NAME` blocks (`address ipv4|ipv6 A auth-port P acct-port Q`, `key K`, `timeout`, `retransmit`)
+ * The AAA server room: `radius-server …` lines (`tacacs-server …` and its blocks: tacacs.ts,
+ * on the same host-line parser), the newer `radius server NAME` blocks (`address ipv4|ipv6 A auth-port P acct-port Q`, `key K`, `timeout`, `retransmit`)
  * and `aaa group server radius NAME` blocks (`server A [auth-port P] [acct-port Q]`, `server name
  * NAME`, `deadtime N`). Every kind of host — `radius-server host`, `tacacs-server host`, a block's
  * `address` — goes through one server-host parser ({@link parseServerHost}), driven by a table of
  * the options each has, so that a new protocol's host line is a table, not a parser.
  */
 import { expectedAt } from '../ios/tokens.js';
-import { clip, echoLine } from '../ios/echo.js';
+import { clip } from '../ios/echo.js';
 import type { TokenLine } from '../ios/tokens.js';
-import type { RadiusGlobals, RadiusGroup, RadiusServer, SourceRef, TacacsGlobals, TacacsServer } from './types.js';
+import type { RadiusGlobals, RadiusGroup, RadiusServer, SourceRef } from './types.js';
 import { CONFIG_DEFAULTS } from './context.js';
 import type { ParseContext } from './context.js';
-import { isTopLevelCommand } from './commands.js';
+import { ignoreBlockSubLine, ServerGroupBlocks } from './server-blocks.js';
+import type { ServerBlock } from './server-blocks.js';
 import { expectEnd, hostAt, keyAt, numberAt, wordAt } from './values.js';
 
 /** One option of a server `host` line, after the host. */
@@ -84,7 +85,7 @@ const RADIUS_HOST_OPTIONS: readonly HostOption[] = [
 ];
 
 /** The options of `tacacs-server host` (per-host `timeout` overrides `tacacs-server timeout`). */
-const TACACS_HOST_OPTIONS: readonly HostOption[] = [
+export const TACACS_HOST_OPTIONS: readonly HostOption[] = [
   { word: 'port', range: [1, 65535], ignoredBecause: undefined },
   { word: 'timeout', range: [1, 1000], ignoredBecause: undefined },
   { word: 'single-connection', range: undefined, ignoredBecause: undefined },
@@ -95,6 +96,13 @@ const RADIUS_ADDRESS_OPTIONS: readonly HostOption[] = RADIUS_HOST_OPTIONS.slice(
 
 /** The options of a group's `server A` line (the ports tell which `radius-server host` it names). */
 const RADIUS_GROUP_SERVER_OPTIONS = RADIUS_ADDRESS_OPTIONS;
+
+/** A group's `server A [auth-port P] [acct-port Q]`: the `radius-server host` line it names. */
+interface RadiusHostRef {
+  readonly host: string;
+  readonly authPort: number;
+  readonly acctPort: number;
+}
 
 /** Sub-commands of `radius server NAME` IOS has and portcullis does not implement (warned). */
 const RADIUS_BLOCK_IGNORED: ReadonlySet<string> = new Set([
@@ -120,24 +128,6 @@ interface NamedServer {
   retransmit: number | undefined;
 }
 
-/** One `server …` line of a group: a `radius server` name or a `radius-server host` triple. */
-type GroupMember =
-  | { readonly tl: TokenLine; readonly name: string }
-  | { readonly tl: TokenLine; readonly host: string; readonly authPort: number; readonly acctPort: number };
-
-/** An `aaa group server radius NAME` block while parsed. */
-interface PendingGroup {
-  name: string;
-  source: SourceRef;
-  members: GroupMember[];
-  deadtimeMin: number | undefined;
-}
-
-/** A block of this room that is open: its sub-lines go to `subLine` until it returns false. */
-export interface ServerBlock {
-  subLine(tl: TokenLine): boolean;
-}
-
 /** `radius-server …` lines, `radius server NAME` blocks and `aaa group server radius NAME` blocks. */
 export class RadiusSection {
   private readonly state = {
@@ -151,9 +141,24 @@ export class RadiusSection {
   /** Host lines and named blocks in config order (a named block is resolved at the end). */
   private readonly order: (RadiusServer | NamedServer)[] = [];
   private readonly named = new Map<string, NamedServer>();
-  private readonly groups = new Map<string, PendingGroup>();
+  private readonly groups: ServerGroupBlocks<RadiusHostRef, RadiusServer>;
 
-  constructor(private readonly ctx: ParseContext) {}
+  constructor(private readonly ctx: ParseContext) {
+    this.groups = new ServerGroupBlocks(ctx, {
+      word: 'radius',
+      ignored: RADIUS_GROUP_IGNORED,
+      // `server A [auth-port P] [acct-port Q]`: the ports tell which `radius-server host` it names.
+      member: (tl) => {
+        const h = parseServerHost(ctx, tl, RADIUS_GROUP_SERVER_OPTIONS, { hostAt: 1, withKey: false });
+        return {
+          host: h.host, authPort: h.values.get('auth-port') ?? CONFIG_DEFAULTS.radiusAuthPort,
+          acctPort: h.values.get('acct-port') ?? CONFIG_DEFAULTS.radiusAcctPort,
+        };
+      },
+      resolve: (m) => this.state.servers.find((s) => s.host === m.host && s.authPort === m.authPort && s.acctPort === m.acctPort)
+        ?? `no "radius-server host ${clip(m.host)} auth-port ${m.authPort} acct-port ${m.acctPort}" line defines it`,
+    });
+  }
 
   /** Parses a `radius-server` line; false for a form portcullis does not implement. */
   parse(tl: TokenLine): boolean {
@@ -250,51 +255,11 @@ export class RadiusSection {
 
   /** `aaa group server radius NAME` (the caller has checked the first four words): opens its block. */
   beginGroup(tl: TokenLine): ServerBlock {
-    const name = tl.tokens[4]?.text;
-    if (name === undefined) throw expectedAt(tl, 4, 'a server group name');
-    expectEnd(tl, 5);
-    if (name.toLowerCase() === 'radius' || name.toLowerCase() === 'tacacs+') {
-      throw expectedAt(tl, 4, 'a server group name', `"${name}" names every server of its protocol`);
-    }
-    let group = this.groups.get(name);
-    if (group === undefined) {
-      group = { name, source: this.ctx.source(tl), members: [], deadtimeMin: undefined };
-      this.groups.set(name, group);
-    }
-    const g = group;
-    return { subLine: (sub) => this.groupSubLine(g, sub) };
+    return this.groups.begin(tl);
   }
 
-  private groupSubLine(g: PendingGroup, tl: TokenLine): boolean {
-    const w0 = wordAt(tl, 0)!;
-    if (w0 === 'server') {
-      if (wordAt(tl, 1) === 'name') {
-        const name = tl.tokens[2]?.text;
-        if (name === undefined) throw expectedAt(tl, 2, 'the name of a "radius server" block');
-        expectEnd(tl, 3);
-        g.members.push({ tl, name });
-        return true;
-      }
-      const h = parseServerHost(this.ctx, tl, RADIUS_GROUP_SERVER_OPTIONS, { hostAt: 1, withKey: false });
-      g.members.push({
-        tl, host: h.host, authPort: h.values.get('auth-port') ?? CONFIG_DEFAULTS.radiusAuthPort,
-        acctPort: h.values.get('acct-port') ?? CONFIG_DEFAULTS.radiusAcctPort,
-      });
-      return true;
-    }
-    if (w0 === 'deadtime') {
-      g.deadtimeMin = numberAt(tl, 1, 1, 1440);
-      expectEnd(tl, 2);
-      return true;
-    }
-    return this.ignoreSubLine(tl, RADIUS_GROUP_IGNORED.has(w0));
-  }
-
-  /** An unknown sub-line: warned and kept in the block when indented or known to IOS; else the block ends. */
   private ignoreSubLine(tl: TokenLine, known: boolean): boolean {
-    if (isTopLevelCommand(tl) || (!known && tl.indent === 0)) return false;
-    this.ctx.warn(tl, 0, `ignored "${echoLine(tl)}": not implemented by portcullis`);
-    return true;
+    return ignoreBlockSubLine(this.ctx, tl, known);
   }
 
   /** The RADIUS part of the Config; a group naming a server no line defines is a ConfigError there. */
@@ -317,71 +282,13 @@ export class RadiusSection {
       servers.push(server);
       byName.set(s.name, server);
     }
-    const groups = new Map<string, RadiusGroup>();
-    for (const g of this.groups.values()) {
-      const members = g.members.map((m) => {
-        if ('name' in m) {
-          const found = byName.get(m.name);
-          if (found === undefined) {
-            throw expectedAt(m.tl, 2, 'the name of a "radius server" block', `no "radius server ${clip(m.name)}" block with an address defines it`);
-          }
-          return found;
-        }
-        const found = this.state.servers.find((s) => s.host === m.host && s.authPort === m.authPort && s.acctPort === m.acctPort);
-        if (found === undefined) {
-          throw expectedAt(m.tl, 1, 'a server defined by "radius-server host"',
-            `no "radius-server host ${clip(m.host)} auth-port ${m.authPort} acct-port ${m.acctPort}" line defines it`);
-        }
-        return found;
-      });
-      groups.set(g.name, { name: g.name, servers: members, deadtimeMin: g.deadtimeMin, source: g.source });
-    }
+    const groups: ReadonlyMap<string, RadiusGroup> = this.groups.result(byName);
     return { ...this.state, servers, groups };
   }
 }
 
-/** `tacacs-server …` lines. */
-export class TacacsSection {
-  private readonly state = {
-    servers: [] as TacacsServer[],
-    key: undefined as string | undefined,
-    timeoutSec: CONFIG_DEFAULTS.tacacsTimeoutSec as number,
-  };
-
-  constructor(private readonly ctx: ParseContext) {}
-
-  /** Parses a `tacacs-server` line; false for a form portcullis does not implement. */
-  parse(tl: TokenLine): boolean {
-    const t = this.state;
-    switch (wordAt(tl, 1)) {
-      case 'host': {
-        const h = parseServerHost(this.ctx, tl, TACACS_HOST_OPTIONS);
-        const server: TacacsServer = {
-          host: h.host, port: h.values.get('port') ?? CONFIG_DEFAULTS.tacacsPort, key: h.key, source: this.ctx.source(tl),
-          timeoutSec: h.values.get('timeout'), singleConnection: h.values.has('single-connection'),
-        };
-        replaceOrAdd(t.servers, server, (s) => s.host === server.host && s.port === server.port);
-        return true;
-      }
-      case 'key':
-        t.key = keyAt(tl, 2).key;
-        return true;
-      case 'timeout':
-        t.timeoutSec = numberAt(tl, 2, 1, 1000);
-        expectEnd(tl, 3);
-        return true;
-      default:
-        return false;
-    }
-  }
-
-  result(): TacacsGlobals {
-    return { ...this.state };
-  }
-}
-
 /** Replaces the first element `same` accepts with `item`, or appends `item`. */
-function replaceOrAdd<T, U extends T>(list: T[], item: U, same: (x: T) => boolean): void {
+export function replaceOrAdd<T, U extends T>(list: T[], item: U, same: (x: T) => boolean): void {
   const k = list.findIndex(same);
   if (k >= 0) list[k] = item;
   else list.push(item);

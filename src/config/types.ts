@@ -202,6 +202,8 @@ export interface RadiusGlobals {
 }
 
 export interface TacacsServer {
+  /** The name of its `tacacs server NAME` block; undefined for a `tacacs-server host` line. */
+  readonly name?: string | undefined;
   readonly host: string;
   readonly port: number;
   readonly key: string | undefined;
@@ -212,10 +214,25 @@ export interface TacacsServer {
   readonly singleConnection: boolean;
 }
 
+/** `aaa group server tacacs+ NAME` and its `server …` lines, resolved to the servers they name. */
+export interface TacacsGroup {
+  readonly name: string;
+  /** In the order of the group's `server` lines. */
+  readonly servers: readonly TacacsServer[];
+  /** The group's `deadtime N` (minutes), or undefined for `tacacs-server deadtime`. */
+  readonly deadtimeMin: number | undefined;
+  readonly source: SourceRef;
+}
+
 export interface TacacsGlobals {
+  /** `tacacs-server host` lines and `tacacs server NAME` blocks with an address, in config order. */
   readonly servers: readonly TacacsServer[];
   readonly key: string | undefined;
   readonly timeoutSec: number;
+  /** `tacacs-server deadtime N` (minutes a server that did not answer is skipped), default 0 (never). */
+  readonly deadtimeMin: number;
+  /** Named server groups (`aaa group server tacacs+ NAME`) by name. */
+  readonly groups: ReadonlyMap<string, TacacsGroup>;
 }
 
 /**

@@ -105,7 +105,7 @@ const SERVER_IOS = new Set([
 /** Top level: first words. */
 export const TOP_WORDS: WordSet = {
   what: 'a global configuration command',
-  implemented: ['hostname', 'interface', 'aaa', 'access-list', 'username', 'radius', 'radius-server', 'tacacs-server', 'end',
+  implemented: ['hostname', 'interface', 'aaa', 'access-list', 'username', 'radius', 'radius-server', 'tacacs', 'tacacs-server', 'end',
     'banner', 'ip', 'ipv6', 'no'],
   ios: TOP_IOS,
 };
@@ -129,7 +129,7 @@ export const RADIUS_WORDS: WordSet = {
 };
 /** Second words of `tacacs-server …`. */
 export const TACACS_WORDS: WordSet = {
-  what: 'a "tacacs-server" command', implemented: ['host', 'key', 'timeout'], ios: SERVER_IOS,
+  what: 'a "tacacs-server" command', implemented: ['host', 'key', 'timeout', 'deadtime'], ios: SERVER_IOS,
 };
 /** Interface mode: first words. */
 export const INTERFACE_WORDS: WordSet = {

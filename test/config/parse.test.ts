@@ -155,7 +155,7 @@ test('an empty config has every documented default', () => {
   });
   assert.deepEqual(cfg.radius, { servers: [], key: undefined, retransmit: 3, timeoutSec: 5, permitMissingServiceType: false,
     deadtimeMin: 0, groups: new Map() });
-  assert.deepEqual(cfg.tacacs, { servers: [], key: undefined, timeoutSec: 5 });
+  assert.deepEqual(cfg.tacacs, { servers: [], key: undefined, timeoutSec: 5, deadtimeMin: 0, groups: new Map() });
   assert.equal(cfg.aaa.newModel, false);
   assert.equal(cfg.aaa.sessionId, undefined);
   assert.equal(cfg.aaa.authenticationLogin.size + cfg.aaa.authorizationAuthProxy.size + cfg.aaa.accountingAuthProxy.size, 0);

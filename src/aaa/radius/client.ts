@@ -24,6 +24,7 @@ import type { RemoteInfo, Socket } from 'node:dgram';
 import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
 import { RadiusEncodeError } from '../../errors.js';
+import { DeadServers } from '../dead-servers.js';
 import { RADIUS_CODE } from './dictionary.js';
 import { decodePacket, RADIUS_FAULT_NAMES } from './packet.js';
 import type { RadiusAttribute, RadiusPacket } from './packet.js';
@@ -139,7 +140,7 @@ export class RadiusClient {
     missingMessageAuthenticator: 0, badMessageAuthenticator: 0, markedDead: 0, sendErrors: 0,
   };
   private readonly sockets: { 4: IdSocket[]; 6: IdSocket[] } = { 4: [], 6: [] };
-  private readonly deadUntil = new Map<string, number>();
+  private readonly dead: DeadServers;
   private readonly timers = new Set<ReturnType<typeof setTimeout>>();
   private readonly cancels = new Set<() => void>();
   private readonly now: () => number;
@@ -147,6 +148,7 @@ export class RadiusClient {
 
   constructor(private readonly opts: RadiusClientOptions) {
     this.now = opts.nowMs ?? (() => performance.now());
+    this.dead = new DeadServers(this.now);
   }
 
   /**
@@ -167,8 +169,7 @@ export class RadiusClient {
 
   /** True while `server` (identified by host and ports) is marked dead. */
   isDead(server: Pick<RadiusServerTarget, 'host' | 'authPort' | 'acctPort'>): boolean {
-    const until = this.deadUntil.get(serverKey(server));
-    return until !== undefined && this.now() < until;
+    return this.dead.isDead(serverKey(server));
   }
 
   /** Stops: requests in flight end as `no-answer`, sockets close. */
@@ -198,15 +199,11 @@ export class RadiusClient {
         throw e;
       }
       if (packet !== undefined) {
-        this.deadUntil.delete(serverKey(server));
+        this.dead.answered(serverKey(server));
         return { kind: 'reply', packet, server };
       }
       if (this.closed) break;
-      const deadtimeMs = server.deadtimeMs ?? this.opts.deadtimeMs;
-      if (deadtimeMs > 0) {
-        this.deadUntil.set(serverKey(server), this.now() + deadtimeMs);
-        this.counters.markedDead++;
-      }
+      if (this.dead.noAnswer(serverKey(server), server.deadtimeMs ?? this.opts.deadtimeMs)) this.counters.markedDead++;
     }
     const names = alive.map((s) => `${s.host}:${accounting ? s.acctPort : s.authPort}`).join(', ');
     return { kind: 'no-answer', reason: `no answer from RADIUS server${alive.length === 1 ? '' : 's'} ${names}` };

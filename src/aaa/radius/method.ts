@@ -53,8 +53,9 @@ export function radiusTargets(config: Config, servers: readonly RadiusServer[], 
 
 /**
  * The servers of `group NAME` in a method list (`radius`: every RADIUS server), with the
- * group's dead-time; undefined for TACACS+ (`tacacs+`, src/aaa/tacacs/method.ts). Throws
- * {@link AaaConfigError} (at `where`) for a group no `aaa group server radius` defines.
+ * group's dead-time; undefined for TACACS+ (`tacacs+` or an `aaa group server tacacs+` block,
+ * src/aaa/tacacs/method.ts). Throws {@link AaaConfigError} (at `where`) for a group neither
+ * kind of block defines, or both.
  */
 export function radiusGroupServers(group: string, config: Config, where: string):
   { readonly servers: readonly RadiusServer[]; readonly deadtimeMin: number | undefined } | undefined {
@@ -62,7 +63,14 @@ export function radiusGroupServers(group: string, config: Config, where: string)
   if (lower === 'radius') return { servers: config.radius.servers, deadtimeMin: undefined };
   if (lower === 'tacacs+') return undefined;
   const g = config.radius.groups.get(group);
-  if (g === undefined) throw new AaaConfigError(where, `no "aaa group server radius ${group}" defines server group "${group}"`);
+  const tacacs = config.tacacs.groups.has(group);
+  if (g !== undefined && tacacs) {
+    throw new AaaConfigError(where, `server group "${group}" is defined by both "aaa group server radius" and "aaa group server tacacs+"`);
+  }
+  if (tacacs) return undefined;
+  if (g === undefined) {
+    throw new AaaConfigError(where, `no "aaa group server radius|tacacs+ ${group}" defines server group "${group}"`);
+  }
   return { servers: g.servers, deadtimeMin: g.deadtimeMin };
 }
 

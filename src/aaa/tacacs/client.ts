@@ -10,6 +10,17 @@
  * a wrong key shows as a malformed body, §4.5), another session's id, a wrong sequence number —
  * is counted in {@link TacacsCounters} and ends the connection: the sessions on it get no
  * answer. Nothing a server sends can throw out of the client or stop the process.
+ *
+ * Dead-time (`tacacs-server deadtime`, a group's `deadtime`; src/aaa/dead-servers.ts, the policy
+ * the RADIUS client applies too): a session that got no valid reply marks its server dead for
+ * the target's `deadtimeMs`; {@link TacacsClient.isDead} tells the method to skip it meanwhile.
+ * A server that answers — even FAIL or ERROR — is alive.
+ *
+ * Single connection (§4.3): the first session on a new connection to a `single-connection`
+ * server sets TAC_PLUS_SINGLE_CONNECT_FLAG; once the server's reply carries it too, later
+ * sessions — several at once, told apart by their session ids — share that connection. Sessions
+ * that start while the shared connection is still being negotiated use connections of their
+ * own, closed when they end.
  */
 import { randomBytes } from 'node:crypto';
 import { connect } from 'node:net';
@@ -18,6 +29,7 @@ import {
   decodeHeader, encodePacket, openBody, TACACS_FAULT_NAMES, TACACS_FLAG, TACACS_HEADER_LEN,
 } from './packet.js';
 import type { Decoded, TacacsFault, TacacsHeader } from './packet.js';
+import { DeadServers } from '../dead-servers.js';
 
 /** One server as the client uses it (resolved from the config by the method). */
 export interface TacacsServerTarget {
@@ -29,6 +41,14 @@ export interface TacacsServerTarget {
   readonly timeoutMs: number;
   /** `single-connection`: keep one connection open for the sessions (§4.3). */
   readonly singleConnection: boolean;
+  /** How long the server is skipped after it gave no answer, in ms; 0 or absent: never. */
+  readonly deadtimeMs?: number | undefined;
+}
+
+/** Options of a {@link TacacsClient}. */
+export interface TacacsClientOptions {
+  /** Monotonic clock in ms, for dead-time (default `performance.now()`). */
+  readonly nowMs?: () => number;
 }
 
 /** What the client saw, for `show` and for tests. */
@@ -47,6 +67,8 @@ export interface TacacsCounters {
   unexpected: number;
   /** Connections opened. */
   connections: number;
+  /** Times a server was marked dead. */
+  markedDead: number;
 }
 
 /** A reply packet's header and clear body. */
@@ -145,11 +167,27 @@ class Connection {
 export class TacacsClient {
   readonly counters: TacacsCounters = {
     sessions: 0, connectErrors: 0, timeouts: 0, closedEarly: 0, malformed: 0, malformedBy: {}, unexpected: 0, connections: 0,
+    markedDead: 0,
   };
   /** Shared connections of `single-connection` servers. */
   private readonly shared = new Map<string, Connection>();
   private readonly open = new Set<Connection>();
+  private readonly dead: DeadServers;
   private closed = false;
+
+  constructor(opts: TacacsClientOptions = {}) {
+    this.dead = new DeadServers(opts.nowMs ?? (() => performance.now()));
+  }
+
+  /** True while `server` is marked dead (see the module comment). */
+  isDead(server: TacacsServerTarget): boolean {
+    return this.dead.isDead(serverKey(server));
+  }
+
+  /** TCP connections open now (shared ones included). */
+  openConnections(): number {
+    return this.open.size;
+  }
 
   /**
    * Runs `body` as one session with `server` and returns its result; the session's connection
@@ -162,10 +200,14 @@ export class TacacsClient {
     let conn: Connection | undefined;
     let seqNo = 1;
     let first = true;
+    /** An exchange got no valid reply (the server is then marked dead), or got one. */
+    let silent = false;
+    let replied = false;
     const session: TacacsSession = {
       exchange: async <T>(type: number, version: number, payload: Uint8Array, decode: (b: Uint8Array) => Decoded<T>) => {
         if (this.closed) return undefined;
         if (conn === undefined) conn = this.connection(server, key);
+        silent = true;
         if (!(await conn.ready) || conn.closed) return undefined;
         const c = conn;
         const flags = server.singleConnection && first ? TACACS_FLAG.SINGLE_CONNECT : 0;
@@ -196,17 +238,25 @@ export class TacacsClient {
           c.fault(d.fault);
           return undefined;
         }
+        silent = false;
+        replied = true;
         return d.value;
       },
     };
     try {
       return await body(session);
     } finally {
+      const k = serverKey(server);
       const c = conn as Connection | undefined;
-      if (c !== undefined && !(server.singleConnection && c.agreed && !c.closed)) {
+      if (c !== undefined && !(this.shared.get(k) === c && c.agreed && !c.closed)) {
         c.close();
         this.open.delete(c);
-        if (this.shared.get(serverKey(server)) === c) this.shared.delete(serverKey(server));
+        if (this.shared.get(k) === c) this.shared.delete(k);
+      }
+      if (silent && !this.closed) {
+        if (this.dead.noAnswer(k, server.deadtimeMs ?? 0)) this.counters.markedDead++;
+      } else if (replied) {
+        this.dead.answered(k);
       }
     }
   }
@@ -222,10 +272,8 @@ export class TacacsClient {
   /** A connection to `server`: the shared one when single-connection mode holds, else a new one. */
   private connection(server: TacacsServerTarget, key: Uint8Array): Connection {
     const k = serverKey(server);
-    if (server.singleConnection) {
-      const c = this.shared.get(k);
-      if (c !== undefined && !c.closed && c.agreed) return c;
-    }
+    const current = this.shared.get(k);
+    if (server.singleConnection && current !== undefined && !current.closed && current.agreed) return current;
     this.counters.connections++;
     const socket = connect({ host: server.host, port: server.port });
     socket.setNoDelay(true);
@@ -235,7 +283,8 @@ export class TacacsClient {
       this.open.delete(c);
       if (this.shared.get(k) === c) this.shared.delete(k);
     });
-    if (server.singleConnection) this.shared.set(k, c);
+    // While one is being negotiated, it stays the candidate: this one is the session's own.
+    if (server.singleConnection && (current === undefined || current.closed)) this.shared.set(k, c);
     return c;
   }
 }

@@ -1,14 +1,16 @@
 /**
- * The TACACS+ servers as an AAA method (`group tacacs+`: every `tacacs-server host`, in config
- * order). For each server in turn it authenticates the user (RFC 8907 §5: PAP by default, one
- * START carrying the password; ASCII when asked, START then CONTINUE answering GETUSER/GETPASS)
- * and, on PASS, authorizes them on the same server (§6: `service=auth-proxy`, `cmd*`), whose
+ * A TACACS+ server group as an AAA method: `group tacacs+` (every `tacacs-server host` and
+ * `tacacs server` block, in config order) or `group NAME` (an `aaa group server tacacs+ NAME`
+ * block's servers, in its order). Servers marked dead (`tacacs-server deadtime`, the group's
+ * `deadtime`) are skipped. For each other server in turn it authenticates the user (RFC 8907
+ * §5: PAP by default, one START carrying the password; ASCII when asked, START then CONTINUE
+ * answering GETUSER/GETPASS) and, on PASS, authorizes them on the same server (§6: `service=auth-proxy`, `cmd*`), whose
  * `priv-lvl` and `proxyacl#N` arguments become the accept. A FAIL of either is a reject (final,
  * as IOS); a server that gives no answer, an ERROR or a FOLLOW (not supported) moves on to the
  * next server, and when none answers the method gives no answer (the list moves on).
  */
 import { AaaConfigError, TacacsEncodeError } from '../../errors.js';
-import type { Config } from '../../config/types.js';
+import type { Config, TacacsServer } from '../../config/types.js';
 import type { AuthRequest } from '../types.js';
 import { readAuthProxyPairs } from '../cisco-avpair.js';
 import type { MethodAnswer } from '../radius/method.js';
@@ -21,16 +23,32 @@ import {
 /** The ASCII login exchanges at most this many GETUSER/GETPASS/GETDATA prompts. */
 const MAX_ASCII_ROUNDS = 4;
 
-/** The client's view of the config's TACACS+ servers (keys and timeouts resolved). */
-export function tacacsTargets(config: Config, where: string): TacacsServerTarget[] {
+/**
+ * The servers of `group NAME` in a method list when it is a TACACS+ group (`tacacs+`: every
+ * TACACS+ server; an `aaa group server tacacs+ NAME` block's servers), with the group's
+ * dead-time; undefined when it is not one.
+ */
+export function tacacsGroupServers(group: string, config: Config):
+  { readonly servers: readonly TacacsServer[]; readonly deadtimeMin: number | undefined } | undefined {
+  if (group.toLowerCase() === 'tacacs+') return { servers: config.tacacs.servers, deadtimeMin: undefined };
+  const g = config.tacacs.groups.get(group);
+  return g === undefined ? undefined : { servers: g.servers, deadtimeMin: g.deadtimeMin };
+}
+
+/** The client's view of TACACS+ servers of the config (keys, timeouts and dead-time resolved). */
+export function tacacsTargets(config: Config, servers: readonly TacacsServer[], deadtimeMin: number | undefined,
+  where: string): TacacsServerTarget[] {
   const t = config.tacacs;
-  return t.servers.map((s) => {
+  return servers.map((s) => {
     const key = s.key ?? t.key;
     if (key === undefined) {
-      throw new AaaConfigError(where, `TACACS+ server ${s.host} (${s.source.file} line ${s.source.line}) has no key `
+      throw new AaaConfigError(where, `TACACS+ server ${s.name ?? s.host} (${s.source.file} line ${s.source.line}) has no key `
         + 'and no "tacacs-server key" is configured');
     }
-    return { host: s.host, port: s.port, key, timeoutMs: (s.timeoutSec ?? t.timeoutSec) * 1000, singleConnection: s.singleConnection };
+    return {
+      host: s.host, port: s.port, key, timeoutMs: (s.timeoutSec ?? t.timeoutSec) * 1000, singleConnection: s.singleConnection,
+      deadtimeMs: (deadtimeMin ?? t.deadtimeMin) * 60_000,
+    };
   });
 }
 
@@ -45,7 +63,10 @@ export class TacacsGroupMethod {
   /** Asks the servers in order. Never throws for a server's doing. */
   async authenticate(req: AuthRequest): Promise<MethodAnswer<never>> {
     if (this.servers.length === 0) return { kind: 'no-answer', reason: 'no TACACS+ server configured' };
-    for (const server of this.servers) {
+    // Servers marked dead are skipped (IOS dead-time); when every one is, the method gives no answer.
+    const alive = this.servers.filter((s) => !this.client.isDead(s));
+    if (alive.length === 0) return { kind: 'no-answer', reason: 'every TACACS+ server is marked dead' };
+    for (const server of alive) {
       let v: Verdict;
       try {
         const authen = await this.client.session(server, (s) => this.authen(s, req));
@@ -57,8 +78,8 @@ export class TacacsGroupMethod {
       }
       if (v !== undefined) return v;
     }
-    const names = this.servers.map((s) => `${s.host}:${s.port}`).join(', ');
-    return { kind: 'no-answer', reason: `no answer from TACACS+ server${this.servers.length === 1 ? '' : 's'} ${names}` };
+    const names = alive.map((s) => `${s.host}:${s.port}`).join(', ');
+    return { kind: 'no-answer', reason: `no answer from TACACS+ server${alive.length === 1 ? '' : 's'} ${names}` };
   }
 
   /** Authentication (§5): 'pass', a final reject, or undefined (no answer). */

@@ -1,0 +1,126 @@
+/**
+ * Blocks of the AAA server rooms (servers.ts, tacacs.ts): how an open block takes its sub-lines,
+ * and the server group blocks, `aaa group server radius|tacacs+ NAME`, for both protocols: `server name
+ * N` (a named `radius server` / `tacacs server` block), `server A …` (a host line, read and
+ * resolved by the protocol), `deadtime M`, and the sub-commands IOS has that portcullis does not
+ * implement (warned). A group is resolved to its servers when the config ends, so that a block
+ * may name a server defined below it; a member no line defines is a ConfigError at its line.
+ */
+import { expectedAt } from '../ios/tokens.js';
+import type { TokenLine } from '../ios/tokens.js';
+import { clip, echoLine } from '../ios/echo.js';
+import type { SourceRef } from './types.js';
+import type { ParseContext } from './context.js';
+import { expectEnd, numberAt, wordAt } from './values.js';
+import { isTopLevelCommand } from './commands.js';
+
+/** A block of a server room that is open: its sub-lines go to `subLine` until it returns false. */
+export interface ServerBlock {
+  subLine(tl: TokenLine): boolean;
+}
+
+/**
+ * An unknown sub-line of a server block: warned and kept in the block when indented or known to
+ * IOS (`known`); else (a top-level command, or an unknown unindented line) the block ends.
+ */
+export function ignoreBlockSubLine(ctx: ParseContext, tl: TokenLine, known: boolean): boolean {
+  if (isTopLevelCommand(tl) || (!known && tl.indent === 0)) return false;
+  ctx.warn(tl, 0, `ignored "${echoLine(tl)}": not implemented by portcullis`);
+  return true;
+}
+
+/** How one protocol's groups read and resolve their `server A …` members. */
+export interface GroupProtocol<M, S> {
+  /** First word of the protocol's named blocks and host lines: `radius` or `tacacs`. */
+  readonly word: string;
+  /** Sub-commands of the group block IOS has and portcullis does not implement. */
+  readonly ignored: ReadonlySet<string>;
+  /** Reads a `server A …` line (the caller has checked the first word). */
+  member(tl: TokenLine): M;
+  /** The server a `server A …` member names, or why there is none (for the error). */
+  resolve(member: M): S | string;
+}
+
+/** A resolved group (`RadiusGroup`, `TacacsGroup`). */
+export interface ServerGroup<S> {
+  readonly name: string;
+  /** In the order of the group's `server` lines. */
+  readonly servers: readonly S[];
+  /** The group's `deadtime N` (minutes), or undefined for the protocol's global one. */
+  readonly deadtimeMin: number | undefined;
+  readonly source: SourceRef;
+}
+
+interface PendingGroup<M> {
+  readonly name: string;
+  readonly source: SourceRef;
+  readonly members: ({ readonly tl: TokenLine; readonly name: string } | { readonly tl: TokenLine; readonly member: M })[];
+  deadtimeMin: number | undefined;
+}
+
+/** The group blocks of one protocol while the config is read. */
+export class ServerGroupBlocks<M, S> {
+  private readonly groups = new Map<string, PendingGroup<M>>();
+
+  constructor(private readonly ctx: ParseContext, private readonly protocol: GroupProtocol<M, S>) {}
+
+  /** `aaa group server radius|tacacs+ NAME` (the caller has checked the first four words): opens its block. */
+  begin(tl: TokenLine): ServerBlock {
+    const name = tl.tokens[4]?.text;
+    if (name === undefined) throw expectedAt(tl, 4, 'a server group name');
+    expectEnd(tl, 5);
+    if (name.toLowerCase() === 'radius' || name.toLowerCase() === 'tacacs+') {
+      throw expectedAt(tl, 4, 'a server group name', `"${name}" names every server of its protocol`);
+    }
+    let group = this.groups.get(name);
+    if (group === undefined) {
+      group = { name, source: this.ctx.source(tl), members: [], deadtimeMin: undefined };
+      this.groups.set(name, group);
+    }
+    const g = group;
+    return { subLine: (sub) => this.subLine(g, sub) };
+  }
+
+  private subLine(g: PendingGroup<M>, tl: TokenLine): boolean {
+    const w0 = wordAt(tl, 0)!;
+    if (w0 === 'server') {
+      if (wordAt(tl, 1) === 'name') {
+        const name = tl.tokens[2]?.text;
+        if (name === undefined) throw expectedAt(tl, 2, `the name of a "${this.protocol.word} server" block`);
+        expectEnd(tl, 3);
+        g.members.push({ tl, name });
+      } else {
+        g.members.push({ tl, member: this.protocol.member(tl) });
+      }
+      return true;
+    }
+    if (w0 === 'deadtime') {
+      g.deadtimeMin = numberAt(tl, 1, 1, 1440);
+      expectEnd(tl, 2);
+      return true;
+    }
+    return ignoreBlockSubLine(this.ctx, tl, this.protocol.ignored.has(w0));
+  }
+
+  /** The groups, each member resolved: by name among `byName` (blocks with an address), else by the protocol. */
+  result(byName: ReadonlyMap<string, S>): Map<string, ServerGroup<S>> {
+    const word = this.protocol.word;
+    const groups = new Map<string, ServerGroup<S>>();
+    for (const g of this.groups.values()) {
+      const servers = g.members.map((m) => {
+        if ('name' in m) {
+          const found = byName.get(m.name);
+          if (found === undefined) {
+            throw expectedAt(m.tl, 2, `the name of a "${word} server" block`, `no "${word} server ${clip(m.name)}" block with an address defines it`);
+          }
+          return found;
+        }
+        const found = this.protocol.resolve(m.member);
+        if (typeof found === 'string') throw expectedAt(m.tl, 1, `a server defined by "${word}-server host"`, found);
+        return found;
+      });
+      groups.set(g.name, { name: g.name, servers, deadtimeMin: g.deadtimeMin, source: g.source });
+    }
+    return groups;
+  }
+}

@@ -1,0 +1,175 @@
+/**
+ * The TACACS+ servers: `tacacs-server host A [port P] [timeout T] [single-connection] [key K]`,
+ * `tacacs-server key|timeout|deadtime`, the newer `tacacs server NAME` blocks (`address
+ * ipv4|ipv6 A`, `key [0|7] K`, `port P`, `timeout T`, `single-connection`) and `aaa group server
+ * tacacs+ NAME` blocks (`server A` naming a `tacacs-server host`, `server name NAME` naming a
+ * `tacacs server` block, `deadtime N`). Host lines go through the RADIUS room's host parser
+ * (servers.ts), so that both protocols read hosts, options and keys alike.
+ */
+import { expectedAt } from '../ios/tokens.js';
+import type { TokenLine } from '../ios/tokens.js';
+import { clip } from '../ios/echo.js';
+import type { SourceRef, TacacsGlobals, TacacsGroup, TacacsServer } from './types.js';
+import { CONFIG_DEFAULTS } from './context.js';
+import type { ParseContext } from './context.js';
+import { parseServerHost, replaceOrAdd, TACACS_HOST_OPTIONS } from './servers.js';
+import { ignoreBlockSubLine, ServerGroupBlocks } from './server-blocks.js';
+import type { ServerBlock } from './server-blocks.js';
+import { expectEnd, keyAt, numberAt, wordAt } from './values.js';
+
+/** Sub-commands of `tacacs server NAME` IOS has and portcullis does not implement (warned). */
+const TACACS_BLOCK_IGNORED: ReadonlySet<string> = new Set(['send-nat-address', 'exit']);
+
+/** Sub-commands of `aaa group server tacacs+ NAME` IOS has and portcullis does not implement (warned). */
+const TACACS_GROUP_IGNORED: ReadonlySet<string> = new Set(['ip', 'ipv6', 'server-private', 'exit']);
+
+/** Largest `tacacs-server deadtime`, minutes (0 turns it off). */
+const DEADTIME_MAX_MIN = 1440;
+
+/** A `tacacs server NAME` block while parsed. */
+interface NamedServer {
+  name: string;
+  source: SourceRef;
+  tl: TokenLine;
+  host: string | undefined;
+  port: number;
+  key: string | undefined;
+  timeoutSec: number | undefined;
+  singleConnection: boolean;
+}
+
+/** `tacacs-server …` lines, `tacacs server NAME` blocks and `aaa group server tacacs+ NAME` blocks. */
+export class TacacsSection {
+  private readonly state = {
+    /** `tacacs-server host` lines only. */
+    hosts: [] as TacacsServer[],
+    key: undefined as string | undefined,
+    timeoutSec: CONFIG_DEFAULTS.tacacsTimeoutSec as number,
+    deadtimeMin: 0,
+  };
+  /** Host lines and named blocks in config order (a named block is resolved at the end). */
+  private readonly order: (TacacsServer | NamedServer)[] = [];
+  private readonly named = new Map<string, NamedServer>();
+  /** Group blocks; a `server A` member names the first `tacacs-server host A` line. */
+  private readonly groups: ServerGroupBlocks<string, TacacsServer>;
+
+  constructor(private readonly ctx: ParseContext) {
+    this.groups = new ServerGroupBlocks(ctx, {
+      word: 'tacacs',
+      ignored: TACACS_GROUP_IGNORED,
+      member: (tl) => parseServerHost(ctx, tl, [], { hostAt: 1, withKey: false }).host,
+      resolve: (host) => this.state.hosts.find((s) => s.host === host) ?? `no "tacacs-server host ${clip(host)}" line defines it`,
+    });
+  }
+
+  /** Parses a `tacacs-server` line; false for a form portcullis does not implement. */
+  parse(tl: TokenLine): boolean {
+    const t = this.state;
+    switch (wordAt(tl, 1)) {
+      case 'host': {
+        const h = parseServerHost(this.ctx, tl, TACACS_HOST_OPTIONS);
+        const server: TacacsServer = {
+          host: h.host, port: h.values.get('port') ?? CONFIG_DEFAULTS.tacacsPort, key: h.key, source: this.ctx.source(tl),
+          timeoutSec: h.values.get('timeout'), singleConnection: h.values.has('single-connection'),
+        };
+        // IOS identifies a TACACS+ host line by address and port; the same pair again replaces it.
+        const same = (s: TacacsServer | NamedServer): boolean => !('tl' in s) && s.host === server.host && s.port === server.port;
+        replaceOrAdd(t.hosts, server, same);
+        replaceOrAdd(this.order, server, same);
+        return true;
+      }
+      case 'key':
+        t.key = keyAt(tl, 2).key;
+        return true;
+      case 'timeout':
+        t.timeoutSec = numberAt(tl, 2, 1, 1000);
+        expectEnd(tl, 3);
+        return true;
+      case 'deadtime':
+        t.deadtimeMin = numberAt(tl, 2, 0, DEADTIME_MAX_MIN);
+        expectEnd(tl, 3);
+        return true;
+      default:
+        return false;
+    }
+  }
+
+  /** `tacacs server NAME` (the caller has checked the first two words): opens its block. */
+  beginServer(tl: TokenLine): ServerBlock {
+    const name = tl.tokens[2]?.text;
+    if (name === undefined) throw expectedAt(tl, 2, 'a server name');
+    expectEnd(tl, 3);
+    let server = this.named.get(name);
+    if (server === undefined) {
+      server = {
+        name, source: this.ctx.source(tl), tl, host: undefined, port: CONFIG_DEFAULTS.tacacsPort, key: undefined,
+        timeoutSec: undefined, singleConnection: false,
+      };
+      this.named.set(name, server);
+      this.order.push(server);
+    }
+    const s = server;
+    return { subLine: (sub) => this.serverSubLine(s, sub) };
+  }
+
+  private serverSubLine(s: NamedServer, tl: TokenLine): boolean {
+    const w0 = wordAt(tl, 0)!;
+    switch (w0) {
+      case 'address': {
+        const w1 = wordAt(tl, 1);
+        if (w1 !== 'ipv4' && w1 !== 'ipv6') throw expectedAt(tl, 1, '"ipv4" or "ipv6"');
+        s.host = parseServerHost(this.ctx, tl, [], { hostAt: 2, withKey: false }).host;
+        return true;
+      }
+      case 'key':
+        s.key = keyAt(tl, 1).key;
+        return true;
+      case 'port':
+        s.port = numberAt(tl, 1, 1, 65535);
+        expectEnd(tl, 2);
+        return true;
+      case 'timeout':
+        s.timeoutSec = numberAt(tl, 1, 1, 1000);
+        expectEnd(tl, 2);
+        return true;
+      case 'single-connection':
+        expectEnd(tl, 1);
+        s.singleConnection = true;
+        return true;
+      default:
+        return ignoreBlockSubLine(this.ctx, tl, TACACS_BLOCK_IGNORED.has(w0));
+    }
+  }
+
+  /** `aaa group server tacacs+ NAME` (the caller has checked the first four words): opens its block. */
+  beginGroup(tl: TokenLine): ServerBlock {
+    return this.groups.begin(tl);
+  }
+
+  /**
+   * The TACACS+ part of the Config. A block without `address` is warned and unused; a group
+   * member no line defines is a ConfigError at the member's line.
+   */
+  result(): TacacsGlobals {
+    const servers: TacacsServer[] = [];
+    const byName = new Map<string, TacacsServer>();
+    for (const s of this.order) {
+      if (!('tl' in s)) {
+        servers.push(s);
+        continue;
+      }
+      if (s.host === undefined) {
+        this.ctx.warn(s.tl, 0, `tacacs server ${clip(s.name)} has no "address": it is not used`);
+        continue;
+      }
+      const server: TacacsServer = {
+        name: s.name, host: s.host, port: s.port, key: s.key, timeoutSec: s.timeoutSec, singleConnection: s.singleConnection,
+        source: s.source,
+      };
+      servers.push(server);
+      byName.set(s.name, server);
+    }
+    const groups: ReadonlyMap<string, TacacsGroup> = this.groups.result(byName);
+    return { servers, key: this.state.key, timeoutSec: this.state.timeoutSec, deadtimeMin: this.state.deadtimeMin, groups };
+  }
+}
