@@ -20,8 +20,8 @@ import type { Config } from '../config/types.js';
 export interface AaaServerLine {
   /** `127.0.0.1 auth-port 1812 acct-port 1813`, `10.0.0.9 port 49` … */
   readonly text: string;
-  /** Marked dead now (RADIUS dead-time); undefined where no dead-time applies (TACACS+): no state is printed. */
-  readonly dead: boolean | undefined;
+  /** Marked dead now (dead-time). */
+  readonly dead: boolean;
 }
 
 /** What `show aaa servers` is rendered from. */
@@ -65,9 +65,9 @@ export function renderShowAaaServers(s: AaaShowState): string {
     `              unknown identifier ${r.unknownIdentifier}, unexpected code ${r.unexpectedCode}, malformed ${r.malformed}${byName(r.malformedBy)}`,
     ...s.radiusServers.map((v) => `     Server ${v.text}: ${v.dead ? 'DEAD' : 'UP'}`),
     'TACACS+ client',
-    `     Sessions: ${t.sessions}, connections ${t.connections}, connect errors ${t.connectErrors}, timeouts ${t.timeouts}, closed early ${t.closedEarly}`,
+    `     Sessions: ${t.sessions}, connections ${t.connections}, connect errors ${t.connectErrors}, timeouts ${t.timeouts}, closed early ${t.closedEarly}, servers marked dead ${t.markedDead}`,
     `     Dropped: unexpected ${t.unexpected}, malformed ${t.malformed}${byName(t.malformedBy)}`,
-    ...s.tacacsServers.map((v) => `     Server ${v.text}${v.dead === undefined ? '' : v.dead ? ': DEAD' : ': UP'}`),
+    ...s.tacacsServers.map((v) => `     Server ${v.text}: ${v.dead ? 'DEAD' : 'UP'}`),
   ];
   if (s.accounting !== undefined) {
     const a = s.accounting.records.counters;
@@ -91,7 +91,7 @@ export function renderShowAaaServers(s: AaaShowState): string {
 /** The clients `show aaa servers` reads (the method lists' authenticator has both). */
 export interface AaaClients {
   readonly radius: { readonly counters: RadiusCounters; isDead(server: { host: string; authPort: number; acctPort: number }): boolean };
-  readonly tacacs: { readonly counters: TacacsCounters };
+  readonly tacacs: { readonly counters: TacacsCounters; isDead(server: { host: string; port: number }): boolean };
   readonly accounting?: AccountingShow | undefined;
   readonly dynamicAuthor?: DynamicAuthorShow | undefined;
 }
@@ -105,8 +105,9 @@ export function aaaShowState(config: Config, clients: AaaClients): AaaShowState 
       dead: clients.radius.isDead(s),
     })),
     tacacs: clients.tacacs.counters,
-    // The TACACS+ client keeps no dead-time: a server is asked each time, so it has no state to show.
-    tacacsServers: config.tacacs.servers.map((s) => ({ text: `${s.host} port ${s.port}`, dead: undefined })),
+    tacacsServers: config.tacacs.servers.map((s) => ({
+      text: `${s.name === undefined ? '' : `${s.name} `}${s.host} port ${s.port}`, dead: clients.tacacs.isDead(s),
+    })),
     accounting: clients.accounting,
     dynamicAuthor: clients.dynamicAuthor,
   };

@@ -1,7 +1,7 @@
 /**
  * `show aaa servers` rendered from a config's servers and clients' counters: every counter in
- * its place, malformed packets by fault, RADIUS servers UP or DEAD as the client's dead-time has
- * them, TACACS+ servers without a state (the client keeps no dead-time), and no key anywhere.
+ * its place, malformed packets by fault, RADIUS and TACACS+ servers UP or DEAD as their client's
+ * dead-time has them, and no key anywhere.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -16,10 +16,13 @@ radius server R2
  address ipv4 192.0.2.11 auth-port 1645 acct-port 1646
  key radkey-2
 tacacs-server host 192.0.2.20 port 4949 key tackey-3
+tacacs server T2
+ address ipv4 192.0.2.21
+ key tackey-4
 end
 `;
 
-test('show aaa servers: counters, malformed by fault, RADIUS servers UP or DEAD, TACACS+ servers listed, no key', () => {
+test('show aaa servers: counters, malformed by fault, RADIUS and TACACS+ servers UP or DEAD, no key', () => {
   const config = parseConfig(CONFIG, 'aaa.cfg');
   const radius = new RadiusClient({ deadtimeMs: 60_000, nasIdentifier: 'gw' });
   const tacacs = new TacacsClient();
@@ -28,11 +31,11 @@ test('show aaa servers: counters, malformed by fault, RADIUS servers UP or DEAD,
     malformedBy: { short: 1, 'attribute-overflow': 2 }, unknownIdentifier: 5, badAuthenticator: 6, badMessageAuthenticator: 8,
     missingMessageAuthenticator: 9, unexpectedCode: 10, markedDead: 1,
   });
-  Object.assign(tacacs.counters, { sessions: 2, connections: 2, timeouts: 1, malformed: 1, malformedBy: { 'bad-body': 1 } });
+  Object.assign(tacacs.counters, { sessions: 2, connections: 2, timeouts: 1, malformed: 1, malformedBy: { 'bad-body': 1 }, markedDead: 4 });
   const dead = { host: '192.0.2.11', authPort: 1645, acctPort: 1646 };
   const text = renderShowAaaServers(aaaShowState(config, {
     radius: { counters: radius.counters, isDead: (s) => s.host === dead.host && s.authPort === dead.authPort && s.acctPort === dead.acctPort },
-    tacacs,
+    tacacs: { counters: tacacs.counters, isDead: (s) => s.port === 4949 },
   }));
   assert.equal(text, [
     'RADIUS client',
@@ -43,9 +46,10 @@ test('show aaa servers: counters, malformed by fault, RADIUS servers UP or DEAD,
     '     Server 192.0.2.10 auth-port 1812 acct-port 1813: UP',
     '     Server R2 192.0.2.11 auth-port 1645 acct-port 1646: DEAD',
     'TACACS+ client',
-    '     Sessions: 2, connections 2, connect errors 0, timeouts 1, closed early 0',
+    '     Sessions: 2, connections 2, connect errors 0, timeouts 1, closed early 0, servers marked dead 4',
     '     Dropped: unexpected 0, malformed 1 (bad-body 1)',
-    '     Server 192.0.2.20 port 4949',
+    '     Server 192.0.2.20 port 4949: DEAD',
+    '     Server T2 192.0.2.21 port 49: UP',
     '',
   ].join('\n'));
   assert.doesNotMatch(text, /radkey|tackey/);

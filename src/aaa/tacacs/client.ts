@@ -180,7 +180,7 @@ export class TacacsClient {
   }
 
   /** True while `server` is marked dead (see the module comment). */
-  isDead(server: TacacsServerTarget): boolean {
+  isDead(server: Pick<TacacsServerTarget, 'host' | 'port'>): boolean {
     return this.dead.isDead(serverKey(server));
   }
 
@@ -289,6 +289,6 @@ export class TacacsClient {
   }
 }
 
-function serverKey(s: TacacsServerTarget): string {
+function serverKey(s: Pick<TacacsServerTarget, 'host' | 'port'>): string {
   return `${s.host}|${s.port}`;
 }

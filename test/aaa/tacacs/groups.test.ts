@@ -14,6 +14,7 @@ import { ConfigError } from '../../../src/errors.js';
 import { createMethodList } from '../../../src/aaa/methods.js';
 import type { MethodListAuthenticator } from '../../../src/aaa/methods.js';
 import type { AuthRequest, Authenticator } from '../../../src/aaa/types.js';
+import { aaaShowState, renderShowAaaServers } from '../../../src/log/show-aaa.js';
 import { startTacacsTestServer } from './server.js';
 import type { TacacsTestServer } from './server.js';
 
@@ -174,6 +175,12 @@ aaa authentication login default group tacacs+
     assert.equal(l.tacacs.counters.connectErrors, 1, 'connection refused');
     assert.equal(l.tacacs.counters.timeouts, 1, 'the silent server');
     assert.equal(l.tacacs.counters.markedDead, 2);
+    // show aaa servers lists them DEAD, the one that answered UP.
+    const shown = renderShowAaaServers(aaaShowState(parseConfig(text('tacacs-server deadtime 1'), 'd.cfg'), l));
+    assert.match(shown, /servers marked dead 2\n/);
+    assert.ok(shown.includes(`     Server 127.0.0.1 port ${refused}: DEAD\n     Server 127.0.0.1 port ${silent.port}: DEAD\n`
+      + `     Server 127.0.0.1 port ${a.port}: UP\n`), shown);
+    assert.ok(!shown.includes(KEY));
     // Within the dead-time both are skipped: no wait, no connection to them.
     clock.ms += 59_000;
     t0 = performance.now();
