@@ -167,9 +167,10 @@ test('unknown user, wrong password and over-long password: the same reject after
   const shown = `fastest ${fastest.map((m) => m.toFixed(1)).join(', ')} ms (${attempts.map((a) => a[0]).join(', ')})`;
   // Every attempt runs one load-time scrypt (tens of milliseconds), whatever the user; an early
   // answer for an unknown user or an over-long password would take well under a millisecond,
-  // a ratio of a hundred and more. The bound leaves room for a loaded machine, not for that.
+  // a ratio of a hundred and more. The bound leaves room for a loaded machine (3.4× was seen
+  // with a load average of 12 on two cores), not for that.
   assert.ok(lo > 5, shown);
-  assert.ok(hi < lo * 3, shown);
+  assert.ok(hi < lo * 10, shown);
 });
 
 test('hashing at load and checking at login leave the main thread free (the thread pool does the work)', async () => {
