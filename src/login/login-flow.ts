@@ -10,7 +10,8 @@
  * The host's entry is HTTP_REQ while AAA is asked. A listed host is refused without asking.
  * An answer that comes after the host's entry was cleared (`clear ip auth-proxy cache`) or
  * expired installs nothing: the entry's slot and generation are noted when AAA is asked and
- * must be the same when it answers (the login is refused, "log in again").
+ * must be the same when it answers (the login is refused, "log in again"); a challenge's answer
+ * is checked against the entry of the login's first step.
  * The password goes to the Authenticator and nowhere else: no page, line, error or record of
  * this module holds it.
  */
@@ -32,6 +33,8 @@ import { httpDebug, printableUser } from './login-debug.js';
 export const REQUIRED_PRIVILEGE = 15;
 /** Logins being checked at once, all clients together; more wait for none and get 503. */
 export const MAX_CONCURRENT_LOGINS = 64;
+/** Challenges shown whose host entry is remembered for their answer (as many as the method lists keep pending). */
+export const MAX_PENDING_STEPS = 4096;
 /** An Authenticator that has not answered after this long counts as no answer. */
 export const AUTHENTICATE_TIMEOUT_MS = 30_000;
 
@@ -95,6 +98,8 @@ export interface LoginFlowOptions {
 export class LoginFlow {
   readonly stats: LoginStats = { accepted: 0, rejected: 0, noAnswer: 0, badToken: 0, watchListed: 0, busy: 0, authorizeFailed: 0, stale: 0 };
   private readonly inFlight = new Set<string>();
+  /** The host's cache entry (entryOf) when a challenge was shown, by the challenge's state: its answer is checked against it. */
+  private readonly stepEntries = new Map<string, number | undefined>();
 
   constructor(private readonly ctx: GatewayContext, private readonly o: LoginFlowOptions) {}
 
@@ -209,7 +214,8 @@ export class LoginFlow {
     httpDebug(engine, now, () => `credentials received from ${client.text} for user ${user}`);
     this.setState(client, AP_STATE_HTTP_REQ);
     httpDebug(engine, now, () => `AAA request for user ${user} from ${client.text}`);
-    const entry = this.entryOf(client);
+    // A challenge's answer continues the login its first step began: the entry must be that one's.
+    const entry = state !== undefined && this.stepEntries.has(state) ? this.takeStepEntry(state) : this.entryOf(client);
     this.inFlight.add(client.text);
     let outcome: AuthOutcome;
     try {
@@ -223,7 +229,20 @@ export class LoginFlow {
         'the host\'s entry was cleared or expired while AAA was asked');
       return { kind: 'stale' };
     }
+    if (outcome.kind === 'challenge') this.rememberStep(outcome.state, entry);
     return this.decide(client, user, outcome);
+  }
+
+  /** Notes the entry a challenge was shown for (bounded: past {@link MAX_PENDING_STEPS} the oldest goes). */
+  private rememberStep(state: string, entry: number | undefined): void {
+    while (this.stepEntries.size >= MAX_PENDING_STEPS) this.stepEntries.delete(this.stepEntries.keys().next().value!);
+    this.stepEntries.set(state, entry);
+  }
+
+  private takeStepEntry(state: string): number | undefined {
+    const entry = this.stepEntries.get(state);
+    this.stepEntries.delete(state);
+    return entry;
   }
 
   /** The identity of `client`'s cache entry (slot and generation), undefined when it has none. */

@@ -4,14 +4,17 @@
  * entry goes meanwhile — `clear ip auth-proxy cache` or its timer — and then the server accepts,
  * with priv-lvl 15 and a downloaded entry. Nothing may be installed: no cache entry, no dynamic
  * ACL entry, the host's ssh still dropped, and the page says to log in again. The same login
- * left alone is let through (the control case).
+ * left alone is let through (the control case). A challenge's code answered after the clear is
+ * such a late answer too: the login began before it.
  */
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { RadiusPacket } from '../../src/aaa/radius/packet.js';
+import { findAttribute, textAttribute } from '../../src/aaa/radius/packet.js';
+import { RADIUS_ATTR, RADIUS_CODE } from '../../src/aaa/radius/dictionary.js';
 import { VERDICT_DROP, VERDICT_FORWARD } from '../../src/engine/engine.js';
 import { AP_STATE_HTTP_ESTAB } from '../../src/authproxy/states.js';
-import { radiusLoginSetup, signedAccept, until, words, type RadiusLoginSetup } from './radius-login-fixture.js';
+import { radiusLoginSetup, signedAccept, signedReply, until, words, type RadiusLoginSetup } from './radius-login-fixture.js';
 
 const setups: RadiusLoginSetup[] = [];
 after(async () => {
@@ -75,4 +78,27 @@ test('a late accept for a host whose entry expired meanwhile installs nothing', 
   assert.equal(r.status, 409, r.body);
   assert.equal(s.fx.engine.cache.lookup(words(src)), -1, 'no cache entry');
   assert.equal(ssh(s, src, 43002), VERDICT_DROP, 'no downloaded entry');
+});
+
+test('a challenge answered after its host was cleared installs nothing: the login began before the clear', async () => {
+  const s = await radiusLoginSetup((req, send) => {
+    if (findAttribute(req, RADIUS_ATTR.STATE) === undefined) {
+      send(signedReply(RADIUS_CODE.ACCESS_CHALLENGE, req, [
+        { type: RADIUS_ATTR.STATE, value: Uint8Array.of(1, 2, 3) }, textAttribute(RADIUS_ATTR.REPLY_MESSAGE, 'Code:'),
+      ]));
+    } else {
+      send(signedAccept(req, ['permit tcp any any eq 22']));
+    }
+  });
+  setups.push(s);
+  const src = '127.0.0.34';
+  const step = await s.post(src, await s.loginPageToken(src, 44001));
+  assert.equal(step.status, 200, step.body);
+  const field = (name: string): string => new RegExp(`name="${name}" value="([^"]+)"`).exec(step.body)![1]!;
+  assert.equal(s.fx.engine.clearCache(words(src), s.fx.clock.nowMs), 1);
+  const r = await s.postFields(src, { uname: 'alice', pwd: '123456', ap_token: field('ap_token'), ap_state: field('ap_state') });
+  assert.equal(r.status, 409, r.body);
+  assert.equal(s.auth.radius.counters.accepts, 1, 'the server accepted the code');
+  assert.equal(s.fx.engine.cache.lookup(words(src)), -1, 'no cache entry');
+  assert.equal(ssh(s, src, 44002), VERDICT_DROP, 'no downloaded entry');
 });

@@ -26,6 +26,13 @@ export const FIXTURE_PASSWORD = 'fault-fixture-Passw0rd';
 
 const text = (t: string): Uint8Array => new TextEncoder().encode(t);
 
+/** A reply of `code` to `req` carrying a Message-Authenticator first and `attrs`, signed with the fixture's key. */
+export function signedReply(code: number, req: RadiusPacket, attrs: readonly RadiusAttribute[]): Uint8Array {
+  const bytes = encodePacket(code, req.identifier, new Uint8Array(16), [{ type: RADIUS_ATTR.MESSAGE_AUTHENTICATOR, value: new Uint8Array(16) }, ...attrs]);
+  signReply(bytes, 22, req.authenticator, text(FIXTURE_KEY));
+  return bytes;
+}
+
 /** An Access-Accept to `req`, signed with `secret`, carrying a Message-Authenticator first, priv-lvl 15 and `entries`. */
 export function signedAccept(req: RadiusPacket, entries: readonly string[], opts: { secret?: string; id?: number; extra?: RadiusAttribute[] } = {}): Uint8Array {
   const bytes = encodePacket(RADIUS_CODE.ACCESS_ACCEPT, opts.id ?? req.identifier, new Uint8Array(16), [

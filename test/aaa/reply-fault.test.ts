@@ -12,15 +12,13 @@
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { RADIUS_ATTR, RADIUS_CODE } from '../../src/aaa/radius/dictionary.js';
-import { encodePacket, findAttribute, textAttribute } from '../../src/aaa/radius/packet.js';
-import type { RadiusAttribute, RadiusPacket } from '../../src/aaa/radius/packet.js';
-import { signReply } from '../../src/aaa/radius/authenticators.js';
+import { findAttribute, textAttribute } from '../../src/aaa/radius/packet.js';
 import { answerShow } from '../../src/control/answer.js';
 import { parseControlCommand } from '../../src/control/commands.js';
 import { ControlUnavailableError } from '../../src/errors.js';
 import { VERDICT_DROP } from '../../src/engine/engine.js';
 import { AP_STATE_HTTP_ESTAB } from '../../src/authproxy/states.js';
-import { FIXTURE_KEY, FIXTURE_PASSWORD, radiusLoginSetup, signedAccept, words, type RadiusLoginSetup } from './radius-login-fixture.js';
+import { FIXTURE_KEY, FIXTURE_PASSWORD, radiusLoginSetup, signedAccept, signedReply, words, type RadiusLoginSetup } from './radius-login-fixture.js';
 
 const setups: RadiusLoginSetup[] = [];
 after(async () => {
@@ -100,23 +98,16 @@ test('an Accept whose proxyacl is bytes that do not parse: refused with the reas
   assert.equal(s.auth.radius.counters.accepts, 1);
 });
 
-/** A reply of `code` to `req` with a Message-Authenticator and `attrs`, signed with the fixture's key. */
-function signed(code: number, req: RadiusPacket, attrs: RadiusAttribute[]): Uint8Array {
-  const bytes = encodePacket(code, req.identifier, new Uint8Array(16), [{ type: RADIUS_ATTR.MESSAGE_AUTHENTICATOR, value: new Uint8Array(16) }, ...attrs]);
-  signReply(bytes, 22, req.authenticator, new TextEncoder().encode(FIXTURE_KEY));
-  return bytes;
-}
-
 test('a server\'s texts are shown escaped: a challenge prompt and a reject message of markup, a State of 253 octets', async () => {
   const hostile = '<script>alert(1)</script><b onclick="x">';
   const s = await radiusLoginSetup((req, send) => {
     if (findAttribute(req, RADIUS_ATTR.STATE) === undefined) {
-      send(signed(RADIUS_CODE.ACCESS_CHALLENGE, req, [
+      send(signedReply(RADIUS_CODE.ACCESS_CHALLENGE, req, [
         textAttribute(RADIUS_ATTR.REPLY_MESSAGE, hostile), { type: RADIUS_ATTR.STATE, value: new Uint8Array(253).fill(0x3c) },
       ]));
     } else {
       assert.equal(findAttribute(req, RADIUS_ATTR.STATE)!.length, 253, 'the State goes back as it came');
-      send(signed(RADIUS_CODE.ACCESS_REJECT, req, [textAttribute(RADIUS_ATTR.REPLY_MESSAGE, hostile)]));
+      send(signedReply(RADIUS_CODE.ACCESS_REJECT, req, [textAttribute(RADIUS_ATTR.REPLY_MESSAGE, hostile)]));
     }
   });
   setups.push(s);
