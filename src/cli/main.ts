@@ -250,6 +250,7 @@ const EXIT_BY_CODE: Readonly<Record<string, number>> = {
   ERR_INTERFACE_UNUSABLE: EXIT_HOST,
   ERR_HOST_NETWORK: EXIT_HOST,
   ERR_PACKET_TAP: EXIT_HOST,
+  ERR_DYNAMIC_AUTHOR_LISTEN: EXIT_HOST,
 };
 
 /** Exit status for an error raised out of a command. */

@@ -22,7 +22,8 @@ import { encodePacket, integerAttribute, decodePacket, findAttribute, attributeI
 import { ERROR_CAUSE, RADIUS_ATTR, RADIUS_AUTH_LEN, RADIUS_CODE } from '../../src/aaa/radius/dictionary.js';
 import { signAccountingRequest } from '../../src/aaa/radius/authenticators.js';
 import { parseConfig } from '../../src/config/parse.js';
-import { ConfigError } from '../../src/errors.js';
+import { ConfigError, DynamicAuthorListenError } from '../../src/errors.js';
+import { exitStatusOf } from '../../src/cli/main.js';
 
 const DA_KEY = 'da-Key-9z';
 const ACCT_KEY = 'acct-Key-4q';
@@ -288,6 +289,22 @@ test('a retransmission is answered again with the same answer and carried out on
   } finally {
     await new Promise<void>((r) => sock.close(() => r()));
     await new Promise<void>((r) => stranger.close(() => r()));
+    await teardown(s);
+  }
+});
+
+test('a port that cannot be had: DynamicAuthorListenError naming address, port and errno (no key), exit status 3', async () => {
+  const s = await setup();
+  try {
+    await assert.rejects(startDynamicAuthor({ ctx: s.fx.ctx, config: s.fx.config.dynamicAuthor!, address: '127.0.0.1', port: s.da.port }),
+      (e: unknown) => {
+        assert.ok(e instanceof DynamicAuthorListenError);
+        assert.equal(e.errno, 'EADDRINUSE');
+        assert.equal(e.message, `aaa server radius dynamic-author: cannot listen on 127.0.0.1 port ${s.da.port}: EADDRINUSE`);
+        assert.equal(exitStatusOf(e), 3);
+        return true;
+      });
+  } finally {
     await teardown(s);
   }
 });
