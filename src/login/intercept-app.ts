@@ -17,7 +17,7 @@ import { AP_PROTO_FTP, AP_PROTO_HTTP, AP_PROTO_HTTPS, AP_PROTO_TELNET } from '..
 import type { Engine, InterceptApp } from '../engine/engine.js';
 import { formatIp, formatIpv4, formatIpv6, isMappedIpv4 } from '../wire/addr.js';
 import { InterceptedSocket } from './intercepted-socket.js';
-import { renderLoginPage, renderResultPage } from './pages.js';
+import { renderConsentPage, renderLoginPage, renderResultPage } from './pages.js';
 import { acceptsHtml, loginRedirectLocation, renderNetworkAuthenticationRequired } from './login-modes.js';
 import { setPageHeaders } from './page-headers.js';
 import type { FormTokens } from './form-token.js';
@@ -411,13 +411,11 @@ export class LoginInterceptApp implements InterceptApp {
         });
         httpDebug(this.engine!, t, () => `login redirect sent to ${client} port ${sock.remotePort}`);
       } else {
-        body = renderLoginPage({
-          banner: cfg.authProxy.bannerEnabled ? (cfg.authProxy.bannerText ?? cfg.hostname) : undefined,
-          hostname: cfg.hostname,
-          action,
-          originalUrl,
-          token: this.opts.tokens?.issue(client, t),
-        });
+        const banner = cfg.authProxy.bannerEnabled ? (cfg.authProxy.bannerText ?? cfg.hostname) : undefined;
+        const token = this.opts.tokens?.issue(client, t);
+        body = modes.consent !== undefined
+          ? renderConsentPage({ banner, hostname: cfg.hostname, terms: modes.consent.text, action, originalUrl, token })
+          : renderLoginPage({ banner, hostname: cfg.hostname, action, originalUrl, token });
         httpDebug(this.engine!, t, () => `login page sent to ${client} port ${sock.remotePort}`);
       }
     }

@@ -26,11 +26,13 @@ import type { ClientAddress } from './client-address.js';
 import type { FormTokens } from './form-token.js';
 import type { RequestedUrls } from './requested-urls.js';
 import type { LoginForm } from './login-form.js';
-import { renderLoginPage, renderResultPage } from './pages.js';
+import { renderConsentPage, renderLoginPage, renderResultPage } from './pages.js';
 import { httpDebug, printableUser } from './login-debug.js';
 
 /** Privilege a user needs to be let through (IOS `auth-proxy:priv-lvl=15`). */
 export const REQUIRED_PRIVILEGE = 15;
+/** The user name of a host let through by an accepted consent page (`show ip auth-proxy cache`, accounting). */
+export const CONSENT_USER = 'consent';
 /** Logins being checked at once, all clients together; more wait for none and get 503. */
 export const MAX_CONCURRENT_LOGINS = 64;
 /** Challenges shown whose host entry is remembered for their answer (as many as the method lists keep pending). */
@@ -111,6 +113,17 @@ export class LoginFlow {
   formPage(client: ClientAddress, status: number, message?: string, user?: string,
     challenge?: { readonly state: string; readonly prompt: string }, wanted?: string): LoginPage {
     const cfg = this.ctx.config;
+    const consent = cfg.loginModes.consent;
+    if (consent !== undefined) {
+      return {
+        status,
+        html: renderConsentPage({
+          banner: cfg.authProxy.bannerEnabled ? (cfg.authProxy.bannerText ?? cfg.hostname) : undefined,
+          hostname: cfg.hostname, terms: consent.text, action: this.o.actionFor(client),
+          originalUrl: this.o.urls.pick(client.text, wanted), token: this.o.tokens.issue(client.text, this.ctx.nowMs()), message,
+        }),
+      };
+    }
     return {
       status,
       html: renderLoginPage({
@@ -151,8 +164,10 @@ export class LoginFlow {
       httpDebug(this.ctx.engine, now, () => `login form from ${client.text} refused: bad or expired form token`);
       return this.formPage(client, 403, 'This login form has expired or was not issued to this computer; nothing was checked. Please log in again.');
     }
-    if (form.user === '') return this.formPage(client, 400, 'Enter a user name and a password.');
-    const r = await this.login(client, form.user, form.password, form.state);
+    const consent = this.ctx.config.loginModes.consent;
+    const r = consent !== undefined ? this.consent(client, form, consent.attributeList)
+      : form.user === '' ? undefined : await this.login(client, form.user, form.password, form.state);
+    if (r === undefined) return this.formPage(client, 400, consent !== undefined ? 'Tick the box to accept the terms.' : 'Enter a user name and a password.');
     switch (r.kind) {
       case 'watch-listed': return this.listedPage();
       case 'stale':
@@ -193,6 +208,18 @@ export class LoginFlow {
   private listedPage(): LoginPage {
     return this.result(403, 'Authentication Refused',
       'Too many failed logins from this computer: it is on the watch list and may not log in until its entry expires.');
+  }
+
+  /**
+   * An accepted consent page (`ip auth-proxy consent attribute-list NAME`): no credentials; the
+   * host is authorized as user `consent` with the list's `proxyacl` entries, as a login would be.
+   * Undefined when the box was not ticked.
+   */
+  private consent(client: ClientAddress, form: LoginForm, listName: string): LoginResult | undefined {
+    if (!form.accept) return undefined;
+    httpDebug(this.ctx.engine, this.ctx.nowMs(), () => `terms accepted by ${client.text}`);
+    const list = this.ctx.config.attributeLists.get(listName);
+    return this.authorize(client, CONSENT_USER, `"${CONSENT_USER}"`, list?.proxyAcl ?? []);
   }
 
   /**

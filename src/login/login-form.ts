@@ -1,7 +1,7 @@
 /**
  * Reading the login form from a POST: `application/x-www-form-urlencoded` (HTML 5 §4.10.21.7),
- * at most {@link LOGIN_MAX_BODY_BYTES}, fields `uname`, `pwd`, `ap_token`, `ap_orig` and `ap_state`
- * (the second step of a challenge) each at most once and within their own limits. The raw bytes are zeroed as soon as they are parsed
+ * at most {@link LOGIN_MAX_BODY_BYTES}, fields `uname`, `pwd`, `ap_token`, `ap_orig`, `ap_state`
+ * (the second step of a challenge) and `ap_accept` (the consent page's checkbox) each at most once and within their own limits. The raw bytes are zeroed as soon as they are parsed
  * (the password then lives only in the string handed to the Authenticator). The time limit is
  * the server's (`requestTimeout`).
  */
@@ -21,6 +21,8 @@ export interface LoginForm {
   readonly originalUrl: string | undefined;
   /** The state of an AAA challenge this form answers (the password is then the answer typed). */
   readonly state: string | undefined;
+  /** The consent page's checkbox was ticked (`ap_accept=yes`). */
+  readonly accept: boolean;
 }
 
 /** Why a POST is not a login form. */
@@ -87,7 +89,7 @@ export function parseLoginForm(text: string): LoginForm | FormFault {
     const name = decode(eq < 0 ? part : part.slice(0, eq));
     const value = decode(eq < 0 ? '' : part.slice(eq + 1));
     if (name === undefined || value === undefined) return 'malformed';
-    if (name !== 'uname' && name !== 'pwd' && name !== 'ap_token' && name !== 'ap_orig' && name !== 'ap_state') continue;
+    if (name !== 'uname' && name !== 'pwd' && name !== 'ap_token' && name !== 'ap_orig' && name !== 'ap_state' && name !== 'ap_accept') continue;
     if (fields.has(name)) return 'malformed';
     fields.set(name, value);
   }
@@ -95,7 +97,10 @@ export function parseLoginForm(text: string): LoginForm | FormFault {
   const password = fields.get('pwd') ?? '';
   const state = fields.get('ap_state');
   if ([...user].length > MAX_USER_LENGTH || [...password].length > MAX_PASSWORD_LENGTH || (state?.length ?? 0) > 512) return 'malformed';
-  return { user, password, token: fields.get('ap_token'), originalUrl: fields.get('ap_orig'), state: state === '' ? undefined : state };
+  return {
+    user, password, token: fields.get('ap_token'), originalUrl: fields.get('ap_orig'), state: state === '' ? undefined : state,
+    accept: fields.get('ap_accept') === 'yes',
+  };
 }
 
 /** `application/x-www-form-urlencoded` decoding of one name or value; undefined if it is not valid UTF-8. */

@@ -64,6 +64,39 @@ export function renderLoginPage(o: LoginPageOptions): string {
     '<p><input type="submit" value="OK"></p>\n</form>\n</body></html>\n';
 }
 
+/** The terms shown when `ip auth-proxy consent` gives none. */
+export const DEFAULT_CONSENT_TERMS = 'By continuing you accept the terms of use of this network.';
+
+export interface ConsentPageOptions {
+  readonly banner: string | undefined;
+  readonly hostname: string;
+  /** The terms (plain text; each line a paragraph). */
+  readonly terms: string | undefined;
+  /** Absolute https URL of the gateway's login service (form action). */
+  readonly action: string;
+  readonly originalUrl: string | undefined;
+  readonly token?: string | undefined;
+  readonly message?: string | undefined;
+}
+
+/**
+ * Renders the consent page (`ip auth-proxy consent`): the terms and a checkbox to accept them,
+ * no credentials; the form posts to the login service with its token, like the login form.
+ */
+export function renderConsentPage(o: ConsentPageOptions): string {
+  const banner = o.banner === undefined ? '' : `<h1>${escapeHtml(o.banner)}</h1>\n`;
+  const message = o.message === undefined ? '' : `<p class="message">${escapeHtml(o.message)}</p>\n`;
+  const terms = (o.terms ?? DEFAULT_CONSENT_TERMS).split('\n').map((l) => l.trim()).filter((l) => l !== '')
+    .map((l) => `<p>${escapeHtml(l)}</p>\n`).join('');
+  const token = o.token === undefined ? '' : `<input type="hidden" name="ap_token" value="${escapeHtml(o.token)}">\n`;
+  const orig = o.originalUrl === undefined ? '' : `<input type="hidden" name="ap_orig" value="${escapeHtml(o.originalUrl)}">\n`;
+  return head(`${o.hostname} Terms of Use`) + banner + message +
+    `<h2>Terms of use of ${escapeHtml(o.hostname)}</h2>\n` + terms +
+    `<form method="post" action="${escapeHtml(o.action)}">\n` + token + orig +
+    '<p><label><input type="checkbox" name="ap_accept" value="yes" required> I accept these terms</label></p>\n' +
+    '<p><input type="submit" value="Accept and continue"></p>\n</form>\n</body></html>\n';
+}
+
 export interface ResultPageOptions {
   readonly hostname: string;
   /** Heading (and title). */

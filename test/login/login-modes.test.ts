@@ -2,12 +2,14 @@
  * The login modes beyond IOS on intercepted connections, in process (packets through the
  * engine, the login service on 127.0.0.1): `login-redirect` (307 to the login site with the URL
  * asked for, seed 001), `status-511` (RFC 6585 §6 for clients that take no HTML) and
- * `captive-portal-api` (RFC 8908 JSON before and after a login; RFC 8910 option values).
+ * `captive-portal-api` (RFC 8908 JSON before and after a login; RFC 8910 option values) and
+ * `consent` (terms and a checkbox instead of credentials, CSRF-protected, escaped).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Authenticator, AuthOutcome, AuthRequest } from '../../src/aaa/types.js';
 import { AP_STATE_HTTP_ESTAB } from '../../src/authproxy/states.js';
+import { VERDICT_DROP, VERDICT_FORWARD } from '../../src/engine/engine.js';
 import { acceptsHtml, loginRedirectLocation } from '../../src/login/login-modes.js';
 import {
   form, httpsGet, httpsPost, httpsRequest, interceptedGet, serviceConfig, startServiceFixture, tokenOf, words, type Reply,
@@ -144,4 +146,45 @@ interface Gi0/1
     `    IPv6 RA option 37, length 7: ${ra.toString('hex')}\n`), text);
   assert.equal(ra.length, 56);
   assert.doesNotMatch(renderShowAuthProxyConfiguration(parseConfig('ip auth-proxy name web http\n', 'c.cfg')), /Captive/);
+});
+
+test('consent: the terms (escaped) and a checkbox instead of credentials; acceptance with a valid token authorizes with the attribute list', async () => {
+  const s = await startServiceFixture(serviceConfig(`aaa attribute list GUEST
+ attribute type proxyacl#1 "permit tcp any any eq 22"
+ip auth-proxy consent attribute-list GUEST ^C
+Use of this network is <b>logged</b> & "monitored".
+No file sharing.
+^C
+`), new Auth(), outputs);
+  const e = s.fx.engine;
+  const page = await interceptedGet(s, '127.0.0.27', 41020);
+  assert.match(page, /^HTTP\/1\.1 200 OK\r\n/);
+  assert.ok(page.includes('<p>Use of this network is &lt;b&gt;logged&lt;/b&gt; &amp; &quot;monitored&quot;.</p>\n<p>No file sharing.</p>'), page);
+  assert.match(page, /<input type="checkbox" name="ap_accept" value="yes" required>/);
+  assert.match(page, new RegExp(`<form method="post" action="https://127\\.0\\.0\\.1:${s.service.port}/">`));
+  assert.doesNotMatch(page, /name="pwd"|<b>/);
+  assert.match(page, /\r\nContent-Security-Policy: default-src 'none'/);
+  // Not ticked: the page again, nothing let through.
+  const unticked = await httpsPost(s, '127.0.0.27', form({ ap_token: tokenOf(page) }));
+  assert.equal(unticked.status, 400);
+  assert.match(unticked.body, /Tick the box to accept the terms\./);
+  // A forged, or another host's, token: refused (CSRF), nothing let through.
+  const forged = await httpsPost(s, '127.0.0.27', form({ ap_accept: 'yes', ap_token: `zzzz.${'A'.repeat(43)}` }));
+  assert.equal(forged.status, 403);
+  const stolen = await httpsPost(s, '127.0.0.28', form({ ap_accept: 'yes', ap_token: tokenOf(page) }));
+  assert.equal(stolen.status, 403);
+  assert.notEqual(e.cache.state[e.cache.lookup(words('127.0.0.27'))], AP_STATE_HTTP_ESTAB);
+  const ssh = s.net.client('127.0.0.27', 41021, '10.2.0.9', 22);
+  assert.equal(ssh.segment(0x02), VERDICT_DROP);
+  // Accepted: authorized as "consent" with the list's entries, back to the page asked for.
+  const ok = await httpsPost(s, '127.0.0.27', form({ ap_accept: 'yes', ap_token: tokenOf(unticked.body), ap_orig: 'http://example.test/wiki/Main' }));
+  assert.equal(ok.status, 200);
+  assert.match(ok.body, /<h1>Authentication Successful<\/h1>/);
+  assert.match(ok.body, /<a href="http:\/\/example\.test\/wiki\/Main">/);
+  const slot = e.cache.lookup(words('127.0.0.27'));
+  assert.equal(e.cache.state[slot], AP_STATE_HTTP_ESTAB);
+  assert.equal(e.cache.userOf(slot), 'consent');
+  assert.equal(s.net.client('127.0.0.27', 41022, '10.2.0.9', 22).segment(0x02), VERDICT_FORWARD, 'the list\'s entry lets ssh through');
+  assert.ok(outputs.some((l) => /AUTH-PROXY: terms accepted by 127\.0\.0\.27$/.test(l)));
+  assert.ok(outputs.some((l) => /AUTH-PROXY: 127\.0\.0\.27 authenticated as "consent"$/.test(l)));
 });
