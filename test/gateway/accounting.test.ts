@@ -190,6 +190,23 @@ test('a second login from the same host ends its session (User-Request) and star
   }
 });
 
+test('watch list: failed logins of an authorized host leave its session alone; a listed host that never logged in has none', async () => {
+  const { fx, acct } = setup(fr.acctPort, 'ip auth-proxy max-login-attempts 1\nip auth-proxy watch-list enable\n');
+  try {
+    const host = parseIp('10.1.0.14')!;
+    fx.engine.authorizeHost(host, 'kate', ENTRIES, 0);
+    for (let i = 0; i < 3; i++) fx.engine.loginFailed(host, 1_000);
+    assert.equal(acct.sessions.activeCount, 1, 'still accounted');
+    const other = parseIp('10.1.0.15')!;
+    fx.engine.loginFailed(other, 1_000);
+    assert.equal(fx.engine.isWatchListed(other, 1_000), true);
+    await acct.sessions.records.settled();
+    assert.deepEqual(acct.sessions.records.counters, { sent: 1, answered: 1, unanswered: 0, dropped: 0, deferred: 0 }, 'only kate\'s Start');
+  } finally {
+    await acct.close();
+  }
+});
+
 test('a host that never logged in has no session: its entry goes without records', async () => {
   const { fx, acct } = setup();
   try {
