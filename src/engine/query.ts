@@ -13,7 +13,13 @@
  * `log` lines). The source port is {@link QUERY_SOURCE_PORT}, the first ephemeral port (RFC 6335
  * §6): the proxy's real port is the kernel's choice. A destination that is the gateway's own
  * address is refused (the packet path would hand it to the host stack, past every list), as is
- * a pair of addresses of different families. Allocates: control plane only.
+ * a pair of addresses of different families, and so is any destination that names the gateway
+ * host itself to the proxy's socket though no interface holds it: the unspecified "this host"
+ * addresses (0.0.0.0/8, RFC 1122 §3.2.1.3 (a)/(b); `::`, RFC 4291 §2.5.2), which the kernel
+ * connects to the local host, and loopback (127/8, RFC 1122 §3.2.1.3 (g); `::1`, RFC 4291
+ * §2.5.3), where the gateway's own services listen — unless a configured interface is on that
+ * network (only a test puts one there). A host's packet to either never leaves it through the
+ * gateway, so no ACL can have meant to permit it. Allocates: control plane only.
  */
 import { PacketMeta, IPPROTO_TCP, TCP_FLAG_SYN } from '../wire/packet.js';
 import { ACL_PERMIT } from '../acl/api.js';
@@ -39,7 +45,8 @@ export function permitsConnection(s: EngineState, client: Uint32Array, dst: Uint
   meta.tcpFlags = TCP_FLAG_SYN;
   // Not `resolve`: its fixed ingress is the last packet's, and its results are the packet path's.
   const itf = s.interfaces;
-  if (itf.isOwnAddress(dst)) return false;
+  if (itf.isOwnAddress(dst) || isThisHost(dst, v4)) return false;
+  if (isLoopback(dst, v4) && itf.connectedInterfaceOf(dst) < 0) return false;
   const host = s.cache.lookup(client);
   const ingress = host >= 0 ? s.cache.ifIndex[host]! : itf.interfaceOf(client);
   const egress = itf.interfaceOf(dst);
@@ -52,6 +59,16 @@ export function permitsConnection(s: EngineState, client: Uint32Array, dst: Uint
     if (outList >= 0 && s.acls.classify(outList, meta, false, nowMs) !== ACL_PERMIT) return false;
   }
   return true;
+}
+
+/** 0.0.0.0/8 or `::`: "this host" to the proxy's own socket. */
+function isThisHost(w: Uint32Array, v4: boolean): boolean {
+  return v4 ? w[3]! >>> 24 === 0 : (w[0]! | w[1]! | w[2]! | w[3]!) === 0;
+}
+
+/** 127.0.0.0/8 or `::1`. */
+function isLoopback(w: Uint32Array, v4: boolean): boolean {
+  return v4 ? w[3]! >>> 24 === 127 : (w[0]! | w[1]! | w[2]!) === 0 && w[3] === 1;
 }
 
 function isMapped(w: Uint32Array): boolean {

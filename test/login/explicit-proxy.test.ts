@@ -196,3 +196,22 @@ function rawRequest(port: number, text: string): Promise<string> {
     setTimeout(() => s.end(), 500);
   });
 }
+
+test('the proxy does not reach the gateway itself: the unspecified address is refused even where the ACL permits everything', async () => {
+  const w = await world();
+  // A service of the gateway host's own, on its loopback (as a RADIUS or TACACS+ server or an admin page would be).
+  const local = http.createServer((_req, res) => res.end('gateway-local service\n'));
+  const localPort = await listen(local, '127.0.0.1');
+  w.s.auth.entries = [{ n: 1, text: 'permit tcp any any' }];
+  const proxyUser = `alice:${PASSWORD}`;
+  for (const host of ['0.0.0.0', '0.1.2.3']) {
+    const get = await curl(['-D', '-', '--proxy', w.proxy, '--proxy-user', proxyUser, `http://${host}:${localPort}/`]);
+    assert.deepEqual(statusesOf(get.out), [403], `GET to ${host}: ${get.out}${get.err}`);
+    assert.doesNotMatch(get.out, /gateway-local service/);
+    const tunnel = await rawRequest(w.s.service.proxy!.port, `CONNECT ${host}:${localPort} HTTP/1.1\r\nHost: x\r\n`
+      + `Proxy-Authorization: Basic ${Buffer.from(proxyUser).toString('base64')}\r\n\r\nGET / HTTP/1.1\r\nHost: x\r\n\r\n`);
+    assert.match(tunnel, /^HTTP\/1\.1 403 /, `CONNECT to ${host}: ${tunnel.slice(0, 200)}`);
+    assert.doesNotMatch(tunnel, /gateway-local service/);
+  }
+  assert.ok(!statuses.includes(401));
+});
