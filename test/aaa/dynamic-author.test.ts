@@ -321,3 +321,49 @@ test('config: aaa server radius dynamic-author block (client, server-key, port; 
   assert.throws(() => parseConfig(`${base} ignore server-key\n`, 'd.cfg'), /never takes a request without checking/);
   assert.throws(() => parseConfig(`${base} client radius.example server-key k\n`, 'd.cfg'), /IPv4 or IPv6 address/);
 });
+
+test('a captured request sent again from another port of the client\'s address is not carried out again; malformed datagrams are dropped and counted', async () => {
+  const s = await setup();
+  const first = createSocket('udp4');
+  const second = createSocket('udp4');
+  const answers: Buffer[] = [];
+  for (const sock of [first, second]) {
+    sock.on('message', (m) => answers.push(m));
+    await new Promise<void>((r) => sock.bind(0, '127.0.0.1', r));
+  }
+  try {
+    login(s.fx, '10.1.0.14', 'heidi');
+    const req = disconnectRequest(11, '10.1.0.14', DA_KEY, now());
+    first.send(req, s.da.port, '127.0.0.1');
+    await waitFor(() => answers.length === 1, 'the first answer');
+    assert.equal(s.fx.engine.cache.count, 0);
+    // The user logs in again; the same datagram (replayed by anyone who can send from the client's address) comes from another port.
+    login(s.fx, '10.1.0.14', 'heidi');
+    second.send(req, s.da.port, '127.0.0.1');
+    await waitFor(() => answers.length === 2, 'the answer to the replay');
+    assert.ok(answers[0]!.equals(answers[1]!), 'the answer already given');
+    assert.equal(s.fx.engine.cache.count, 1, 'the new login stays');
+    assert.equal(s.da.counters.duplicates, 1);
+    assert.equal(s.da.counters.disconnectAcks, 1);
+    // Malformed: shorter than a header, a Length field past the datagram, attributes of length 0, 1 and overrunning.
+    const bad = (attrs: number[], length?: number): Uint8Array => {
+      const b = new Uint8Array(20 + attrs.length);
+      b[0] = RADIUS_CODE.DISCONNECT_REQUEST;
+      b[1] = 12;
+      const len = length ?? b.length;
+      b[2] = len >> 8;
+      b[3] = len & 0xff;
+      b.set(attrs, 20);
+      return b;
+    };
+    const datagrams = [new Uint8Array(5), bad([], 400), bad([8, 0, 1, 2]), bad([8, 1, 1, 2]), bad([8, 9, 1, 2]), bad([26, 8, 0, 0, 0, 9, 1, 9])];
+    for (const d of datagrams) first.send(d, s.da.port, '127.0.0.1');
+    await waitFor(() => s.da.counters.malformed === datagrams.length, 'every malformed datagram counted');
+    assert.equal(answers.length, 2, 'none answered');
+    assert.equal(s.fx.engine.cache.count, 1);
+  } finally {
+    await new Promise<void>((r) => first.close(() => r()));
+    await new Promise<void>((r) => second.close(() => r()));
+    await teardown(s);
+  }
+});

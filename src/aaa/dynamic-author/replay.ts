@@ -2,8 +2,12 @@
  * Replay protection of the RFC 5176 listener: the Event-Timestamp window (RFC 5176 §6.4: a
  * request whose Event-Timestamp is missing or not within the window of the NAS's clock is
  * silently discarded; the default window is 300 s) and a bounded cache of the answers given
- * (RFC 5080 §2.2.2: a retransmission — same client address and port, Identifier and Request
- * Authenticator — gets the same answer again and is not carried out twice).
+ * (RFC 5080 §2.2.2: a retransmission — same client address, Identifier and Request
+ * Authenticator — gets the same answer again and is not carried out twice). The client's port is
+ * not part of the key: the Request Authenticator is a digest of the whole request under the
+ * client's key, so the same one from another port is the same request again — a client that
+ * retransmits from a new socket, or a captured request replayed from the client's address — and
+ * must not be carried out again while its Event-Timestamp is current.
  *
  * Only requests whose authenticators verified enter the cache, so nobody without a client's key
  * can fill it. An answer is kept until its request's Event-Timestamp leaves the window, so a
@@ -35,9 +39,9 @@ export class ReplayCache {
     return this.answers.size;
   }
 
-  /** The key of a request: client address and port, Identifier, Request Authenticator. */
-  static key(address: string, port: number, identifier: number, authenticator: Uint8Array): string {
-    return `${address}|${port}|${identifier}|${Buffer.from(authenticator).toString('hex')}`;
+  /** The key of a request: client address, Identifier, Request Authenticator (not the port: see the module comment). */
+  static key(address: string, identifier: number, authenticator: Uint8Array): string {
+    return `${address}|${identifier}|${Buffer.from(authenticator).toString('hex')}`;
   }
 
   /** Whether the request `key` was answered (and with what), is new, or cannot be taken now. */

@@ -12,8 +12,9 @@
  * 4. it carries a Message-Authenticator (RFC 5176 §3.4, computed as for an Accounting-Request)
  *    and it verifies — required, whatever the client: without it the request's only protection
  *    is MD5, the weakness Blast-RADIUS (CVE-2024-3596) exploits;
- * 5. a retransmission (same client address and port, Identifier and Request Authenticator) is
- *    answered again with the answer already given, and not carried out twice (RFC 5080 §2.2.2);
+ * 5. a retransmission (same client address, Identifier and Request Authenticator, from any
+ *    port) is answered again with the answer already given, and not carried out twice (RFC 5080
+ *    §2.2.2);
  * 6. it carries an Event-Timestamp within the window (default 300 s) of the gateway's clock
  *    (RFC 5176 §6.4: replay protection; a request without one is discarded, the option §6.4
  *    recommends implementations offer, taken as the only behaviour).
@@ -216,7 +217,7 @@ class Listener {
       return;
     }
     const now = this.nowWall();
-    const key = ReplayCache.key(from, rinfo.port, p.identifier, p.authenticator);
+    const key = ReplayCache.key(from, p.identifier, p.authenticator);
     const seen = this.replay.check(key, now);
     if (seen.kind === 'duplicate') {
       c.duplicates++;
