@@ -9,7 +9,8 @@
  * login authorizes the host as the login page does (`engine.authorizeHost`).
  *
  * Then it forwards: an absolute-form `http://` request to its origin (hop-by-hop fields and
- * `Proxy-Authorization` dropped, `Via` added, RFC 9110 §7.6), a CONNECT as a TCP tunnel (RFC
+ * `Proxy-Authorization` dropped, `Via` added, RFC 9110 §7.6; `Host` the target's, RFC 9112
+ * §3.2.2), a CONNECT as a TCP tunnel (RFC
  * 9110 §9.3.6). Its own connections leave from the gateway and never cross the packet path, so
  * before each one it asks the engine whether the host's own SYN to that address and port would
  * pass the interface ACLs with the host's downloaded entries (`engine.permitsConnection`); if
@@ -261,7 +262,8 @@ export async function listenExplicitProxy(ctx: GatewayContext, o: ProxyListenerO
 
   const forward = (req: http.IncomingMessage, res: http.ServerResponse, address: string, port: number, target: URL): void => {
     const headers = endToEnd(req.headers, req.rawHeaders);
-    headers.host ??= target.host;
+    // RFC 9112 §3.2.2: the target's host, whatever Host the client wrote (the ACL checked the target).
+    headers.host = target.host;
     headers.via = appendVia(req.headers.via, ctx.config.hostname);
     const up = http.request({
       host: address, port, method: req.method, path: target.pathname + target.search, headers, setHost: false,

@@ -215,3 +215,12 @@ test('the proxy does not reach the gateway itself: the unspecified address is re
   }
   assert.ok(!statuses.includes(401));
 });
+
+test('an absolute-form request reaches the origin with the target\'s Host, not the one the client wrote (RFC 9112 §3.2.2)', async () => {
+  const w = await world();
+  const echo = http.createServer((req, res) => res.end(`host=${req.headers.host}\n`));
+  const port = await listen(echo, '127.0.0.50');
+  w.s.auth.entries = [{ n: 1, text: `permit tcp any host 127.0.0.50 eq ${port}` }];
+  const r = await curl(['--proxy', w.proxy, '--proxy-user', `alice:${PASSWORD}`, '-H', 'Host: intranet.internal', `http://127.0.0.50:${port}/`]);
+  assert.equal(r.out, `host=127.0.0.50:${port}\n`, r.out + r.err);
+});
