@@ -25,8 +25,9 @@ import type { TokenLine } from '../ios/tokens.js';
 import { echoLine } from '../ios/echo.js';
 import type { DynamicAuthorClient, DynamicAuthorConfig } from './types.js';
 import type { ParseContext } from './context.js';
-import { isTopLevelCommand } from './commands.js';
+import { ignoreBlockSubLine } from './server-blocks.js';
 import type { ServerBlock } from './server-blocks.js';
+import type { WordSet } from './vocabulary.js';
 import { expectEnd, ipv4At, keyAt, numberAt, parseIpv6Literal, wordAt } from './values.js';
 
 /** Default UDP port of the listener (RFC 5176 §2.3). */
@@ -34,6 +35,11 @@ export const DYNAMIC_AUTHOR_PORT = 3799;
 
 /** Sub-commands IOS has that portcullis accepts and does not implement (warned). */
 const IGNORED: ReadonlySet<string> = new Set(['auth-type', 'domain', 'exit']);
+
+/** The block's words: a typing slip of an implemented one is an error (`ignoreBlockSubLine`). */
+const WORDS: WordSet = {
+  what: 'a "dynamic-author" sub-command', implemented: ['client', 'server-key', 'port', 'ignore'], ios: IGNORED,
+};
 
 interface PendingClient {
   readonly tl: TokenLine;
@@ -91,9 +97,7 @@ export class DynamicAuthorSection {
       this.ctx.warn(tl, 0, `ignored "${echoLine(tl)}": not implemented by portcullis`);
       return true;
     }
-    if (isTopLevelCommand(tl) || (!IGNORED.has(w0) && tl.indent === 0)) return false;
-    this.ctx.warn(tl, 0, `ignored "${echoLine(tl)}": not implemented by portcullis`);
-    return true;
+    return ignoreBlockSubLine(this.ctx, tl, WORDS);
   }
 
   /** The block's Config part, or undefined without a block. Throws for a client without a key. */

@@ -13,6 +13,8 @@ import type { SourceRef } from './types.js';
 import type { ParseContext } from './context.js';
 import { expectEnd, numberAt, wordAt } from './values.js';
 import { isTopLevelCommand } from './commands.js';
+import { rejectMistyped } from './vocabulary.js';
+import type { WordSet } from './vocabulary.js';
 
 /** A block of a server room that is open: its sub-lines go to `subLine` until it returns false. */
 export interface ServerBlock {
@@ -20,11 +22,16 @@ export interface ServerBlock {
 }
 
 /**
- * An unknown sub-line of a server block: warned and kept in the block when indented or known to
- * IOS (`known`); else (a top-level command, or an unknown unindented line) the block ends.
+ * An unknown sub-line of a server block whose words are `words`: warned and kept in the block
+ * when indented or known to IOS (`words.ios`); else (a top-level command, or an unknown
+ * unindented line) the block ends. A typing slip of one of the block's implemented words
+ * (` retransmt 2`) is an error with "did you mean", as at the top level: ignoring it would
+ * silently drop the setting.
  */
-export function ignoreBlockSubLine(ctx: ParseContext, tl: TokenLine, known: boolean): boolean {
+export function ignoreBlockSubLine(ctx: ParseContext, tl: TokenLine, words: WordSet): boolean {
+  const known = words.ios.has(wordAt(tl, 0)!);
   if (isTopLevelCommand(tl) || (!known && tl.indent === 0)) return false;
+  rejectMistyped(tl, 0, words);
   ctx.warn(tl, 0, `ignored "${echoLine(tl)}": not implemented by portcullis`);
   return true;
 }
@@ -61,8 +68,11 @@ interface PendingGroup<M> {
 /** The group blocks of one protocol while the config is read. */
 export class ServerGroupBlocks<M, S> {
   private readonly groups = new Map<string, PendingGroup<M>>();
+  private readonly words: WordSet;
 
-  constructor(private readonly ctx: ParseContext, private readonly protocol: GroupProtocol<M, S>) {}
+  constructor(private readonly ctx: ParseContext, private readonly protocol: GroupProtocol<M, S>) {
+    this.words = { what: 'a server group sub-command', implemented: ['server', 'deadtime'], ios: protocol.ignored };
+  }
 
   /** `aaa group server radius|tacacs+ NAME` (the caller has checked the first four words): opens its block. */
   begin(tl: TokenLine): ServerBlock {
@@ -99,7 +109,7 @@ export class ServerGroupBlocks<M, S> {
       expectEnd(tl, 2);
       return true;
     }
-    return ignoreBlockSubLine(this.ctx, tl, this.protocol.ignored.has(w0));
+    return ignoreBlockSubLine(this.ctx, tl, this.words);
   }
 
   /** The groups, each member resolved: by name among `byName` (blocks with an address), else by the protocol. */

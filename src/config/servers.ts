@@ -14,6 +14,7 @@ import { CONFIG_DEFAULTS } from './context.js';
 import type { ParseContext } from './context.js';
 import { ignoreBlockSubLine, ServerGroupBlocks } from './server-blocks.js';
 import type { ServerBlock } from './server-blocks.js';
+import type { WordSet } from './vocabulary.js';
 import { expectEnd, hostAt, keyAt, numberAt, wordAt } from './values.js';
 
 /** One option of a server `host` line, after the host. */
@@ -66,7 +67,8 @@ export function parseServerHost(ctx: ParseContext, tl: TokenLine, options: reado
     }
     const option = options.find((o) => o.word === w);
     if (option === undefined) {
-      throw expectedAt(tl, i, `${[...options.map((o) => `"${o.word}"`), ...(withKey ? ['"key"'] : [])].join(', ')} or end of line`);
+      const words = [...options.map((o) => `"${o.word}"`), ...(withKey ? ['"key"'] : [])];
+      throw expectedAt(tl, i, words.length === 0 ? 'end of line' : `${words.join(', ')} or end of line`);
     }
     if (option.range !== undefined) values.set(w, numberAt(tl, i + 1, option.range[0], option.range[1]));
     else values.set(w, 1);
@@ -108,6 +110,11 @@ interface RadiusHostRef {
 const RADIUS_BLOCK_IGNORED: ReadonlySet<string> = new Set([
   'automate-tester', 'pac', 'non-standard', 'backoff', 'dscp', 'load-balance', 'throttle', 'exit',
 ]);
+
+/** The words of a `radius server NAME` block. */
+const RADIUS_BLOCK_WORDS: WordSet = {
+  what: 'a "radius server" sub-command', implemented: ['address', 'key', 'timeout', 'retransmit'], ios: RADIUS_BLOCK_IGNORED,
+};
 
 /** Sub-commands of `aaa group server radius NAME` IOS has and portcullis does not implement (warned). */
 const RADIUS_GROUP_IGNORED: ReadonlySet<string> = new Set([
@@ -249,17 +256,13 @@ export class RadiusSection {
         expectEnd(tl, 2);
         return true;
       default:
-        return this.ignoreSubLine(tl, RADIUS_BLOCK_IGNORED.has(w0));
+        return ignoreBlockSubLine(this.ctx, tl, RADIUS_BLOCK_WORDS);
     }
   }
 
   /** `aaa group server radius NAME` (the caller has checked the first four words): opens its block. */
   beginGroup(tl: TokenLine): ServerBlock {
     return this.groups.begin(tl);
-  }
-
-  private ignoreSubLine(tl: TokenLine, known: boolean): boolean {
-    return ignoreBlockSubLine(this.ctx, tl, known);
   }
 
   /** The RADIUS part of the Config; a group naming a server no line defines is a ConfigError there. */

@@ -15,10 +15,17 @@ import type { ParseContext } from './context.js';
 import { parseServerHost, replaceOrAdd, TACACS_HOST_OPTIONS } from './servers.js';
 import { ignoreBlockSubLine, ServerGroupBlocks } from './server-blocks.js';
 import type { ServerBlock } from './server-blocks.js';
+import type { WordSet } from './vocabulary.js';
 import { expectEnd, keyAt, numberAt, wordAt } from './values.js';
 
 /** Sub-commands of `tacacs server NAME` IOS has and portcullis does not implement (warned). */
 const TACACS_BLOCK_IGNORED: ReadonlySet<string> = new Set(['send-nat-address', 'exit']);
+
+/** The words of a `tacacs server NAME` block. */
+const TACACS_BLOCK_WORDS: WordSet = {
+  what: 'a "tacacs server" sub-command', implemented: ['address', 'key', 'port', 'timeout', 'single-connection'],
+  ios: TACACS_BLOCK_IGNORED,
+};
 
 /** Sub-commands of `aaa group server tacacs+ NAME` IOS has and portcullis does not implement (warned). */
 const TACACS_GROUP_IGNORED: ReadonlySet<string> = new Set(['ip', 'ipv6', 'server-private', 'exit']);
@@ -137,7 +144,7 @@ export class TacacsSection {
         s.singleConnection = true;
         return true;
       default:
-        return ignoreBlockSubLine(this.ctx, tl, TACACS_BLOCK_IGNORED.has(w0));
+        return ignoreBlockSubLine(this.ctx, tl, TACACS_BLOCK_WORDS);
     }
   }
 

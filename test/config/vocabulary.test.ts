@@ -36,6 +36,34 @@ test('a mistyped command word is an error at it, with "did you mean"', () => {
   }
 });
 
+test('a mistyped sub-command of an AAA server block is an error at it, with "did you mean"; the block\'s IOS words stay warnings', () => {
+  const cases: [string, number, number, string][] = [
+    ['radius server R\n address ipv4 192.0.2.1\n retransmt 2', 3, 2, 'retransmit'],
+    ['radius server R\n adress ipv4 192.0.2.1', 2, 2, 'address'],
+    ['tacacs server T\n address ipv4 192.0.2.1\n single-conection', 3, 2, 'single-connection'],
+    ['tacacs server T\n address ipv4 192.0.2.1\n prt 49', 3, 2, 'port'],
+    ['aaa group server radius G\n deadtim 2', 2, 2, 'deadtime'],
+    ['aaa group server tacacs+ G\n sever name T', 2, 2, 'server'],
+    ['aaa server radius dynamic-author\n clent 192.0.2.10 server-key k', 2, 2, 'client'],
+  ];
+  for (const [text, line, column, meant] of cases) {
+    const e = parseError(text);
+    assert.deepEqual([e.line, e.column], [line, column], text);
+    assert.ok(e.message.endsWith(`(did you mean "${meant}"?)`), e.message);
+  }
+  const cfg = parseConfig(['radius server R', ' address ipv4 192.0.2.1', ' key k', ' load-balance method least-outstanding',
+    'tacacs server T', ' address ipv4 192.0.2.2', ' key k', ' send-nat-address',
+    'aaa group server radius G', ' server name R', ' ip vrf forwarding X',
+    'aaa server radius dynamic-author', ' client 192.0.2.10 server-key k', ' auth-type all'].join('\n'), 'w.cfg');
+  assert.deepEqual(cfg.warnings.map((w) => w.line), [4, 8, 11, 14]);
+});
+
+test('a group member line with a word after the server says it expected the end of the line', () => {
+  const e = parseError('tacacs server T\n address ipv4 192.0.2.1\n key k\naaa group server tacacs+ G\n server nme T');
+  assert.deepEqual([e.line, e.column], [5, 13]);
+  assert.match(e.message, /expected end of line, found "T"/);
+});
+
 test('real IOS commands portcullis does not implement, and words far from every command, stay warnings', () => {
   const lines = ['snmp-server community public RO', 'ntp server 10.0.0.9', 'logging host 10.0.0.9', 'service timestamps',
     'ip routing', 'ipv6 router ospf 1', 'no ip domain-lookup', 'line vty 0 4', 'enable secret 5 $1$x$y',
