@@ -29,8 +29,14 @@ export class AaaSection {
   private readonly accountingAuthProxy = new Map<string, readonly string[]>();
   private sessionId: string | undefined = undefined;
   private updatePeriodicMin: number | undefined = undefined;
+  private readonly groupRefs: GroupReference[] = [];
 
   constructor(private readonly ctx: ParseContext) {}
+
+  /** Every `group NAME` of a method list, where it is written (checked by the parser at the end). */
+  groupReferences(): readonly GroupReference[] {
+    return this.groupRefs;
+  }
 
   /** Parses an `aaa` line; false for a form portcullis does not implement. */
   parse(tl: TokenLine): boolean {
@@ -50,12 +56,12 @@ export class AaaSection {
       return true;
     }
     if (w1 === 'authentication' && w2 === 'login') {
-      const [list, methods] = methodList(tl, 3, AAA_LOGIN_METHODS);
+      const [list, methods] = methodList(tl, 3, AAA_LOGIN_METHODS, this.groupRefs);
       this.authenticationLogin.set(list, methods);
       return true;
     }
     if (w1 === 'authorization' && w2 === 'auth-proxy') {
-      const [list, methods] = methodList(tl, 3, AAA_AUTHZ_METHODS);
+      const [list, methods] = methodList(tl, 3, AAA_AUTHZ_METHODS, this.groupRefs);
       this.authorizationAuthProxy.set(list, methods);
       return true;
     }
@@ -69,7 +75,7 @@ export class AaaSection {
       const kind = wordAt(tl, 4);
       if (kind !== 'start-stop' && kind !== 'stop-only') throw expectedAt(tl, 4, '"start-stop"');
       if (kind === 'stop-only') this.ctx.warn(tl, 4, 'accounting "stop-only" is sent as start-stop: portcullis records both ends of every session');
-      this.accountingAuthProxy.set(list, methods(tl, 5, AAA_ACCT_METHODS));
+      this.accountingAuthProxy.set(list, methods(tl, 5, AAA_ACCT_METHODS, this.groupRefs));
       return true;
     }
     return false;
@@ -120,15 +126,23 @@ export class AaaSection {
   }
 }
 
-/** `LIST METHOD…` from token `i`. */
-function methodList(tl: TokenLine, i: number, allowed: ReadonlySet<string>): [string, readonly string[]] {
-  const list = tl.tokens[i]?.text;
-  if (list === undefined) throw expectedAt(tl, i, 'a method list name ("default" or a name)');
-  return [list, methods(tl, i + 1, allowed)];
+/** A `group NAME` method: the name, its line and token index. */
+export interface GroupReference {
+  readonly tl: TokenLine;
+  readonly index: number;
+  readonly name: string;
 }
 
-/** One or more methods from token `i`: `group NAME` or a keyword from `allowed`. */
-function methods(tl: TokenLine, i: number, allowed: ReadonlySet<string>): readonly string[] {
+/** `LIST METHOD…` from token `i`. */
+function methodList(tl: TokenLine, i: number, allowed: ReadonlySet<string>,
+  refs: GroupReference[]): [string, readonly string[]] {
+  const list = tl.tokens[i]?.text;
+  if (list === undefined) throw expectedAt(tl, i, 'a method list name ("default" or a name)');
+  return [list, methods(tl, i + 1, allowed, refs)];
+}
+
+/** One or more methods from token `i`: `group NAME` or a keyword from `allowed`; the groups go to `refs`. */
+function methods(tl: TokenLine, i: number, allowed: ReadonlySet<string>, refs: GroupReference[]): readonly string[] {
   const expected = ['"group NAME"', ...[...allowed].map((m) => `"${m}"`)].join(', ');
   const out: string[] = [];
   if (i >= tl.tokens.length) throw expectedAt(tl, i, `a method (${expected})`);
@@ -138,6 +152,7 @@ function methods(tl: TokenLine, i: number, allowed: ReadonlySet<string>): readon
       const g = tl.tokens[i + 1]?.text;
       if (g === undefined) throw expectedAt(tl, i + 1, 'a server group name ("radius", "tacacs+" or a name)');
       out.push(`group ${g}`);
+      refs.push({ tl, index: i + 1, name: g });
       i += 2;
     } else if (allowed.has(w)) {
       out.push(w);

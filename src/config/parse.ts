@@ -364,6 +364,15 @@ class ConfigParser {
       throw expectedAt(consentList.tl, consentList.index, 'the name of a defined aaa attribute list',
         `no "aaa attribute list ${clip(consentList.name)}" block defines it`);
     }
+    const radius = this.radius.result();
+    const tacacs = this.tacacs.result();
+    // A method list naming a group no block defines would fail only when the gateway starts.
+    for (const ref of this.aaa.groupReferences()) {
+      const lower = ref.name.toLowerCase();
+      if (lower === 'radius' || lower === 'tacacs+' || radius.groups.has(ref.name) || tacacs.groups.has(ref.name)) continue;
+      throw expectedAt(ref.tl, ref.index, 'a server group name ("radius", "tacacs+" or a name)',
+        `no "aaa group server radius|tacacs+ ${clip(ref.name)}" block defines it`);
+    }
     const routes = resolveRoutes(this.routes, this.interfaces.interfaces.map((i) => i.name));
     this.warnNoDefaultRoute(routes);
     ctx.warnings.sort((a, b) => a.line - b.line || a.column - b.column);
@@ -377,8 +386,8 @@ class ConfigParser {
       loginModes: this.loginModes.result(),
       interfaces: this.interfaces.result(),
       acls,
-      radius: this.radius.result(),
-      tacacs: this.tacacs.result(),
+      radius,
+      tacacs,
       users: this.users.result((name) => attributeLists.has(name)),
       attributeLists,
       routes,

@@ -58,6 +58,23 @@ test('a mistyped sub-command of an AAA server block is an error at it, with "did
   assert.deepEqual(cfg.warnings.map((w) => w.line), [4, 8, 11, 14]);
 });
 
+test('a method list naming a server group no block defines is an error at the name (check-config catches it, not only run)', () => {
+  const cases: [string, number, number][] = [
+    ['aaa authentication login default group nosuch local', 1, 40],
+    ['aaa group server radius G\n server 192.0.2.1\nradius-server host 192.0.2.1 key k\naaa authorization auth-proxy default group radius group G2', 4, 57],
+    ['aaa accounting auth-proxy default start-stop group ACCT', 1, 52],
+  ];
+  for (const [text, line, column] of cases) {
+    const e = parseError(text);
+    assert.deepEqual([e.line, e.column], [line, column], text);
+    assert.match(e.message, /no "aaa group server radius\|tacacs\+ \S+" block defines it/);
+  }
+  const ok = parseConfig(['tacacs-server host 192.0.2.2 key k', 'radius-server host 192.0.2.1 key k',
+    'aaa group server tacacs+ T', ' server 192.0.2.2',
+    'aaa authentication login default group T group RADIUS group tacacs+ local'].join('\n'), 'ok.cfg');
+  assert.equal(ok.aaa.authenticationLogin.get('default')?.length, 4);
+});
+
 test('a group member line with a word after the server says it expected the end of the line', () => {
   const e = parseError('tacacs server T\n address ipv4 192.0.2.1\n key k\naaa group server tacacs+ G\n server nme T');
   assert.deepEqual([e.line, e.column], [5, 13]);
