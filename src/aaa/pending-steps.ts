@@ -1,10 +1,16 @@
 /**
  * Second steps of logins waiting for their answer (an `AuthChallenge`): each under a random,
  * unguessable state handle, for one user, until it expires; answerable once. Bounded: past
- * the bound the oldest goes. The method lists keep their challenges here (src/aaa/methods.ts),
- * and so do local TOTP users' code prompts (src/aaa/local.ts).
+ * the bound the oldest goes; and past {@link PENDING_STEPS_PER_USER} steps of one user, that
+ * user's oldest goes first — so one user's password (a stolen one, say) cannot push every other
+ * user's second step out by starting first steps without end. The method lists keep their
+ * challenges here (src/aaa/methods.ts), and so do local TOTP users' code prompts
+ * (src/aaa/local.ts).
  */
 import { randomBytes } from 'node:crypto';
+
+/** Steps one user may have waiting at once (a few browsers or tabs); past it that user's oldest goes. */
+export const PENDING_STEPS_PER_USER = 8;
 
 /** What every pending step holds: whose it is and until when (monotonic ms). */
 export interface PendingStep {
@@ -24,9 +30,15 @@ export class PendingSteps<T extends PendingStep> {
     return this.#steps.size;
   }
 
-  /** Keeps `step` under a new random state (expired steps and, past the bound, the oldest go). */
+  /** Keeps `step` under a new random state (expired steps, the user's oldest past its bound and, past the bound, the oldest go). */
   add(step: T, nowMs: number): string {
-    for (const [k, v] of this.#steps) if (v.expiresMs <= nowMs) this.#steps.delete(k);
+    let oldestOfUser: string | undefined;
+    let ofUser = 0;
+    for (const [k, v] of this.#steps) {
+      if (v.expiresMs <= nowMs) this.#steps.delete(k);
+      else if (v.user === step.user && ofUser++ === 0) oldestOfUser = k;
+    }
+    if (ofUser >= PENDING_STEPS_PER_USER) this.#steps.delete(oldestOfUser!);
     while (this.#steps.size >= this.max) this.#steps.delete(this.#steps.keys().next().value!);
     const state = randomBytes(18).toString('base64url');
     this.#steps.set(state, step);
