@@ -30,7 +30,26 @@ export function renderShowAuthProxyConfiguration(config: Config): string {
       out += `    ${PROTO_NAMES.get(p.proto) ?? String(p.proto)} ${list} auth-cache-time ${cacheMin} minutes\n`;
     }
   }
-  return out + captivePortalOptions(config);
+  return out + loginModes(config) + captivePortalOptions(config);
+}
+
+/**
+ * portcullis's own `ip auth-proxy` login modes, as configured (nothing when none is): so that
+ * `show` tells an operator which answer an intercepted request gets. The consent terms are not
+ * repeated.
+ */
+function loginModes(config: Config): string {
+  const m = config.loginModes;
+  let lines = '';
+  if (m.redirect !== undefined) lines += `    login-redirect ${m.redirect.url ?? '(the login service)'}\n`;
+  if (m.status511) lines += '    status-511\n';
+  if (m.captivePortalApi !== undefined) lines += '    captive-portal-api\n';
+  if (m.consent !== undefined) lines += `    consent attribute-list ${m.consent.attributeList}\n`;
+  if (m.proxyListener !== undefined) {
+    const realm = m.proxyListener.realm === undefined ? '' : ` realm ${m.proxyListener.realm}`;
+    lines += `    proxy-listener port ${m.proxyListener.port}${realm}\n`;
+  }
+  return lines === '' ? '' : `Login modes (portcullis extensions)\n${lines}`;
 }
 
 /**

@@ -59,3 +59,32 @@ test('no rules: only the global lines', () => {
     + 'Authentication global absolute time is 0 minutes\n'
     + 'Authentication Proxy Rule Configuration\n');
 });
+
+test('the login modes beyond IOS are listed as configured, before the captive-portal values', () => {
+  const cfg = parseConfig([
+    'ip auth-proxy name webauth http',
+    'ip auth-proxy login-redirect https://sso.example.net/login',
+    'ip auth-proxy status-511',
+    'ip auth-proxy captive-portal-api',
+    'ip auth-proxy proxy-listener port 3128 realm corp',
+    'interface g1',
+    ' ip address 10.1.0.1 255.255.255.0',
+    ' ip auth-proxy webauth',
+  ].join('\n'), 'modes.cfg');
+  assert.equal(renderShowAuthProxyConfiguration(cfg),
+    'Authentication global cache time is 60 minutes\n'
+    + 'Authentication global absolute time is 0 minutes\n'
+    + 'Authentication Proxy Rule Configuration\n'
+    + ' Auth-proxy name webauth\n'
+    + '    http list not specified auth-cache-time 60 minutes\n'
+    + 'Login modes (portcullis extensions)\n'
+    + '    login-redirect https://sso.example.net/login\n'
+    + '    status-511\n'
+    + '    captive-portal-api\n'
+    + '    proxy-listener port 3128 realm corp\n'
+    + 'Captive Portal API (RFC 8908) and its RFC 8910 option values, by inside interface\n'
+    + ' g1\n'
+    + '    DHCPv4 option 114: https://10.1.0.1/captive-portal/api\n');
+  const own = parseConfig('ip auth-proxy login-redirect\n', 'own.cfg');
+  assert.match(renderShowAuthProxyConfiguration(own), /\nLogin modes \(portcullis extensions\)\n {4}login-redirect \(the login service\)\n$/);
+});
