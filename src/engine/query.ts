@@ -16,10 +16,12 @@
  * a pair of addresses of different families, and so is any destination that names the gateway
  * host itself to the proxy's socket though no interface holds it: the unspecified "this host"
  * addresses (0.0.0.0/8, RFC 1122 §3.2.1.3 (a)/(b); `::`, RFC 4291 §2.5.2), which the kernel
- * connects to the local host, and loopback (127/8, RFC 1122 §3.2.1.3 (g); `::1`, RFC 4291
- * §2.5.3), where the gateway's own services listen — unless a configured interface is on that
- * network (only a test puts one there). A host's packet to either never leaves it through the
- * gateway, so no ACL can have meant to permit it. Allocates: control plane only.
+ * connects to the local host, loopback (127/8, RFC 1122 §3.2.1.3 (g); `::1`, RFC 4291
+ * §2.5.3), where the gateway's own services listen, and link-local (169.254/16, RFC 3927 §7;
+ * fe80::/10, RFC 4291 §2.5.6), the gateway's own links (a cloud's metadata service at
+ * 169.254.169.254 among them) — the last two unless a configured interface is on that network.
+ * A host's packet to any of them never leaves it through the gateway (a router forwards none),
+ * so no ACL can have meant to permit it. Allocates: control plane only.
  */
 import { PacketMeta, IPPROTO_TCP, TCP_FLAG_SYN } from '../wire/packet.js';
 import { ACL_PERMIT } from '../acl/api.js';
@@ -46,7 +48,7 @@ export function permitsConnection(s: EngineState, client: Uint32Array, dst: Uint
   // Not `resolve`: its fixed ingress is the last packet's, and its results are the packet path's.
   const itf = s.interfaces;
   if (itf.isOwnAddress(dst) || isThisHost(dst, v4)) return false;
-  if (isLoopback(dst, v4) && itf.connectedInterfaceOf(dst) < 0) return false;
+  if ((isLoopback(dst, v4) || isLinkLocal(dst, v4)) && itf.connectedInterfaceOf(dst) < 0) return false;
   const host = s.cache.lookup(client);
   const ingress = host >= 0 ? s.cache.ifIndex[host]! : itf.interfaceOf(client);
   const egress = itf.interfaceOf(dst);
@@ -69,6 +71,11 @@ function isThisHost(w: Uint32Array, v4: boolean): boolean {
 /** 127.0.0.0/8 or `::1`. */
 function isLoopback(w: Uint32Array, v4: boolean): boolean {
   return v4 ? w[3]! >>> 24 === 127 : (w[0]! | w[1]! | w[2]!) === 0 && w[3] === 1;
+}
+
+/** 169.254.0.0/16 or fe80::/10. */
+function isLinkLocal(w: Uint32Array, v4: boolean): boolean {
+  return v4 ? w[3]! >>> 16 === 0xa9fe : w[0]! >>> 22 === 0x3fa;
 }
 
 function isMapped(w: Uint32Array): boolean {

@@ -10,13 +10,13 @@
  *
  * Then it forwards: an absolute-form `http://` request to its origin (hop-by-hop fields and
  * `Proxy-Authorization` dropped, `Via` added, RFC 9110 §7.6; `Host` the target's, RFC 9112
- * §3.2.2), a CONNECT as a TCP tunnel (RFC
- * 9110 §9.3.6). Its own connections leave from the gateway and never cross the packet path, so
- * before each one it asks the engine whether the host's own SYN to that address and port would
- * pass the interface ACLs with the host's downloaded entries (`engine.permitsConnection`); if
- * not, 403 — and 403 for the gateway host itself in any form (its addresses, 0.0.0.0/8, `::`,
- * loopback), which a host's packets could never reach through it. A name is resolved once and
- * the checked address is the one connected to.
+ * §3.2.2), a CONNECT as a TCP tunnel (RFC 9110 §9.3.6). Its own connections leave from the
+ * gateway and never cross the packet path, so before each one it asks the engine whether the
+ * host's own SYN to that address and port would pass the interface ACLs with the host's
+ * downloaded entries (`engine.permitsConnection`); if not, 403 — and 403 for the gateway host
+ * itself in any form (its addresses, 0.0.0.0/8, `::`, loopback) and its links (link-local),
+ * which a host's packets could never reach through it. A name is resolved once and the checked
+ * address is the one connected to.
  *
  * After a login, each request still carries the credentials (browsers resend them): they are
  * compared with an HMAC of the accepted ones kept per client (never the password itself) while
