@@ -27,6 +27,7 @@ export class AaaSection {
   private readonly authenticationLogin = new Map<string, readonly string[]>();
   private readonly authorizationAuthProxy = new Map<string, readonly string[]>();
   private readonly accountingAuthProxy = new Map<string, readonly string[]>();
+  private readonly accountingStopOnly = new Set<string>();
   private sessionId: string | undefined = undefined;
   private updatePeriodicMin: number | undefined = undefined;
   private readonly groupRefs: GroupReference[] = [];
@@ -74,7 +75,8 @@ export class AaaSection {
       if (list === undefined) throw expectedAt(tl, 3, 'a method list name ("default" or a name)');
       const kind = wordAt(tl, 4);
       if (kind !== 'start-stop' && kind !== 'stop-only') throw expectedAt(tl, 4, '"start-stop"');
-      if (kind === 'stop-only') this.ctx.warn(tl, 4, 'accounting "stop-only" is sent as start-stop: portcullis records both ends of every session');
+      if (kind === 'stop-only') this.accountingStopOnly.add(list);
+      else this.accountingStopOnly.delete(list);
       this.accountingAuthProxy.set(list, methods(tl, 5, AAA_ACCT_METHODS, this.groupRefs));
       return true;
     }
@@ -120,6 +122,7 @@ export class AaaSection {
       authenticationLogin: this.authenticationLogin,
       authorizationAuthProxy: this.authorizationAuthProxy,
       accountingAuthProxy: this.accountingAuthProxy,
+      accountingStopOnly: this.accountingStopOnly,
       sessionId: this.sessionId,
       accountingUpdatePeriodicMin: this.updatePeriodicMin,
     };

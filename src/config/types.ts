@@ -153,8 +153,10 @@ export interface AaaConfig {
   readonly authenticationLogin: ReadonlyMap<string, readonly string[]>;
   /** `aaa authorization auth-proxy LIST METHOD…`. */
   readonly authorizationAuthProxy: ReadonlyMap<string, readonly string[]>;
-  /** `aaa accounting auth-proxy LIST start-stop METHOD…`. */
+  /** `aaa accounting auth-proxy LIST start-stop|stop-only METHOD…`. */
   readonly accountingAuthProxy: ReadonlyMap<string, readonly string[]>;
+  /** The accounting lists configured `stop-only`: a Stop record at a session's end, no Start, no Interim-Update. */
+  readonly accountingStopOnly?: ReadonlySet<string>;
   /** `aaa session-id common|unique`. */
   readonly sessionId: string | undefined;
   /** `aaa accounting update periodic N`: minutes between Interim-Update records; undefined: none. */

@@ -1,6 +1,6 @@
 /**
  * RADIUS accounting of a running gateway's auth-proxy sessions (`aaa accounting auth-proxy
- * default start-stop group …`, RFC 2866): listens to the engine's session hooks
+ * default start-stop|stop-only group …`, RFC 2866): listens to the engine's session hooks
  * (src/engine/session-hooks.ts) and turns them into the records of {@link RadiusAccounting}:
  * - Start when a login's authorization succeeds (Acct-Session-Id: the engine's session id, the
  *   number the `OBJ_CREATE` debug line shows; User-Name; Framed-IP-Address or
@@ -8,6 +8,7 @@
  *   interface the host is on, the address it logs in to — `ip radius source-interface` is not
  *   implemented);
  * - Interim-Update every `aaa accounting update periodic N` minutes while the session lasts;
+ * - with `stop-only`, neither of those: only the Stop below (as IOS's `stop-only`);
  * - Stop when the session ends, with Acct-Session-Time, the octets (and Gigawords) and packets
  *   the data plane counted — input from the host, output to it (RFC 2866 §5.3, §5.4) — and
  *   Acct-Terminate-Cause ({@link terminateCauseOf}; NAS-Error instead of Admin-Reboot when the
@@ -49,9 +50,12 @@ export class SessionAccounting implements SessionListener {
   private shutdownCause: number = TERMINATE_CAUSE.ADMIN_REBOOT;
   private closed = false;
 
-  /** `interimMs`: time between Interim-Update records (undefined: none). */
+  /**
+   * `interimMs`: time between Interim-Update records (undefined: none); `stopOnly`: the list is
+   * `stop-only` — a session's end is recorded (Stop), its start and progress are not.
+   */
   constructor(private readonly ctx: GatewayContext, readonly records: RadiusAccounting,
-    private readonly interimMs: number | undefined) {}
+    private readonly interimMs: number | undefined, private readonly stopOnly = false) {}
 
   /** Sessions being accounted now. */
   get activeCount(): number {
@@ -67,9 +71,9 @@ export class SessionAccounting implements SessionListener {
       client: formatIp(engine.cache.addr.subarray(slot * 4, slot * 4 + 4)),
       nasAddress: this.nasAddress(engine.cache.ifIndex[slot]!),
     };
-    this.records.start(session);
+    if (!this.stopOnly) this.records.start(session);
     let timer: ReturnType<typeof setInterval> | undefined;
-    if (this.interimMs !== undefined) {
+    if (this.interimMs !== undefined && !this.stopOnly) {
       timer = setInterval(() => this.interim(slot, id), this.interimMs);
       timer.unref();
     }
@@ -175,7 +179,8 @@ export function startGatewayAccounting(ctx: GatewayContext, config: Config = ctx
     throw e;
   }
   const minutes = config.aaa.accountingUpdatePeriodicMin;
-  const sessions = new SessionAccounting(ctx, records!, minutes === undefined ? undefined : minutes * 60_000);
+  const stopOnly = config.aaa.accountingStopOnly?.has('default') ?? false;
+  const sessions = new SessionAccounting(ctx, records!, minutes === undefined ? undefined : minutes * 60_000, stopOnly);
   ctx.engine.sessionListener = sessions;
   return {
     sessions, client,

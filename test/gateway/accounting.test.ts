@@ -353,3 +353,30 @@ test('no accounting list, no accounting; aaa accounting update periodic is read'
   assert.equal(withUpdate.config.aaa.accountingUpdatePeriodicMin, 15);
   assert.deepEqual(withUpdate.config.warnings.map((w) => w.message).filter((m) => /newinfo|jitter/.test(m)).length, 2);
 });
+
+test('stop-only: the session\'s end is recorded (Stop with its counts), its start and progress are not', async () => {
+  const text = config(fr.acctPort, 'aaa accounting update periodic 1\n')
+    .replace('aaa accounting auth-proxy default start-stop group radius', 'aaa accounting auth-proxy default stop-only group radius');
+  const fx = makeContextFixture({ configText: text });
+  assert.deepEqual(fx.config.warnings.filter((w) => w.message.includes('stop-only')), [], 'stop-only is not a warning');
+  const acct = startGatewayAccounting(fx.ctx)!;
+  try {
+    const host = parseIp('10.1.0.12')!;
+    fx.clock.nowMs = 1_000;
+    fx.engine.authorizeHost(host, 'oscar', ENTRIES, fx.clock.nowMs);
+    const id = fx.engine.sessionId(fx.engine.cache.lookup(host));
+    const t = traffic(fx, '10.1.0.12', '10.2.0.9', 2, 1);
+    fx.clock.nowMs = 31_000;
+    assert.equal(fx.engine.clearCache(host, fx.clock.nowMs), 1);
+    await acct.sessions.records.settled();
+    const records = await waitForRecords(id, 'oscar', 1);
+    assert.deepEqual(records.map((r) => r.get('Acct-Status-Type')), ['Stop']);
+    assert.equal(records[0]!.get('Acct-Input-Octets'), String(t.out));
+    assert.equal(records[0]!.get('Acct-Output-Packets'), '1');
+    assert.equal(records[0]!.get('Acct-Session-Time'), '30');
+    assert.equal(records[0]!.has('Acct-Delay-Time'), false);
+    assert.equal(acct.sessions.records.counters.sent, 1, 'one record in all: no Start, no Interim-Update');
+  } finally {
+    await acct.close();
+  }
+});
