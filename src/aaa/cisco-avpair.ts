@@ -16,6 +16,11 @@ export interface AuthProxyAuthorization {
   readonly entries: readonly DynamicAclText[];
   /** Pairs that name an auth-proxy attribute but cannot be read (e.g. `priv-lvl=high`), as given. */
   readonly unreadable: readonly string[];
+  /**
+   * Mandatory (`=`) pairs of an auth-proxy attribute other than `priv-lvl` and `proxyacl#N`, as
+   * given: an Access-Accept's are left alone, as IOS does; a CoA-Request's cannot be applied.
+   */
+  readonly unknown: readonly string[];
 }
 
 const PAIR = /^([^:=*]+):([^=*]+)([=*])([\s\S]*)$/;
@@ -29,19 +34,23 @@ export function readAuthProxyPairs(pairs: readonly string[], withProtocol = true
   let privilege: number | undefined;
   const byN = new Map<number, string>();
   const unreadable: string[] = [];
+  const unknown: string[] = [];
   for (const pair of pairs) {
     let attribute: string;
     let value: string;
+    let mandatory: boolean;
     if (withProtocol) {
       const m = PAIR.exec(pair);
       if (m === null || m[1]!.trim().toLowerCase() !== 'auth-proxy') continue;
       attribute = m[2]!.trim();
+      mandatory = m[3] === '=';
       value = m[4]!;
     } else {
-      const m = /^([^=*]+)[=*]([\s\S]*)$/.exec(pair);
+      const m = /^([^=*]+)([=*])([\s\S]*)$/.exec(pair);
       if (m === null) continue;
       attribute = m[1]!.trim();
-      value = m[2]!;
+      mandatory = m[2] === '=';
+      value = m[3]!;
     }
     if (attribute.toLowerCase() === 'priv-lvl') {
       const t = value.trim();
@@ -51,7 +60,8 @@ export function readAuthProxyPairs(pairs: readonly string[], withProtocol = true
     }
     const acl = PROXYACL.exec(attribute);
     if (acl !== null) byN.set(Number(acl[1]), value.trim().replace(/^"(.*)"$/s, '$1'));
+    else if (mandatory) unknown.push(pair);
   }
   const entries = [...byN.entries()].sort((a, b) => a[0] - b[0]).map(([n, text]) => ({ n, text }));
-  return { privilege, entries, unreadable };
+  return { privilege, entries, unreadable, unknown };
 }

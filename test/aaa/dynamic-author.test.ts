@@ -199,6 +199,8 @@ test('NAKs with the RFC 5176 Error-Cause: unknown session 503, an entry that doe
       ['coa', ['User-Name = "erin"', 'Cisco-AVPair = "auth-proxy:priv-lvl=15"'], /Error-Cause = Multiple-Session-Selection-Unsupported/],
       ['disconnect', ['Framed-IP-Address = 10.1.0.10', 'Reply-Message = "bye"'], /Error-Cause = Unsupported-Attribute/],
       ['coa', ['Framed-IP-Address = 10.1.0.10', 'Cisco-AVPair = "shell:priv-lvl=15"'], /Error-Cause = Unsupported-Attribute/],
+      ['coa', ['Framed-IP-Address = 10.1.0.10', 'Cisco-AVPair = "auth-proxy:proxyacl#1=permit tcp any any eq 443"',
+        'Cisco-AVPair = "auth-proxy:timeout=5"'], /Error-Cause = Unsupported-Attribute/],
       ['disconnect', ['NAS-Identifier = "gw"'], /Error-Cause = Missing-Attribute/],
       ['disconnect', ['Framed-IP-Address = 10.1.0.10', 'NAS-IP-Address = 192.0.2.1'], /Error-Cause = NAS-Identification-Mismatch/],
     ];

@@ -9,7 +9,8 @@
  * - an attribute portcullis does not act on → 401 Unsupported Attribute (a Disconnect-Request
  *   may carry only identification attributes, Event-Timestamp, Message-Authenticator,
  *   Proxy-State and Acct-Terminate-Cause, whose value becomes the Stop record's cause; a
- *   CoA-Request adds Cisco-AVPairs of the `auth-proxy` protocol);
+ *   CoA-Request adds Cisco-AVPairs of the `auth-proxy` protocol, mandatory ones only of
+ *   `priv-lvl` and `proxyacl#N`: an optional `*` pair of another attribute is skipped);
  * - Service-Type (Authorize Only, §3.2) → 405 Unsupported Service: portcullis cannot ask the
  *   server to re-authorize a web login;
  * - no session identification attribute, or a CoA-Request without an `auth-proxy` pair → 402
@@ -120,6 +121,10 @@ export function readDynamicRequest(p: RadiusPacket, nas: NasIdentity): DynamicRe
     return { kind: 'nak', cause: ERROR_CAUSE.MISSING_ATTRIBUTE, reason: 'no auth-proxy Cisco-AVPair to apply' };
   }
   const authz = readAuthProxyPairs(pairs);
+  if (authz.unknown.length > 0) {
+    // RFC 5176 §3: a NAS that cannot apply every attribute of a CoA-Request NAKs it as a whole.
+    return { kind: 'nak', cause: ERROR_CAUSE.UNSUPPORTED_ATTRIBUTE, reason: 'an auth-proxy Cisco-AVPair other than priv-lvl and proxyacl#N' };
+  }
   if (authz.unreadable.length > 0 || (authz.privilege !== undefined && authz.privilege !== 15)) {
     return { kind: 'nak', cause: ERROR_CAUSE.INVALID_ATTRIBUTE_VALUE, reason: 'auth-proxy priv-lvl other than 15' };
   }
