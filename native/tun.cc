@@ -48,6 +48,7 @@
 #include <memory>
 #include <string>
 
+#include "device.h"
 #include "uring.h"
 
 // Added in Linux 6.2 (UDP segmentation offload); older headers lack them.
@@ -140,106 +141,6 @@ void VnetHdrFrom(const uint16_t* meta, size_t i, VnetHdr* hdr) {
 /** Errors of one written packet (the next may pass); anything else means the device failed. */
 bool PacketFault(int err) {
   return err == EINVAL || err == EMSGSIZE || err == ENOMEM || err == ENOBUFS || err == EFAULT;
-}
-
-/** Copies an interface name (checked shorter than IFNAMSIZ) into ifr_name, NUL-terminated. */
-void CopyName(char* dst, const char* name) {
-  size_t n = strnlen(name, IFNAMSIZ - 1);
-  memcpy(dst, name, n);
-  dst[n] = '\0';
-}
-
-/** Sets the MTU and IFF_UP through an ordinary socket; returns 0 or the errno, naming the step. */
-int ConfigureLink(const char* name, int mtu, const char** step) {
-  int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-  if (s < 0) s = socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-  if (s < 0) {
-    *step = "socket";
-    return errno;
-  }
-  struct ifreq ifr;
-  memset(&ifr, 0, sizeof ifr);
-  CopyName(ifr.ifr_name, name);
-  int err = 0;
-  ifr.ifr_mtu = mtu;
-  if (ioctl(s, SIOCSIFMTU, &ifr) < 0) {
-    *step = "SIOCSIFMTU";
-    err = errno;
-  } else if (ioctl(s, SIOCGIFFLAGS, &ifr) < 0) {
-    *step = "SIOCGIFFLAGS";
-    err = errno;
-  } else {
-    ifr.ifr_flags |= IFF_UP;
-    if (ioctl(s, SIOCSIFFLAGS, &ifr) < 0) {
-      *step = "SIOCSIFFLAGS";
-      err = errno;
-    }
-  }
-  close(s);
-  return err;
-}
-
-/** Opens /dev/net/tun and attaches it to interface `name`; returns the fd or -errno. */
-int Attach(const char* name, short flags, char* actual, const char** step) {
-  int fd = open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
-  if (fd < 0) {
-    *step = "open /dev/net/tun";
-    return -errno;
-  }
-  struct ifreq ifr;
-  memset(&ifr, 0, sizeof ifr);
-  CopyName(ifr.ifr_name, name);
-  ifr.ifr_flags = flags;
-  if (ioctl(fd, TUNSETIFF, &ifr) < 0) {
-    int err = errno;
-    close(fd);
-    *step = "TUNSETIFF";
-    return -err;
-  }
-  memcpy(actual, ifr.ifr_name, IFNAMSIZ);
-  actual[IFNAMSIZ - 1] = '\0';
-  return fd;
-}
-
-/**
- * Opens an AF_PACKET socket bound to interface `name` with BPF program `insns` (count
- * instructions) attached first; returns the fd or -errno, naming the step.
- */
-int OpenTap(const char* name, const struct sock_filter* insns, unsigned short count, const char** step) {
-  // Protocol 0: the socket receives nothing until it is bound, after the filter is attached.
-  int fd = socket(AF_PACKET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-  if (fd < 0) {
-    *step = "socket AF_PACKET";
-    return -errno;
-  }
-  struct sock_fprog prog;
-  prog.len = count;
-  prog.filter = const_cast<struct sock_filter*>(insns);
-  if (setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog, sizeof prog) < 0) {
-    int err = errno;
-    close(fd);
-    *step = "SO_ATTACH_FILTER";
-    return -err;
-  }
-  unsigned index = if_nametoindex(name);
-  if (index == 0) {
-    int err = errno;
-    close(fd);
-    *step = "if_nametoindex";
-    return -err;
-  }
-  struct sockaddr_ll sll;
-  memset(&sll, 0, sizeof sll);
-  sll.sll_family = AF_PACKET;
-  sll.sll_protocol = htons(ETH_P_ALL);
-  sll.sll_ifindex = (int)index;
-  if (bind(fd, reinterpret_cast<struct sockaddr*>(&sll), sizeof sll) < 0) {
-    int err = errno;
-    close(fd);
-    *step = "bind";
-    return -err;
-  }
-  return fd;
 }
 
 class Tun : public Napi::ObjectWrap<Tun> {
