@@ -369,6 +369,9 @@ class ConfigParser {
     // A method list naming a group no block defines would fail only when the gateway starts.
     for (const ref of this.aaa.groupReferences()) {
       const lower = ref.name.toLowerCase();
+      if ((lower === 'tacacs+' || tacacs.groups.has(ref.name)) && ref.tl.tokens[1]?.text.toLowerCase() === 'accounting') {
+        ctx.warn(ref.tl, ref.index, `TACACS+ accounting is not implemented: "group ${clip(ref.name)}" gets no accounting records (the list's RADIUS groups do)`);
+      }
       if (lower === 'radius' || lower === 'tacacs+' || radius.groups.has(ref.name) || tacacs.groups.has(ref.name)) continue;
       throw expectedAt(ref.tl, ref.index, 'a server group name ("radius", "tacacs+" or a name)',
         `no "aaa group server radius|tacacs+ ${clip(ref.name)}" block defines it`);

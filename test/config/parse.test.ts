@@ -241,7 +241,8 @@ end
 test('every implemented command is read into the typed Config', () => {
   const cfg = parseConfig(FULL, '/etc/portcullis/full.cfg');
   assert.deepEqual(cfg.warnings.map((w) => [w.line, w.column, w.message]),
-    [[22, 27, 'trustpoint "TP" is not read (portcullis has no PKI trustpoints): the login certificate comes from '
+    [[5, 65, 'TACACS+ accounting is not implemented: "group tacacs+" gets no accounting records (the list\'s RADIUS groups do)'],
+    [22, 27, 'trustpoint "TP" is not read (portcullis has no PKI trustpoints): the login certificate comes from '
       + '"ip http secure-certificate CERT-FILE key KEY-FILE", else it is self-signed'],
     [55, 16, 'user "carol" has no password: anyone giving this name logs in']]);
   assert.equal(cfg.hostname, 'gw-1');

@@ -98,3 +98,20 @@ test('keys in RADIUS server blocks never reach a warning or an error message', (
   assert.equal(cfg.radius.servers[0]!.key, 'topsecret');
   for (const w of cfg.warnings) assert.doesNotMatch(w.message, /topsecret/);
 });
+
+test('an accounting list naming a TACACS+ group warns at the name: TACACS+ accounting is not implemented; a RADIUS group does not', () => {
+  const cfg = parseConfig([
+    'aaa new-model',
+    'tacacs-server host 127.0.0.1 key k1',
+    'radius-server host 127.0.0.2 key k2',
+    'aaa group server tacacs+ TG',
+    ' server 127.0.0.1',
+    'aaa authentication login default group tacacs+',
+    'aaa accounting auth-proxy default start-stop group radius group tacacs+ group TG',
+  ].join('\n'), 'acct.cfg');
+  const w = cfg.warnings.filter((x) => x.message.includes('TACACS+ accounting'));
+  assert.deepEqual(w.map((x) => [x.line, x.column]), [[7, 65], [7, 79]]);
+  assert.match(w[0]!.message, /"group tacacs\+" gets no accounting records/);
+  assert.match(w[1]!.message, /"group TG" gets no accounting records/);
+  assert.ok(!cfg.warnings.some((x) => x.line === 6), 'an authentication list naming tacacs+ is not warned about');
+});
