@@ -134,3 +134,37 @@ export class ServerGroupBlocks<M, S> {
     return groups;
   }
 }
+
+/** A named server block (`radius server NAME`, `tacacs server NAME`) while parsed. */
+export interface NamedServerBlock {
+  readonly name: string;
+  readonly tl: TokenLine;
+  readonly host: string | undefined;
+}
+
+/**
+ * A server room's servers in config order, its named blocks resolved: `order` holds host lines
+ * (`S`, as they are) and named blocks (`B`, turned into servers by `build`); a block without
+ * `address` is warned (`kind`: "radius server", "tacacs server") and left out. Also returns the
+ * named servers by name, for the group blocks to resolve their `server name N` members.
+ */
+export function resolveNamedServers<S extends object, B extends NamedServerBlock>(ctx: ParseContext,
+  order: readonly (S | B)[], kind: string, build: (block: B, host: string) => S): { servers: S[]; byName: Map<string, S> } {
+  const servers: S[] = [];
+  const byName = new Map<string, S>();
+  for (const s of order) {
+    if (!('tl' in s)) {
+      servers.push(s);
+      continue;
+    }
+    const b = s as B;
+    if (b.host === undefined) {
+      ctx.warn(b.tl, 0, `${kind} ${clip(b.name)} has no "address": it is not used`);
+      continue;
+    }
+    const server = build(b, b.host);
+    servers.push(server);
+    byName.set(b.name, server);
+  }
+  return { servers, byName };
+}

@@ -12,7 +12,7 @@ import type { TokenLine } from '../ios/tokens.js';
 import type { RadiusGlobals, RadiusGroup, RadiusServer, SourceRef } from './types.js';
 import { CONFIG_DEFAULTS } from './context.js';
 import type { ParseContext } from './context.js';
-import { ignoreBlockSubLine, ServerGroupBlocks } from './server-blocks.js';
+import { ignoreBlockSubLine, resolveNamedServers, ServerGroupBlocks } from './server-blocks.js';
 import type { ServerBlock } from './server-blocks.js';
 import type { WordSet } from './vocabulary.js';
 import { expectEnd, hostAt, keyAt, numberAt, wordAt } from './values.js';
@@ -267,24 +267,10 @@ export class RadiusSection {
 
   /** The RADIUS part of the Config; a group naming a server no line defines is a ConfigError there. */
   result(): RadiusGlobals {
-    const servers: RadiusServer[] = [];
-    const byName = new Map<string, RadiusServer>();
-    for (const s of this.order) {
-      if (!('tl' in s)) {
-        servers.push(s);
-        continue;
-      }
-      if (s.host === undefined) {
-        this.ctx.warn(s.tl, 0, `radius server ${clip(s.name)} has no "address": it is not used`);
-        continue;
-      }
-      const server: RadiusServer = {
-        name: s.name, host: s.host, authPort: s.authPort, acctPort: s.acctPort, key: s.key, timeoutSec: s.timeoutSec,
-        retransmit: s.retransmit, source: s.source,
-      };
-      servers.push(server);
-      byName.set(s.name, server);
-    }
+    const { servers, byName } = resolveNamedServers(this.ctx, this.order, 'radius server', (s: NamedServer, host): RadiusServer => ({
+      name: s.name, host, authPort: s.authPort, acctPort: s.acctPort, key: s.key, timeoutSec: s.timeoutSec,
+      retransmit: s.retransmit, source: s.source,
+    }));
     const groups: ReadonlyMap<string, RadiusGroup> = this.groups.result(byName);
     return { ...this.state, servers, groups };
   }

@@ -13,7 +13,7 @@ import type { SourceRef, TacacsGlobals, TacacsGroup, TacacsServer } from './type
 import { CONFIG_DEFAULTS } from './context.js';
 import type { ParseContext } from './context.js';
 import { parseServerHost, replaceOrAdd, TACACS_HOST_OPTIONS } from './servers.js';
-import { ignoreBlockSubLine, ServerGroupBlocks } from './server-blocks.js';
+import { ignoreBlockSubLine, resolveNamedServers, ServerGroupBlocks } from './server-blocks.js';
 import type { ServerBlock } from './server-blocks.js';
 import type { WordSet } from './vocabulary.js';
 import { expectEnd, keyAt, numberAt, wordAt } from './values.js';
@@ -158,24 +158,10 @@ export class TacacsSection {
    * member no line defines is a ConfigError at the member's line.
    */
   result(): TacacsGlobals {
-    const servers: TacacsServer[] = [];
-    const byName = new Map<string, TacacsServer>();
-    for (const s of this.order) {
-      if (!('tl' in s)) {
-        servers.push(s);
-        continue;
-      }
-      if (s.host === undefined) {
-        this.ctx.warn(s.tl, 0, `tacacs server ${clip(s.name)} has no "address": it is not used`);
-        continue;
-      }
-      const server: TacacsServer = {
-        name: s.name, host: s.host, port: s.port, key: s.key, timeoutSec: s.timeoutSec, singleConnection: s.singleConnection,
-        source: s.source,
-      };
-      servers.push(server);
-      byName.set(s.name, server);
-    }
+    const { servers, byName } = resolveNamedServers(this.ctx, this.order, 'tacacs server', (s: NamedServer, host): TacacsServer => ({
+      name: s.name, host, port: s.port, key: s.key, timeoutSec: s.timeoutSec, singleConnection: s.singleConnection,
+      source: s.source,
+    }));
     const groups: ReadonlyMap<string, TacacsGroup> = this.groups.result(byName);
     return { servers, key: this.state.key, timeoutSec: this.state.timeoutSec, deadtimeMin: this.state.deadtimeMin, groups };
   }

@@ -5,8 +5,6 @@
  * it answers to each Access-Request, and when), clients whose intercepted connections make
  * their cache entries, and the HTTPS login POST.
  */
-import assert from 'node:assert/strict';
-import https from 'node:https';
 import { createSocket } from 'node:dgram';
 import { makeContextFixture } from '../gateway/context-fixture.js';
 import { startLoginService, type LoginService } from '../../src/login/service.js';
@@ -15,8 +13,8 @@ import { RADIUS_ATTR, RADIUS_CODE } from '../../src/aaa/radius/dictionary.js';
 import { decodePacket, encodePacket, vendorAttribute } from '../../src/aaa/radius/packet.js';
 import type { RadiusAttribute, RadiusPacket } from '../../src/aaa/radius/packet.js';
 import { signReply } from '../../src/aaa/radius/authenticators.js';
-import { VERDICT_INTERCEPT } from '../../src/engine/engine.js';
 import { PacketNet } from '../login/packet-net.js';
+import { httpsPost, interceptedGet, serviceConfig, type ServiceSetup } from '../login/service-fixture.js';
 import { testCertificate } from '../login/tls-fixture.js';
 
 /** The shared key of the scripted server and the gateway. */
@@ -69,25 +67,14 @@ async function scriptedServer(onRequest: OnRequest): Promise<ScriptedServer> {
 
 /** The gateway's config: `group radius` with the scripted server, `timeoutSec` and `retransmit`. */
 function fixtureConfig(port: number, timeoutSec: number, retransmit: number): string {
-  return `hostname gw
-aaa new-model
+  return serviceConfig(`aaa new-model
 aaa authentication login default group radius
 aaa authorization auth-proxy default group radius
 radius-server host 127.0.0.1 auth-port ${port} acct-port ${port + 1} key ${FIXTURE_KEY}
 radius-server timeout ${timeoutSec}
 radius-server retransmit ${retransmit}
-ip auth-proxy name web http
 ip auth-proxy auth-cache-time 5
-ip http secure-server
-interface Gi0/0
- ip address 127.0.0.1 255.0.0.0
- ip auth-proxy web
- ip access-group 101 in
-interface Gi0/1
- ip address 10.2.0.1 255.255.255.0
-access-list 101 deny tcp any any
-end
-`;
+`);
 }
 
 export interface RadiusLoginSetup {
@@ -117,33 +104,17 @@ export async function radiusLoginSetup(onRequest: OnRequest, opts: { timeoutSec?
   const service = await startLoginService(fx.ctx, { authenticator: auth, tls: { cert, key }, addresses: ['127.0.0.1'], port: 0 });
   const net = new PacketNet(fx.engine, fx.clock, () => service.app.settle());
   const pages: string[] = [];
-  const postFields = (src: string, fields: Readonly<Record<string, string>>): Promise<{ status: number; body: string; ms: number }> => {
-    const body = new URLSearchParams(fields).toString();
+  const setup: ServiceSetup = { fx, net, service, auth, cert, outputs: pages };
+  const postFields = async (src: string, fields: Readonly<Record<string, string>>): Promise<{ status: number; body: string; ms: number }> => {
     const t0 = performance.now();
-    return new Promise((resolve, reject) => {
-      const req = https.request({
-        host: '127.0.0.1', port: service.port, method: 'POST', path: '/', localAddress: src, ca: cert,
-        headers: { 'Content-Type': 'application/x-www-form-urlencoded', 'Content-Length': Buffer.byteLength(body) },
-      }, (res) => {
-        let t = '';
-        res.setEncoding('utf8').on('data', (d: string) => { t += d; }).on('end', () => {
-          pages.push(t);
-          resolve({ status: res.statusCode!, body: t, ms: performance.now() - t0 });
-        });
-      });
-      req.on('error', reject);
-      req.end(body);
-    });
+    const r = await httpsPost(setup, src, new URLSearchParams(fields).toString());
+    return { status: r.status, body: r.body, ms: performance.now() - t0 };
   };
   return {
     fx, net, service, auth, server, cert, pages,
     async loginPageToken(src, sport) {
-      const c = net.client(src, sport, '10.2.0.9', 80);
-      assert.equal(c.connect(), VERDICT_INTERCEPT);
-      c.send('GET / HTTP/1.1\r\nHost: example.test\r\nConnection: close\r\n\r\n');
-      await net.pump();
-      pages.push(c.text);
-      return /name="ap_token" value="([^"]+)"/.exec(c.text)![1]!;
+      const page = await interceptedGet(setup, src, sport, '/');
+      return /name="ap_token" value="([^"]+)"/.exec(page)![1]!;
     },
     post(src, token, password = FIXTURE_PASSWORD) {
       return postFields(src, { uname: 'alice', pwd: password, ap_token: token });

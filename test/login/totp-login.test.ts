@@ -18,30 +18,20 @@ import { AP_STATE_HTTP_ESTAB } from '../../src/authproxy/states.js';
 import { renderShowAuthProxyCache } from '../../src/log/show-cache.js';
 import { PacketNet } from './packet-net.js';
 import { testCertificate } from './tls-fixture.js';
+import { serviceConfig } from './service-fixture.js';
 
 const PASSWORD = 'c0rrect-h0rse,battery';
 const SECRET = Buffer.from('totp-secret-of-tina!'); // 20 bytes
 const SECRET_B32 = 'ORXXI4BNONSWG4TFOQWW6ZRNORUW4YJB'; // base32 of SECRET (RFC 4648 §6)
 const T0 = 1_765_000_000_000;
 
-const CONFIG = `hostname gw
-aaa new-model
+const CONFIG = serviceConfig(`aaa new-model
 aaa authentication login default local
-ip auth-proxy name web http
 ip auth-proxy max-login-attempts 2
 ip auth-proxy watch-list enable
-ip http secure-server
-interface Gi0/0
- ip address 127.0.0.1 255.0.0.0
- ip auth-proxy web
- ip access-group 101 in
-interface Gi0/1
- ip address 10.2.0.1 255.255.255.0
-access-list 101 deny tcp any any
 username tina privilege 15 password 0 ${PASSWORD}
 username tina otp totp secret ${SECRET_B32}
-end
-`;
+`);
 
 /** RFC 6238 §4 / RFC 4226 §5.3 code (sha1, 6 digits, 30 s) at Unix ms `t`. */
 function code(t: number): string {
