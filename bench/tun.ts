@@ -10,11 +10,15 @@
  * - gateway without offloads ≥ 0.9× the C reflector without offloads, TCP and 64-byte UDP.
  *
  * Beside the rates: the CPU time the data-plane process used per packet or per MB (from
- * /proc/PID/stat), which is less noisy than the rates on a shared machine. Needs root (network
+ * /proc/PID/stat), which is less noisy than the rates on a shared machine, and its system calls
+ * and wake-ups, counted by perf in one more run per data plane after the rounds: counting them
+ * slows every process of the machine down (bench/lib/plane-probe.ts), so the runs whose rates
+ * are compared are never counted that way, and the counted runs' rates are compared with
+ * nothing. Needs root (network
  * namespaces, TUN devices); without it the benchmark says so and does nothing. The namespaces
  * are removed on every exit path, a signal included.
  *
- * `node dist/bench/tun.js [--quick] [--rounds N] [--workloads tcp,udp] [--planes kernel,c-plain,…]` runs it alone
+ * `node dist/bench/tun.js [--quick] [--rounds N] [--seconds S] [--workloads tcp,udp] [--planes kernel,c-plain,…]` runs it alone
  * (the ratios need both their sides among the planes); `bench/run.ts` calls {@link runTun}.
  */
 import type { ChildProcess } from 'node:child_process';
@@ -46,6 +50,8 @@ export interface TunSample {
   readonly cost: PlaneCost | undefined;
   /** Bytes per skb the client's stack put on the gateway's ingress veth (a super-packet counts once). */
   readonly ingressBytesPerSkb: number;
+  /** A run with the system calls counted: its rate is slowed down and compared with nothing. */
+  readonly instrumented: boolean;
 }
 
 /** A target or an orientation ratio: subject / anchor, per round and the median. */
@@ -104,12 +110,14 @@ export async function runTun(opts: {
   planes?: readonly string[];
   /** Rounds (default: 1 quick, else 5). */
   rounds?: number;
+  /** Seconds measured per run (default: 1 quick, else 2). */
+  seconds?: number;
 }): Promise<TunResult | NotRun> {
   if (!isRoot()) return { notRun: 'needs root (network namespaces and TUN devices)' };
   const iperf3 = ensureTool('iperf3');
   const workloads = opts.workloads ?? ['tcp', 'udp'];
   const rounds = opts.rounds ?? (opts.quick ? 1 : 5);
-  const seconds = opts.quick ? 1 : 2;
+  const seconds = opts.seconds ?? (opts.quick ? 1 : 2);
   const cli = gatewayCli();
   // A build whose gateway runs no login service cannot authenticate the client: the ACL lets it through instead.
   return withLiveScope('bench-tun', async ({ topo, files, track }) => {
@@ -129,7 +137,7 @@ export async function runTun(opts: {
           try {
             await plane.start();
             for (const workload of workloads) {
-              samples.push(await measure(topo, iperf3, plane, workload, round, seconds, track));
+              samples.push(await measure(topo, iperf3, plane, workload, round, seconds, track, false));
               const s = samples[samples.length - 1]!;
               opts.log(`tun: round ${round + 1}: ${plane.id} ${workload} ${describe(s)}`);
             }
@@ -140,6 +148,21 @@ export async function runTun(opts: {
           } finally {
             await plane.stop();
           }
+        }
+      }
+      // One counted run per process-backed data plane and workload: where its time goes.
+      for (const plane of planes) {
+        if (plane.id === 'kernel' || failed.some((m) => m.startsWith(`${plane.id}:`))) continue;
+        try {
+          await plane.start();
+          for (const workload of workloads) {
+            samples.push(await measure(topo, iperf3, plane, workload, rounds, seconds, track, true));
+            opts.log(`tun: counted run: ${plane.id} ${workload} ${describe(samples[samples.length - 1]!)}`);
+          }
+        } catch (e) {
+          opts.log(`tun: counted run: ${plane.id} failed: ${e instanceof Error ? e.message.split('\n')[0]! : String(e)}`);
+        } finally {
+          await plane.stop();
         }
       }
       const ratios = computeRatios(samples, rounds);
@@ -155,14 +178,14 @@ export async function runTun(opts: {
 }
 
 async function measure(topo: Topology, iperf3: string, plane: DataPlane, workload: TunWorkload, round: number,
-  seconds: number, track: (p: ChildProcess) => void): Promise<TunSample> {
+  seconds: number, track: (p: ChildProcess) => void, instrumented: boolean): Promise<TunSample> {
   const pid = plane.pid();
   // The gateway's TUN devices and the reflector's have the same names (pc-g1, pc-g2).
-  const probe = await startProbe(topo, pid, REFLECTOR_ROUTES.map((r) => r.tun), track);
+  const probe = await startProbe(topo, pid, REFLECTOR_ROUTES.map((r) => r.tun), track, instrumented);
   const run = await runIperfClient(topo, iperf3, { protocol: workload, seconds }, track);
   const cost = await probe.stop();
   return { plane: plane.id, workload, round, run, cost: pid === undefined ? undefined : cost,
-    ingressBytesPerSkb: cost.ingressPackets > 0 ? cost.ingressBytes / cost.ingressPackets : NaN };
+    ingressBytesPerSkb: cost.ingressPackets > 0 ? cost.ingressBytes / cost.ingressPackets : NaN, instrumented };
 }
 
 /** The figure a workload is judged by: Gbit/s for TCP, received packets/s for UDP. */
@@ -174,7 +197,8 @@ function describe(s: TunSample): string {
   const c = s.cost;
   const cpu = (c === undefined ? '' : `, data plane ${c.cpuSeconds.toFixed(2)} s CPU, ${c.packetsRead} packets read `
     + `(${Math.round(c.bytesRead / Math.max(1, c.packetsRead))} B each; from the client's side ${c.firstPacketsRead} of `
-    + `${Math.round(c.firstBytesRead / Math.max(1, c.firstPacketsRead))} B), ${c.syscalls} syscalls, ${c.waits} wake-ups`)
+    + `${Math.round(c.firstBytesRead / Math.max(1, c.firstPacketsRead))} B)`
+    + (s.instrumented ? `, ${c.syscalls} syscalls, ${c.waits} wake-ups` : ''))
     + `, ${Math.round(s.ingressBytesPerSkb)} B per skb in from the client`;
   return s.workload === 'tcp'
     ? `${(s.run.bitsPerSecond / 1e9).toFixed(2)} Gbit/s (${s.run.retransmits} retransmits${cpu})`
@@ -187,8 +211,8 @@ export function computeRatios(samples: readonly TunSample[], rounds: number): Tu
   for (const c of COMPARISONS) {
     const perRound: number[] = [];
     for (let r = 0; r < rounds; r++) {
-      const s = samples.find((x) => x.round === r && x.plane === c.subject && x.workload === c.workload);
-      const a = samples.find((x) => x.round === r && x.plane === c.anchor && x.workload === c.workload);
+      const s = samples.find((x) => x.round === r && !x.instrumented && x.plane === c.subject && x.workload === c.workload);
+      const a = samples.find((x) => x.round === r && !x.instrumented && x.plane === c.anchor && x.workload === c.workload);
       if (s !== undefined && a !== undefined && figure(a) > 0) perRound.push(figure(s) / figure(a));
     }
     if (perRound.length > 0) out.push({ ...c, perRound, median: median(perRound) });
@@ -214,22 +238,25 @@ export function formatTun(samples: readonly TunSample[], ratios: readonly TunRat
   const rows: string[][] = [];
   const costRows: string[][] = [];
   for (const plane of Object.keys(PLANE_LABELS)) {
-    const tcp = samples.filter((s) => s.plane === plane && s.workload === 'tcp');
-    const udp = samples.filter((s) => s.plane === plane && s.workload === 'udp');
+    const tcp = samples.filter((s) => s.plane === plane && !s.instrumented && s.workload === 'tcp');
+    const udp = samples.filter((s) => s.plane === plane && !s.instrumented && s.workload === 'udp');
     if (tcp.length === 0 && udp.length === 0) continue;
     rows.push([PLANE_LABELS[plane]!, spread(tcp.map((s) => s.run.bitsPerSecond), (x) => (x / 1e9).toFixed(2)),
       spread(tcp.map((s) => s.ingressBytesPerSkb), (x) => (x / 1e3).toFixed(1)),
       spread(udp.map((s) => s.run.packetsPerSecond), (x) => (x / 1e3).toFixed(1)),
       spread(udp.map((s) => (s.run.lost / Math.max(1, s.run.sent)) * 100), (x) => `${x.toFixed(0)} %`)]);
-    for (const [workload, xs] of [['TCP', tcp], ['UDP 64 B', udp]] as const) {
+    for (const [workload, xs, w] of [['TCP', tcp, 'tcp'], ['UDP 64 B', udp, 'udp']] as const) {
       const costs = xs.map((s) => s.cost).filter((c): c is PlaneCost => c !== undefined && c.packetsRead > 0);
       if (costs.length === 0) continue;
+      // System calls and wake-ups: from the counted run (its own packets as the denominator).
+      const counted = samples.filter((s) => s.plane === plane && s.instrumented && s.workload === w)
+        .map((s) => s.cost).filter((c): c is PlaneCost => c !== undefined && c.packetsRead > 0);
       costRows.push([PLANE_LABELS[plane]!, workload,
         spread(costs.map((c) => c.packetsRead / seconds), (x) => (x / 1e3).toFixed(1)),
         spread(costs.map((c) => c.firstBytesRead / c.firstPacketsRead), (x) => (x / 1e3).toFixed(1)),
-        spread(costs.map((c) => c.packetsRead / c.waits), (x) => x.toFixed(1)),
-        spread(costs.map((c) => c.syscalls / c.packetsRead), (x) => x.toFixed(2)),
-        spread(costs.map((c) => c.syscalls / c.firstPacketsRead), (x) => x.toFixed(2)),
+        spread(counted.map((c) => c.packetsRead / c.waits), (x) => x.toFixed(1)),
+        spread(counted.map((c) => c.syscalls / c.packetsRead), (x) => x.toFixed(2)),
+        spread(counted.map((c) => c.syscalls / c.firstPacketsRead), (x) => x.toFixed(2)),
         spread(costs.map((c) => c.cpuSeconds * 1e6 / c.packetsRead), (x) => x.toFixed(1)),
         workload === 'TCP'
           ? spread(xs.filter((s) => s.cost !== undefined).map((s) => s.cost!.cpuSeconds / (s.run.bitsPerSecond * s.run.seconds / 8 / 1e9)), (x) => x.toFixed(2))
@@ -245,8 +272,9 @@ export function formatTun(samples: readonly TunSample[], ratios: readonly TunRat
   md += markdownTable(['ratio', 'workload', 'median', 'per round', 'target'], rrows);
   if (costRows.length > 0) {
     md += '\nWhere the data plane\'s time goes (its process: TUN packets read, a super-packet once, from both devices: '
-      + 'for TCP the client\'s super-packets from the inside one, the server\'s ACKs from the outside one; system calls and '
-      + 'wake-ups counted by perf on the syscall tracepoints; CPU from /proc, its system calls\' kernel work included):\n\n';
+      + 'for TCP the client\'s super-packets from the inside one, the server\'s ACKs from the outside one; CPU from /proc, its '
+      + 'system calls\' kernel work included; packets per wake-up and system calls counted by perf on the syscall tracepoints '
+      + 'in one more run per data plane, whose rate is left out above because the counting slows every process down):\n\n';
     md += markdownTable(['data plane', 'workload', 'kpackets/s read', 'kB per packet read from the client\'s side',
       'packets per wake-up', 'syscalls per packet', 'syscalls per packet from the client\'s side', 'CPU µs per packet',
       'CPU s per GB'], costRows);
@@ -263,10 +291,12 @@ if (process.argv[1] !== undefined && fileURLToPath(import.meta.url) === process.
     return i < 0 ? undefined : process.argv[i + 1];
   };
   const rounds = arg('--rounds');
+  const seconds = arg('--seconds');
   runTun({
     quick: process.argv.includes('--quick'), log: (l) => { process.stderr.write(l + '\n'); },
     workloads: arg('--workloads')?.split(',') as TunWorkload[] | undefined, planes: arg('--planes')?.split(','),
     rounds: rounds === undefined ? undefined : Number(rounds),
+    seconds: seconds === undefined ? undefined : Number(seconds),
   })
     .then((r) => {
       if ('notRun' in r) { process.stdout.write(`tun: not run: ${r.notRun}\n`); return; }

@@ -5,6 +5,11 @@
  * included), and, where `perf` is installed, its system calls by kind (`perf stat` on the
  * syscall tracepoints, all threads): the readiness waits (poll, epoll) are its wake-ups, so
  * packets per wake-up is the batch size it actually saw.
+ *
+ * Counting system calls is not free: while any syscall tracepoint is enabled, every thread of the
+ * machine (iperf3's sender and receiver included) takes the kernel's slow system-call path, which
+ * cost the TUN data planes 5–8 % of their TCP rate here while kernel forwarding (no process to
+ * count) ran untraced. So it is asked for only in runs whose rates are not compared.
  */
 import type { ChildProcess } from 'node:child_process';
 import { spawn } from 'node:child_process';
@@ -37,7 +42,7 @@ export interface PlaneCost {
   readonly ingressBytes: number;
   /** CPU seconds of its process. */
   readonly cpuSeconds: number;
-  /** System calls of its process (NaN without perf). */
+  /** System calls of its process (NaN when not counted or without perf). */
   readonly syscalls: number;
   /** Readiness waits: poll, ppoll, epoll_wait, epoll_pwait (NaN without perf). */
   readonly waits: number;
@@ -87,15 +92,16 @@ export interface PlaneProbe {
 
 /**
  * Starts counting for process `pid` (undefined: the kernel forwards, nothing to count) and the
- * TUN devices `tuns` in the gateway namespace. `track` gets the perf process.
+ * TUN devices `tuns` in the gateway namespace; its system calls too when `syscalls` is set (see
+ * the file comment: that slows every process down). `track` gets the perf process.
  */
 export async function startProbe(topo: Topology, pid: number | undefined, tuns: readonly string[],
-  track: (p: ChildProcess) => void): Promise<PlaneProbe> {
+  track: (p: ChildProcess) => void, syscalls: boolean): Promise<PlaneProbe> {
   const before = linkStats(topo, tuns);
   const first0 = linkStats(topo, tuns.slice(0, 1));
   const ingress0 = linkStats(topo, [TOPOLOGY_ADDRESSES.insideIf]);
   const cpu0 = cpuSeconds(pid);
-  const perfPath = pid === undefined ? undefined : whichTool('perf');
+  const perfPath = pid === undefined || !syscalls ? undefined : whichTool('perf');
   const wanted = perfPath === undefined ? [] : events();
   let perf: ChildProcess | undefined;
   let perfText = '';

@@ -13,16 +13,26 @@ import { computeRatios, formatTun } from '../../bench/tun.js';
 import type { TunSample } from '../../bench/tun.js';
 import { REFLECTOR_ROUTES, cReflector } from '../../bench/lib/dataplanes.js';
 import { parsePerfStat, startProbe } from '../../bench/lib/plane-probe.js';
+import type { PlaneCost } from '../../bench/lib/plane-probe.js';
 import { runIperfClient, startIperfServer } from '../../bench/lib/iperf.js';
 import type { IperfRun } from '../../bench/lib/iperf.js';
 import { ensureTool, whichTool } from '../../bench/lib/harness.js';
 
-function sample(plane: string, workload: 'tcp' | 'udp', round: number, value: number): TunSample {
+function sample(plane: string, workload: 'tcp' | 'udp', round: number, value: number, cost?: PlaneCost,
+  instrumented = false): TunSample {
   const run: IperfRun = {
     bitsPerSecond: workload === 'tcp' ? value : value * 512, packetsPerSecond: workload === 'udp' ? value : 0,
     sent: 0, lost: 0, retransmits: 0, seconds: 2,
   };
-  return { plane, workload, round, run, cost: undefined, ingressBytesPerSkb: NaN };
+  return { plane, workload, round, run, cost, ingressBytesPerSkb: NaN, instrumented };
+}
+
+function cost(packetsRead: number, cpuSeconds: number, syscalls: number, waits: number): PlaneCost {
+  return {
+    packetsRead, packetsWritten: packetsRead, bytesRead: packetsRead * 1000, firstPacketsRead: packetsRead,
+    firstBytesRead: packetsRead * 1000, ingressPackets: packetsRead, ingressBytes: packetsRead * 1000, cpuSeconds,
+    syscalls, waits, reads: NaN, writes: NaN,
+  };
 }
 
 test('parsePerfStat reads perf stat -x , output and leaves out what was not counted', () => {
@@ -51,6 +61,22 @@ test('computeRatios pairs subject and anchor within each round and skips rounds 
   assert.match(md, /\| portcullis run, no offload ÷ C reflector, no offload \| UDP 64 B \| \*\*0\.95×\*\* \| 0\.95 \| ≥ 0\.9× ✓ \|/);
   assert.match(md, /\| kernel forwarding \| 15\.00 \(5\.00–20\.00\) \|/);
   assert.match(md, /- not run: gw-plain: not built\n/);
+});
+
+test('a counted run (system calls traced) is compared with nothing; the cost table takes its system calls from it', () => {
+  const samples = [
+    sample('kernel', 'tcp', 0, 10e9), sample('gw-offload', 'tcp', 0, 8e9, cost(1000, 1, NaN, NaN)),
+    // The counted run: slowed down by the tracing; 4 syscalls and 2 packets per wake-up.
+    sample('gw-offload', 'tcp', 1, 1e9, cost(500, 1, 2000, 250), true),
+  ];
+  const ratios = computeRatios(samples, 1);
+  const tcp = ratios.find((r) => r.subject === 'gw-offload' && r.anchor === 'kernel')!;
+  assert.deepEqual(tcp.perRound, [0.8]);
+  const md = formatTun(samples, ratios, [], 1, 2);
+  // Rates: the uncounted run alone (8.00, not a spread with the counted run's 1.00).
+  assert.match(md, /\| portcullis run, offloads \| 8\.00 \|/);
+  // CPU µs per packet from the uncounted run (1 s / 1000 packets); wake-ups and calls from the counted one.
+  assert.match(md, /\| portcullis run, offloads \| TCP \| 0\.5 \| 1\.0 \| 2\.0 \| 4\.00 \| 4\.00 \| 1000\.0 \|/);
 });
 
 let topo: Topology;
@@ -82,7 +108,7 @@ for (const [mode, offloads] of [['without', 0], ['with', TUN_OFFLOADS_ALL]] as c
     const plane = cReflector(topo, offloads, track);
     try {
       await plane.start();
-      const probe = await startProbe(topo, plane.pid(), REFLECTOR_ROUTES.map((r) => r.tun), track);
+      const probe = await startProbe(topo, plane.pid(), REFLECTOR_ROUTES.map((r) => r.tun), track, true);
       const run = await runIperfClient(topo, iperf3, { protocol: 'tcp', seconds: 1 }, track);
       const cost = await probe.stop();
       const bytes = tunBytes();
