@@ -1,8 +1,8 @@
 // The TUN device addon: opens a Linux TUN interface (IFF_TUN | IFF_NO_PI, optionally
 // IFF_VNET_HDR with TUNSETOFFLOAD), sets its MTU and brings it up, then moves packets in batches
-// between the non-blocking device and buffers the caller owns, one N-API call per batch. Reads
-// are one read(2) per packet (a TUN device hands over one packet per read); writes go through an
-// io_uring (uring.h) where the kernel offers one, a whole batch per system call, else one
+// between the non-blocking device and buffers the caller owns, one N-API call per batch. A TUN
+// device hands over one packet per read and takes one per write; both go through an io_uring
+// (uring.h) where the kernel offers one, several packets per system call, else one read(2) or
 // write(2) per packet.
 // Readiness comes from a uv_poll handle on Node's main loop; nothing here runs on, or blocks,
 // the libuv thread pool (scrypt and TLS need it).
@@ -78,6 +78,10 @@ constexpr size_t kVnetSlots = 6;
 /** Writes per io_uring submission (uring.h); a larger batch goes in several. */
 constexpr unsigned kRingEntries = 256;
 
+/** Bounds of the reads submitted in a first round (tun.cc ReadThroughRing). */
+constexpr unsigned kRingReadsMin = 2;
+constexpr unsigned kRingReadsMax = 64;
+
 /** Largest IP packet, and so the largest super-packet a read can carry. */
 constexpr size_t kMaxFrame = 65535;
 
@@ -94,6 +98,8 @@ enum Counter {
   kLastWriteErrno,
   kLastReadErrno,
   kReadDrained,  // read batches that ended because the device had nothing more (EAGAIN)
+  kReadSyscalls,  // read(2)/readv(2) calls and io_uring_enter(2) calls with a round of reads
+  kWriteSyscalls,  // write(2)/writev(2) calls and io_uring_enter(2) calls with a batch of writes
   kCounterCount
 };
 
@@ -136,6 +142,16 @@ void VnetHdrFrom(const uint16_t* meta, size_t i, VnetHdr* hdr) {
   hdr->gso_size = m[3];
   hdr->csum_start = m[4];
   hdr->csum_offset = m[5];
+}
+
+/** A read packet's virtio header as its six numbers in `m`. */
+void StoreVnet(const VnetHdr& hdr, uint16_t* m) {
+  m[0] = hdr.flags;
+  m[1] = hdr.gso_type;
+  m[2] = hdr.hdr_len;
+  m[3] = hdr.gso_size;
+  m[4] = hdr.csum_start;
+  m[5] = hdr.csum_offset;
 }
 
 /** Errors of one written packet (the next may pass); anything else means the device failed. */
@@ -302,8 +318,9 @@ class Tun : public Napi::ObjectWrap<Tun> {
  private:
   /**
    * readBatch(buf, offsets, lengths, vnet) → count, or -errno when the first read failed.
-   * Reads packets one after another into buf from byte 0 while the room left exceeds frameMax,
-   * up to offsets.length packets; packet i is buf[offsets[i], offsets[i] + lengths[i]). With the
+   * Reads packets into buf from byte 0 while the room left exceeds frameMax, up to
+   * offsets.length packets: one after another with plain reads, each at the start of a slot of
+   * frameMax + 1 bytes through the ring; packet i is buf[offsets[i], offsets[i] + lengths[i]). With the
    * virtio header its six numbers go to vnet[6i .. 6i+5] (vnet is ignored without it). Returns 0
    * when the device has nothing to read. A batch that ended because the device had nothing more
    * (EAGAIN, rather than a full batch or buffer) adds one to counters[kReadDrained], so that the
@@ -341,8 +358,11 @@ class Tun : public Napi::ObjectWrap<Tun> {
     size_t pos = 0;
     size_t count = 0;
     int failed = 0;
+    bool drained = false;
+    if (ring_.open()) ReadThroughRing(base, size, off, len, meta, cap, &pos, &count, &failed, &drained);
     VnetHdr hdr;
-    while (count < cap && size - pos > frame_max_) {
+    // Plain reads: without a ring, or after it failed as a whole.
+    while (!ring_.open() && !drained && failed == 0 && count < cap && size - pos > frame_max_) {
       size_t room = size - pos;
       ssize_t n;
       if (vnet_) {
@@ -351,9 +371,10 @@ class Tun : public Napi::ObjectWrap<Tun> {
       } else {
         n = read(fd_, base + pos, room);
       }
+      counters_[kReadSyscalls]++;
       if (n < 0) {
         if (errno == EINTR) continue;
-        if (errno == EAGAIN) counters_[kReadDrained]++;
+        if (errno == EAGAIN) drained = true;
         else failed = errno;
         break;
       }
@@ -372,18 +393,11 @@ class Tun : public Napi::ObjectWrap<Tun> {
       }
       off[count] = (uint32_t)pos;
       len[count] = (uint32_t)got;
-      if (vnet_) {
-        uint16_t* m = meta + count * kVnetSlots;
-        m[0] = hdr.flags;
-        m[1] = hdr.gso_type;
-        m[2] = hdr.hdr_len;
-        m[3] = hdr.gso_size;
-        m[4] = hdr.csum_start;
-        m[5] = hdr.csum_offset;
-      }
+      if (vnet_) StoreVnet(hdr, meta + count * kVnetSlots);
       pos += got;
       count++;
     }
+    if (drained) counters_[kReadDrained]++;
     counters_[kReadBatches]++;
     counters_[kReadPackets] += (double)count;
     counters_[kReadBytes] += (double)pos;
@@ -393,6 +407,74 @@ class Tun : public Napi::ObjectWrap<Tun> {
       if (count == 0) return Napi::Number::New(env, -failed);
     }
     return Napi::Number::New(env, (double)count);
+  }
+
+  /**
+   * readBatch's reads through the ring: rounds of reads, one system call each, every read into a
+   * slot of frameMax + 1 bytes of its own (so that a read filling its slot was cut short), until
+   * one finds the device empty (*drained), cap packets are in, the buffer is full or a read
+   * fails (*failed, once the packets before it are in). The first round submits about as many
+   * reads as the last call found packets; a round whose reads all found one doubles the next.
+   * Packets keep the device's order: the reads are issued one after another in submission order.
+   * Should the ring fail as a whole it is closed, and the caller goes on with plain reads.
+   */
+  void ReadThroughRing(uint8_t* base, size_t size, uint32_t* off, uint32_t* len, uint16_t* meta, size_t cap,
+                       size_t* pos, size_t* count, int* failed, bool* drained) {
+    const size_t slot = frame_max_ + 1;
+    unsigned want = ring_reads_;
+    while (*count < cap && size - *pos >= slot && !*drained && *failed == 0) {
+      unsigned k = (unsigned)std::min({(size_t)want, cap - *count, (size - *pos) / slot, (size_t)ring_.entries()});
+      for (unsigned j = 0; j < k; j++) {
+        uint8_t* at = base + *pos + j * slot;
+        if (vnet_) {
+          ring_iov_[2 * j] = {&ring_hdrs_[j], sizeof(VnetHdr)};
+          ring_iov_[2 * j + 1] = {at, slot};
+        } else {
+          ring_iov_[j] = {at, slot};
+        }
+      }
+      counters_[kReadSyscalls]++;
+      if (ring_.ReadBatch(fd_, ring_iov_.get(), vnet_ ? 2 : 1, k, ring_res_.get()) < 0) {
+        ring_.Close();
+        return;
+      }
+      size_t used = 0;  // slots up to the last one holding a packet
+      unsigned got = 0;
+      for (unsigned j = 0; j < k; j++) {
+        int32_t r = ring_res_[j];
+        if (r == -EAGAIN) {
+          *drained = true;
+          continue;
+        }
+        if (r < 0) {
+          if (*failed == 0) *failed = -r;
+          continue;
+        }
+        size_t n = (size_t)r;
+        if (vnet_) {
+          if (n < sizeof(VnetHdr)) {
+            counters_[kReadDropped]++;
+            continue;
+          }
+          n -= sizeof(VnetHdr);
+        }
+        if (n >= slot) {
+          counters_[kReadDropped]++;
+          continue;
+        }
+        size_t at = *pos + j * slot;
+        off[*count] = (uint32_t)at;
+        len[*count] = (uint32_t)n;
+        if (vnet_) StoreVnet(ring_hdrs_[j], meta + *count * kVnetSlots);
+        (*count)++;
+        got++;
+        used = j + 1;
+      }
+      *pos += used * slot;
+      if (got < k) break;
+      want = std::min(2 * k, kRingReadsMax);
+    }
+    ring_reads_ = std::max(kRingReadsMin, std::min((unsigned)(*count + 1), kRingReadsMax));
   }
 
   /**
@@ -468,6 +550,7 @@ class Tun : public Napi::ObjectWrap<Tun> {
             ring_iov_[k] = {pkt, len[i + k]};
           }
         }
+        counters_[kWriteSyscalls]++;
         if (ring_.WriteBatch(fd_, ring_iov_.get(), vnet_ ? 2 : 1, chunk, ring_res_.get()) < 0) {
           // The ring itself failed and wrote nothing: plain writes from here on.
           ring_.Close();
@@ -502,6 +585,7 @@ class Tun : public Napi::ObjectWrap<Tun> {
       } else {
         n = write(fd_, pkt, len[i]);
       }
+      counters_[kWriteSyscalls]++;
       if (n < 0) {
         int err = errno;
         if (err == EINTR) continue;
@@ -633,7 +717,9 @@ class Tun : public Napi::ObjectWrap<Tun> {
   }
 
   int fd_ = -1;
-  portcullis::WriteRing ring_;
+  portcullis::IoRing ring_;
+  /** Reads the ring submits first in a readBatch call: about what the last call found. */
+  unsigned ring_reads_ = kRingReadsMin;
   std::unique_ptr<VnetHdr[]> ring_hdrs_;
   std::unique_ptr<struct iovec[]> ring_iov_;
   std::unique_ptr<int32_t[]> ring_res_;

@@ -27,8 +27,9 @@ export const BATCH = 64;
 /** Read batches per readable callback at most (the device is usually drained before). */
 export const MAX_BATCHES_PER_WAKEUP = 16;
 /**
- * Bytes of a port's read buffer. A read needs room for the largest frame (64 KiB with offloads),
- * so a batch of super-packets ends early; plain packets of 1,500 bytes fill 64 slots in 96 KiB.
+ * Bytes of a port's read buffer at least. A read needs room for the largest frame (64 KiB with
+ * offloads), and reads through the addon's io_uring each get a slot of frameMax + 1 bytes: a
+ * batch of {@link BATCH} packets needs BATCH slots (4 MiB with offloads, 96 KiB without).
  */
 const READ_BUFFER_BYTES = 2 << 20;
 
@@ -58,7 +59,7 @@ export class TunPort {
    * @param ifIndex the interface's index in the engine (config order).
    */
   constructor(readonly device: TunDevice, readonly ifIndex: number, private readonly owner: PortOwner) {
-    this.buf = new Uint8Array(Math.max(READ_BUFFER_BYTES, device.frameMax * 2 + 1));
+    this.buf = new Uint8Array(Math.max(READ_BUFFER_BYTES, (device.frameMax + 1) * BATCH));
     this.vnet = device.vnetHdr ? new Uint16Array(BATCH * VNET_SLOTS) : null;
     this.outVnet = device.vnetHdr ? new Uint16Array(BATCH * VNET_SLOTS) : null;
   }

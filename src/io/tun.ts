@@ -101,6 +101,10 @@ export const TUN_LAST_READ_ERRNO = 9;
  * batch or buffer: when it moved during a {@link TunDevice.readBatch}, the device is drained.
  */
 export const TUN_READ_DRAINED = 10;
+/** System calls made to read (read(2), readv(2), io_uring_enter(2) with a round of reads). */
+export const TUN_READ_SYSCALLS = 11;
+/** System calls made to write (write(2), writev(2), io_uring_enter(2) with a batch of writes). */
+export const TUN_WRITE_SYSCALLS = 12;
 
 /** How to open a device. */
 export interface TunOptions {
@@ -155,8 +159,9 @@ export class TunDevice {
   /** Counters, indexed by TUN_READ_BATCHES …; updated by the batch calls, read without a call. */
   readonly counters: Float64Array;
   /**
-   * Whether writes go through an io_uring, a batch per system call (native/uring.h), rather than
-   * one write per packet: where the kernel offers io_uring and `PORTCULLIS_TUN_URING=0` is not set.
+   * Whether reads and writes go through an io_uring, several packets per system call
+   * (native/uring.h), rather than one read or write per packet: where the kernel offers io_uring
+   * and `PORTCULLIS_TUN_URING=0` is not set.
    */
   readonly uring: boolean;
   readonly #native: NativeTun;
@@ -175,9 +180,11 @@ export class TunDevice {
   }
 
   /**
-   * Reads as many packets as wait, up to `offsets.length` (and `vnet.length / VNET_SLOTS`),
-   * one after another into `buf` from byte 0: packet i is `buf[offsets[i], offsets[i] +
-   * lengths[i])`, its header (with offloads) `vnet[VNET_SLOTS * i …]`. Returns the count (0:
+   * Reads as many packets as wait, up to `offsets.length` (and `vnet.length / VNET_SLOTS`), into
+   * `buf` from byte 0 — through the io_uring ({@link uring}) each at the start of a slot of
+   * `frameMax + 1` bytes, so a batch of n packets needs n slots; with plain reads one after
+   * another: packet i is `buf[offsets[i], offsets[i] + lengths[i])`, its header (with offloads)
+   * `vnet[VNET_SLOTS * i …]`. Returns the count (0:
    * nothing waiting), or a negative errno when the device failed ({@link ioError}). One N-API
    * call, no allocation. Whether the batch emptied the device shows in {@link TUN_READ_DRAINED}.
    */

@@ -11,7 +11,7 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  GSO_TCPV4, TUN_F_CSUM, TUN_F_TSO4, TUN_F_USO4, TUN_LAST_WRITE_ERRNO, TUN_READ_BATCHES, TUN_READ_DRAINED, TUN_READ_PACKETS, TUN_WRITE_PACKETS, TUN_WRITE_REFUSED, TunDevice,
+  GSO_TCPV4, TUN_F_CSUM, TUN_F_TSO4, TUN_F_USO4, TUN_LAST_WRITE_ERRNO, TUN_READ_BATCHES, TUN_READ_DRAINED, TUN_READ_PACKETS, TUN_READ_SYSCALLS, TUN_WRITE_PACKETS, TUN_WRITE_REFUSED, TunDevice,
   VNET_CSUM_OFFSET, VNET_CSUM_START, VNET_F_NEEDS_CSUM, VNET_FLAGS, VNET_GSO_SIZE, VNET_GSO_TYPE, VNET_HDR_LEN,
   VNET_SLOTS, offloadNames, openTun,
 } from '../../src/io/tun.js';
@@ -186,8 +186,9 @@ const scenarios: Record<string, (offloads: number) => Promise<Result>> = {
       if (dev.vnetHdr) metas.push(Array.from(vnet.subarray(i * VNET_SLOTS, i * VNET_SLOTS + VNET_SLOTS)));
     }, () => undefined, () => payloads.length >= count);
     const readPackets = dev.counters[TUN_READ_PACKETS];
+    const readSyscalls = dev.counters[TUN_READ_SYSCALLS];
     dev.close();
-    return { offloads: offloadNames(dev.offloads), batches, payloads, metas, readPackets };
+    return { offloads: offloadNames(dev.offloads), batches, payloads, metas, readPackets, readSyscalls, uring: dev.uring };
   },
 
   /**

@@ -96,11 +96,21 @@ for (const [mode, offloads] of [['plain', 0], ['offloads', TUN_OFFLOADS_ALL]] as
     assert.equal(r['freedAfterClose'], true);
   });
 
-  test(`${mode}: datagrams sent into the device are read in batches, in order`, async () => {
-    const r = await inNamespace('read-udp', offloads);
+  for (const [reads, env] of [['io_uring', {}], ['read(2)', { PORTCULLIS_TUN_URING: '0' }]] as const) {
+  test(`${mode}, ${reads}: datagrams sent into the device are read in batches, in order`, async () => {
+    const r = await inNamespace('read-udp', offloads, { env });
     assert.deepEqual(r['payloads'], Array.from({ length: 40 }, (_, i) => `udp-${i}`));
     // 40 datagrams queued before the first read: far fewer reads than packets.
     assert.ok(r['batches'][0] > 1 && r['batches'].length < 40, `batches ${JSON.stringify(r['batches'])}`);
+    if (reads === 'io_uring') {
+      // Rounds of reads, one system call each: far fewer calls than packets.
+      assert.equal(r['uring'], uringOffered());
+      if (r['uring']) assert.ok(r['readSyscalls'] < r['readPackets'] / 2, `${r['readSyscalls']} calls, ${r['readPackets']} packets`);
+    } else {
+      // One read per packet, and one per batch that found the device empty.
+      assert.equal(r['uring'], false);
+      assert.ok(r['readSyscalls'] > r['readPackets'], `${r['readSyscalls']} calls, ${r['readPackets']} packets`);
+    }
     if (offloads !== 0) {
       // Locally sent UDP leaves its checksum partial (NEEDS_CSUM at 20 + 6), no segmentation.
       for (const m of r['metas']) assert.deepEqual([m[0], m[1], m[3], m[4], m[5]], [1, 0, 0, 20, 6]);
@@ -108,8 +118,8 @@ for (const [mode, offloads] of [['plain', 0], ['offloads', TUN_OFFLOADS_ALL]] as
     }
   });
 
-  test(`${mode}: the gateway's port drains the device in one wake-up, a batch of 64 at a time`, async () => {
-    const r = await inNamespace('port-drain', offloads);
+  test(`${mode}, ${reads}: the gateway's port drains the device in one wake-up, a batch of 64 at a time`, async () => {
+    const r = await inNamespace('port-drain', offloads, { env });
     // The kernel may have sent some of the namespace's own packets (IPv6 router solicitations…)
     // into the device too: at least the 300 datagrams, all in the first wake-up.
     assert.ok(r['handled'] >= 300, `handled ${r['handled']}`);
@@ -118,6 +128,7 @@ for (const [mode, offloads] of [['plain', 0], ['offloads', TUN_OFFLOADS_ALL]] as
     assert.equal(r['readBatches'], Math.ceil(r['handled'] / 64) + (r['handled'] % 64 === 0 ? 1 : 0));
     assert.equal(r['drained'], 1);
   });
+  }
 
   for (const [writes, env] of [['io_uring', {}], ['write(2)', { PORTCULLIS_TUN_URING: '0' }]] as const) {
     test(`${mode}, ${writes}: one written batch reaches a socket; runts are refused, counted and skipped; bad arguments throw`, async () => {
