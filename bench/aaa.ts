@@ -1,9 +1,8 @@
 /**
  * aaa (issue "AAA", point 9): logins per second end to end through `portcullis run` when the
  * password is checked by a RADIUS server (Debian's FreeRADIUS, threaded and quiet, started by the
- * benchmark on the gateway namespace's loopback: test/aaa/radius/freeradius-fixture.ts) or a
- * TACACS+ server (the project's test server, test/aaa/tacacs/server.ts, as a separate process
- * there too), against the local user (scrypt, as bench/logins.ts) and a bare `node:https` server
+ * benchmark on the gateway namespace's loopback: bench/lib/freeradius.ts) or a TACACS+ server
+ * (the project's test server, bench/lib/tacacs-server.ts, as a separate process there too), against the local user (scrypt, as bench/logins.ts) and a bare `node:https` server
  * doing the handshake, POST parse and local password check (bench/lib/bare-login-server.ts), all
  * in the same run: each round runs bare, local, RADIUS and TACACS+ one after the other, each a
  * fresh gateway process on the benchmarks' configuration (bench/lib/gateway-config.ts) with only
@@ -31,12 +30,12 @@ import { median, REPO_ROOT } from './lib/harness.js';
 import { waitForOutput } from './lib/iperf.js';
 import { BENCH_PASSWORD, BENCH_USER, gatewayConfig } from './lib/gateway-config.js';
 import { withLiveScope } from './lib/live-scope.js';
+import { spawnFreeRadius } from './lib/freeradius.js';
 import type { GatewayFiles } from './lib/gateway-plane.js';
 import type { LoginClientAnswer } from './lib/login-client.js';
 import { bareRound, gatewayRound, prepareLogins } from './logins.js';
 import type { NotRun } from './tun.js';
 import { isRoot } from './tun.js';
-import { startFreeRadius } from '../test/aaa/radius/freeradius-fixture.js';
 
 /** The sides of a round, in run order. */
 export const AAA_SIDES = ['bare', 'local', 'radius', 'tacacs'] as const;
@@ -92,7 +91,7 @@ function radiusUsers(): string {
 
 /** Starts the TACACS+ test server as its own process in the gateway namespace; resolves with its port. */
 async function startTacacs(topo: Topology, track: (p: ChildProcess) => void): Promise<{ port: number; proc: ChildProcess }> {
-  const module = pathToFileURL(join(REPO_ROOT, 'dist', 'test', 'aaa', 'tacacs', 'server.js')).href;
+  const module = pathToFileURL(join(REPO_ROOT, 'dist', 'bench', 'lib', 'tacacs-server.js')).href;
   const users = { [BENCH_USER]: { password: BENCH_PASSWORD, args: ['priv-lvl=15', ...ENTRIES.map((e, i) => `proxyacl#${i + 1}=${e}`)] } };
   const program = `import(${JSON.stringify(module)}).then(async (m) => {
   const s = await m.startTacacsTestServer({ key: ${JSON.stringify(AAA_KEY)}, users: ${JSON.stringify(users)} });
@@ -119,7 +118,7 @@ export async function runAaa(opts: { quick: boolean; log: (line: string) => void
   const concurrency = 8;
   return withLiveScope('bench-aaa', async ({ topo, files, track }) => {
     const addresses = await prepareLogins(topo, files, count, track);
-    const fr = await startFreeRadius(AAA_KEY, { ns: topo.ns.gateway, users: radiusUsers(), quiet: true });
+    const fr = await spawnFreeRadius(AAA_KEY, { ns: topo.ns.gateway, users: radiusUsers(), quiet: true });
     try {
       const tacacs = await startTacacs(topo, track);
       const servers = { radiusPort: fr.port, radiusAcctPort: fr.acctPort, tacacsPort: tacacs.port };

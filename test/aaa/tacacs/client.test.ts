@@ -11,8 +11,8 @@ import { parseConfig } from '../../../src/config/parse.js';
 import { createMethodList } from '../../../src/aaa/methods.js';
 import type { MethodListAuthenticator } from '../../../src/aaa/methods.js';
 import type { AuthRequest } from '../../../src/aaa/types.js';
-import { startTacacsTestServer } from './server.js';
-import type { TacacsTestServer } from './server.js';
+import { startTacacsTestServer } from '../../../bench/lib/tacacs-server.js';
+import type { TacacsTestServer } from '../../../bench/lib/tacacs-server.js';
 
 const KEY = 'tac key 1';
 const USERS = {

@@ -15,8 +15,8 @@ import { createMethodList } from '../../../src/aaa/methods.js';
 import type { MethodListAuthenticator } from '../../../src/aaa/methods.js';
 import type { AuthRequest, Authenticator } from '../../../src/aaa/types.js';
 import { aaaShowState, renderShowAaaServers } from '../../../src/log/show-aaa.js';
-import { startTacacsTestServer } from './server.js';
-import type { TacacsTestServer } from './server.js';
+import { startTacacsTestServer } from '../../../bench/lib/tacacs-server.js';
+import type { TacacsTestServer } from '../../../bench/lib/tacacs-server.js';
 
 const KEY = 'group key 7';
 const ALICE = { password: 'alicepass', args: ['priv-lvl=15', 'proxyacl#1=permit tcp any host 10.0.0.5 eq 80'] };

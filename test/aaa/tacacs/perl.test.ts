@@ -7,7 +7,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { startTacacsTestServer } from './server.js';
+import { startTacacsTestServer } from '../../../bench/lib/tacacs-server.js';
 
 const PERL = `
 use strict;

@@ -1,7 +1,7 @@
 /**
- * A small TACACS+ server for tests (RFC 8907; Debian packages none): users with passwords and
- * authorization arguments, on a loopback port, with the codec of src/aaa/tacacs/packet.ts on the
- * server's side. It answers authentication START (PAP; ASCII with GETUSER/GETPASS and CONTINUE)
+ * A small TACACS+ server for the tests and the `aaa` benchmark (RFC 8907; Debian packages none):
+ * users with passwords and authorization arguments, on a loopback port, with the codec of
+ * src/aaa/tacacs/packet.ts on the server's side. It answers authentication START (PAP; ASCII with GETUSER/GETPASS and CONTINUE)
  * and authorization REQUEST (`service=auth-proxy`: the user's arguments, PASS_ADD; anything else
  * or an unknown user: FAIL). A packet it cannot read with its key (a wrong key makes the body not
  * add up, §4.5) is counted in `malformed` and the connection closed without an answer. The
@@ -16,8 +16,8 @@ import {
   decodeAuthenContinue, decodeAuthenStart, decodeAuthorRequest, decodeHeader, encodeAuthenReply, encodeAuthorResponse,
   encodePacket, openBody, TACACS_AUTHEN, TACACS_AUTHEN_STATUS, TACACS_AUTHOR_STATUS, TACACS_FLAG, TACACS_HEADER_LEN,
   TACACS_REPLY_FLAG_NOECHO, TACACS_TYPE,
-} from '../../../src/aaa/tacacs/packet.js';
-import type { TacacsHeader } from '../../../src/aaa/tacacs/packet.js';
+} from '../../src/aaa/tacacs/packet.js';
+import type { TacacsHeader } from '../../src/aaa/tacacs/packet.js';
 
 export interface TestUser {
   readonly password: string;
