@@ -359,10 +359,22 @@ class Tun : public Napi::ObjectWrap<Tun> {
     size_t count = 0;
     int failed = 0;
     bool drained = false;
-    if (ring_.open()) ReadThroughRing(base, size, off, len, meta, cap, &pos, &count, &failed, &drained);
+    bool plain = !ring_.open() || !ring_reads_ok_;
+    bool probe = false;
+    if (!plain) {
+      ReadThroughRing(base, size, off, len, meta, cap, &pos, &count, &failed, &drained);
+      if (!ring_.open()) {
+        plain = true;  // the ring failed as a whole
+      } else if (count == 0 && drained && failed == 0 && !ring_reads_proven_) {
+        // No ring read has found a packet yet: one plain read tells an empty device from a
+        // kernel whose ring reads find nothing on this one (then plain reads from here on).
+        plain = probe = true;
+        drained = false;
+      }
+    }
     VnetHdr hdr;
-    // Plain reads: without a ring, or after it failed as a whole.
-    while (!ring_.open() && !drained && failed == 0 && count < cap && size - pos > frame_max_) {
+    // Plain reads: without a ring, after it failed, or the probe above.
+    while (plain && !drained && failed == 0 && count < cap && size - pos > frame_max_) {
       size_t room = size - pos;
       ssize_t n;
       if (vnet_) {
@@ -394,6 +406,7 @@ class Tun : public Napi::ObjectWrap<Tun> {
       off[count] = (uint32_t)pos;
       len[count] = (uint32_t)got;
       if (vnet_) StoreVnet(hdr, meta + count * kVnetSlots);
+      if (probe) ring_reads_ok_ = false;
       pos += got;
       count++;
     }
@@ -434,7 +447,9 @@ class Tun : public Napi::ObjectWrap<Tun> {
         }
       }
       counters_[kReadSyscalls]++;
-      if (ring_.ReadBatch(fd_, ring_iov_.get(), vnet_ ? 2 : 1, k, ring_res_.get()) < 0) {
+      if (fault_ring_reads_empty_) {
+        std::fill(ring_res_.get(), ring_res_.get() + k, -EAGAIN);
+      } else if (ring_.ReadBatch(fd_, ring_iov_.get(), vnet_ ? 2 : 1, k, ring_res_.get()) < 0) {
         ring_.Close();
         return;
       }
@@ -469,6 +484,7 @@ class Tun : public Napi::ObjectWrap<Tun> {
         (*count)++;
         got++;
         used = j + 1;
+        ring_reads_proven_ = true;
       }
       *pos += used * slot;
       if (got < k) break;
@@ -710,6 +726,8 @@ class Tun : public Napi::ObjectWrap<Tun> {
   void OpenRing() {
     const char* want = getenv("PORTCULLIS_TUN_URING");
     if (want != nullptr && strcmp(want, "0") == 0) return;
+    const char* fault = getenv("PORTCULLIS_TUN_FAULT");
+    fault_ring_reads_empty_ = fault != nullptr && strcmp(fault, "ring-reads-empty") == 0;
     if (!ring_.Open(kRingEntries)) return;
     ring_hdrs_.reset(new VnetHdr[ring_.entries()]);
     ring_iov_.reset(new struct iovec[2 * (size_t)ring_.entries()]);
@@ -720,6 +738,11 @@ class Tun : public Napi::ObjectWrap<Tun> {
   portcullis::IoRing ring_;
   /** Reads the ring submits first in a readBatch call: about what the last call found. */
   unsigned ring_reads_ = kRingReadsMin;
+  /** Whether reads go through the ring (see ReadBatch's probe), and whether one found a packet. */
+  bool ring_reads_ok_ = true;
+  bool ring_reads_proven_ = false;
+  /** Fault injection for the tests: ring reads find nothing (PORTCULLIS_TUN_FAULT=ring-reads-empty). */
+  bool fault_ring_reads_empty_ = false;
   std::unique_ptr<VnetHdr[]> ring_hdrs_;
   std::unique_ptr<struct iovec[]> ring_iov_;
   std::unique_ptr<int32_t[]> ring_res_;

@@ -96,6 +96,13 @@ for (const [mode, offloads] of [['plain', 0], ['offloads', TUN_OFFLOADS_ALL]] as
     assert.equal(r['freedAfterClose'], true);
   });
 
+  test(`${mode}: where the ring's reads find nothing on a readable device, one plain read finds out and plain reads take over`, async () => {
+    // Fault injection: every ring read completes with EAGAIN, as on a kernel that refused them.
+    const r = await inNamespace('read-udp', offloads, { env: { PORTCULLIS_TUN_FAULT: 'ring-reads-empty' } });
+    assert.deepEqual(r['payloads'], Array.from({ length: 40 }, (_, i) => `udp-${i}`));
+    if (r['uring']) assert.ok(r['readSyscalls'] > r['readPackets'], `${r['readSyscalls']} calls, ${r['readPackets']} packets`);
+  });
+
   for (const [reads, env] of [['io_uring', {}], ['read(2)', { PORTCULLIS_TUN_URING: '0' }]] as const) {
   test(`${mode}, ${reads}: datagrams sent into the device are read in batches, in order`, async () => {
     const r = await inNamespace('read-udp', offloads, { env });
