@@ -46,8 +46,10 @@ import type { PendingRoute } from './routes.js';
 import { expectEnd, restOfLine, wordAt } from './values.js';
 import { AP_PROTO_HTTP, AP_PROTO_HTTPS } from '../authproxy/protocols.js';
 import {
-  AAA_WORDS, ACL_BLOCK_WORDS, IP_WORDS, IPV6_WORDS, RADIUS_WORDS, TACACS_WORDS, TOP_WORDS, rejectMistyped,
+  AAA_GROUP_SERVER_WORDS, AAA_GROUP_WORDS, AAA_SERVER_RADIUS_WORDS, AAA_SERVER_WORDS, AAA_WORDS, ACL_BLOCK_WORDS, closedWordAt,
+  implementedWords, IP_WORDS, IPV6_WORDS, RADIUS_WORDS, TACACS_WORDS, TOP_WORDS, rejectMistyped,
 } from './vocabulary.js';
+import type { WordSet } from './vocabulary.js';
 
 export { CONFIG_DEFAULTS } from './context.js';
 
@@ -99,6 +101,7 @@ class ConfigParser {
   /** The ignored block being skipped, and how many sub-lines it had so far. */
   private ignoredHead: TokenLine | null = null;
   private ignoredCount = 0;
+  private ignoredKnown: WordSet | undefined;
   private endLine: TokenLine | null = null;
   private afterEnd: TokenLine | null = null;
 
@@ -187,9 +190,13 @@ class ConfigParser {
     this.topLevel(tl);
   }
 
-  /** Starts skipping an unimplemented line and the indented sub-lines that follow it. */
-  private ignore(tl: TokenLine): void {
+  /**
+   * Starts skipping an unimplemented line and the indented sub-lines that follow it; `known`: the
+   * words of the line's position, the implemented ones of which the warning names.
+   */
+  private ignore(tl: TokenLine, known?: WordSet): void {
     this.ignoredHead = tl;
+    this.ignoredKnown = known;
     this.ignoredCount = 0;
     this.mode = CERT_CHAIN.test(restOfLine(tl, 0)) ? 'cert-chain' : 'ignored';
   }
@@ -199,10 +206,12 @@ class ConfigParser {
     if (head === null) return;
     const text = echoLine(head);
     const n = this.ignoredCount;
+    const known = this.ignoredKnown === undefined ? '' : ` (it implements ${implementedWords(this.ignoredKnown)} here)`;
     this.ctx.warn(head, 0, n === 0
-      ? `ignored "${text}": not implemented by portcullis`
-      : `ignored "${text}" and its ${n} sub-line${n === 1 ? '' : 's'}: not implemented by portcullis`);
+      ? `ignored "${text}": not implemented by portcullis${known}`
+      : `ignored "${text}" and its ${n} sub-line${n === 1 ? '' : 's'}: not implemented by portcullis${known}`);
     this.ignoredHead = null;
+    this.ignoredKnown = undefined;
     this.ignoredCount = 0;
     if (this.mode === 'ignored' || this.mode === 'cert-chain' || this.mode === 'cert-data') this.mode = 'top';
   }
@@ -223,18 +232,15 @@ class ConfigParser {
           this.mode = 'attribute-list';
           return;
         }
-        if (w1 === 'server' && wordAt(tl, 2) === 'radius' && wordAt(tl, 3) === 'dynamic-author') {
+        if (w1 === 'server' && wordAt(tl, 2) === 'radius') {
+          if (!closedWordAt(tl, 3, AAA_SERVER_RADIUS_WORDS)) return this.ignore(tl, AAA_SERVER_RADIUS_WORDS);
           this.serverBlock = this.dynamicAuthor.begin(tl);
           this.mode = 'server-block';
           return;
         }
-        if (w1 === 'group' && wordAt(tl, 2) === 'server' && wordAt(tl, 3) === 'radius') {
-          this.serverBlock = this.radius.beginGroup(tl);
-          this.mode = 'server-block';
-          return;
-        }
-        if (w1 === 'group' && wordAt(tl, 2) === 'server' && wordAt(tl, 3) === 'tacacs+') {
-          this.serverBlock = this.tacacs.beginGroup(tl);
+        if (w1 === 'group' && wordAt(tl, 2) === 'server') {
+          if (!closedWordAt(tl, 3, AAA_GROUP_SERVER_WORDS)) return this.ignore(tl, AAA_GROUP_SERVER_WORDS);
+          this.serverBlock = wordAt(tl, 3) === 'radius' ? this.radius.beginGroup(tl) : this.tacacs.beginGroup(tl);
           this.mode = 'server-block';
           return;
         }
@@ -441,8 +447,8 @@ class ConfigParser {
 
 /**
  * Throws the "did you mean" error for a top-level line about to be ignored whose command word
- * (or, after `ip`, `ipv6`, `aaa`, `radius-server`, `tacacs-server`, its second word) is a slip of
- * one portcullis implements. `no` is looked through.
+ * (or, after `ip`, `ipv6`, `aaa`, `radius-server`, `tacacs-server`, its second word; after `aaa
+ * group` and `aaa server`, its third) is a slip of one portcullis implements. `no` is looked through.
  */
 function rejectMistypedCommand(tl: TokenLine): void {
   const start = wordAt(tl, 0) === 'no' ? 1 : 0;
@@ -450,6 +456,9 @@ function rejectMistypedCommand(tl: TokenLine): void {
   const second = { ip: IP_WORDS, ipv6: IPV6_WORDS, aaa: AAA_WORDS, 'radius-server': RADIUS_WORDS, 'tacacs-server': TACACS_WORDS }[
     wordAt(tl, start) ?? ''];
   if (second !== undefined) rejectMistyped(tl, start + 1, second);
+  if (wordAt(tl, start) !== 'aaa') return;
+  const third = { group: AAA_GROUP_WORDS, server: AAA_SERVER_WORDS }[wordAt(tl, start + 1) ?? ''];
+  if (third !== undefined) rejectMistyped(tl, start + 2, third);
 }
 
 /** The error for an interface sub-command found outside any interface block. */

@@ -89,7 +89,7 @@ const INTERFACE_IPV6_IOS = new Set([
 
 /** Second words of `aaa …` IOS has and portcullis does not implement. */
 const AAA_IOS = new Set([
-  'group', 'server', 'attribute', 'dnis', 'nas', 'pod', 'local', 'password', 'configuration', 'cache', 'common-criteria',
+  'group', 'attribute', 'dnis', 'nas', 'pod', 'local', 'password', 'configuration', 'cache', 'common-criteria',
   'memory', 'preauth', 'processes', 'route', 'traceback', 'user', 'max-sessions', 'authentication', 'authorization',
   'accounting', 'new-model', 'session-id', 'intercept', 'policy', 'service-profile', 'session-mib', 'dot1x', 'login',
 ]);
@@ -120,8 +120,26 @@ export const IPV6_WORDS: WordSet = {
 /** Second words of `aaa …`. */
 export const AAA_WORDS: WordSet = {
   what: 'an "aaa" command',
-  implemented: ['new-model', 'session-id', 'authentication', 'authorization', 'accounting', 'attribute', 'group'],
+  implemented: ['new-model', 'session-id', 'authentication', 'authorization', 'accounting', 'attribute', 'group', 'server'],
   ios: AAA_IOS,
+};
+/** Third words of `aaa group …` (IOS has only `server` there). */
+export const AAA_GROUP_WORDS: WordSet = { what: 'an "aaa group" command', implemented: ['server'], ios: new Set() };
+/** Third words of `aaa server …` (IOS has only `radius` there). */
+export const AAA_SERVER_WORDS: WordSet = { what: 'an "aaa server" command', implemented: ['radius'], ios: new Set() };
+/**
+ * Fourth words of `aaa group server …`: the protocol of a server group. IOS also has LDAP and
+ * (IOS XE) Diameter groups, which portcullis does not implement; IOS knows no other word here.
+ */
+export const AAA_GROUP_SERVER_WORDS: WordSet = {
+  what: 'a server group protocol', implemented: ['radius', 'tacacs+'], ios: new Set(['ldap', 'diameter']),
+};
+/**
+ * Fourth words of `aaa server radius …`. IOS's ISG has `proxy`, `sesm` and `policy-device`
+ * there, which portcullis does not implement; IOS knows no other word here.
+ */
+export const AAA_SERVER_RADIUS_WORDS: WordSet = {
+  what: 'an "aaa server radius" block', implemented: ['dynamic-author'], ios: new Set(['proxy', 'sesm', 'policy-device']),
 };
 /** Second words of `radius-server …`. */
 export const RADIUS_WORDS: WordSet = {
@@ -193,6 +211,27 @@ export function mistypedWord(word: string, set: WordSet): string | undefined {
     }
   }
   return best;
+}
+
+/**
+ * Token `index` of `tl` at a position whose words IOS has are all in `set` (a closed set):
+ * true for an implemented word, false for an IOS word portcullis does not implement (the
+ * caller warns, naming the implemented ones: {@link implementedWords}); any other word, or
+ * none, is a ConfigError at it — with "did you mean" for a typing slip — since IOS itself
+ * would refuse the line.
+ */
+export function closedWordAt(tl: TokenLine, index: number, set: WordSet): boolean {
+  const word = wordAt(tl, index);
+  if (word !== undefined && set.implemented.includes(word)) return true;
+  if (word !== undefined && set.ios.has(word)) return false;
+  rejectMistyped(tl, index, set);
+  throw expectedAt(tl, index, `${set.what} (${implementedWords(set)})`);
+}
+
+/** The implemented words of `set` for a message: `"radius" or "tacacs+"`. */
+export function implementedWords(set: WordSet): string {
+  const quoted = set.implemented.map((w) => `"${w}"`);
+  return quoted.length === 1 ? quoted[0]! : `${quoted.slice(0, -1).join(', ')} or ${quoted[quoted.length - 1]!}`;
 }
 
 /** Throws the "did you mean" error if token `index` of `tl` is a typing slip of an implemented word of `set`. */

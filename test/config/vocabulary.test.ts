@@ -8,6 +8,15 @@ import { parseError } from './parse-error.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 
+/** Each config text is an error at its line and column that ends with "did you mean" its word. */
+function assertDidYouMean(cases: readonly (readonly [string, number, number, string])[]): void {
+  for (const [text, line, column, meant] of cases) {
+    const e = parseError(text);
+    assert.deepEqual([e.line, e.column], [line, column], text);
+    assert.ok(e.message.endsWith(`(did you mean "${meant}"?)`), e.message);
+  }
+}
+
 
 test('a mistyped command word is an error at it, with "did you mean"', () => {
   const cases: [string, number, number, string][] = [
@@ -29,11 +38,7 @@ test('a mistyped command word is an error at it, with "did you mean"', () => {
     ['radius-server hots 10.0.0.1', 1, 15, 'host'],
     ['tacacs-server kye k', 1, 15, 'key'],
   ];
-  for (const [text, line, column, meant] of cases) {
-    const e = parseError(text);
-    assert.deepEqual([e.line, e.column], [line, column], text);
-    assert.ok(e.message.endsWith(`(did you mean "${meant}"?)`), e.message);
-  }
+  assertDidYouMean(cases);
 });
 
 test('a mistyped sub-command of an AAA server block is an error at it, with "did you mean"; the block\'s IOS words stay warnings', () => {
@@ -46,16 +51,47 @@ test('a mistyped sub-command of an AAA server block is an error at it, with "did
     ['aaa group server tacacs+ G\n sever name T', 2, 2, 'server'],
     ['aaa server radius dynamic-author\n clent 192.0.2.10 server-key k', 2, 2, 'client'],
   ];
-  for (const [text, line, column, meant] of cases) {
-    const e = parseError(text);
-    assert.deepEqual([e.line, e.column], [line, column], text);
-    assert.ok(e.message.endsWith(`(did you mean "${meant}"?)`), e.message);
-  }
+  assertDidYouMean(cases);
   const cfg = parseConfig(['radius server R', ' address ipv4 192.0.2.1', ' key k', ' load-balance method least-outstanding',
     'tacacs server T', ' address ipv4 192.0.2.2', ' key k', ' send-nat-address',
     'aaa group server radius G', ' server name R', ' ip vrf forwarding X',
     'aaa server radius dynamic-author', ' client 192.0.2.10 server-key k', ' auth-type all'].join('\n'), 'w.cfg');
   assert.deepEqual(cfg.warnings.map((w) => w.line), [4, 8, 11, 14]);
+});
+
+test('an unknown word naming the kind of an AAA server block is an error at it; an IOS kind portcullis lacks warns, naming the implemented ones', () => {
+  // A slip: "did you mean", at the word (the block would otherwise be dropped with its servers).
+  const slips: [string, number, number, string][] = [
+    ['aaa group server tacac+ G\n server 192.0.2.1', 1, 18, 'tacacs+'],
+    ['aaa group server raduis G\n server 192.0.2.1', 1, 18, 'radius'],
+    ['aaa server radius dynamic-autor\n client 192.0.2.10 server-key k', 1, 19, 'dynamic-author'],
+    ['aaa group sever radius G\n server 192.0.2.1', 1, 11, 'server'],
+    ['aaa sever radius dynamic-author\n client 192.0.2.10 server-key k', 1, 5, 'server'],
+    ['aaa server radus dynamic-author\n client 192.0.2.10 server-key k', 1, 12, 'radius'],
+  ];
+  assertDidYouMean(slips);
+  // Not a slip, but no word IOS has there either (IOS would refuse the line too), or none at all.
+  const unknown: [string, number, number, string][] = [
+    ['hostname gw\naaa group server kerberos K\n server 192.0.2.1', 2, 18,
+      'bad.cfg:2:18: expected a server group protocol ("radius" or "tacacs+"), found "kerberos"'],
+    ['aaa server radius coa\n client 192.0.2.10 server-key k', 1, 19,
+      'bad.cfg:1:19: expected an "aaa server radius" block ("dynamic-author"), found "coa"'],
+    ['aaa group server', 1, 17, 'bad.cfg:1:17: expected a server group protocol ("radius" or "tacacs+"), found end of line'],
+  ];
+  for (const [text, line, column, message] of unknown) {
+    const e = parseError(text);
+    assert.deepEqual([e.line, e.column], [line, column], text);
+    assert.equal(e.message, message);
+  }
+  // Kinds IOS has that portcullis does not implement: the block is skipped with a warning that says what is implemented.
+  const cfg = parseConfig(['aaa group server ldap L', ' server 192.0.2.1', 'aaa server radius proxy', ' client 192.0.2.10',
+    'aaa group server diameter D'].join('\n'), 'w.cfg');
+  assert.deepEqual(cfg.warnings.map((w) => [w.line, w.column, w.message]), [
+    [1, 1, 'ignored "aaa group server ldap L" and its 1 sub-line: not implemented by portcullis (it implements "radius" or "tacacs+" here)'],
+    [3, 1, 'ignored "aaa server radius proxy" and its 1 sub-line: not implemented by portcullis (it implements "dynamic-author" here)'],
+    [5, 1, 'ignored "aaa group server diameter D": not implemented by portcullis (it implements "radius" or "tacacs+" here)'],
+  ]);
+  assert.equal(cfg.radius.groups.size, 0);
 });
 
 test('a method list naming a server group no block defines is an error at the name (check-config catches it, not only run)', () => {
