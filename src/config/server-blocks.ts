@@ -9,9 +9,9 @@
 import { expectedAt } from '../ios/tokens.js';
 import type { TokenLine } from '../ios/tokens.js';
 import { clip, echoLine } from '../ios/echo.js';
-import type { SourceRef } from './types.js';
+import type { ServerGroup, SourceRef } from './types.js';
 import type { ParseContext } from './context.js';
-import { expectEnd, numberAt, wordAt } from './values.js';
+import { expectEnd, keyAt, numberAt, wordAt } from './values.js';
 import { isTopLevelCommand } from './commands.js';
 import { rejectMistyped } from './vocabulary.js';
 import type { WordSet } from './vocabulary.js';
@@ -46,16 +46,6 @@ export interface GroupProtocol<M, S> {
   member(tl: TokenLine): M;
   /** The server a `server A …` member names, or why there is none (for the error). */
   resolve(member: M): S | string;
-}
-
-/** A resolved group (`RadiusGroup`, `TacacsGroup`). */
-export interface ServerGroup<S> {
-  readonly name: string;
-  /** In the order of the group's `server` lines. */
-  readonly servers: readonly S[];
-  /** The group's `deadtime N` (minutes), or undefined for the protocol's global one. */
-  readonly deadtimeMin: number | undefined;
-  readonly source: SourceRef;
 }
 
 interface PendingGroup<M> {
@@ -140,6 +130,55 @@ export interface NamedServerBlock {
   readonly name: string;
   readonly tl: TokenLine;
   readonly host: string | undefined;
+}
+
+/**
+ * `radius server NAME` / `tacacs server NAME` (the caller has checked the first two words): the
+ * block of that name, made by `create` and added to `named` and `order` when the name is new (a
+ * block named again goes on where it was).
+ */
+export function openNamedServer<B extends NamedServerBlock>(tl: TokenLine, named: Map<string, B>, order: { push(block: NoInfer<B>): unknown },
+  create: (name: string) => B): B {
+  const name = tl.tokens[2]?.text;
+  if (name === undefined) throw expectedAt(tl, 2, 'a server name');
+  expectEnd(tl, 3);
+  let block = named.get(name);
+  if (block === undefined) {
+    block = create(name);
+    named.set(name, block);
+    order.push(block);
+  }
+  return block;
+}
+
+/** What every named server block sets: its key and its timeout. */
+export interface NamedServerSettings {
+  key: string | undefined;
+  timeoutSec: number | undefined;
+}
+
+/**
+ * The sub-lines both protocols' named server blocks read alike, into `s`: `key [0|7] K` and
+ * `timeout 1-1000` (seconds). False for any other sub-line.
+ */
+export function namedServerSubLine(tl: TokenLine, s: NamedServerSettings): boolean {
+  switch (wordAt(tl, 0)) {
+    case 'key':
+      s.key = keyAt(tl, 1).key;
+      return true;
+    case 'timeout':
+      s.timeoutSec = numberAt(tl, 1, 1, 1000);
+      expectEnd(tl, 2);
+      return true;
+    default:
+      return false;
+  }
+}
+
+/** The address family word of a named block's `address ipv4|ipv6 A …` (token 1): checks it. */
+export function expectAddressFamily(tl: TokenLine): void {
+  const w1 = wordAt(tl, 1);
+  if (w1 !== 'ipv4' && w1 !== 'ipv6') throw expectedAt(tl, 1, '"ipv4" or "ipv6"');
 }
 
 /**

@@ -12,7 +12,9 @@ import type { TokenLine } from '../ios/tokens.js';
 import type { RadiusGlobals, RadiusGroup, RadiusServer, SourceRef } from './types.js';
 import { CONFIG_DEFAULTS } from './context.js';
 import type { ParseContext } from './context.js';
-import { ignoreBlockSubLine, resolveNamedServers, ServerGroupBlocks } from './server-blocks.js';
+import {
+  expectAddressFamily, ignoreBlockSubLine, namedServerSubLine, openNamedServer, resolveNamedServers, ServerGroupBlocks,
+} from './server-blocks.js';
 import type { ServerBlock } from './server-blocks.js';
 import type { WordSet } from './vocabulary.js';
 import { expectEnd, hostAt, keyAt, numberAt, wordAt } from './values.js';
@@ -187,19 +189,8 @@ export class RadiusSection {
           && s.acctPort === server.acctPort);
         return true;
       }
-      case 'key':
-        r.key = keyAt(tl, 2).key;
-        return true;
       case 'retransmit':
         r.retransmit = numberAt(tl, 2, 0, 100);
-        expectEnd(tl, 3);
-        return true;
-      case 'timeout':
-        r.timeoutSec = numberAt(tl, 2, 1, 1000);
-        expectEnd(tl, 3);
-        return true;
-      case 'deadtime':
-        r.deadtimeMin = numberAt(tl, 2, 0, 1440);
         expectEnd(tl, 3);
         return true;
       case 'authorization':
@@ -210,47 +201,30 @@ export class RadiusSection {
         r.permitMissingServiceType = true;
         return true;
       default:
-        return false;
+        return parseServerDefault(tl, r);
     }
   }
 
   /** `radius server NAME` (the caller has checked the first two words): opens its block. */
   beginServer(tl: TokenLine): ServerBlock {
-    const name = tl.tokens[2]?.text;
-    if (name === undefined) throw expectedAt(tl, 2, 'a server name');
-    expectEnd(tl, 3);
-    let server = this.named.get(name);
-    if (server === undefined) {
-      server = {
-        name, source: this.ctx.source(tl), tl, host: undefined, authPort: CONFIG_DEFAULTS.radiusNamedAuthPort,
-        acctPort: CONFIG_DEFAULTS.radiusNamedAcctPort, key: undefined, timeoutSec: undefined, retransmit: undefined,
-      };
-      this.named.set(name, server);
-      this.order.push(server);
-    }
-    const s = server;
+    const s = openNamedServer(tl, this.named, this.order, (name): NamedServer => ({
+      name, source: this.ctx.source(tl), tl, host: undefined, authPort: CONFIG_DEFAULTS.radiusNamedAuthPort,
+      acctPort: CONFIG_DEFAULTS.radiusNamedAcctPort, key: undefined, timeoutSec: undefined, retransmit: undefined,
+    }));
     return { subLine: (sub) => this.serverSubLine(s, sub) };
   }
 
   private serverSubLine(s: NamedServer, tl: TokenLine): boolean {
-    const w0 = wordAt(tl, 0)!;
-    switch (w0) {
+    if (namedServerSubLine(tl, s)) return true;
+    switch (wordAt(tl, 0)) {
       case 'address': {
-        const w1 = wordAt(tl, 1);
-        if (w1 !== 'ipv4' && w1 !== 'ipv6') throw expectedAt(tl, 1, '"ipv4" or "ipv6"');
+        expectAddressFamily(tl);
         const h = parseServerHost(this.ctx, tl, RADIUS_ADDRESS_OPTIONS, { hostAt: 2, withKey: false });
         s.host = h.host;
         s.authPort = h.values.get('auth-port') ?? CONFIG_DEFAULTS.radiusNamedAuthPort;
         s.acctPort = h.values.get('acct-port') ?? CONFIG_DEFAULTS.radiusNamedAcctPort;
         return true;
       }
-      case 'key':
-        s.key = keyAt(tl, 1).key;
-        return true;
-      case 'timeout':
-        s.timeoutSec = numberAt(tl, 1, 1, 1000);
-        expectEnd(tl, 2);
-        return true;
       case 'retransmit':
         s.retransmit = numberAt(tl, 1, 0, 100);
         expectEnd(tl, 2);
@@ -281,4 +255,34 @@ export function replaceOrAdd<T, U extends T>(list: T[], item: U, same: (x: T) =>
   const k = list.findIndex(same);
   if (k >= 0) list[k] = item;
   else list.push(item);
+}
+
+/** The defaults `radius-server` and `tacacs-server` both set: the shared key, timeout and dead-time. */
+export interface ServerDefaults {
+  key: string | undefined;
+  timeoutSec: number;
+  deadtimeMin: number;
+}
+
+/**
+ * `radius-server|tacacs-server key [0|7] K`, `… timeout 1-1000` (seconds) and `… deadtime
+ * 0-1440` (minutes; 0 turns it off), read alike for both protocols into `d`. False for any
+ * other second word.
+ */
+export function parseServerDefault(tl: TokenLine, d: ServerDefaults): boolean {
+  switch (wordAt(tl, 1)) {
+    case 'key':
+      d.key = keyAt(tl, 2).key;
+      return true;
+    case 'timeout':
+      d.timeoutSec = numberAt(tl, 2, 1, 1000);
+      expectEnd(tl, 3);
+      return true;
+    case 'deadtime':
+      d.deadtimeMin = numberAt(tl, 2, 0, 1440);
+      expectEnd(tl, 3);
+      return true;
+    default:
+      return false;
+  }
 }

@@ -6,17 +6,18 @@
  * `tacacs server` block, `deadtime N`). Host lines go through the RADIUS room's host parser
  * (servers.ts), so that both protocols read hosts, options and keys alike.
  */
-import { expectedAt } from '../ios/tokens.js';
 import type { TokenLine } from '../ios/tokens.js';
 import { clip } from '../ios/echo.js';
 import type { SourceRef, TacacsGlobals, TacacsGroup, TacacsServer } from './types.js';
 import { CONFIG_DEFAULTS } from './context.js';
 import type { ParseContext } from './context.js';
-import { parseServerHost, replaceOrAdd, TACACS_HOST_OPTIONS } from './servers.js';
-import { ignoreBlockSubLine, resolveNamedServers, ServerGroupBlocks } from './server-blocks.js';
+import { parseServerDefault, parseServerHost, replaceOrAdd, TACACS_HOST_OPTIONS } from './servers.js';
+import {
+  expectAddressFamily, ignoreBlockSubLine, namedServerSubLine, openNamedServer, resolveNamedServers, ServerGroupBlocks,
+} from './server-blocks.js';
 import type { ServerBlock } from './server-blocks.js';
 import type { WordSet } from './vocabulary.js';
-import { expectEnd, keyAt, numberAt, wordAt } from './values.js';
+import { expectEnd, numberAt, wordAt } from './values.js';
 
 /** Sub-commands of `tacacs server NAME` IOS has and portcullis does not implement (warned). */
 const TACACS_BLOCK_IGNORED: ReadonlySet<string> = new Set(['send-nat-address', 'exit']);
@@ -29,9 +30,6 @@ const TACACS_BLOCK_WORDS: WordSet = {
 
 /** Sub-commands of `aaa group server tacacs+ NAME` IOS has and portcullis does not implement (warned). */
 const TACACS_GROUP_IGNORED: ReadonlySet<string> = new Set(['ip', 'ipv6', 'server-private', 'exit']);
-
-/** Largest `tacacs-server deadtime`, minutes (0 turns it off). */
-const DEADTIME_MAX_MIN = 1440;
 
 /** A `tacacs server NAME` block while parsed. */
 interface NamedServer {
@@ -85,58 +83,29 @@ export class TacacsSection {
         replaceOrAdd(this.order, server, same);
         return true;
       }
-      case 'key':
-        t.key = keyAt(tl, 2).key;
-        return true;
-      case 'timeout':
-        t.timeoutSec = numberAt(tl, 2, 1, 1000);
-        expectEnd(tl, 3);
-        return true;
-      case 'deadtime':
-        t.deadtimeMin = numberAt(tl, 2, 0, DEADTIME_MAX_MIN);
-        expectEnd(tl, 3);
-        return true;
       default:
-        return false;
+        return parseServerDefault(tl, t);
     }
   }
 
   /** `tacacs server NAME` (the caller has checked the first two words): opens its block. */
   beginServer(tl: TokenLine): ServerBlock {
-    const name = tl.tokens[2]?.text;
-    if (name === undefined) throw expectedAt(tl, 2, 'a server name');
-    expectEnd(tl, 3);
-    let server = this.named.get(name);
-    if (server === undefined) {
-      server = {
-        name, source: this.ctx.source(tl), tl, host: undefined, port: CONFIG_DEFAULTS.tacacsPort, key: undefined,
-        timeoutSec: undefined, singleConnection: false,
-      };
-      this.named.set(name, server);
-      this.order.push(server);
-    }
-    const s = server;
+    const s = openNamedServer(tl, this.named, this.order, (name): NamedServer => ({
+      name, source: this.ctx.source(tl), tl, host: undefined, port: CONFIG_DEFAULTS.tacacsPort, key: undefined,
+      timeoutSec: undefined, singleConnection: false,
+    }));
     return { subLine: (sub) => this.serverSubLine(s, sub) };
   }
 
   private serverSubLine(s: NamedServer, tl: TokenLine): boolean {
-    const w0 = wordAt(tl, 0)!;
-    switch (w0) {
-      case 'address': {
-        const w1 = wordAt(tl, 1);
-        if (w1 !== 'ipv4' && w1 !== 'ipv6') throw expectedAt(tl, 1, '"ipv4" or "ipv6"');
+    if (namedServerSubLine(tl, s)) return true;
+    switch (wordAt(tl, 0)) {
+      case 'address':
+        expectAddressFamily(tl);
         s.host = parseServerHost(this.ctx, tl, [], { hostAt: 2, withKey: false }).host;
-        return true;
-      }
-      case 'key':
-        s.key = keyAt(tl, 1).key;
         return true;
       case 'port':
         s.port = numberAt(tl, 1, 1, 65535);
-        expectEnd(tl, 2);
-        return true;
-      case 'timeout':
-        s.timeoutSec = numberAt(tl, 1, 1, 1000);
         expectEnd(tl, 2);
         return true;
       case 'single-connection':

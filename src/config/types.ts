@@ -178,15 +178,21 @@ export interface RadiusServer {
   readonly source: SourceRef;
 }
 
-/** `aaa group server radius NAME` and its `server …` lines, resolved to the servers they name. */
-export interface RadiusGroup {
+/**
+ * A server group block (`aaa group server radius|tacacs+ NAME`) and its `server …` lines,
+ * resolved to the servers `S` they name.
+ */
+export interface ServerGroup<S> {
   readonly name: string;
   /** In the order of the group's `server` lines. */
-  readonly servers: readonly RadiusServer[];
-  /** The group's `deadtime N` (minutes), or undefined for the global one. */
+  readonly servers: readonly S[];
+  /** The group's `deadtime N` (minutes), or undefined for the protocol's global one. */
   readonly deadtimeMin: number | undefined;
   readonly source: SourceRef;
 }
+
+/** `aaa group server radius NAME`, resolved. */
+export type RadiusGroup = ServerGroup<RadiusServer>;
 
 export interface RadiusGlobals {
   readonly servers: readonly RadiusServer[];
@@ -216,15 +222,8 @@ export interface TacacsServer {
   readonly singleConnection: boolean;
 }
 
-/** `aaa group server tacacs+ NAME` and its `server …` lines, resolved to the servers they name. */
-export interface TacacsGroup {
-  readonly name: string;
-  /** In the order of the group's `server` lines. */
-  readonly servers: readonly TacacsServer[];
-  /** The group's `deadtime N` (minutes), or undefined for `tacacs-server deadtime`. */
-  readonly deadtimeMin: number | undefined;
-  readonly source: SourceRef;
-}
+/** `aaa group server tacacs+ NAME`, resolved. */
+export type TacacsGroup = ServerGroup<TacacsServer>;
 
 export interface TacacsGlobals {
   /** `tacacs-server host` lines and `tacacs server NAME` blocks with an address, in config order. */
