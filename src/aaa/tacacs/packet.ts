@@ -148,15 +148,22 @@ export function openBody(h: TacacsHeader, body: Uint8Array, key: Uint8Array | un
 // ---------------------------------------------------------------------------------------------
 // Bodies
 
-/** Authentication START (§5.1). */
-export interface AuthenStart {
-  readonly action: number;
+/**
+ * The fields that name the user and the session, alike in an authentication START (§5.1) and
+ * an authorization REQUEST (§6.1): priv_lvl, authen_type, authen_service, user, port, rem_addr.
+ */
+export interface TacacsSessionFields {
   readonly privLvl: number;
   readonly authenType: number;
   readonly service: number;
   readonly user: string;
   readonly port: string;
   readonly remAddr: string;
+}
+
+/** Authentication START (§5.1). */
+export interface AuthenStart extends TacacsSessionFields {
+  readonly action: number;
   /** PAP: the password; ASCII: empty. */
   readonly data: Uint8Array;
 }
@@ -177,14 +184,8 @@ export interface AuthenContinue {
 }
 
 /** Authorization REQUEST (§6.1). */
-export interface AuthorRequest {
+export interface AuthorRequest extends TacacsSessionFields {
   readonly authenMethod: number;
-  readonly privLvl: number;
-  readonly authenType: number;
-  readonly service: number;
-  readonly user: string;
-  readonly port: string;
-  readonly remAddr: string;
   /** `attribute=value` (mandatory) or `attribute*value` (optional), e.g. `service=auth-proxy`. */
   readonly args: readonly string[];
 }
