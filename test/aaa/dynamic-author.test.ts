@@ -36,7 +36,7 @@ after(async () => {
   await fr?.stop();
 });
 
-function config(): string {
+function config(moreClients = ''): string {
   return FIXTURE_CONFIG.replace('interface Gi0/0\n', `aaa new-model
 radius server fr
  address ipv4 127.0.0.1 auth-port ${fr.port} acct-port ${fr.acctPort}
@@ -45,7 +45,7 @@ aaa accounting auth-proxy default start-stop group radius
 aaa server radius dynamic-author
  client 127.0.0.1 server-key ${DA_KEY}
  client 192.0.2.99
- server-key other-key
+${moreClients} server-key other-key
 interface Gi0/0\n`);
 }
 
@@ -56,14 +56,14 @@ interface Setup {
   lines: string[];
 }
 
-async function setup(): Promise<Setup> {
-  const fx = makeContextFixture({ configText: config() });
+async function setup(moreClients = '', replayCacheSize?: number): Promise<Setup> {
+  const fx = makeContextFixture({ configText: config(moreClients) });
   const lines: string[] = [];
   fx.debugLines.subscribe((l) => lines.push(l));
   fx.engine.messages = (_t, text) => lines.push(text);
   const acct = startGatewayAccounting(fx.ctx)!;
   const da = await startDynamicAuthor({
-    ctx: fx.ctx, config: fx.config.dynamicAuthor!, address: '127.0.0.1', port: 0, messages: (l) => lines.push(l),
+    ctx: fx.ctx, config: fx.config.dynamicAuthor!, address: '127.0.0.1', port: 0, replayCacheSize, messages: (l) => lines.push(l),
     onDisconnect: (id, cause) => acct.sessions.endingWith(id, cause),
   });
   return { fx, da, acct, lines };
@@ -291,6 +291,52 @@ test('a retransmission is answered again with the same answer and carried out on
   } finally {
     await new Promise<void>((r) => sock.close(() => r()));
     await new Promise<void>((r) => stranger.close(() => r()));
+    await teardown(s);
+  }
+});
+
+test('a client that fills its part of the answer cache is refused alone (NAK 506); another client\'s fresh request is still carried out', async () => {
+  // Three clients (127.0.0.1, 192.0.2.99, 127.0.0.3 with the block's key) share 6 answers: 2 each.
+  const s = await setup(' client 127.0.0.3\n', 6);
+  const flooder = createSocket('udp4');
+  const other = createSocket('udp4');
+  const answers: Buffer[] = [];
+  const otherAnswers: Buffer[] = [];
+  flooder.on('message', (m) => answers.push(m));
+  other.on('message', (m) => otherAnswers.push(m));
+  await new Promise<void>((r) => flooder.bind(0, '127.0.0.1', r));
+  await new Promise<void>((r) => other.bind(0, '127.0.0.3', r));
+  const causeOf = (b: Buffer): number | undefined => {
+    const d = decodePacket(b);
+    assert.ok(d.ok);
+    const cause = findAttribute(d.packet, RADIUS_ATTR.ERROR_CAUSE);
+    return cause === undefined ? undefined : attributeInteger(cause);
+  };
+  try {
+    login(s.fx, '10.1.0.15', 'ivan');
+    // The flood: requests for hosts that have no session, each answered (503) and remembered, until the client is refused.
+    const sent: Uint8Array[] = [];
+    for (let id = 0; id < 10 && !answers.some((a) => causeOf(a) === ERROR_CAUSE.RESOURCES_UNAVAILABLE); id++) {
+      sent.push(disconnectRequest(id, `10.1.9.${id}`, DA_KEY, now()));
+      flooder.send(sent[id]!, s.da.port, '127.0.0.1');
+      await waitFor(() => answers.length === id + 1, `answer ${id} to the flood`);
+    }
+    other.send(disconnectRequest(40, '10.1.0.15', 'other-key', now()), s.da.port, '127.0.0.1');
+    await waitFor(() => otherAnswers.length === 1, 'the other client\'s answer');
+    const d = decodePacket(otherAnswers[0]!);
+    assert.ok(d.ok);
+    assert.equal(d.packet.code, RADIUS_CODE.DISCONNECT_ACK, `Error-Cause ${causeOf(otherAnswers[0]!)}`);
+    assert.equal(s.fx.engine.cache.count, 0, 'the host was disconnected');
+    const { SESSION_CONTEXT_NOT_FOUND: NOT_FOUND, RESOURCES_UNAVAILABLE: REFUSED } = ERROR_CAUSE;
+    assert.deepEqual(answers.map(causeOf), [NOT_FOUND, NOT_FOUND, REFUSED], 'the flooder refused once its 2 answers are kept');
+    // A retransmission of a remembered request of the flooder still gets the answer given.
+    flooder.send(sent[0]!, s.da.port, '127.0.0.1');
+    await waitFor(() => answers.length === 4, 'the answer to the retransmission');
+    assert.ok(answers[3]!.equals(answers[0]!));
+    assert.equal(s.da.counters.duplicates, 1);
+  } finally {
+    await new Promise<void>((r) => flooder.close(() => r()));
+    await new Promise<void>((r) => other.close(() => r()));
     await teardown(s);
   }
 });

@@ -11,14 +11,21 @@
  *
  * Only requests whose authenticators verified enter the cache, so nobody without a client's key
  * can fill it. An answer is kept until its request's Event-Timestamp leaves the window, so a
- * request replayed while its timestamp is still current finds it; when the cache is full of answers still in the window,
- * a new request is refused (NAK 506 Resources Unavailable) rather than an old answer dropped,
- * which would let that old request be carried out again.
+ * request replayed while its timestamp is still current finds it; when a client's part of the
+ * cache is full of answers still in the window, that client's new request is refused (NAK 506
+ * Resources Unavailable) rather than an old answer dropped, which would let that old request be
+ * carried out again.
+ *
+ * The cache is shared out equally among the configured clients (each holds at most
+ * `size / clients` answers, at least one): a client — or anyone holding its key — that sends
+ * requests as fast as it can fills only its own part and is refused alone, while every other
+ * client's requests are still taken. However the requests of the clients interleave, the cache
+ * never holds more than `size` answers (or one per client, when there are more clients than that).
  */
 
 /** Default Event-Timestamp window, seconds (RFC 5176 §6.4). */
 export const EVENT_TIMESTAMP_WINDOW_SEC = 300;
-/** Default number of answers kept. */
+/** Default number of answers kept, all clients together. */
 export const REPLAY_CACHE_SIZE = 4096;
 
 /** What {@link ReplayCache.check} found. */
@@ -27,38 +34,63 @@ export type ReplayCheck =
   | { readonly kind: 'duplicate'; readonly answer: Uint8Array }
   | { readonly kind: 'full' };
 
-/** The answers given, by request (see the module comment). */
+interface Kept {
+  readonly answer: Uint8Array;
+  /** When it leaves (ms, the caller's clock). */
+  readonly untilMs: number;
+}
+
+/** The answers given, by client and request (see the module comment). */
 export class ReplayCache {
-  /** Request key → answer and when it leaves (ms, the caller's clock). */
-  private readonly answers = new Map<string, { readonly answer: Uint8Array; readonly untilMs: number }>();
+  /** Client address → request key → answer. */
+  private readonly byClient = new Map<string, Map<string, Kept>>();
+  /** Answers each client may have kept at once. */
+  readonly share: number;
 
-  constructor(private readonly size = REPLAY_CACHE_SIZE) {}
+  /**
+   * @param clients number of configured clients, among whom `size` is shared out
+   * @param size answers kept, all clients together
+   */
+  constructor(clients: number, size = REPLAY_CACHE_SIZE) {
+    this.share = Math.max(1, Math.floor(size / Math.max(1, clients)));
+  }
 
-  /** Number of answers kept now. */
+  /** Number of answers kept now, all clients together. */
   get count(): number {
-    return this.answers.size;
+    let n = 0;
+    for (const answers of this.byClient.values()) n += answers.size;
+    return n;
   }
 
-  /** The key of a request: client address, Identifier, Request Authenticator (not the port: see the module comment). */
-  static key(address: string, identifier: number, authenticator: Uint8Array): string {
-    return `${address}|${identifier}|${Buffer.from(authenticator).toString('hex')}`;
+  /** The key of a request within its client's part: Identifier and Request Authenticator (not the port: see the module comment). */
+  static key(identifier: number, authenticator: Uint8Array): string {
+    return `${identifier}|${Buffer.from(authenticator).toString('hex')}`;
   }
 
-  /** Whether the request `key` was answered (and with what), is new, or cannot be taken now. */
-  check(key: string, nowMs: number): ReplayCheck {
+  /** Whether the request `key` of `client` was answered (and with what), is new, or cannot be taken now. */
+  check(client: string, key: string, nowMs: number): ReplayCheck {
     this.expire(nowMs);
-    const hit = this.answers.get(key);
+    const answers = this.byClient.get(client);
+    const hit = answers?.get(key);
     if (hit !== undefined) return { kind: 'duplicate', answer: hit.answer };
-    return this.answers.size >= this.size ? { kind: 'full' } : { kind: 'new' };
+    return (answers?.size ?? 0) >= this.share ? { kind: 'full' } : { kind: 'new' };
   }
 
-  /** Remembers the answer to the request `key` until `untilMs` (when its timestamp stops being current). */
-  remember(key: string, answer: Uint8Array, untilMs: number): void {
-    if (this.answers.size >= this.size) return;
-    this.answers.set(key, { answer, untilMs });
+  /** Remembers the answer to the request `key` of `client` until `untilMs` (when its timestamp stops being current). */
+  remember(client: string, key: string, answer: Uint8Array, untilMs: number): void {
+    let answers = this.byClient.get(client);
+    if (answers === undefined) {
+      answers = new Map();
+      this.byClient.set(client, answers);
+    }
+    if (answers.size >= this.share) return;
+    answers.set(key, { answer, untilMs });
   }
 
   private expire(nowMs: number): void {
-    for (const [k, v] of this.answers) if (v.untilMs <= nowMs) this.answers.delete(k);
+    for (const [client, answers] of this.byClient) {
+      for (const [k, v] of answers) if (v.untilMs <= nowMs) answers.delete(k);
+      if (answers.size === 0) this.byClient.delete(client);
+    }
   }
 }

@@ -14,7 +14,8 @@
  *    is MD5, the weakness Blast-RADIUS (CVE-2024-3596) exploits;
  * 5. a retransmission (same client address, Identifier and Request Authenticator, from any
  *    port) is answered again with the answer already given, and not carried out twice (RFC 5080
- *    §2.2.2);
+ *    §2.2.2; the answers are kept in each client's own part of a bounded cache, see replay.ts:
+ *    a client whose part is full gets NAK 506, and the others do not);
  * 6. it carries an Event-Timestamp within the window (default 300 s) of the gateway's clock
  *    (RFC 5176 §6.4: replay protection; a request without one is discarded, the option §6.4
  *    recommends implementations offer, taken as the only behaviour).
@@ -41,7 +42,7 @@ import type { RadiusAttribute, RadiusPacket } from '../radius/packet.js';
 import { signReply, verifyRequestAuthenticator, verifyRequestMessageAuthenticator } from '../radius/authenticators.js';
 import { readDynamicRequest, sameWords } from './request.js';
 import type { NasIdentity, SessionSelector } from './request.js';
-import { EVENT_TIMESTAMP_WINDOW_SEC, ReplayCache } from './replay.js';
+import { EVENT_TIMESTAMP_WINDOW_SEC, REPLAY_CACHE_SIZE, ReplayCache } from './replay.js';
 
 /** What the listener saw and did. Every dropped datagram is counted once. */
 export interface DynamicAuthorCounters {
@@ -86,6 +87,8 @@ export interface DynamicAuthorOptions {
   readonly port?: number;
   /** Event-Timestamp window in seconds (default 300, RFC 5176 §6.4). */
   readonly windowSec?: number;
+  /** Answers kept for retransmissions, shared out equally among the clients (default {@link REPLAY_CACHE_SIZE}). */
+  readonly replayCacheSize?: number;
   /** Wall clock in ms (default `Date.now()`), against which Event-Timestamp is checked. */
   readonly nowWallMs?: () => number;
   /**
@@ -159,13 +162,14 @@ class Listener {
   };
   /** Client address (normalized text) → its key. */
   private readonly keys = new Map<string, Uint8Array>();
-  private readonly replay = new ReplayCache();
+  private readonly replay: ReplayCache;
   private readonly windowMs: number;
   private readonly nowWall: () => number;
   private readonly nas: NasIdentity;
 
   constructor(private readonly o: DynamicAuthorOptions, private readonly socket: Socket) {
     for (const c of o.config.clients) this.keys.set(normalize(c.address), new TextEncoder().encode(c.key));
+    this.replay = new ReplayCache(this.keys.size, o.replayCacheSize ?? REPLAY_CACHE_SIZE);
     this.windowMs = (o.windowSec ?? EVENT_TIMESTAMP_WINDOW_SEC) * 1000;
     this.nowWall = o.nowWallMs ?? (() => Date.now());
     const cfg = o.ctx.config;
@@ -217,8 +221,8 @@ class Listener {
       return;
     }
     const now = this.nowWall();
-    const key = ReplayCache.key(from, p.identifier, p.authenticator);
-    const seen = this.replay.check(key, now);
+    const key = ReplayCache.key(p.identifier, p.authenticator);
+    const seen = this.replay.check(from, key, now);
     if (seen.kind === 'duplicate') {
       c.duplicates++;
       this.send(seen.answer, rinfo);
@@ -238,7 +242,7 @@ class Listener {
     if (disconnect) c.disconnectRequests++;
     else c.coaRequests++;
     const outcome = seen.kind === 'full'
-      ? { cause: ERROR_CAUSE.RESOURCES_UNAVAILABLE, text: 'too many recent requests to remember' }
+      ? { cause: ERROR_CAUSE.RESOURCES_UNAVAILABLE, text: 'too many recent requests from this client to remember' }
       : this.carryOut(p);
     const ack = outcome.cause === 0;
     if (disconnect) {
@@ -249,7 +253,7 @@ class Listener {
     const code = disconnect ? (ack ? RADIUS_CODE.DISCONNECT_ACK : RADIUS_CODE.DISCONNECT_NAK)
       : (ack ? RADIUS_CODE.COA_ACK : RADIUS_CODE.COA_NAK);
     const answer = this.answer(p, code, outcome.cause, secret);
-    if (seen.kind === 'new') this.replay.remember(key, answer, tsSec * 1000 + this.windowMs + 1000);
+    if (seen.kind === 'new') this.replay.remember(from, key, answer, tsSec * 1000 + this.windowMs + 1000);
     this.o.messages?.(`portcullis: dynamic-author: ${disconnect ? 'Disconnect' : 'CoA'}-Request from ${from}: `
       + `${ack ? 'ACK' : 'NAK'} (${outcome.text})`);
     this.send(answer, rinfo);
