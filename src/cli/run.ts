@@ -76,7 +76,7 @@ export async function runGateway(o: RunOptions): Promise<number> {
       path: o.controlPath, onError: (e) => messages(`portcullis: control socket: ${e.message}`),
       aaa: {
         radius: authenticator.radius, tacacs: authenticator.tacacs,
-        accounting: services.accounting?.sessions, dynamicAuthor: services.dynamicAuthor,
+        accounting: services.accounting?.sessions, dynamicAuthor: services.dynamicAuthor, logins: login.stats.logins,
       },
     });
     gw.onStop(() => control.close());

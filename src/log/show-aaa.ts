@@ -5,7 +5,10 @@
  * Message-Authenticator, an identifier of no request in flight, a code that answers nothing, a
  * packet that does not decode, by fault). IOS prints one block per server; portcullis counts per
  * client (all servers of the protocol together) and lists each configured server with whether
- * it is marked dead now. With accounting configured, its records (sent, answered, given up,
+ * it is marked dead now. With the login service running, the AAA answers it ignored because they
+ * came late: the host's cache entry was cleared or expired while RADIUS or TACACS+ was asked, so
+ * the answer installed nothing (`LoginStats.stale`; counted for both protocols together, as the
+ * login sees one answer of its method list). With accounting configured, its records (sent, answered, given up,
  * dropped at the bound, waiting for their Start) and the sessions accounted; with `aaa server
  * radius dynamic-author`, the RFC 5176 listener's requests, answers and drops by reason. The
  * format is portcullis's own, in IOS's manner; it names no key.
@@ -32,6 +35,13 @@ export interface AaaShowState {
   readonly tacacsServers: readonly AaaServerLine[];
   readonly accounting?: AccountingShow | undefined;
   readonly dynamicAuthor?: DynamicAuthorShow | undefined;
+  readonly logins?: LoginsShow | undefined;
+}
+
+/** The login service as `show aaa servers` reads it. */
+export interface LoginsShow {
+  /** AAA answers ignored because the host's entry was cleared or expired while they were awaited. */
+  readonly stale: number;
 }
 
 /** The gateway's accounting as `show aaa servers` reads it. */
@@ -69,6 +79,7 @@ export function renderShowAaaServers(s: AaaShowState): string {
     `     Dropped: unexpected ${t.unexpected}, malformed ${t.malformed}${byName(t.malformedBy)}`,
     ...s.tacacsServers.map((v) => `     Server ${v.text}: ${v.dead ? 'DEAD' : 'UP'}`),
   ];
+  if (s.logins !== undefined) lines.push('Login service', `     AAA answers ignored: late ${s.logins.stale}`);
   if (s.accounting !== undefined) {
     const a = s.accounting.records.counters;
     lines.push('RADIUS accounting',
@@ -94,6 +105,8 @@ export interface AaaClients {
   readonly tacacs: { readonly counters: TacacsCounters; isDead(server: { host: string; port: number }): boolean };
   readonly accounting?: AccountingShow | undefined;
   readonly dynamicAuthor?: DynamicAuthorShow | undefined;
+  /** The login service's outcomes (its late answers). */
+  readonly logins?: LoginsShow | undefined;
 }
 
 /** The state of `show aaa servers` for `config`'s servers and the running clients. */
@@ -110,5 +123,6 @@ export function aaaShowState(config: Config, clients: AaaClients): AaaShowState 
     })),
     accounting: clients.accounting,
     dynamicAuthor: clients.dynamicAuthor,
+    logins: clients.logins,
   };
 }

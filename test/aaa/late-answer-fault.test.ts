@@ -5,7 +5,7 @@
  * with priv-lvl 15 and a downloaded entry. Nothing may be installed: no cache entry, no dynamic
  * ACL entry, the host's ssh still dropped, and the page says to log in again. The same login
  * left alone is let through (the control case). A challenge's code answered after the clear is
- * such a late answer too: the login began before it.
+ * such a late answer too: the login began before it. `show aaa servers` counts the late answers.
  */
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -14,6 +14,8 @@ import { findAttribute, textAttribute } from '../../src/aaa/radius/packet.js';
 import { RADIUS_ATTR, RADIUS_CODE } from '../../src/aaa/radius/dictionary.js';
 import { VERDICT_DROP, VERDICT_FORWARD } from '../../src/engine/engine.js';
 import { AP_STATE_HTTP_ESTAB } from '../../src/authproxy/states.js';
+import { answerShow } from '../../src/control/answer.js';
+import { parseControlCommand } from '../../src/control/commands.js';
 import { radiusLoginSetup, signedAccept, signedReply, until, words, type RadiusLoginSetup } from './radius-login-fixture.js';
 
 const setups: RadiusLoginSetup[] = [];
@@ -63,6 +65,12 @@ test('a late accept for a host cleared meanwhile installs nothing: no entry, no 
   assert.equal(s.fx.engine.cache.lookup(words(src)), -1, 'no cache entry');
   assert.equal(ssh(s, src, 42002), VERDICT_DROP, 'no downloaded entry');
   assert.equal(s.auth.radius.counters.accepts, 1, 'the accept did arrive');
+  // The operator sees it: the late answer counted in show aaa servers.
+  const cmd = parseControlCommand(['show', 'aaa', 'servers']);
+  if (cmd.kind !== 'show-aaa-servers') throw new Error('parse');
+  const aaa = { radius: s.auth.radius, tacacs: s.auth.tacacs, logins: s.service.stats.logins };
+  const shown = answerShow(cmd, { config: s.fx.config, acls: s.fx.engine.acls, engine: s.fx.engine, nowMs: 0, aaa });
+  assert.match(shown, /^TACACS\+ client\n(?: {5}.*\n)*Login service\n {5}AAA answers ignored: late 1\n/m, shown);
 });
 
 test('a late accept for a host whose entry expired meanwhile installs nothing', async () => {

@@ -120,6 +120,7 @@ test('RADIUS end to end: FreeRADIUS behind a silent server; accept, reject, a pr
       assert.match(out, /^RADIUS client\n {5}Requests: 3, retransmissions 1, timeouts 1, servers marked dead 1, send errors 0\n {5}Responses: accept 0, reject 2, challenge 0, accounting 0\n/, out);
       assert.match(out, new RegExp(`Server 127\\.0\\.0\\.1 auth-port ${SILENT_PORT} acct-port ${SILENT_PORT + 1}: DEAD\n`));
       assert.match(out, new RegExp(`Server 127\\.0\\.0\\.1 auth-port ${fr.port} acct-port ${fr.acctPort}: UP\n`));
+      assert.match(out, /\nLogin service\n {5}AAA answers ignored: late 0\n/, out);
       assert.ok(!out.includes(SECRET));
     });
 

@@ -1,7 +1,7 @@
 /**
  * `show aaa servers` rendered from a config's servers and clients' counters: every counter in
  * its place, malformed packets by fault, RADIUS and TACACS+ servers UP or DEAD as their client's
- * dead-time has them, and no key anywhere.
+ * dead-time has them, the AAA answers the login service ignored as late, and no key anywhere.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -22,7 +22,7 @@ tacacs server T2
 end
 `;
 
-test('show aaa servers: counters, malformed by fault, RADIUS and TACACS+ servers UP or DEAD, no key', () => {
+test('show aaa servers: counters, malformed by fault, RADIUS and TACACS+ servers UP or DEAD, late answers the login ignored, no key', () => {
   const config = parseConfig(CONFIG, 'aaa.cfg');
   const radius = new RadiusClient({ deadtimeMs: 60_000, nasIdentifier: 'gw' });
   const tacacs = new TacacsClient();
@@ -36,6 +36,7 @@ test('show aaa servers: counters, malformed by fault, RADIUS and TACACS+ servers
   const text = renderShowAaaServers(aaaShowState(config, {
     radius: { counters: radius.counters, isDead: (s) => s.host === dead.host && s.authPort === dead.authPort && s.acctPort === dead.acctPort },
     tacacs: { counters: tacacs.counters, isDead: (s) => s.port === 4949 },
+    logins: { stale: 2 },
   }));
   assert.equal(text, [
     'RADIUS client',
@@ -50,6 +51,8 @@ test('show aaa servers: counters, malformed by fault, RADIUS and TACACS+ servers
     '     Dropped: unexpected 0, malformed 1 (bad-body 1)',
     '     Server 192.0.2.20 port 4949: DEAD',
     '     Server T2 192.0.2.21 port 49: UP',
+    'Login service',
+    '     AAA answers ignored: late 2',
     '',
   ].join('\n'));
   assert.doesNotMatch(text, /radkey|tackey/);
