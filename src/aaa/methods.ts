@@ -32,6 +32,7 @@ import type { LocalAuthenticatorOptions } from './local.js';
 import type { AuthAccept, AuthOutcome, AuthReject, AuthRequest, Authenticator } from './types.js';
 import { createLocalAuthenticator, NOT_AUTHORIZED, REQUIRED_PRIVILEGE, STEP_EXPIRED, TOTP_CHALLENGE_TTL_MS } from './local.js';
 import { RadiusClient } from './radius/client.js';
+import { ACCT_AUTHENTIC } from './radius/dictionary.js';
 import { RadiusGroupMethod, radiusGroupServers, radiusTargets } from './radius/method.js';
 import type { MethodAnswer, RadiusResume } from './radius/method.js';
 import { TacacsClient } from './tacacs/client.js';
@@ -75,6 +76,11 @@ export const MAX_PENDING_CHALLENGES = 4096;
 
 /** What answered an authentication (for the authorization list). */
 type Source = 'radius' | 'tacacs' | 'local' | 'none';
+
+/** Acct-Authentic (RFC 2866 §5.6) of a user a method of `source` authenticated (`none` authenticates nobody). */
+const AUTHENTIC_OF: Readonly<Record<Source, number | undefined>> = {
+  radius: ACCT_AUTHENTIC.RADIUS, local: ACCT_AUTHENTIC.LOCAL, tacacs: ACCT_AUTHENTIC.REMOTE, none: undefined,
+};
 
 interface Method {
   readonly name: string;
@@ -122,9 +128,10 @@ export function createMethodList(opts: MethodListOptions): MethodListAuthenticat
   const finish = (outcome: AuthAccept | AuthReject, source: Source): AuthOutcome => {
     if (outcome.kind === 'reject') return outcome;
     const authorized = authz === undefined ? outcome : authorize(outcome, source, authz, authzKinds);
+    if (authorized.kind !== 'accept') return authorized;
     // The auth-proxy lets a user through only at priv-lvl 15 (IOS), whichever method answered.
-    if (authorized.kind === 'accept' && authorized.privilege !== REQUIRED_PRIVILEGE) return { kind: 'reject', reason: NOT_AUTHORIZED };
-    return authorized;
+    if (authorized.privilege !== REQUIRED_PRIVILEGE) return { kind: 'reject', reason: NOT_AUTHORIZED };
+    return { ...authorized, authentic: AUTHENTIC_OF[source] };
   };
 
   /** Runs the list from method `from` on (or resumes one method); the first answer wins. */

@@ -30,6 +30,12 @@ export interface AuthAccept {
   readonly privilege: number;
   /** The user's downloaded `proxyacl#N` entries, in N order. */
   readonly entries: readonly DynamicAclText[];
+  /**
+   * How the user was authenticated, as RFC 2866 §5.6 Acct-Authentic says it (`ACCT_AUTHENTIC`:
+   * 1 RADIUS, 2 Local — the local users —, 3 Remote — TACACS+); the method list sets it, and the
+   * session's accounting records carry it. Absent when not known.
+   */
+  readonly authentic?: number | undefined;
 }
 
 /** Refused (wrong password, unknown user, not authorized). `reason` is shown to the user; it names no secret. */

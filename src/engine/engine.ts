@@ -311,11 +311,14 @@ export class Engine {
    * downloaded `proxyacl#N` entries on the inbound ACL of its interface (atomically — on any
    * parse error nothing is installed and the host stays unauthenticated) and arms its timers.
    * `words` is the client address (IPv4-mapped for IPv4); `proto` the AP_PROTO_* bit of the
-   * protocol the user logged in through, whose rule line's inactivity time the entry takes.
+   * protocol the user logged in through, whose rule line's inactivity time the entry takes;
+   * `authentic` how the user was authenticated, kept for the session's accounting
+   * ({@link sessionAuthentic}): the RFC 2866 §5.6 Acct-Authentic value (1 RADIUS, 2 Local,
+   * 3 Remote), 0 when not known.
    */
   authorizeHost(words: Uint32Array, user: string, entries: readonly DynamicAclText[], nowMs: number,
-    proto = AP_PROTO_HTTP): AuthorizeResult {
-    return this.sessions.authorize(words, user, entries, nowMs, proto);
+    proto = AP_PROTO_HTTP, authentic = 0): AuthorizeResult {
+    return this.sessions.authorize(words, user, entries, nowMs, proto, authentic);
   }
 
   /**
@@ -413,6 +416,11 @@ export class Engine {
   /** Accounting session id of the entry in cache slot `slot` (unique per entry, RFC 2866 §5.5). */
   sessionId(slot: number): number {
     return this.sessions.sessionId(slot);
+  }
+
+  /** How the user of the session in cache slot `slot` was authenticated, as {@link authorizeHost} was told (0: not known). */
+  sessionAuthentic(slot: number): number {
+    return this.sessions.authenticOf(slot);
   }
 
   /** Names of the auth-proxy rules, by index. */

@@ -59,6 +59,11 @@ export class HostSessions {
   private authorized = new Uint8Array(64);
   /** Engine time each slot's authorized session started. */
   private startedMs = new Float64Array(64);
+  /**
+   * How each slot's authorized session's user was authenticated, as the login said it
+   * ({@link Engine.authorizeHost}'s `authentic`: RFC 2866 §5.6 Acct-Authentic, 0 not known).
+   */
+  private authentic = new Uint8Array(64);
   /** The usage snapshot handed to {@link listener} (reused). */
   private readonly usage = new Float64Array(USAGE_FIELDS);
   /** Told of sessions' starts and ends (accounting), or null. */
@@ -91,10 +96,12 @@ export class HostSessions {
       this.unproven = lengthened(this.unproven, new Uint8Array(n));
       this.authorized = lengthened(this.authorized, new Uint8Array(n));
       this.startedMs = lengthened(this.startedMs, new Float64Array(n));
+      this.authentic = lengthened(this.authentic, new Uint8Array(n));
     }
     this.sessionIds[host] = this.nextSessionId++;
     this.unproven[host] = 0;
     this.authorized[host] = 0;
+    this.authentic[host] = 0;
   }
 
   /** A connection of the host in cache slot `host` was established: its entry is proven. */
@@ -122,6 +129,11 @@ export class HostSessions {
   /** Accounting session id of the entry in cache slot `host`. */
   sessionId(host: number): number {
     return this.sessionIds[host]!;
+  }
+
+  /** How the user of the session in cache slot `host` was authenticated (see {@link authentic}). */
+  authenticOf(host: number): number {
+    return this.authentic[host]!;
   }
 
   /** The `object-creation` debug line of a host entry just created by {@link create}. */
@@ -223,7 +235,7 @@ export class HostSessions {
 
   /** See {@link Engine.authorizeHost}. */
   authorize(words: Uint32Array, user: string, entries: readonly DynamicAclText[], nowMs: number,
-    proto: number): AuthorizeResult {
+    proto: number, authentic: number): AuthorizeResult {
     const s = this.s;
     const cache = s.cache;
     let host = cache.lookup(words);
@@ -264,6 +276,7 @@ export class HostSessions {
     }
     cache.setState(host, AP_STATE_HTTP_ESTAB);
     cache.setUser(host, user);
+    this.authentic[host] = authentic;
     cache.aclList[host] = list >= 0 && entries.length > 0 ? list : -1;
     cache.setTimers(host, cacheMs, s.absoluteMs, nowMs);
     this.startSession(host, nowMs);

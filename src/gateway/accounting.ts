@@ -6,7 +6,9 @@
  *   number the `OBJ_CREATE` debug line shows; User-Name; Framed-IP-Address or
  *   Framed-IPv6-Address; NAS-IP-Address or NAS-IPv6-Address: the first address of the gateway's
  *   interface the host is on, the address it logs in to — `ip radius source-interface` is not
- *   implemented);
+ *   implemented); Acct-Authentic (RFC 2866 §5.6): how the login authenticated the user — RADIUS,
+ *   Local (the local users) or Remote (TACACS+), as the method list said — in this record and
+ *   the session's others, left out when the login did not say (a consent page);
  * - Interim-Update every `aaa accounting update periodic N` minutes while the session lasts;
  * - with `stop-only`, neither of those: only the Stop below (as IOS's `stop-only`);
  * - Stop when the session ends, with Acct-Session-Time, the octets (and Gigawords) and packets
@@ -70,6 +72,7 @@ export class SessionAccounting implements SessionListener {
       user: engine.cache.userOf(slot) ?? '',
       client: formatIp(engine.cache.addr.subarray(slot * 4, slot * 4 + 4)),
       nasAddress: this.nasAddress(engine.cache.ifIndex[slot]!),
+      authentic: engine.sessionAuthentic(slot) === 0 ? undefined : engine.sessionAuthentic(slot),
     };
     if (!this.stopOnly) this.records.start(session);
     let timer: ReturnType<typeof setInterval> | undefined;

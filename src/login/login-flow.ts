@@ -18,6 +18,7 @@
 import type { GatewayContext } from '../gateway/context.js';
 import type { Authenticator, AuthOutcome } from '../aaa/types.js';
 import type { DynamicAclText } from '../acl/api.js';
+import { AP_PROTO_HTTP } from '../authproxy/protocols.js';
 import {
   AP_STATE_HTTP_ESTAB, AP_STATE_HTTP_NO_RESP, AP_STATE_HTTP_REQ, AP_STATE_AUTHC_FAIL,
 } from '../authproxy/states.js';
@@ -322,7 +323,7 @@ export class LoginFlow {
     } else {
       httpDebug(engine, now, () => `AAA response for user ${user} from ${client.text}: accept, priv-lvl ${outcome.privilege}, ` +
         `${outcome.entries.length} proxyacl ${outcome.entries.length === 1 ? 'entry' : 'entries'}`);
-      return this.authorize(client, outcome.user, user, outcome.entries);
+      return this.authorize(client, outcome.user, user, outcome.entries, outcome.authentic);
     }
     this.stats.rejected++;
     httpDebug(engine, now, () => `AAA response for user ${user} from ${client.text}: reject (${reason})`);
@@ -333,13 +334,15 @@ export class LoginFlow {
   /**
    * Lets `client` through as `userName` (`shown`: as debug lines print it) with `entries`
    * (`engine.authorizeHost`): HTTP_ESTAB, the failures forgotten, the intercepted connections
-   * told, the gateway kicked. Also the way an accepted consent authorizes.
+   * told, the gateway kicked. Also the way an accepted consent authorizes. `authentic`: how the
+   * user was authenticated (`AuthAccept.authentic`), for the session's accounting.
    */
-  authorize(client: ClientAddress, userName: string, shown: string, entries: readonly DynamicAclText[]): LoginResult {
+  authorize(client: ClientAddress, userName: string, shown: string, entries: readonly DynamicAclText[],
+    authentic?: number): LoginResult {
     const ctx = this.ctx;
     const engine = ctx.engine;
     const now = ctx.nowMs();
-    const r = engine.authorizeHost(client.words, userName, entries, now);
+    const r = engine.authorizeHost(client.words, userName, entries, now, AP_PROTO_HTTP, authentic ?? 0);
     if (!r.ok) {
       this.stats.authorizeFailed++;
       httpDebug(engine, now, () => `login of ${shown} from ${client.text} not authorized: ${r.error.message}`);

@@ -4,6 +4,7 @@ import { createSocket } from 'node:dgram';
 import { AaaConfigError } from '../../src/errors.js';
 import { parseConfig } from '../../src/config/parse.js';
 import { createAaaAuthenticator, createMethodList } from '../../src/aaa/methods.js';
+import { ACCT_AUTHENTIC } from '../../src/aaa/radius/dictionary.js';
 import { NOT_AUTHORIZED } from '../../src/aaa/local.js';
 import type { MethodListAuthenticator } from '../../src/aaa/methods.js';
 import type { AuthOutcome, AuthRequest, Authenticator } from '../../src/aaa/types.js';
@@ -73,7 +74,7 @@ test('group NAME then local: RADIUS accepts with priv-lvl and proxyacl entries i
       kind: 'accept', user: 'alice', privilege: 15, entries: [
         { n: 1, text: 'permit tcp any host 10.0.0.5 eq 80' },
         { n: 2, text: 'permit udp any host 10.0.0.53 eq 53' },
-      ],
+      ], authentic: ACCT_AUTHENTIC.RADIUS,
     });
     assert.deepEqual(await a.authenticate(req('alice', 'wrong')), { kind: 'reject', reason: 'rejected by the RADIUS server' });
     assert.deepEqual(await a.authenticate(req('lou', 'loupass')), { kind: 'reject', reason: 'rejected by the RADIUS server' });
@@ -102,7 +103,7 @@ test('createAaaAuthenticator: the real local users behind a group that does not 
   const cfg = config('username lou privilege 15 password 0 loupass\nusername low password 0 lowpass\n'
     + 'aaa group server radius D\n server name dead\naaa authentication login default group D local\n');
   await using(await createAaaAuthenticator(cfg), async (a) => {
-    assert.deepEqual(await a.authenticate(req('lou', 'loupass')), { kind: 'accept', user: 'lou', privilege: 15, entries: [] });
+    assert.deepEqual(await a.authenticate(req('lou', 'loupass')), { kind: 'accept', user: 'lou', privilege: 15, entries: [], authentic: ACCT_AUTHENTIC.LOCAL });
     assert.equal((await a.authenticate(req('lou', 'wrong'))).kind, 'reject');
     assert.deepEqual(await a.authenticate(req('low', 'lowpass')), { kind: 'reject', reason: NOT_AUTHORIZED });
   });
@@ -119,7 +120,7 @@ test('a dead first server of the group: retransmitted, then the next server answ
   await using(createMethodList({ config: cfg }), async (a) => {
     const t0 = performance.now();
     const o = await a.authenticate(req('bob', 'bobpass'));
-    assert.deepEqual(o, { kind: 'accept', user: 'bob', privilege: 15, entries: [] });
+    assert.deepEqual(o, { kind: 'accept', user: 'bob', privilege: 15, entries: [], authentic: ACCT_AUTHENTIC.RADIUS });
     assert.ok(performance.now() - t0 >= 1900, 'one timeout of 1 s and one retransmission');
     assert.equal(silent.received - before, 2);
     assert.equal(a.radius.counters.retransmits, 1);
@@ -135,7 +136,7 @@ test('no RADIUS answer: the list moves on to local; an authorization list decide
   const base = 'aaa group server radius D\n server name dead\naaa authentication login default group D local\n';
   await using(createMethodList({ config: config(base), local }), async (a) => {
     const t0 = performance.now();
-    assert.deepEqual(await a.authenticate(req('lou', 'loupass')), { kind: 'accept', user: 'lou', privilege: 15, entries: [] });
+    assert.deepEqual(await a.authenticate(req('lou', 'loupass')), { kind: 'accept', user: 'lou', privilege: 15, entries: [], authentic: ACCT_AUTHENTIC.LOCAL });
     const ms = performance.now() - t0;
     assert.ok(ms >= 1900 && ms < 15_000, `${ms} ms`);
     assert.equal(local.calls, 1);
@@ -182,7 +183,7 @@ test('Access-Challenge: a second step with the server\'s prompt, answered once w
     assert.match(state, /^[A-Za-z0-9_-]{24}$/);
     assert.equal(a.pendingChallenges(), 1);
     assert.deepEqual(await a.authenticate(req('carol', CHALLENGE_CODE, state)), {
-      kind: 'accept', user: 'carol', privilege: 15, entries: [{ n: 1, text: 'permit tcp any host 10.0.0.7 eq 443' }],
+      kind: 'accept', user: 'carol', privilege: 15, entries: [{ n: 1, text: 'permit tcp any host 10.0.0.7 eq 443' }], authentic: ACCT_AUTHENTIC.RADIUS,
     });
     assert.equal(a.pendingChallenges(), 0);
     const expired = { kind: 'reject', reason: 'the second step of this login has expired: log in again' };

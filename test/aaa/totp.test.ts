@@ -15,6 +15,7 @@ import {
   AUTHENTICATION_FAILED, CODE_REFUSED, NOT_AUTHORIZED, STEP_EXPIRED, TOTP_CHALLENGE_TTL_MS, createLocalAuthenticator,
 } from '../../src/aaa/local.js';
 import { createAaaAuthenticator } from '../../src/aaa/methods.js';
+import { ACCT_AUTHENTIC } from '../../src/aaa/radius/dictionary.js';
 import { TOTP_PROMPT, TotpVerifier, enrolTotp, loadOtpAuth } from '../../src/aaa/totp.js';
 import type { AuthOutcome, Authenticator } from '../../src/aaa/types.js';
 
@@ -203,7 +204,7 @@ test('the method list carries a local TOTP challenge as its own second step: loc
     if (step.kind !== 'challenge') return assert.fail(`challenge expected, got ${JSON.stringify(step)}`);
     assert.equal(step.prompt, TOTP_PROMPT);
     assert.equal(a.pendingChallenges(), 1);
-    assert.deepEqual(await ask(a, 'tina', rfcCode(SECRET, T0 / 1000), step.state), { kind: 'accept', user: 'tina', privilege: 15, entries: [] });
+    assert.deepEqual(await ask(a, 'tina', rfcCode(SECRET, T0 / 1000), step.state), { kind: 'accept', user: 'tina', privilege: 15, entries: [], authentic: ACCT_AUTHENTIC.LOCAL });
     assert.equal(a.pendingChallenges(), 0);
     const again = await ask(a, 'tina', 'tina pass');
     if (again.kind !== 'challenge') return assert.fail('challenge expected');

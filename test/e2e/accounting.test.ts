@@ -60,6 +60,7 @@ test('accounting and dynamic authorization through portcullis run: Start, Discon
     assert.equal(start.get('Acct-Status-Type'), 'Start');
     assert.equal(start.get('User-Name'), DEMO_USER);
     assert.equal(start.get('NAS-IP-Address'), ADDR.gatewayInside4);
+    assert.equal(start.get('Acct-Authentic'), 'Local', 'a local user (RFC 2866 §5.6)');
     const id = start.get('Acct-Session-Id')!;
     assert.match(gw.debugLines().join('\n'), new RegExp(`OBJ_CREATE: acct-session-id ${id} cache entry for ${ADDR.client4.replace(/\./g, '\\.')}`));
     const page = await net.curl.request(asked);
@@ -74,6 +75,7 @@ test('accounting and dynamic authorization through portcullis run: Start, Discon
     assert.equal(stop.get('Acct-Status-Type'), 'Stop');
     assert.equal(stop.get('Acct-Session-Id'), id);
     assert.equal(stop.get('Acct-Terminate-Cause'), 'Admin-Reset');
+    assert.equal(stop.get('Acct-Authentic'), 'Local');
     assert.ok(Number(stop.get('Acct-Input-Packets')) >= 3, `the client's packets: ${stop.get('Acct-Input-Packets')}`);
     assert.ok(Number(stop.get('Acct-Output-Packets')) >= 3, `the server's answers: ${stop.get('Acct-Output-Packets')}`);
     assert.ok(Number(stop.get('Acct-Output-Octets')) > Number(stop.get('Acct-Input-Octets')), 'the page is bigger than the request');

@@ -19,6 +19,8 @@ import { VERDICT_FORWARD } from '../../src/engine/engine.js';
 import { DEBUG_OBJECT_CREATION, DEBUG_OBJECT_DELETION, DEBUG_TIMERS } from '../../src/engine/debug.js';
 import { RadiusClient } from '../../src/aaa/radius/client.js';
 import { createRadiusAccounting } from '../../src/aaa/radius/accounting.js';
+import { ACCT_AUTHENTIC } from '../../src/aaa/radius/dictionary.js';
+import { AP_PROTO_HTTP } from '../../src/authproxy/protocols.js';
 
 const SECRET = 'gw-acct-Secr3t';
 let fr: FreeRadius;
@@ -96,7 +98,7 @@ test('a login, traffic, then clear ip auth-proxy cache: Start and Stop (Admin-Re
   try {
     const host = parseIp('10.1.0.5')!;
     fx.clock.nowMs = 1_000;
-    assert.deepEqual(fx.engine.authorizeHost(host, 'alice', ENTRIES, fx.clock.nowMs), { ok: true });
+    assert.deepEqual(fx.engine.authorizeHost(host, 'alice', ENTRIES, fx.clock.nowMs, AP_PROTO_HTTP, ACCT_AUTHENTIC.RADIUS), { ok: true });
     const slot = fx.engine.cache.lookup(host);
     const id = fx.engine.sessionId(slot);
     await waitFor(() => acct.sessions.records.counters.answered === 1, 'the Start answered');
@@ -112,6 +114,7 @@ test('a login, traffic, then clear ip auth-proxy cache: Start and Stop (Admin-Re
     assert.equal(start!.get('Framed-IP-Address'), '10.1.0.5');
     assert.equal(start!.get('NAS-IP-Address'), '10.1.0.1', 'the address of the interface the host is on');
     assert.equal(start!.get('NAS-Identifier'), 'gw');
+    assert.deepEqual([start!.get('Acct-Authentic'), stop!.get('Acct-Authentic')], ['RADIUS', 'RADIUS'], 'RFC 2866 §5.6, as the login said');
     assert.ok(start!.has('Event-Timestamp') && stop!.has('Event-Timestamp'), 'Event-Timestamp (RFC 2869 §5.3)');
     assert.equal(start!.has('Acct-Input-Octets'), false);
     assert.equal(stop!.get('Acct-Status-Type'), 'Stop');
@@ -246,7 +249,7 @@ test('Interim-Update records while the session lasts, with the counts so far', a
   fx.engine.sessionListener = sessions;
   try {
     const host = parseIp('10.1.0.10')!;
-    fx.engine.authorizeHost(host, 'grace', ENTRIES, 0);
+    fx.engine.authorizeHost(host, 'grace', ENTRIES, 0, AP_PROTO_HTTP, ACCT_AUTHENTIC.REMOTE);
     const id = fx.engine.sessionId(fx.engine.cache.lookup(host));
     traffic(fx, '10.1.0.10', '10.2.0.9', 4, 1);
     fx.clock.nowMs = 42_000;
@@ -255,6 +258,7 @@ test('Interim-Update records while the session lasts, with the counts so far', a
     assert.equal(r[1]!.get('Acct-Input-Packets'), '4');
     assert.equal(r[1]!.get('Acct-Output-Packets'), '1');
     assert.equal(r[1]!.get('Acct-Session-Time'), '42');
+    assert.equal(r[1]!.get('Acct-Authentic'), 'Remote', 'a TACACS+ login (RFC 2866 §5.6)');
     assert.equal(r[1]!.has('Acct-Terminate-Cause'), false);
   } finally {
     await sessions.close();

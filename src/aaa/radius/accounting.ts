@@ -2,8 +2,9 @@
  * RADIUS accounting of auth-proxy sessions (RFC 2866, `aaa accounting auth-proxy LIST
  * start-stop group …`): an Accounting-Request Start when a host is authorized, Interim-Update
  * when asked, Stop when its entry goes, with Acct-Session-Id, the session time, the octets and
- * packets the data plane counted each way (with the RFC 2869 §5.1-5.2 Gigawords past 2^32) and
- * the terminate cause (RFC 2866 §5.10).
+ * packets the data plane counted each way (with the RFC 2869 §5.1-5.2 Gigawords past 2^32), the
+ * terminate cause (RFC 2866 §5.10), and in every record Acct-Authentic (RFC 2866 §5.6) when
+ * the session says how its user was authenticated.
  *
  * Sending never blocks the caller: each record is handed to the {@link RadiusClient} (its
  * retransmission, failover and dead-time apply) and the call returns at once. Records in flight
@@ -43,9 +44,6 @@ export const TERMINATE_CAUSE = {
   NAS_REBOOT: 11,
 } as const;
 
-/** Acct-Authentic (RFC 2866 §5.6): who authenticated the user. */
-export const ACCT_AUTHENTIC = { RADIUS: 1, LOCAL: 2, REMOTE: 3 } as const;
-
 const FRAMED_IP_ADDRESS = RADIUS_ATTR.FRAMED_IP_ADDRESS;
 const FRAMED_IPV6_ADDRESS = RADIUS_ATTR.FRAMED_IPV6_ADDRESS;
 /** Acct-Input-Gigawords and Acct-Output-Gigawords (RFC 2869 §5.1, §5.2). */
@@ -84,7 +82,7 @@ export interface AccountingSession {
   readonly user: string;
   /** The client host's address as text (Framed-IP-Address or Framed-IPv6-Address, Calling-Station-Id). */
   readonly client: string;
-  /** Acct-Authentic (RFC 2866 §5.6): who authenticated the user; left out when not known. */
+  /** Acct-Authentic (RFC 2866 §5.6, `ACCT_AUTHENTIC`): how the user was authenticated; left out when not known. */
   readonly authentic?: number | undefined;
   /** The gateway's address (NAS-IP-Address, or NAS-IPv6-Address for an IPv6 one, RFC 3162 §2.1), if any. */
   readonly nasAddress?: string | undefined;

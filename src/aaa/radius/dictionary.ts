@@ -84,6 +84,9 @@ export const NAS_PORT_TYPE_VIRTUAL = 5;
 /** Acct-Status-Type values (RFC 2866 §5.1). */
 export const ACCT_STATUS = { START: 1, STOP: 2, INTERIM_UPDATE: 3 } as const;
 
+/** Acct-Authentic values (RFC 2866 §5.6): how the user was authenticated — by RADIUS, by the NAS (local users), or by another remote protocol (TACACS+). */
+export const ACCT_AUTHENTIC = { RADIUS: 1, LOCAL: 2, REMOTE: 3 } as const;
+
 /** Cisco's SMI enterprise number (Vendor-Id of its Vendor-Specific attributes). */
 export const VENDOR_CISCO = 9;
 /** Cisco-AVPair: a `protocol:attribute=value` string. */

@@ -5,11 +5,11 @@ import { createSocket } from 'node:dgram';
 import { parseConfig } from '../../../src/config/parse.js';
 import { AP_DELETE_ABSOLUTE, AP_DELETE_CLEAR, AP_DELETE_DISCONNECT, AP_DELETE_IDLE } from '../../../src/authproxy/states.js';
 import { RadiusClient } from '../../../src/aaa/radius/client.js';
-import { RADIUS_ATTR } from '../../../src/aaa/radius/dictionary.js';
+import { ACCT_AUTHENTIC, RADIUS_ATTR } from '../../../src/aaa/radius/dictionary.js';
 import { textAttribute } from '../../../src/aaa/radius/packet.js';
 import { encodeAccountingRequest } from '../../../src/aaa/radius/requests.js';
 import {
-  ACCT_AUTHENTIC, createRadiusAccounting, MAX_ACCOUNTING_IN_FLIGHT, terminateCauseOf, TERMINATE_CAUSE,
+  createRadiusAccounting, MAX_ACCOUNTING_IN_FLIGHT, terminateCauseOf, TERMINATE_CAUSE,
 } from '../../../src/aaa/radius/accounting.js';
 import { startFreeRadius, waitForLog } from './freeradius-fixture.js';
 import type { FreeRadius } from './freeradius-fixture.js';

@@ -9,6 +9,7 @@ import { createServer } from 'node:net';
 import type { Server, Socket } from 'node:net';
 import { parseConfig } from '../../../src/config/parse.js';
 import { createMethodList } from '../../../src/aaa/methods.js';
+import { ACCT_AUTHENTIC } from '../../../src/aaa/radius/dictionary.js';
 import type { MethodListAuthenticator } from '../../../src/aaa/methods.js';
 import type { AuthRequest } from '../../../src/aaa/types.js';
 import { startTacacsTestServer } from '../../../bench/lib/tacacs-server.js';
@@ -66,6 +67,7 @@ test('group tacacs+ (PAP): accept with priv-lvl 15 and the proxyacl entries in N
     assert.deepEqual(await a.authenticate(req('alice', 'alicepass')), {
       kind: 'accept', user: 'alice', privilege: 15,
       entries: [{ n: 1, text: 'permit tcp any host 10.0.0.5 eq 80' }, { n: 2, text: 'permit udp any host 10.0.0.53 eq 53' }],
+      authentic: ACCT_AUTHENTIC.REMOTE,
     });
     assert.deepEqual(tac.authorArgs.at(-1), ['service=auth-proxy', 'cmd*']);
     const wrong = await a.authenticate(req('alice', 'nope'));

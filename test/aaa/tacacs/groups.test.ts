@@ -12,6 +12,7 @@ import type { Server, Socket } from 'node:net';
 import { parseConfig } from '../../../src/config/parse.js';
 import { ConfigError } from '../../../src/errors.js';
 import { createMethodList } from '../../../src/aaa/methods.js';
+import { ACCT_AUTHENTIC } from '../../../src/aaa/radius/dictionary.js';
 import type { MethodListAuthenticator } from '../../../src/aaa/methods.js';
 import type { AuthRequest, Authenticator } from '../../../src/aaa/types.js';
 import { aaaShowState, renderShowAaaServers } from '../../../src/log/show-aaa.js';
@@ -134,7 +135,7 @@ aaa authorization auth-proxy default group ONLY-B
   const before = { a: a.stats.authenStarts, b: b.stats.authenStarts };
   await using(createMethodList({ config: cfg, local: LOCAL_NO }), async (l) => {
     assert.deepEqual(await l.authenticate(req('bob', 'bobpass')), {
-      kind: 'accept', user: 'bob', privilege: 15, entries: [{ n: 1, text: 'permit tcp any host 10.0.0.6 eq 443' }],
+      kind: 'accept', user: 'bob', privilege: 15, entries: [{ n: 1, text: 'permit tcp any host 10.0.0.6 eq 443' }], authentic: ACCT_AUTHENTIC.REMOTE,
     });
     assert.deepEqual(await l.authenticate(req('bob', 'nope')), { kind: 'reject', reason: 'Authentication failed' });
   });
