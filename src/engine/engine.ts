@@ -370,7 +370,7 @@ export class Engine {
   }
 
   /**
-   * A RADIUS Disconnect-Request (RFC 5176 §3) for the host `words`: its entry and downloaded
+   * A RADIUS Disconnect-Request (RFC 5176 §2.1) for the host `words`: its entry and downloaded
    * entries go, its session ends with reason `disconnect` (accounting: Admin-Reset). False
    * when the host has no authorized session.
    */
@@ -379,7 +379,7 @@ export class Engine {
   }
 
   /**
-   * A RADIUS CoA-Request (RFC 5176 §3) for the host `words`: its downloaded `proxyacl#N`
+   * A RADIUS CoA-Request (RFC 5176 §2.2) for the host `words`: its downloaded `proxyacl#N`
    * entries become `entries` (none: removed), atomically — on any parse error nothing changes.
    * The session goes on.
    */

@@ -1,13 +1,15 @@
 /**
- * Replay protection of the RFC 5176 listener: the Event-Timestamp window (RFC 5176 §6.4: a
+ * Replay protection of the RFC 5176 listener: the Event-Timestamp window (RFC 5176 §6.3: a
  * request whose Event-Timestamp is missing or not within the window of the NAS's clock is
  * silently discarded; the default window is 300 s) and a bounded cache of the answers given
- * (RFC 5080 §2.2.2: a retransmission — same client address, Identifier and Request
- * Authenticator — gets the same answer again and is not carried out twice). The client's port is
- * not part of the key: the Request Authenticator is a digest of the whole request under the
- * client's key, so the same one from another port is the same request again — a client that
- * retransmits from a new socket, or a captured request replayed from the client's address — and
- * must not be carried out again while its Event-Timestamp is current.
+ * (RFC 5176 §2.3 requires duplicate detection, RFC 5080 §2.2.2: a retransmission — same client
+ * address, Identifier and Request Authenticator — gets the same answer again and is not carried
+ * out twice; §6.3: for the same window as the Event-Timestamp's). The client's port is not part
+ * of the key, a deliberate deviation from §2.3 (source address, port and Identifier): the
+ * Request Authenticator is a digest of the whole request under the client's key, so the same
+ * one from another port is the same request again — a client that retransmits from a new
+ * socket, or a captured request replayed from the client's address — and must not be carried
+ * out again while its Event-Timestamp is current.
  *
  * Only requests whose authenticators verified enter the cache, so nobody without a client's key
  * can fill it. An answer is kept until its request's Event-Timestamp leaves the window, so a
@@ -23,7 +25,7 @@
  * never holds more than `size` answers (or one per client, when there are more clients than that).
  */
 
-/** Default Event-Timestamp window, seconds (RFC 5176 §6.4). */
+/** Default Event-Timestamp window, seconds (RFC 5176 §6.3). */
 export const EVENT_TIMESTAMP_WINDOW_SEC = 300;
 /** Default number of answers kept, all clients together. */
 export const REPLAY_CACHE_SIZE = 4096;

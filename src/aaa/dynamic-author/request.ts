@@ -5,7 +5,7 @@
  * Calling-Station-Id — all given must match), whether it is for this NAS (NAS-IP-Address,
  * NAS-IPv6-Address, NAS-Identifier, when given, must be the gateway's; else 403 NAS
  * Identification Mismatch), and what to do — or the NAK's Error-Cause (§3.5) when the request
- * cannot be carried out as a whole (§3: a NAS that cannot apply every attribute NAKs):
+ * cannot be carried out as a whole (§2.3: a NAS that cannot apply every attribute NAKs):
  * - an attribute portcullis does not act on → 401 Unsupported Attribute (a Disconnect-Request
  *   may carry only identification attributes, Event-Timestamp, Message-Authenticator,
  *   Proxy-State and Acct-Terminate-Cause, whose value becomes the Stop record's cause; a
@@ -122,7 +122,7 @@ export function readDynamicRequest(p: RadiusPacket, nas: NasIdentity): DynamicRe
   }
   const authz = readAuthProxyPairs(pairs);
   if (authz.unknown.length > 0) {
-    // RFC 5176 §3: a NAS that cannot apply every attribute of a CoA-Request NAKs it as a whole.
+    // RFC 5176 §2.3: a NAS that cannot apply every attribute of a CoA-Request NAKs it as a whole.
     return { kind: 'nak', cause: ERROR_CAUSE.UNSUPPORTED_ATTRIBUTE, reason: 'an auth-proxy Cisco-AVPair other than priv-lvl and proxyacl#N' };
   }
   if (authz.unreadable.length > 0 || (authz.privilege !== undefined && authz.privilege !== 15)) {

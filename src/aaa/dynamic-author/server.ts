@@ -4,7 +4,7 @@
  * configured clients and answers Disconnect-ACK/-NAK and CoA-ACK/-NAK.
  *
  * A datagram is carried out only when every check passes, in this order; any other is dropped
- * silently and counted ({@link DynamicAuthorCounters}), as RFC 5176 §2.3 and §6 ask:
+ * silently and counted ({@link DynamicAuthorCounters}), as RFC 5176 §2.3, §3.4, §6.1 and §6.3 ask:
  * 1. it comes from the address of a configured `client` (others: `unknownClient`);
  * 2. it decodes (the bounded codec of src/aaa/radius/packet.ts) and is a Disconnect-Request or
  *    CoA-Request;
@@ -13,12 +13,12 @@
  *    and it verifies — required, whatever the client: without it the request's only protection
  *    is MD5, the weakness Blast-RADIUS (CVE-2024-3596) exploits;
  * 5. a retransmission (same client address, Identifier and Request Authenticator, from any
- *    port) is answered again with the answer already given, and not carried out twice (RFC 5080
- *    §2.2.2; the answers are kept in each client's own part of a bounded cache, see replay.ts:
+ *    port) is answered again with the answer already given, and not carried out twice (RFC 5176
+ *    §2.3, RFC 5080 §2.2.2; the answers are kept in each client's own part of a bounded cache, see replay.ts:
  *    a client whose part is full gets NAK 506, and the others do not);
  * 6. it carries an Event-Timestamp within the window (default 300 s) of the gateway's clock
- *    (RFC 5176 §6.4: replay protection; a request without one is discarded, the option §6.4
- *    recommends implementations offer, taken as the only behaviour).
+ *    (RFC 5176 §6.3: replay protection; a request without one is discarded, the option §6.3
+ *    says implementations should offer, taken as the only behaviour).
  * Then {@link readDynamicRequest} says what it asks, and the sessions it names are found among
  * the authorized hosts: none → NAK 503 Session Context Not Found. A Disconnect-Request removes
  * every session it names (`Engine.disconnectHost`: the entry and its downloaded entries go; the
@@ -85,7 +85,7 @@ export interface DynamicAuthorOptions {
   readonly address?: string;
   /** Port (default the config's `port`; 0 lets the kernel choose, for tests). */
   readonly port?: number;
-  /** Event-Timestamp window in seconds (default 300, RFC 5176 §6.4). */
+  /** Event-Timestamp window in seconds (default 300, RFC 5176 §6.3). */
   readonly windowSec?: number;
   /** Answers kept for retransmissions, shared out equally among the clients (default {@link REPLAY_CACHE_SIZE}). */
   readonly replayCacheSize?: number;
