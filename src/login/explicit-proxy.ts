@@ -23,6 +23,16 @@
  * the host stays authenticated as that user, so AAA is asked once per login, not per request.
  * Concurrent requests with the same new credentials share one AAA exchange.
  *
+ * When the session has ended, the browser goes on resending those credentials. They are asked
+ * once more (a password stays valid: the host logs in again), but a reject is then no failed
+ * login — the credentials were right when they were accepted; a TOTP user's `PASSWORD,CODE`
+ * holds a code that is accepted once (RFC 6238 §5.2) — and is not counted toward
+ * `max-login-attempts`; the credentials are then spent: 407 each time (the browser asks the
+ * user), without asking AAA, until other credentials log the host in. Only the exact
+ * credentials (user, password and code) that logged this client address in last are exempt,
+ * so the exemption lets no one guess a password uncounted: any other password, code or user,
+ * and these credentials from another address, count as usual.
+ *
  * Bounds: request head 16 KiB within 30 s, the request within 120 s, 5 s keep-alive; 1,024
  * connections per listener and 64 per client address; origins get 10 s to accept a connection
  * and 120 s of silence; a tunnel closes after 300 s without traffic either way.
@@ -68,6 +78,8 @@ export interface ProxyStats {
   challenged: number;
   /** 407 for credentials AAA rejected. */
   rejected: number;
+  /** 407 for the credentials that logged the host in, resent after its session ended and no longer accepted (not counted as failed logins). */
+  resentRefused: number;
   /** Requests let through on remembered credentials (AAA not asked). */
   remembered: number;
   /** 403: the host's ACLs do not permit the destination. */
@@ -111,13 +123,16 @@ interface Credentials {
 /** Starts the explicit proxy on `o.addresses` at `o.port`. */
 export async function listenExplicitProxy(ctx: GatewayContext, o: ProxyListenerOptions): Promise<ProxyListener> {
   const stats: ProxyStats = {
-    requests: 0, tunnels: 0, challenged: 0, rejected: 0, remembered: 0, refusedByAcl: 0, watchListed: 0, upstreamErrors: 0,
+    requests: 0, tunnels: 0, challenged: 0, rejected: 0, resentRefused: 0, remembered: 0, refusedByAcl: 0, watchListed: 0, upstreamErrors: 0,
     badRequests: 0, perSourceRefused: 0,
   };
   const secret = o.secret ?? randomBytes(32);
   const resolveName = o.resolve ?? (async (host: string) => (await lookup(host)).address);
-  /** Per client (canonical text): the user and the HMAC of the credentials its last proxy login was accepted with. */
-  const accepted = new Map<string, { user: string; mac: Buffer }>();
+  /**
+   * Per client (canonical text): the user and the HMAC of the credentials its last proxy login
+   * was accepted with, and whether they were refused since (spent: never asked again).
+   */
+  const accepted = new Map<string, { user: string; mac: Buffer; spent: boolean }>();
   /** Per client: the login in flight, and the HMAC of its credentials. */
   const pending = new Map<string, { mac: Buffer; result: Promise<LoginResult> }>();
   const perSource = new Map<string, number>();
@@ -130,28 +145,35 @@ export async function listenExplicitProxy(ctx: GatewayContext, o: ProxyListenerO
   /**
    * Authenticates a request's credentials for `client`: remembered ones while the host stays
    * authenticated as their user, else a login through the method lists (shared by concurrent
-   * requests with the same credentials).
+   * requests with the same credentials). `resent`: the credentials that logged the host in,
+   * sent again after its session ended and rejected now (or before): not a failed login.
    */
-  const authenticate = async (client: ClientAddress, c: Credentials): Promise<LoginResult> => {
+  const authenticate = async (client: ClientAddress, c: Credentials): Promise<LoginResult | { readonly kind: 'resent' }> => {
     const mac = macOf(client, c);
     const known = accepted.get(client.text);
-    if (known !== undefined && timingSafeEqual(known.mac, mac)) {
+    const resent = known !== undefined && timingSafeEqual(known.mac, mac);
+    if (resent) {
       const slot = engine.cache.lookup(client.words);
       if (slot >= 0 && engine.cache.state[slot] === AP_STATE_HTTP_ESTAB && engine.cache.userOf(slot) === known.user) {
         stats.remembered++;
         return { kind: 'accepted', user: known.user };
       }
+      if (known.spent) return engine.isWatchListed(client.words, ctx.nowMs()) ? { kind: 'watch-listed' } : { kind: 'resent' };
     }
     const inFlight = pending.get(client.text);
     if (inFlight !== undefined && timingSafeEqual(inFlight.mac, mac)) return inFlight.result;
-    const result = o.flow.login(client, c.user, c.password, undefined);
+    const result = o.flow.login(client, c.user, c.password, undefined, { resent });
     pending.set(client.text, { mac, result });
     const r = await result;
     if (pending.get(client.text)?.result === result) pending.delete(client.text);
     if (r.kind === 'accepted') {
       accepted.delete(client.text);
       if (accepted.size >= PROXY_REMEMBERED_CLIENTS) accepted.delete(accepted.keys().next().value!);
-      accepted.set(client.text, { user: r.user, mac });
+      accepted.set(client.text, { user: r.user, mac, spent: false });
+    } else if (resent && r.kind === 'rejected') {
+      // Still this host's entry (a login in between would have replaced it): spent.
+      if (accepted.get(client.text) === known) known.spent = true;
+      return { kind: 'resent' };
     }
     return r;
   };
@@ -186,6 +208,12 @@ export async function listenExplicitProxy(ctx: GatewayContext, o: ProxyListenerO
           ? 'This account needs a second step, which a proxy login cannot ask: log in on the web login page first.'
           : r.kind === 'stale' ? 'This computer\'s login was cleared while it was being checked: please log in again.'
             : 'The user name or password was not accepted.');
+      case 'resent':
+        stats.resentRefused++;
+        httpDebug(ctx.engine, ctx.nowMs(), () => `explicit proxy: 407 sent to ${client.text} port ${port} ` +
+          `(resent credentials of ${printableUser(c.user)} refused, not counted: they logged this host in before)`);
+        return page(407, 'Proxy Authentication Required',
+          'These credentials logged this computer in before and are not accepted again (a one-time code is accepted once): please log in again.');
       case 'watch-listed':
         stats.watchListed++;
         return page(403, 'Authentication Refused', 'Too many failed logins from this computer: it may not log in until its watch-list entry expires.');

@@ -85,6 +85,19 @@ export interface LoginStats {
   authorizeFailed: number;
   /** Answers that came after the host's entry was cleared or expired: nothing installed. */
   stale: number;
+  /** Rejects not counted toward `max-login-attempts`: a resend of the credentials that last logged the host in ({@link LoginOptions}). */
+  resentRejected: number;
+}
+
+/** How {@link LoginFlow.login} treats a login. */
+export interface LoginOptions {
+  /**
+   * The credentials are exactly those the host's last accepted login had (its client resending
+   * them after the session ended, as browsers resend proxy credentials): a reject is not a
+   * failed attempt and is not counted toward `max-login-attempts`. The caller must have
+   * compared the credentials with that host's accepted ones; anything else counts.
+   */
+  readonly resent?: boolean;
 }
 
 export interface LoginFlowOptions {
@@ -99,7 +112,9 @@ export interface LoginFlowOptions {
 
 /** The login logic shared by the HTTPS service's connections. */
 export class LoginFlow {
-  readonly stats: LoginStats = { accepted: 0, rejected: 0, noAnswer: 0, badToken: 0, watchListed: 0, busy: 0, authorizeFailed: 0, stale: 0 };
+  readonly stats: LoginStats = {
+    accepted: 0, rejected: 0, noAnswer: 0, badToken: 0, watchListed: 0, busy: 0, authorizeFailed: 0, stale: 0, resentRejected: 0,
+  };
   private readonly inFlight = new Set<string>();
   /** The host's cache entry (entryOf) when a challenge was shown, by the challenge's state: its answer is checked against it. */
   private readonly stepEntries = new Map<string, number | undefined>();
@@ -227,9 +242,11 @@ export class LoginFlow {
    * Checks `user` and `password` of `client` (answering a challenge's `state`, if given) with the
    * Authenticator and, on an accept at `priv-lvl` 15, authorizes the host: the steps, states,
    * counters and debug lines every way of logging in shares (the login form, the explicit
-   * proxy's `Proxy-Authorization`). Never rejects.
+   * proxy's `Proxy-Authorization`). A reject counts toward `max-login-attempts` unless
+   * `o.resent` says the credentials are the host's last accepted ones. Never rejects.
    */
-  async login(client: ClientAddress, userName: string, password: string, state: string | undefined): Promise<LoginResult> {
+  async login(client: ClientAddress, userName: string, password: string, state: string | undefined,
+    o: LoginOptions = {}): Promise<LoginResult> {
     const ctx = this.ctx;
     const engine = ctx.engine;
     const now = ctx.nowMs();
@@ -258,7 +275,7 @@ export class LoginFlow {
       return { kind: 'stale' };
     }
     if (outcome.kind === 'challenge') this.rememberStep(outcome.state, entry);
-    return this.decide(client, user, outcome);
+    return this.decide(client, user, outcome, o.resent === true);
   }
 
   /** Notes the entry a challenge was shown for (bounded: past {@link MAX_PENDING_STEPS} the oldest goes). */
@@ -301,7 +318,7 @@ export class LoginFlow {
     });
   }
 
-  private decide(client: ClientAddress, user: string, outcome: AuthOutcome): LoginResult {
+  private decide(client: ClientAddress, user: string, outcome: AuthOutcome, resent: boolean): LoginResult {
     const ctx = this.ctx;
     const engine = ctx.engine;
     const now = ctx.nowMs();
@@ -324,6 +341,14 @@ export class LoginFlow {
       httpDebug(engine, now, () => `AAA response for user ${user} from ${client.text}: accept, priv-lvl ${outcome.privilege}, ` +
         `${outcome.entries.length} proxyacl ${outcome.entries.length === 1 ? 'entry' : 'entries'}`);
       return this.authorize(client, outcome.user, user, outcome.entries, outcome.authentic);
+    }
+    if (resent) {
+      // Not a guess: the host's last accepted credentials again (a one-time code spent, say).
+      this.stats.resentRejected++;
+      httpDebug(engine, now, () => `AAA response for user ${user} from ${client.text}: reject (${reason}), ` +
+        'credentials of the host\'s last login resent: not counted');
+      this.setState(client, AP_STATE_AUTHC_FAIL);
+      return { kind: 'rejected', reason, listed: false };
     }
     this.stats.rejected++;
     httpDebug(engine, now, () => `AAA response for user ${user} from ${client.text}: reject (${reason})`);

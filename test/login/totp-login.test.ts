@@ -7,7 +7,6 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import https from 'node:https';
-import { createHmac } from 'node:crypto';
 import { makeContextFixture } from '../gateway/context-fixture.js';
 import { startLoginService, type LoginService } from '../../src/login/service.js';
 import { createAaaAuthenticator } from '../../src/aaa/methods.js';
@@ -18,12 +17,8 @@ import { AP_STATE_HTTP_ESTAB } from '../../src/authproxy/states.js';
 import { renderShowAuthProxyCache } from '../../src/log/show-cache.js';
 import { PacketNet } from './packet-net.js';
 import { testCertificate } from './tls-fixture.js';
+import { PASSWORD, SECRET, SECRET_B32, T0, code } from './totp-fixture.js';
 import { serviceConfig } from './service-fixture.js';
-
-const PASSWORD = 'c0rrect-h0rse,battery';
-const SECRET = Buffer.from('totp-secret-of-tina!'); // 20 bytes
-const SECRET_B32 = 'ORXXI4BNONSWG4TFOQWW6ZRNORUW4YJB'; // base32 of SECRET (RFC 4648 §6)
-const T0 = 1_765_000_000_000;
 
 const CONFIG = serviceConfig(`aaa new-model
 aaa authentication login default local
@@ -32,15 +27,6 @@ ip auth-proxy watch-list enable
 username tina privilege 15 password 0 ${PASSWORD}
 username tina otp totp secret ${SECRET_B32}
 `);
-
-/** RFC 6238 §4 / RFC 4226 §5.3 code (sha1, 6 digits, 30 s) at Unix ms `t`. */
-function code(t: number): string {
-  const counter = Buffer.alloc(8);
-  counter.writeBigUInt64BE(BigInt(Math.floor(t / 30_000)));
-  const mac = createHmac('sha1', SECRET).update(counter).digest();
-  const off = mac[19]! & 0xf;
-  return String((mac.readUInt32BE(off) & 0x7fffffff) % 1_000_000).padStart(6, '0');
-}
 
 const outputs: string[] = [];
 const closers: (() => Promise<void>)[] = [];
