@@ -10,6 +10,7 @@ import {
   offloadNames, TUN_READ_BATCHES, TUN_READ_DROPPED, TUN_READ_PACKETS, TUN_WRITE_PACKETS, TUN_WRITE_REFUSED,
 } from '../io/tun.js';
 import { renderShowAuthProxyStatistics } from '../log/show-cache.js';
+import { renderShowProxyStatistics } from '../log/show-proxy.js';
 import { startGateway, type Gateway } from '../gateway/gateway.js';
 import { startControlServer } from '../control/server.js';
 import { startLoginService, type LoginService } from '../login/service.js';
@@ -78,6 +79,7 @@ export async function runGateway(o: RunOptions): Promise<number> {
         radius: authenticator.radius, tacacs: authenticator.tacacs,
         accounting: services.accounting?.sessions, dynamicAuthor: services.dynamicAuthor, logins: login.stats.logins,
       },
+      proxy: login.proxy,
     });
     gw.onStop(() => control.close());
   } catch (e) {
@@ -94,7 +96,7 @@ export async function runGateway(o: RunOptions): Promise<number> {
   const error = await gw.stopped;
   process.off('SIGTERM', stop);
   process.off('SIGINT', stop);
-  writeStderr(renderShowAuthProxyStatistics(gw.engine) + deviceSummary(gw));
+  writeStderr(renderShowAuthProxyStatistics(gw.engine) + (login.proxy === undefined ? '' : renderShowProxyStatistics(login.proxy)) + deviceSummary(gw));
   if (error !== undefined) throw error;
   writeStderr(`portcullis: stopped${o.routes ? '; forwarding between the interfaces stays refused until `portcullis routes --remove`' : ''}\n`);
   return 0;

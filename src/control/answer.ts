@@ -13,6 +13,7 @@ import { renderShowAuthProxyCache, renderShowAuthProxyStatistics } from '../log/
 import { renderShowAuthProxyConfiguration } from '../log/show-config.js';
 import { renderShowAuthProxyWatchList } from '../log/show-watch-list.js';
 import { aaaShowState, renderShowAaaServers, type AaaClients } from '../log/show-aaa.js';
+import { renderShowProxyStatistics, type ProxyShowState } from '../log/show-proxy.js';
 import { formatIpIos } from '../wire/addr.js';
 import type { ControlCommand } from './commands.js';
 
@@ -26,6 +27,8 @@ export interface ShowSource {
   readonly nowMs: number;
   /** The AAA clients (live only, `show aaa servers`). */
   readonly aaa?: AaaClients | undefined;
+  /** The explicit proxy (live, with `ip auth-proxy proxy-listener`): its block of `show ip auth-proxy statistics`. */
+  readonly proxy?: ProxyShowState | undefined;
 }
 
 /** The text of a `show` command (every line ends with a newline). Throws {@link ControlUnavailableError}. */
@@ -47,7 +50,7 @@ export function answerShow(cmd: ControlCommand & { kind: 'show-auth-proxy' | 'sh
     case 'cache':
       return renderShowAuthProxyCache(engine);
     case 'statistics':
-      return renderShowAuthProxyStatistics(engine);
+      return renderShowAuthProxyStatistics(engine) + (src.proxy === undefined ? '' : renderShowProxyStatistics(src.proxy));
     case 'watch-list':
       return renderShowAuthProxyWatchList(engine, src.nowMs);
   }

@@ -20,6 +20,7 @@ import { ControlProtocolError, PortcullisError } from '../errors.js';
 import { parseControlCommand, splitCommandLine, type ControlCommand } from './commands.js';
 import { answerShow, applyClear } from './answer.js';
 import type { AaaClients } from '../log/show-aaa.js';
+import type { ProxyShowState } from '../log/show-proxy.js';
 import {
   IDLE_TIMEOUT_MS, LineSplitter, MAX_CLIENTS, MAX_DEBUG_BACKLOG_BYTES, MAX_REQUEST_BYTES, encodeMessage,
   type ControlMessage,
@@ -49,6 +50,8 @@ export interface ControlServerOptions {
   readonly onError?: (e: Error) => void;
   /** The AAA clients whose counters `show aaa servers` prints (none: it says the gateway has none). */
   readonly aaa?: AaaClients | undefined;
+  /** The explicit proxy whose counters `show ip auth-proxy statistics` adds (none: no such block). */
+  readonly proxy?: ProxyShowState | undefined;
 }
 
 /** One connected client. */
@@ -198,7 +201,8 @@ class ControlSocketServer implements ControlServer {
       case 'show-aaa-servers':
         return {
           ok: true,
-          output: answerShow(cmd, { config: ctx.config, acls: ctx.engine.acls, engine: ctx.engine, nowMs: ctx.nowMs(), aaa: this.opts.aaa }),
+          output: answerShow(cmd, { config: ctx.config, acls: ctx.engine.acls, engine: ctx.engine, nowMs: ctx.nowMs(), aaa: this.opts.aaa,
+            proxy: this.opts.proxy }),
         };
       case 'clear':
         return { ok: true, output: applyClear(cmd, ctx) };

@@ -72,8 +72,12 @@ const HOP_BY_HOP: ReadonlySet<string> = new Set([
 
 /** What the proxy did, counted. */
 export interface ProxyStats {
+  /** Requests and CONNECTs received (each counted once, whatever its answer). */
   requests: number;
+  /** CONNECT tunnels opened toward an origin. */
   tunnels: number;
+  /** Logins accepted through the proxy (AAA asked and accepted; the host authorized). */
+  logins: number;
   /** 407 for a request without (usable) credentials. */
   challenged: number;
   /** 407 for credentials AAA rejected. */
@@ -123,7 +127,7 @@ interface Credentials {
 /** Starts the explicit proxy on `o.addresses` at `o.port`. */
 export async function listenExplicitProxy(ctx: GatewayContext, o: ProxyListenerOptions): Promise<ProxyListener> {
   const stats: ProxyStats = {
-    requests: 0, tunnels: 0, challenged: 0, rejected: 0, resentRefused: 0, remembered: 0, refusedByAcl: 0, watchListed: 0, upstreamErrors: 0,
+    requests: 0, tunnels: 0, logins: 0, challenged: 0, rejected: 0, resentRefused: 0, remembered: 0, refusedByAcl: 0, watchListed: 0, upstreamErrors: 0,
     badRequests: 0, perSourceRefused: 0,
   };
   const secret = o.secret ?? randomBytes(32);
@@ -167,6 +171,7 @@ export async function listenExplicitProxy(ctx: GatewayContext, o: ProxyListenerO
     const r = await result;
     if (pending.get(client.text)?.result === result) pending.delete(client.text);
     if (r.kind === 'accepted') {
+      stats.logins++;
       accepted.delete(client.text);
       if (accepted.size >= PROXY_REMEMBERED_CLIENTS) accepted.delete(accepted.keys().next().value!);
       accepted.set(client.text, { user: r.user, mac, spent: false });
