@@ -18,7 +18,7 @@ import type { ParseContext } from './context.js';
 import { isTopLevelCommand } from './commands.js';
 import { rejectMistyped } from './vocabulary.js';
 import type { WordSet } from './vocabulary.js';
-import { expectEnd, numberAt, wordAt } from './values.js';
+import { expectEnd, numberAt, quotedAt, wordAt } from './values.js';
 
 /** Largest N of `proxyacl#N` taken (IOS numbers them from 1). */
 export const PROXYACL_MAX = 9999;
@@ -84,7 +84,7 @@ export class AttributeListSection {
     } else if (proxy !== null) {
       const n = Number(proxy[1]);
       if (n < 1 || n > PROXYACL_MAX) throw expectedAt(tl, 2, `proxyacl#N with N from 1 to ${PROXYACL_MAX}`);
-      const [text, next] = quotedAt(tl, 3);
+      const [text, next] = quotedAt(tl, 3, 'a quoted access-list entry ("permit …")');
       this.checkEntry(tl, { n, text });
       if (this.options(tl, next, list)) list.proxyAcl.set(n, text);
     } else {
@@ -158,21 +158,3 @@ export class AttributeListSection {
   }
 }
 
-/**
- * The double-quoted text that starts at token `index` (it may hold blanks) and the index of the
- * first token after the closing quote. The text may not itself hold a double quote.
- */
-function quotedAt(tl: TokenLine, index: number): [string, number] {
-  const tok = tl.tokens[index];
-  if (tok === undefined || !tok.text.startsWith('"')) throw expectedAt(tl, index, 'a quoted access-list entry ("permit …")');
-  const open = tok.column - 1;
-  const close = tl.raw.indexOf('"', open + 1);
-  if (close < 0) throw new ConfigError(tl.file, tl.line, tl.raw.replace(/\s+$/, '').length + 1, 'a closing double quote', 'end of line');
-  const after = tl.raw[close + 1];
-  if (after !== undefined && after !== ' ' && after !== '\t' && after !== '\r') {
-    throw new ConfigError(tl.file, tl.line, close + 2, 'a blank or end of line after the closing quote', `"${clip(tl.raw.slice(close + 1).split(/\s/)[0]!)}"`);
-  }
-  let next = index;
-  while (next < tl.tokens.length && tl.tokens[next]!.column - 1 <= close) next++;
-  return [tl.raw.slice(open + 1, close), next];
-}

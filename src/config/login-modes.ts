@@ -6,7 +6,7 @@
  * ip auth-proxy status-511
  * ip auth-proxy captive-portal-api
  * ip auth-proxy consent attribute-list NAME [^C terms ^C]
- * ip auth-proxy proxy-listener port N [realm WORD]
+ * ip auth-proxy proxy-listener port N [realm WORD|"TEXT"]
  * ```
  *
  * - `login-redirect`: an intercepted request gets `307 Temporary Redirect` to the login site
@@ -21,7 +21,9 @@
  *   acceptance authorizes the host with the `aaa attribute list` named.
  * - `proxy-listener`: an explicit HTTP proxy on the inside addresses at port N, authenticating
  *   with `407 Proxy Authentication Required` / `Proxy-Authorization: Basic` through the login's
- *   method lists, CONNECT included.
+ *   method lists, CONNECT included. The realm is one word or a double-quoted text (which may
+ *   hold blanks, not a double quote), 1-64 printable ASCII characters; it goes into the header
+ *   as an RFC 9110 §5.6.4 quoted-string (`"` and `\` escaped, explicit-proxy.ts).
  *
  * Malformed lines are ConfigErrors naming line and column, as everywhere in the config.
  */
@@ -30,7 +32,7 @@ import type { TokenLine } from '../ios/tokens.js';
 import type { ParseContext, Reference } from './context.js';
 import type { LoginModesConfig, SourceRef } from './types.js';
 import { readDelimitedText } from './banner.js';
-import { expectEnd, numberAt, wordAt } from './values.js';
+import { expectEnd, numberAt, quotedAt, wordAt } from './values.js';
 
 /** The keywords of this room (after `ip auth-proxy`). */
 export const LOGIN_MODE_KEYWORDS: ReadonlySet<string> = new Set([
@@ -41,6 +43,9 @@ export const LOGIN_MODE_KEYWORDS: ReadonlySet<string> = new Set([
 export const MAX_REDIRECT_URL = 512;
 /** The path of the RFC 8908 Captive Portal API on the login service. */
 export const CAPTIVE_PORTAL_API_PATH = '/captive-portal/api';
+
+/** Longest realm of `proxy-listener … realm`. */
+export const MAX_REALM_LENGTH = 64;
 
 /** Longest consent text. */
 export const MAX_CONSENT_TEXT = 16_384;
@@ -94,11 +99,15 @@ export class LoginModesSection {
         let realm: string | undefined;
         if (tl.tokens.length > 5) {
           if (wordAt(tl, 5) !== 'realm') throw expectedAt(tl, 5, '"realm" or end of line');
-          realm = tl.tokens[6]?.text;
-          if (realm === undefined || !/^[\x21\x23-\x5b\x5d-\x7e]{1,64}$/.test(realm)) {
-            throw expectedAt(tl, 6, 'a realm of 1-64 printable characters without quotes or backslashes');
+          const what = `a realm: a word or "text in double quotes" of 1-${MAX_REALM_LENGTH} printable ASCII characters`;
+          let next = 7;
+          if (tl.tokens[6]?.text.startsWith('"') === true) [realm, next] = quotedAt(tl, 6, what);
+          else realm = tl.tokens[6]?.text;
+          // Printable ASCII only: a control character cannot be carried by a quoted-string (RFC 9110 §5.6.4).
+          if (realm === undefined || realm.length > MAX_REALM_LENGTH || !/^[\x20-\x7e]*[\x21-\x7e][\x20-\x7e]*$/.test(realm)) {
+            throw expectedAt(tl, 6, what, realm !== undefined && /[^\x20-\x7e]/.test(realm) ? 'no control or non-ASCII characters' : undefined);
           }
-          expectEnd(tl, 7);
+          expectEnd(tl, next);
         }
         this.proxyListener = { port, realm, source };
         return;

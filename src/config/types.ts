@@ -112,7 +112,7 @@ export interface LoginModesConfig {
    * the terms instead of credentials; an acceptance authorizes with the list's entries.
    */
   readonly consent: { readonly attributeList: string; readonly text: string | undefined; readonly source: SourceRef } | undefined;
-  /** `ip auth-proxy proxy-listener port N [realm WORD]`: the explicit proxy (407 / Proxy-Authorization). */
+  /** `ip auth-proxy proxy-listener port N [realm WORD|"TEXT"]`: the explicit proxy (407 / Proxy-Authorization). */
   readonly proxyListener: { readonly port: number; readonly realm: string | undefined; readonly source: SourceRef } | undefined;
 }
 

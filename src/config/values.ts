@@ -9,6 +9,8 @@
 // every command); the address classes portcullis uses all live in its IPNumber module.
 import { IPv4, IPv4Mask, IPv6 } from 'ip-num/dist/src/IPNumber.js';
 import { expectedAt } from '../ios/tokens.js';
+import { clip } from '../ios/echo.js';
+import { ConfigError } from '../errors.js';
 import type { TokenLine } from '../ios/tokens.js';
 import { decodeCiscoType7 } from './type7.js';
 
@@ -164,4 +166,24 @@ export function keyAt(tl: TokenLine, index: number): ParsedKey {
     return { key: clear, type: 7 };
   }
   return { key: restOfLine(tl, index), type: 0 };
+}
+
+/**
+ * The double-quoted text that starts at token `index` (it may hold blanks) and the index of the
+ * first token after the closing quote; `expected` names it in the error when token `index` does
+ * not begin with a quote. The text may not itself hold a double quote.
+ */
+export function quotedAt(tl: TokenLine, index: number, expected: string): [string, number] {
+  const tok = tl.tokens[index];
+  if (tok === undefined || !tok.text.startsWith('"')) throw expectedAt(tl, index, expected);
+  const open = tok.column - 1;
+  const close = tl.raw.indexOf('"', open + 1);
+  if (close < 0) throw new ConfigError(tl.file, tl.line, tl.raw.replace(/\s+$/, '').length + 1, 'a closing double quote', 'end of line');
+  const after = tl.raw[close + 1];
+  if (after !== undefined && after !== ' ' && after !== '\t' && after !== '\r') {
+    throw new ConfigError(tl.file, tl.line, close + 2, 'a blank or end of line after the closing quote', `"${clip(tl.raw.slice(close + 1).split(/\s/)[0]!)}"`);
+  }
+  let next = index;
+  while (next < tl.tokens.length && tl.tokens[next]!.column - 1 <= close) next++;
+  return [tl.raw.slice(open + 1, close), next];
 }

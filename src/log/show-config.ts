@@ -46,7 +46,9 @@ function loginModes(config: Config): string {
   if (m.captivePortalApi !== undefined) lines += '    captive-portal-api\n';
   if (m.consent !== undefined) lines += `    consent attribute-list ${m.consent.attributeList}\n`;
   if (m.proxyListener !== undefined) {
-    const realm = m.proxyListener.realm === undefined ? '' : ` realm ${m.proxyListener.realm}`;
+    const r = m.proxyListener.realm;
+    // As the config writes it: quoted when it holds a blank.
+    const realm = r === undefined ? '' : r.includes(' ') ? ` realm "${r}"` : ` realm ${r}`;
     lines += `    proxy-listener port ${m.proxyListener.port}${realm}\n`;
   }
   return lines === '' ? '' : `Login modes (portcullis extensions)\n${lines}`;

@@ -1,5 +1,5 @@
 /**
- * The explicit proxy (`ip auth-proxy proxy-listener port N [realm WORD]`, README "Login modes"):
+ * The explicit proxy (`ip auth-proxy proxy-listener port N [realm WORD|"TEXT"]`, README "Login modes"):
  * an HTTP proxy on the gateway's inside addresses for clients configured to use it. It
  * authenticates as a proxy must (RFC 9110 §11.7.1, §15.5.8): a request without credentials gets
  * `407 Proxy Authentication Required` with `Proxy-Authenticate: Basic realm="…", charset="UTF-8"`
@@ -140,7 +140,7 @@ export async function listenExplicitProxy(ctx: GatewayContext, o: ProxyListenerO
   /** Per client: the login in flight, and the HMAC of its credentials. */
   const pending = new Map<string, { mac: Buffer; result: Promise<LoginResult> }>();
   const perSource = new Map<string, number>();
-  const challenge = `Basic realm="${o.realm}", charset="UTF-8"`;
+  const challenge = `Basic realm=${quotedString(o.realm)}, charset="UTF-8"`;
   const engine = ctx.engine;
 
   const macOf = (client: ClientAddress, c: Credentials): Buffer =>
@@ -452,6 +452,17 @@ function endToEnd(headers: http.IncomingHttpHeaders, raw: readonly string[]): Re
     out[name] = prev === undefined ? raw[i + 1]! : Array.isArray(prev) ? [...prev, raw[i + 1]!] : [prev, raw[i + 1]!];
   }
   return out;
+}
+
+/**
+ * `text` as an RFC 9110 §5.6.4 quoted-string (the form of an auth-param's value, §11.2, and so
+ * of RFC 7617's realm): `"` and `\` as quoted-pairs; a character no quoted-string carries (a
+ * control character but HTAB, DEL), and any beyond ASCII (which Node would refuse or send as
+ * Latin-1), becomes `?`, so that no realm can end the header or the field. The config admits
+ * printable ASCII only.
+ */
+export function quotedString(text: string): string {
+  return `"${text.replace(/[^\t\x20-\x7e]/g, '?').replace(/["\\]/g, '\\$&')}"`;
 }
 
 /** `Via` with this proxy added (RFC 9110 §7.6.3). */

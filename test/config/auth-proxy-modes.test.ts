@@ -57,6 +57,12 @@ ip auth-proxy proxy-listener port 3128 realm Corp-Proxy
   assert.equal(parseConfig(`${BASE}ip auth-proxy login-redirect\n`, 'm.cfg').loginModes.redirect?.url, undefined, 'the own login service');
   const empty = parseConfig('', 'e.cfg').loginModes;
   assert.deepEqual(empty, { redirect: undefined, status511: false, captivePortalApi: undefined, consent: undefined, proxyListener: undefined });
+  // A realm of several words in double quotes; a word may hold a quote or a backslash (the header escapes them).
+  const realmOf = (line: string): string | undefined => parseConfig(`${BASE}${line}\n`, 'r.cfg').loginModes.proxyListener?.realm;
+  assert.equal(realmOf('ip auth-proxy proxy-listener port 3128 realm "Corp Proxy, 2nd floor"'), 'Corp Proxy, 2nd floor');
+  assert.equal(realmOf('ip auth-proxy proxy-listener port 3128 realm "x"'), 'x');
+  assert.equal(realmOf('ip auth-proxy proxy-listener port 3128 realm a"b\\c'), 'a"b\\c');
+  assert.equal(realmOf(`ip auth-proxy proxy-listener port 3128 realm ${'r'.repeat(64)}`), 'r'.repeat(64));
 
   const cases: [string, number, number, RegExp][] = [
     ['ip auth-proxy login-redirect http://login.example/', 1, 30, /expected an https URL of the login site .*https only/],
@@ -67,7 +73,16 @@ ip auth-proxy proxy-listener port 3128 realm Corp-Proxy
     ['ip auth-proxy consent attribute-list NOPE', 1, 38, /the name of a defined aaa attribute list.*no "aaa attribute list NOPE" block/],
     ['ip auth-proxy proxy-listener 3128', 1, 30, /expected "port"/],
     ['ip auth-proxy proxy-listener port 0', 1, 35, /a number <1-65535>/],
-    ['ip auth-proxy proxy-listener port 3128 realm "x"', 1, 46, /a realm of 1-64 printable characters/],
+    ['ip auth-proxy proxy-listener port 3128 realm "Two Words', 1, 56, /expected a closing double quote, found end of line/],
+    ['ip auth-proxy proxy-listener port 3128 realm "Two Words"x', 1, 57, /expected a blank or end of line after the closing quote/],
+    ['ip auth-proxy proxy-listener port 3128 realm "Two" Words', 1, 52, /expected end of line, found "Words"/],
+    ['ip auth-proxy proxy-listener port 3128 realm "Tab\there"', 1, 46, /a realm: a word or "text in double quotes" of 1-64 printable ASCII characters.*no control or non-ASCII/],
+    ['ip auth-proxy proxy-listener port 3128 realm Bell\x07', 1, 46, /no control or non-ASCII characters/],
+    ['ip auth-proxy proxy-listener port 3128 realm Zürich', 1, 46, /no control or non-ASCII characters/],
+    ['ip auth-proxy proxy-listener port 3128 realm "   "', 1, 46, /a realm: a word or "text in double quotes"/],
+    ['ip auth-proxy proxy-listener port 3128 realm ""', 1, 46, /a realm: a word or "text in double quotes"/],
+    [`ip auth-proxy proxy-listener port 3128 realm ${'r'.repeat(65)}`, 1, 46, /of 1-64 printable ASCII characters/],
+    ['ip auth-proxy proxy-listener port 3128 realm', 1, 45, /a realm: .*found end of line/],
     ['ip auth-proxy proxy-listener port 3128 domain x', 1, 40, /expected "realm" or end of line/],
   ];
   for (const [line, l, c, re] of cases) {

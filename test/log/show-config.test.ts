@@ -85,6 +85,8 @@ test('the login modes beyond IOS are listed as configured, before the captive-po
     + 'Captive Portal API (RFC 8908) and its RFC 8910 option values, by inside interface\n'
     + ' g1\n'
     + '    DHCPv4 option 114: https://10.1.0.1/captive-portal/api\n');
+  const quoted = parseConfig('ip auth-proxy proxy-listener port 3128 realm "Corp Proxy"\n', 'q.cfg');
+  assert.match(renderShowAuthProxyConfiguration(quoted), /\n {4}proxy-listener port 3128 realm "Corp Proxy"\n/, 'quoted as the config writes it');
   const own = parseConfig('ip auth-proxy login-redirect\n', 'own.cfg');
   assert.match(renderShowAuthProxyConfiguration(own), /\nLogin modes \(portcullis extensions\)\n {4}login-redirect \(the login service\)\n$/);
 });

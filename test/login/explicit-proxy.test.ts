@@ -16,7 +16,7 @@ import { once } from 'node:events';
 import type { Authenticator, AuthOutcome, AuthRequest } from '../../src/aaa/types.js';
 import type { DynamicAclText } from '../../src/acl/api.js';
 import { AP_STATE_HTTP_ESTAB } from '../../src/authproxy/states.js';
-import { PROXY_MAX_CONNECTIONS_PER_SOURCE, readBasic } from '../../src/login/explicit-proxy.js';
+import { PROXY_MAX_CONNECTIONS_PER_SOURCE, quotedString, readBasic } from '../../src/login/explicit-proxy.js';
 import { serviceConfig, startServiceFixture, words, type ServiceSetup } from './service-fixture.js';
 import { testCertificate } from './tls-fixture.js';
 
@@ -223,4 +223,24 @@ test('an absolute-form request reaches the origin with the target\'s Host, not t
   w.s.auth.entries = [{ n: 1, text: `permit tcp any host 127.0.0.50 eq ${port}` }];
   const r = await curl(['--proxy', w.proxy, '--proxy-user', `alice:${PASSWORD}`, '-H', 'Host: intranet.internal', `http://127.0.0.50:${port}/`]);
   assert.equal(r.out, `host=127.0.0.50:${port}\n`, r.out + r.err);
+});
+
+test('the realm is a quoted-string in Proxy-Authenticate: blanks kept, " and \\ escaped (RFC 9110 §5.6.4), on a GET and a CONNECT', async () => {
+  const cases: [string, string][] = [
+    ['realm "Corp Proxy, 2nd floor"', 'Basic realm="Corp Proxy, 2nd floor", charset="UTF-8"'],
+    ['realm Corp"HQ\\x', 'Basic realm="Corp\\"HQ\\\\x", charset="UTF-8"'],
+  ];
+  for (const [words, header] of cases) {
+    const s = await startServiceFixture(serviceConfig(`ip auth-proxy proxy-listener port 3128 ${words}\n`), new Auth(), []);
+    const port = s.service.proxy!.port;
+    for (const request of ['GET http://127.0.0.50:9/ HTTP/1.1\r\nHost: 127.0.0.50:9\r\n\r\n', 'CONNECT 127.0.0.51:443 HTTP/1.1\r\nHost: x\r\n\r\n']) {
+      const answer = await rawRequest(port, request);
+      assert.match(answer, /^HTTP\/1\.1 407 /, answer);
+      const fields = answer.split('\r\n\r\n')[0]!.split('\r\n').filter((l) => /^Proxy-Authenticate:/i.test(l));
+      assert.deepEqual(fields, [`Proxy-Authenticate: ${header}`], `${words}: ${request.split(' ')[0]}`);
+    }
+  }
+  // What no config admits cannot break the field either: controls and non-ASCII become "?".
+  assert.equal(quotedString('a\r\nX-Evil: 1"\\'), '"a??X-Evil: 1\\"\\\\"');
+  assert.equal(quotedString('Zürich\x7f\ttab'), '"Z?rich?\ttab"');
 });
