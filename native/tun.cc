@@ -726,6 +726,8 @@ class Tun : public Napi::ObjectWrap<Tun> {
   void OpenRing() {
     const char* want = getenv("PORTCULLIS_TUN_URING");
     if (want != nullptr && strcmp(want, "0") == 0) return;
+    // PORTCULLIS_TUN_URING=writes: the ring for writes only, plain reads.
+    if (want != nullptr && strcmp(want, "writes") == 0) ring_reads_ok_ = false;
     const char* fault = getenv("PORTCULLIS_TUN_FAULT");
     fault_ring_reads_empty_ = fault != nullptr && strcmp(fault, "ring-reads-empty") == 0;
     if (!ring_.Open(kRingEntries)) return;
