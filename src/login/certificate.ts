@@ -17,9 +17,10 @@
  */
 import { X509Certificate, createPrivateKey, webcrypto } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
-import { chmod, mkdir, open, readFile, rename, stat, unlink } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CertificateFileError, InvalidOptionError, StateDirError, describeErrno, errnoOf } from '../errors.js';
+import { makeStateDir, stateDirError, writeAtomic } from '../state/state-dir.js';
 import type { Config, HttpsCertificateFiles } from '../config/types.js';
 import { formatIp, formatIpv4, formatIpv6, parseIp } from '../wire/addr.js';
 import { installReflectMetadata } from './reflect-metadata.js';
@@ -196,11 +197,7 @@ export function subjectAltNames(x: X509Certificate): { dns: string[]; ips: strin
 }
 
 async function fromStateDir(dir: string, names: WantedNames): Promise<LoginCertificate> {
-  try {
-    await mkdir(dir, { recursive: true, mode: 0o700 });
-  } catch (e) {
-    throw stateDirError(dir, 'cannot create the state directory', e);
-  }
+  await makeStateDir(dir);
   const certPath = join(dir, STATE_CERT_FILE);
   const keyPath = join(dir, STATE_KEY_FILE);
   const kept = await readKept(certPath, keyPath);
@@ -228,28 +225,4 @@ async function readKept(certPath: string, keyPath: string): Promise<{ cert: stri
     if (errnoOf(e) === 'ENOENT') return undefined;
     throw stateDirError(keyPath, 'cannot read the kept certificate', e);
   }
-}
-
-/** Writes `text` to `path` with `mode` through a temporary file renamed into place. */
-async function writeAtomic(path: string, text: string, mode: number): Promise<void> {
-  const tmp = `${path}.${process.pid}.tmp`;
-  try {
-    const fh = await open(tmp, 'w', mode);
-    try {
-      await fh.writeFile(text);
-      await fh.sync();
-    } finally {
-      await fh.close();
-    }
-    await chmod(tmp, mode);
-    await rename(tmp, path);
-  } catch (e) {
-    await unlink(tmp).catch(() => undefined);
-    throw stateDirError(path, 'cannot write', e);
-  }
-}
-
-function stateDirError(path: string, what: string, e: unknown): StateDirError {
-  const errno = errnoOf(e);
-  return new StateDirError(path, `${what}: ${errno === undefined ? String(e) : describeErrno(errno)}`, errno);
 }
