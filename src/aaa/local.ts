@@ -31,6 +31,13 @@
  * A wrong, expired or replayed code is a reject ({@link CODE_REFUSED}) — a failed attempt like a
  * wrong password; a wrong password gets {@link AUTHENTICATION_FAILED} either way, so the one-step
  * form does not tell which of the two was wrong.
+ *
+ * Replay across restarts (RFC 6238 §5.2). With a {@link TotpStepStore} (`run --state-dir`), every
+ * TOTP user's last accepted step is written to it before a login whose code was accepted is
+ * answered (a crash after the write cannot make the code good again); a write that fails
+ * answers no login ({@link TOTP_NOT_RECORDED}, an error, not the user's failed attempt). At
+ * start the kept steps are restored, or, when they cannot be read, every TOTP user is fenced
+ * ({@link TotpVerifier.fence}). Without a store the steps live in memory only.
  */
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Config, LocalUser, LocalUserTotp } from '../config/types.js';
@@ -41,6 +48,7 @@ import { derive, parseIosSecret, scryptKey } from './ios-hashes.js';
 import type { ScryptHash, StoredHash } from './ios-hashes.js';
 import type { AuthOutcome, AuthRequest, Authenticator } from './types.js';
 import { loadOtpAuth, TOTP_PROMPT, TotpVerifier } from './totp.js';
+import type { KeptTotpStep, TotpStepStore } from './totp.js';
 import { PendingSteps } from './pending-steps.js';
 import type { PendingStep } from './pending-steps.js';
 
@@ -69,6 +77,9 @@ export const CODE_REFUSED = 'the code is wrong, expired or already used';
 /** The reject text of a second step whose state is unknown, answered, expired or another user's. */
 export const STEP_EXPIRED = 'the second step of this login has expired: log in again';
 
+/** The error text of an accepted TOTP code whose step could not be kept (the login is not answered as accepted). */
+export const TOTP_NOT_RECORDED = 'the use of the TOTP code could not be recorded in the state directory';
+
 /** How long a TOTP challenge waits for its code. */
 export const TOTP_CHALLENGE_TTL_MS = 180_000;
 
@@ -81,6 +92,8 @@ export interface LocalAuthenticatorOptions {
   readonly unixMs?: () => number;
   /** Monotonic clock in ms, for challenge expiry (default `performance.now()`). */
   readonly nowMs?: () => number;
+  /** Where the last accepted TOTP steps are kept across restarts (default: memory only). */
+  readonly totpSteps?: TotpStepStore | undefined;
 }
 
 /** What is kept of one user: no password, only what verifies one. */
@@ -172,7 +185,19 @@ export async function createLocalAuthenticator(config: Config, opts: LocalAuthen
     });
   });
   await Promise.all(pending);
-  return new LocalAuthenticator(users, opts.unixMs ?? (() => Date.now()), opts.nowMs ?? (() => performance.now()));
+  const unixMs = opts.unixMs ?? (() => Date.now());
+  const store = opts.totpSteps;
+  if (store !== undefined) {
+    for (const rec of users.values()) {
+      if (rec.totp === undefined) continue;
+      if (store.kept.kind === 'unreadable') rec.totp.fence(unixMs());
+      else {
+        const kept = store.kept.steps.get(rec.name);
+        if (kept !== undefined) rec.totp.restore(kept);
+      }
+    }
+  }
+  return new LocalAuthenticator(users, unixMs, opts.nowMs ?? (() => performance.now()), store);
 }
 
 /** The authenticator itself: user records by name and one dummy salt. */
@@ -186,10 +211,13 @@ class LocalAuthenticator implements Authenticator {
   /** TOTP challenges waiting for their code. */
   readonly #codes = new PendingSteps<PendingStep>(MAX_TOTP_CHALLENGES);
 
-  constructor(users: ReadonlyMap<string, UserRecord>, unixMs: () => number, nowMs: () => number) {
+  readonly #store: TotpStepStore | undefined;
+
+  constructor(users: ReadonlyMap<string, UserRecord>, unixMs: () => number, nowMs: () => number, store: TotpStepStore | undefined) {
     this.#users = users;
     this.#unixMs = unixMs;
     this.#nowMs = nowMs;
+    this.#store = store;
   }
 
   async authenticate(req: AuthRequest): Promise<AuthOutcome> {
@@ -227,6 +255,7 @@ class LocalAuthenticator implements Authenticator {
           return { kind: 'challenge', state: this.#codes.add({ user: rec.name, expiresMs: now + TOTP_CHALLENGE_TTL_MS }, now), prompt: TOTP_PROMPT };
         }
         if (!rec.totp.verify(code, this.#unixMs())) return { kind: 'reject', reason: CODE_REFUSED };
+        if (!await this.#keepSteps()) return { kind: 'error', reason: TOTP_NOT_RECORDED };
       }
       return authorized(rec);
     } catch {
@@ -238,14 +267,34 @@ class LocalAuthenticator implements Authenticator {
   }
 
   /** The code answering challenge `state` (which it uses up, right or wrong). */
-  #answer(state: string, user: string, code: string): AuthOutcome {
+  async #answer(state: string, user: string, code: string): Promise<AuthOutcome> {
     const p = this.#codes.take(state, user, this.#nowMs());
     const rec = this.#users.get(user);
     if (p === undefined || rec?.totp === undefined) {
       return { kind: 'reject', reason: STEP_EXPIRED };
     }
     if (!rec.totp.verify(code, this.#unixMs())) return { kind: 'reject', reason: CODE_REFUSED };
+    if (!await this.#keepSteps()) return { kind: 'error', reason: TOTP_NOT_RECORDED };
     return authorized(rec);
+  }
+
+  /**
+   * Writes every TOTP user's last accepted step to the store (a no-op without one); false when
+   * the write failed. The step of the code just accepted is already taken in memory, so the code
+   * stays refused here whatever the write does.
+   */
+  async #keepSteps(): Promise<boolean> {
+    if (this.#store === undefined) return true;
+    const steps = new Map<string, KeptTotpStep>();
+    for (const rec of this.#users.values()) {
+      if (rec.totp !== undefined && rec.totp.lastStep >= 0) steps.set(rec.name, { step: rec.totp.lastStep, periodSec: rec.totp.params.periodSec });
+    }
+    try {
+      await this.#store.save(steps);
+      return true;
+    } catch {
+      return false;
+    }
   }
 }
 

@@ -9,8 +9,12 @@
  *   §5.2 recommends at most one step of network delay; §6 the resynchronisation this replaces);
  * - no replay: a code is accepted only for a later time step than the last code accepted for
  *   the user (RFC 6238 §5.2: "the verifier MUST NOT accept the second attempt of the same OTP
- *   after the successful validation has been issued for the first OTP"). The step is kept in
- *   memory: after a restart the code of the current window is accepted once more;
+ *   after the successful validation has been issued for the first OTP"). The verifier keeps the
+ *   step in memory; the local authenticator has it written to the state directory before it
+ *   answers a login as accepted and gives it back here at the next start ({@link
+ *   TotpVerifier.restore}, src/state/totp-steps.ts), or, when what was kept cannot be read,
+ *   refuses every step a code could have been accepted for before the start ({@link
+ *   TotpVerifier.fence}) — so a restart does not make a used code good again;
  * - secrets of at least 128 bits (RFC 4226 §4 R6; enrolment makes 160, its recommendation).
  *
  * `otpauth` is loaded when a user has a second factor or a secret is enrolled, not with every
@@ -78,9 +82,33 @@ export function base32SecretProblem(text: string): string | undefined {
   return undefined;
 }
 
+/** A user's last accepted time step as kept across restarts: the step and the period it counts in. */
+export interface KeptTotpStep {
+  /** T of RFC 6238 §4.2: floor(unix seconds / periodSec). */
+  readonly step: number;
+  readonly periodSec: number;
+}
+
+/** What was kept of the users' last accepted steps, read at start. */
+export type KeptTotpSteps =
+  | { readonly kind: 'kept'; readonly steps: ReadonlyMap<string, KeptTotpStep> }
+  /** The kept steps cannot be read or trusted (`reason` says why): every TOTP user is fenced. */
+  | { readonly kind: 'unreadable'; readonly reason: string };
+
+/** Where the last accepted steps are kept across restarts (the state directory's file: src/state/totp-steps.ts). */
+export interface TotpStepStore {
+  /** What was kept when the gateway started. */
+  readonly kept: KeptTotpSteps;
+  /**
+   * Keeps `steps`, every TOTP user's last accepted step (users not in it are dropped);
+   * resolves once they are written, rejects when they cannot be.
+   */
+  save(steps: ReadonlyMap<string, KeptTotpStep>): Promise<void>;
+}
+
 /**
  * One user's TOTP verifier: the secret (private), the parameters, and the last time step a code
- * was accepted for (the replay guard).
+ * was accepted for (the replay guard). No I/O: keeping the step across restarts is the caller's.
  */
 export class TotpVerifier {
   readonly #totp: InstanceType<OtpAuth['TOTP']>;
@@ -107,6 +135,33 @@ export class TotpVerifier {
     if (step <= this.#lastStep) return false;
     this.#lastStep = step;
     return true;
+  }
+
+  /** The last time step a code was accepted for (or restored or fenced), -1 when none. */
+  get lastStep(): number {
+    return this.#lastStep;
+  }
+
+  /**
+   * Takes the step kept from before a restart: codes of that step and earlier are refused. A step
+   * kept under another period becomes the step of this period holding its last second, so no
+   * code overlapping the accepted one is taken (with the period changed, a little more is
+   * refused, never less).
+   */
+  restore(kept: KeptTotpStep): void {
+    const period = this.params.periodSec;
+    const step = kept.periodSec === period ? kept.step : Math.floor(((kept.step + 1) * kept.periodSec - 1) / period);
+    if (step > this.#lastStep) this.#lastStep = step;
+  }
+
+  /**
+   * For a user whose kept step cannot be read: refuses every step a code could have been
+   * accepted for up to `unixMs` (the current one and the {@link TOTP_WINDOW} after it), as if
+   * the last one had been. The user's next code is accepted from the step after those.
+   */
+  fence(unixMs: number): void {
+    const step = this.#totp.counter({ timestamp: unixMs }) + TOTP_WINDOW;
+    if (step > this.#lastStep) this.#lastStep = step;
   }
 
   toString(): string {

@@ -31,8 +31,9 @@ commands:
       Run the live gateway (root): one TUN device per configured interface, fed by policy
       routing it installs (unless --no-routes); SIGTERM or SIGINT stops it. Forwarding between
       the interfaces stays refused after it stops (fail closed) until routes --remove.
-      --state-dir (default ${DEFAULT_STATE_DIR}) keeps the login certificate (--no-state-dir:
-      none, a self-signed one is made in memory for the run); --control
+      --state-dir (default ${DEFAULT_STATE_DIR}) keeps the login certificate and the last
+      accepted TOTP steps (--no-state-dir: none, a self-signed certificate is made in memory for
+      the run and the steps stay in memory); --control
       (default ${DEFAULT_CONTROL_PATH}) is the control socket. --debug prints debug lines on stdout.
       --no-offload opens the TUN devices without IFF_VNET_HDR: one packet per read, no
       super-packets (for kernels or NICs whose offloads misbehave, and for measuring).

@@ -16,6 +16,7 @@ import { startControlServer } from '../control/server.js';
 import { startLoginService, type LoginService } from '../login/service.js';
 import { loadOrCreateCertificate, type LoginCertificate } from '../login/certificate.js';
 import { createAaaAuthenticator } from '../aaa/methods.js';
+import { openTotpStepFile, type TotpStepFile } from '../state/totp-steps.js';
 import { startAaaServices } from '../gateway/aaa-services.js';
 import type { Config } from '../config/types.js';
 import { formatIpv4, formatIpv6 } from '../wire/addr.js';
@@ -30,9 +31,9 @@ export interface RunOptions {
   /** Install the policy routing (false: `--no-routes`). */
   readonly routes: boolean;
   /**
-   * Where the gateway keeps its state (the login service's certificate), `--state-dir`;
-   * undefined (`--no-state-dir`, the demo) keeps none: a self-signed certificate is made in
-   * memory for this run.
+   * Where the gateway keeps its state (the login service's certificate, the last accepted TOTP
+   * steps), `--state-dir`; undefined (`--no-state-dir`, the demo) keeps none: a self-signed
+   * certificate is made in memory for this run, and the TOTP steps stay in memory.
    */
   readonly stateDir: string | undefined;
   /** The control socket's path, `--control`. */
@@ -55,7 +56,13 @@ export async function runGateway(o: RunOptions): Promise<number> {
   // What the login service needs is made before anything changes on the host: a user's secret
   // that cannot be used, or a certificate file that is not one, starts nothing.
   const addresses = insideAddresses(config);
-  const authenticator = await createAaaAuthenticator(config);
+  const totp = config.users.some((u) => u.otp !== undefined);
+  const totpSteps = totp && o.stateDir !== undefined ? await openTotpStepFile(o.stateDir) : undefined;
+  if (totpSteps?.kept.kind === 'unreadable') {
+    messages(`portcullis: ${totpSteps.path}: ${totpSteps.kept.reason}; the last accepted TOTP steps are unknown, so every TOTP ` +
+      'user\'s codes are refused up to the time step after the current one (about two periods); the file is written anew on the next accepted code');
+  }
+  const authenticator = await createAaaAuthenticator(config, { totpSteps });
   let certificate: LoginCertificate;
   try {
     certificate = await loadOrCreateCertificate({ config, stateDir: o.stateDir, addresses });
@@ -92,7 +99,7 @@ export async function runGateway(o: RunOptions): Promise<number> {
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
   if (o.debugFlags !== 0) subscribeStdout(gw);
-  writeStderr(describe(gw, o, login, certificate, addresses));
+  writeStderr(describe(gw, o, login, certificate, addresses, totp, totpSteps));
   const error = await gw.stopped;
   process.off('SIGTERM', stop);
   process.off('SIGINT', stop);
@@ -112,8 +119,12 @@ function insideAddresses(config: Config): string[] {
     .flatMap((i) => [...i.ipv4.map((a) => formatIpv4(a.address)), ...i.ipv6.map((a) => formatIpv6(a.address))]);
 }
 
-/** What the gateway runs on: one line per interface, the login service, the control socket and the routing. */
-function describe(gw: Gateway, o: RunOptions, login: LoginService, certificate: LoginCertificate, addresses: readonly string[]): string {
+/**
+ * What the gateway runs on: one line per interface, the login service, where the used TOTP steps
+ * are kept (when a user has TOTP), the control socket and the routing.
+ */
+function describe(gw: Gateway, o: RunOptions, login: LoginService, certificate: LoginCertificate, addresses: readonly string[],
+  totp: boolean, totpSteps: TotpStepFile | undefined): string {
   const lines = gw.plan.interfaces.map((itf, i) => {
     const dev = gw.devices[i]!;
     return `portcullis: interface ${itf.name}: TUN ${dev.name} mtu ${dev.mtu} offloads ${offloadNames(dev.offloads)}` +
@@ -123,6 +134,11 @@ function describe(gw: Gateway, o: RunOptions, login: LoginService, certificate: 
     ? 'portcullis: login service: off (no ip http secure-server)'
     : `portcullis: login service on port ${login.port} of ${addresses.join(', ')}; certificate ${certificate.source}`);
   if (login.proxy !== undefined) lines.push(`portcullis: explicit proxy on port ${login.proxy.port} of ${addresses.join(', ')}`);
+  if (totp) {
+    lines.push(totpSteps !== undefined
+      ? `portcullis: last accepted TOTP steps kept in ${totpSteps.path}`
+      : 'portcullis: last accepted TOTP steps kept in memory (--no-state-dir): after a restart the current codes are accepted once more');
+  }
   lines.push(`portcullis: control socket ${o.controlPath}`);
   lines.push(o.routes
     ? `portcullis: policy routing installed (rule priorities ${RULE_PRIORITY_FIRST}-${RULE_PRIORITY_END - 1}); running`
