@@ -18,6 +18,11 @@
  *
  * Identifiers are per socket (256 in flight on one socket); the client opens another socket of
  * the family when every identifier of the open ones is taken, up to {@link MAX_SOCKETS}.
+ *
+ * Besides the client's {@link RadiusCounters}, each server has its own
+ * {@link RadiusServerCounters} (`show aaa servers` lists them, as IOS does): its requests,
+ * retransmissions, timeouts, failovers and answers by kind, and the datagrams from its address
+ * and port that were dropped.
  */
 import { createSocket } from 'node:dgram';
 import type { RemoteInfo, Socket } from 'node:dgram';
@@ -25,8 +30,9 @@ import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
 import { RadiusEncodeError } from '../../errors.js';
 import { DeadServers } from '../dead-servers.js';
-import { RADIUS_CODE } from './dictionary.js';
-import { decodePacket, RADIUS_FAULT_NAMES } from './packet.js';
+import type { ServerState } from '../dead-servers.js';
+import { ACCT_STATUS, RADIUS_ATTR, RADIUS_CODE } from './dictionary.js';
+import { attributeInteger, decodePacket, RADIUS_FAULT_NAMES } from './packet.js';
 import type { RadiusAttribute, RadiusPacket } from './packet.js';
 import { REPLY_CHECK, verifyReply } from './authenticators.js';
 import { encodeAccessRequest, encodeAccountingRequest } from './requests.js';
@@ -88,6 +94,53 @@ export interface RadiusCounters {
   sendErrors: number;
 }
 
+/**
+ * One server's authentication (Access-Request) or accounting (Accounting-Request) exchanges, as
+ * IOS's `show aaa servers` counts them per server (CISCO-AAA-SERVER-MIB's casAuthen… and casAcct…).
+ */
+export interface RadiusExchangeCounters {
+  /** Requests sent (first transmissions). */
+  requests: number;
+  /** Requests the server never answered (all tries used). */
+  timeouts: number;
+  /** Of those, the ones that went on to the next server of the list. */
+  failovers: number;
+  retransmits: number;
+  /** Valid replies, and their time from the request's first transmission in all (ms). */
+  answered: number;
+  answerMs: number;
+  /** Datagrams from the server's address and port whose Identifier is of no request in flight. */
+  unexpected: number;
+  /**
+   * Replies from the server that were dropped: a datagram that does not decode, a code that does
+   * not answer the request, a wrong Response Authenticator, a missing or wrong Message-Authenticator.
+   */
+  incorrect: number;
+}
+
+/** Accounting-Requests (or their answers) by Acct-Status-Type (RFC 2866 §5.1). */
+export interface AcctStatusCounters {
+  start: number;
+  interim: number;
+  stop: number;
+}
+
+/** What one server saw, for `show aaa servers`. */
+export interface RadiusServerCounters {
+  readonly authen: RadiusExchangeCounters;
+  readonly account: RadiusExchangeCounters;
+  accepts: number;
+  rejects: number;
+  challenges: number;
+  /** Accounting-Requests sent, and Accounting-Responses received, by status type. */
+  readonly accountRequests: AcctStatusCounters;
+  readonly accountResponses: AcctStatusCounters;
+}
+
+function exchangeCounters(): RadiusExchangeCounters {
+  return { requests: 0, timeouts: 0, failovers: 0, retransmits: 0, answered: 0, answerMs: 0, unexpected: 0, incorrect: 0 };
+}
+
 /** A server's reply, or why there is none. */
 export type RadiusResult =
   | { readonly kind: 'reply'; readonly packet: RadiusPacket; readonly server: RadiusServerTarget }
@@ -111,6 +164,11 @@ interface Pending {
   readonly request: EncodedRequest;
   readonly secret: Uint8Array;
   readonly accounting: boolean;
+  /** Acct-Status-Type of an Accounting-Request (0: none). */
+  readonly status: number;
+  readonly server: RadiusServerCounters;
+  /** Monotonic time of the first transmission. */
+  readonly sentAt: number;
   readonly done: (packet: RadiusPacket | undefined) => void;
 }
 
@@ -140,6 +198,10 @@ export class RadiusClient {
     missingMessageAuthenticator: 0, badMessageAuthenticator: 0, markedDead: 0, sendErrors: 0,
   };
   private readonly sockets: { 4: IdSocket[]; 6: IdSocket[] } = { 4: [], 6: [] };
+  /** Each server's counters, by {@link serverKey}. */
+  private readonly perServer = new Map<string, RadiusServerCounters>();
+  /** The exchange counters of the servers' addresses and ports, for the datagrams dropped before a request is found. */
+  private readonly byAddress = new Map<string, RadiusExchangeCounters>();
   private readonly dead: DeadServers;
   private readonly timers = new Set<ReturnType<typeof setTimeout>>();
   private readonly cancels = new Set<() => void>();
@@ -156,7 +218,7 @@ export class RadiusClient {
    * first valid Access-Accept, -Reject or -Challenge, or why there is none.
    */
   access(servers: readonly RadiusServerTarget[], fields: AccessFields): Promise<RadiusResult> {
-    return this.tryServers(servers, false, (id, secret) => encodeAccessRequest(id, secret, {
+    return this.tryServers(servers, false, 0, (id, secret) => encodeAccessRequest(id, secret, {
       user: fields.user, password: fields.password, state: fields.state, callingStationId: fields.callingStationId,
       nasIdentifier: this.opts.nasIdentifier,
     }));
@@ -164,7 +226,28 @@ export class RadiusClient {
 
   /** Sends an Accounting-Request with `attributes` to `servers` in order; the reply is an Accounting-Response. */
   accounting(servers: readonly RadiusServerTarget[], attributes: readonly RadiusAttribute[]): Promise<RadiusResult> {
-    return this.tryServers(servers, true, (id, secret) => encodeAccountingRequest(id, secret, attributes));
+    const status = attributes.find((a) => a.type === RADIUS_ATTR.ACCT_STATUS_TYPE);
+    const n = status === undefined ? 0 : attributeInteger(status.value) ?? 0;
+    return this.tryServers(servers, true, n, (id, secret) => encodeAccountingRequest(id, secret, attributes));
+  }
+
+  /** The counters of `server` (identified by host and ports; zero for one never asked). */
+  serverCounters(server: Pick<RadiusServerTarget, 'host' | 'authPort' | 'acctPort'>): RadiusServerCounters {
+    const key = serverKey(server);
+    let c = this.perServer.get(key);
+    if (c === undefined) {
+      c = {
+        authen: exchangeCounters(), account: exchangeCounters(), accepts: 0, rejects: 0, challenges: 0,
+        accountRequests: { start: 0, interim: 0, stop: 0 }, accountResponses: { start: 0, interim: 0, stop: 0 },
+      };
+      this.perServer.set(key, c);
+    }
+    return c;
+  }
+
+  /** The dead-time state of `server` now (UP or DEAD, for how long, its dead periods). */
+  serverState(server: Pick<RadiusServerTarget, 'host' | 'authPort' | 'acctPort'>): ServerState {
+    return this.dead.state(serverKey(server));
   }
 
   /** True while `server` (identified by host and ports) is marked dead. */
@@ -184,16 +267,17 @@ export class RadiusClient {
     await Promise.all(all.map((s) => new Promise<void>((resolve) => s.socket.close(() => resolve()))));
   }
 
-  private async tryServers(servers: readonly RadiusServerTarget[], accounting: boolean,
+  private async tryServers(servers: readonly RadiusServerTarget[], accounting: boolean, status: number,
     build: (id: number, secret: Uint8Array) => EncodedRequest): Promise<RadiusResult> {
     const alive = servers.filter((s) => !this.isDead(s));
     if (servers.length === 0) return { kind: 'no-answer', reason: 'no RADIUS server configured' };
     if (alive.length === 0) return { kind: 'no-answer', reason: 'every RADIUS server is marked dead' };
-    for (const server of alive) {
+    for (let i = 0; i < alive.length; i++) {
+      const server = alive[i]!;
       if (this.closed) break;
       let packet: RadiusPacket | undefined;
       try {
-        packet = await this.exchange(server, accounting, build);
+        packet = await this.exchange(server, accounting, status, build);
       } catch (e) {
         if (e instanceof RadiusEncodeError) return { kind: 'unsendable', reason: e.message };
         throw e;
@@ -203,6 +287,8 @@ export class RadiusClient {
         return { kind: 'reply', packet, server };
       }
       if (this.closed) break;
+      const sc = this.serverCounters(server);
+      if (i < alive.length - 1) (accounting ? sc.account : sc.authen).failovers++;
       if (this.dead.noAnswer(serverKey(server), server.deadtimeMs ?? this.opts.deadtimeMs)) this.counters.markedDead++;
     }
     const names = alive.map((s) => `${s.host}:${accounting ? s.acctPort : s.authPort}`).join(', ');
@@ -210,7 +296,7 @@ export class RadiusClient {
   }
 
   /** One request to one server with its retransmissions: the valid reply, or undefined. */
-  private async exchange(server: RadiusServerTarget, accounting: boolean,
+  private async exchange(server: RadiusServerTarget, accounting: boolean, status: number,
     build: (id: number, secret: Uint8Array) => EncodedRequest): Promise<RadiusPacket | undefined> {
     const address = await resolve(server.host);
     if (address === undefined || this.closed) return undefined;
@@ -221,6 +307,9 @@ export class RadiusClient {
     const secret = new TextEncoder().encode(server.secret);
     const request = build(id, secret); // may throw RadiusEncodeError: nothing is in flight yet
     const port = accounting ? server.acctPort : server.authPort;
+    const sc = this.serverCounters(server);
+    const x = accounting ? sc.account : sc.authen;
+    this.byAddress.set(addressKey(address, port), x);
     return new Promise<RadiusPacket | undefined>((resolveReply) => {
       let tries = 0;
       let timer: ReturnType<typeof setTimeout> | undefined;
@@ -236,7 +325,7 @@ export class RadiusClient {
         resolveReply(packet);
       };
       const cancel = (): void => finish(undefined);
-      const pending: Pending = { address, port, request, secret, accounting, done: finish };
+      const pending: Pending = { address, port, request, secret, accounting, status, server: sc, sentAt: this.now(), done: finish };
       slot.inFlight[id] = pending;
       slot.count++;
       this.cancels.add(cancel);
@@ -251,15 +340,19 @@ export class RadiusClient {
           if (slot.inFlight[id] !== pending) return;
           if (tries <= server.retransmit) {
             this.counters.retransmits++;
+            x.retransmits++;
             send();
           } else {
             this.counters.timeouts++;
+            x.timeouts++;
             finish(undefined);
           }
         }, server.timeoutMs);
         this.timers.add(timer);
       };
       this.counters.requests++;
+      x.requests++;
+      if (accounting) countStatus(sc.accountRequests, status);
       send();
     });
   }
@@ -283,7 +376,9 @@ export class RadiusClient {
   private onMessage(slot: IdSocket, msg: Buffer, rinfo: RemoteInfo): void {
     const c = this.counters;
     const d = decodePacket(msg);
+    const from = this.byAddress.get(addressKey(rinfo.address, rinfo.port));
     if (!d.ok) {
+      if (from !== undefined) from.incorrect++;
       c.malformed++;
       const name = RADIUS_FAULT_NAMES[d.fault];
       c.malformedBy[name] = (c.malformedBy[name] ?? 0) + 1;
@@ -293,25 +388,37 @@ export class RadiusClient {
     const pending = slot.inFlight[packet.identifier];
     if (pending === undefined || pending.port !== rinfo.port || !sameAddress(pending.address, rinfo.address)) {
       c.unknownIdentifier++;
+      if (from !== undefined) from.unexpected++;
       return;
     }
+    const sc = pending.server;
+    const x = pending.accounting ? sc.account : sc.authen;
     const codeOk = pending.accounting
       ? packet.code === RADIUS_CODE.ACCOUNTING_RESPONSE
       : packet.code === RADIUS_CODE.ACCESS_ACCEPT || packet.code === RADIUS_CODE.ACCESS_REJECT
         || packet.code === RADIUS_CODE.ACCESS_CHALLENGE;
     if (!codeOk) {
       c.unexpectedCode++;
+      x.incorrect++;
       return;
     }
     const check = verifyReply(packet, pending.request.authenticator, pending.secret, !pending.accounting);
     if (check === REPLY_CHECK.BAD_AUTHENTICATOR) c.badAuthenticator++;
     else if (check === REPLY_CHECK.MISSING_MESSAGE_AUTHENTICATOR) c.missingMessageAuthenticator++;
     else if (check === REPLY_CHECK.BAD_MESSAGE_AUTHENTICATOR) c.badMessageAuthenticator++;
-    if (check !== REPLY_CHECK.OK) return;
-    if (packet.code === RADIUS_CODE.ACCESS_ACCEPT) c.accepts++;
-    else if (packet.code === RADIUS_CODE.ACCESS_REJECT) c.rejects++;
-    else if (packet.code === RADIUS_CODE.ACCESS_CHALLENGE) c.challenges++;
-    else c.accountingResponses++;
+    if (check !== REPLY_CHECK.OK) {
+      x.incorrect++;
+      return;
+    }
+    x.answered++;
+    x.answerMs += this.now() - pending.sentAt;
+    if (packet.code === RADIUS_CODE.ACCESS_ACCEPT) { c.accepts++; sc.accepts++; }
+    else if (packet.code === RADIUS_CODE.ACCESS_REJECT) { c.rejects++; sc.rejects++; }
+    else if (packet.code === RADIUS_CODE.ACCESS_CHALLENGE) { c.challenges++; sc.challenges++; }
+    else {
+      c.accountingResponses++;
+      countStatus(sc.accountResponses, pending.status);
+    }
     // The packet's views point into `msg`, which dgram does not reuse.
     pending.done(packet);
   }
@@ -320,6 +427,18 @@ export class RadiusClient {
 /** Identity of a server for dead-time (IOS identifies a RADIUS server by host and ports). */
 function serverKey(s: Pick<RadiusServerTarget, 'host' | 'authPort' | 'acctPort'>): string {
   return `${s.host}|${s.authPort}|${s.acctPort}`;
+}
+
+/** Counts an Accounting-Request or its answer of Acct-Status-Type `status` (others: not counted). */
+function countStatus(c: AcctStatusCounters, status: number): void {
+  if (status === ACCT_STATUS.START) c.start++;
+  else if (status === ACCT_STATUS.INTERIM_UPDATE) c.interim++;
+  else if (status === ACCT_STATUS.STOP) c.stop++;
+}
+
+/** Key of an address and port (an IPv4-mapped IPv6 address counts as IPv4, as in {@link sameAddress}). */
+function addressKey(address: string, port: number): string {
+  return `${address.toLowerCase().replace(/^::ffff:/, '')}|${port}`;
 }
 
 /** The address of `host` (itself when it is a literal), or undefined when it does not resolve. */

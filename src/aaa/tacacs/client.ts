@@ -21,6 +21,9 @@
  * sessions — several at once, told apart by their session ids — share that connection. Sessions
  * that start while the shared connection is still being negotiated use connections of their
  * own, closed when they end.
+ *
+ * Besides the client's {@link TacacsCounters}, each server has its own
+ * {@link TacacsServerCounters} (`show aaa servers` lists them, as IOS does).
  */
 import { randomBytes } from 'node:crypto';
 import { connect } from 'node:net';
@@ -30,6 +33,7 @@ import {
 } from './packet.js';
 import type { Decoded, TacacsFault, TacacsHeader } from './packet.js';
 import { DeadServers } from '../dead-servers.js';
+import type { ServerState } from '../dead-servers.js';
 
 /** One server as the client uses it (resolved from the config by the method). */
 export interface TacacsServerTarget {
@@ -71,6 +75,24 @@ export interface TacacsCounters {
   markedDead: number;
 }
 
+/** What one server saw, for `show aaa servers`. */
+export interface TacacsServerCounters {
+  /** Sessions with the server (authentication and authorization). */
+  sessions: number;
+  /** Replies that did not come in time. */
+  timeouts: number;
+  /** Valid replies, and their time from the packet they answer (ms) in all. */
+  answered: number;
+  answerMs: number;
+  /** Connections opened, connections that could not be opened, closed by the server while a reply was awaited. */
+  connections: number;
+  connectErrors: number;
+  closedEarly: number;
+  /** Packets that do not decode; packets of an unknown session or with a wrong sequence number or type. */
+  malformed: number;
+  unexpected: number;
+}
+
 /** A reply packet's header and clear body. */
 export interface TacacsReply {
   readonly header: TacacsHeader;
@@ -102,21 +124,27 @@ class Connection {
   readonly ready: Promise<boolean>;
 
   constructor(readonly socket: Socket, private readonly key: Uint8Array, private readonly counters: TacacsCounters,
-    timeoutMs: number) {
+    private readonly server: TacacsServerCounters, timeoutMs: number) {
     this.ready = new Promise<boolean>((resolve) => {
-      const t = setTimeout(() => { counters.connectErrors++; this.close(); resolve(false); }, timeoutMs);
+      const t = setTimeout(() => { counters.connectErrors++; server.connectErrors++; this.close(); resolve(false); }, timeoutMs);
       let connected = false;
       socket.once('connect', () => { connected = true; clearTimeout(t); resolve(true); });
       socket.once('error', () => {
         clearTimeout(t);
-        if (!connected) counters.connectErrors++;
+        if (!connected) {
+          counters.connectErrors++;
+          server.connectErrors++;
+        }
         resolve(false);
       });
       socket.once('close', () => { clearTimeout(t); resolve(false); });
     });
     socket.on('error', () => this.close());
     socket.on('close', () => {
-      if (this.waiters.size > 0) counters.closedEarly++;
+      if (this.waiters.size > 0) {
+        counters.closedEarly++;
+        server.closedEarly++;
+      }
       this.close();
     });
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
@@ -132,6 +160,7 @@ class Connection {
 
   fault(f: TacacsFault): void {
     this.counters.malformed++;
+    this.server.malformed++;
     const name = TACACS_FAULT_NAMES[f];
     this.counters.malformedBy[name] = (this.counters.malformedBy[name] ?? 0) + 1;
     this.close();
@@ -152,14 +181,20 @@ class Connection {
       if (!body.ok) return this.fault(body.fault);
       const w = this.waiters.get(h.value.sessionId);
       if (w === undefined || w.seqNo !== h.value.seqNo) {
-        this.counters.unexpected++;
-        this.close();
+        this.unexpected();
         return;
       }
       if ((h.value.flags & TACACS_FLAG.SINGLE_CONNECT) !== 0) this.agreed = true;
       this.waiters.delete(h.value.sessionId);
       w.done({ header: h.value, body: body.value });
     }
+  }
+
+  /** A packet that is not the reply expected: counted, and the connection ends. */
+  unexpected(): void {
+    this.counters.unexpected++;
+    this.server.unexpected++;
+    this.close();
   }
 }
 
@@ -173,10 +208,30 @@ export class TacacsClient {
   private readonly shared = new Map<string, Connection>();
   private readonly open = new Set<Connection>();
   private readonly dead: DeadServers;
+  /** Each server's counters, by {@link serverKey}. */
+  private readonly perServer = new Map<string, TacacsServerCounters>();
+  private readonly now: () => number;
   private closed = false;
 
   constructor(opts: TacacsClientOptions = {}) {
-    this.dead = new DeadServers(opts.nowMs ?? (() => performance.now()));
+    this.now = opts.nowMs ?? (() => performance.now());
+    this.dead = new DeadServers(this.now);
+  }
+
+  /** The counters of `server` (zero for one never asked). */
+  serverCounters(server: Pick<TacacsServerTarget, 'host' | 'port'>): TacacsServerCounters {
+    const key = serverKey(server);
+    let c = this.perServer.get(key);
+    if (c === undefined) {
+      c = { sessions: 0, timeouts: 0, answered: 0, answerMs: 0, connections: 0, connectErrors: 0, closedEarly: 0, malformed: 0, unexpected: 0 };
+      this.perServer.set(key, c);
+    }
+    return c;
+  }
+
+  /** The dead-time state of `server` now (UP or DEAD, for how long, its dead periods). */
+  serverState(server: Pick<TacacsServerTarget, 'host' | 'port'>): ServerState {
+    return this.dead.state(serverKey(server));
   }
 
   /** True while `server` is marked dead (see the module comment). */
@@ -195,6 +250,8 @@ export class TacacsClient {
    */
   async session<T>(server: TacacsServerTarget, body: (s: TacacsSession) => Promise<T>): Promise<T> {
     this.counters.sessions++;
+    const sc = this.serverCounters(server);
+    sc.sessions++;
     const key = new TextEncoder().encode(server.key);
     const sessionId = randomBytes(4).readUInt32BE(0);
     let conn: Connection | undefined;
@@ -213,11 +270,13 @@ export class TacacsClient {
         const flags = server.singleConnection && first ? TACACS_FLAG.SINGLE_CONNECT : 0;
         first = false;
         const packet = encodePacket({ version, type, seqNo, flags, sessionId }, payload, key);
+        const sentAt = this.now();
         const reply = await new Promise<TacacsReply | undefined>((resolve) => {
           const timer = setTimeout(() => {
             if (c.waiters.get(sessionId) !== waiter) return;
             c.waiters.delete(sessionId);
             this.counters.timeouts++;
+            sc.timeouts++;
             // A connection that missed a reply cannot be trusted to be in step: close it.
             c.close();
             resolve(undefined);
@@ -229,8 +288,7 @@ export class TacacsClient {
         seqNo += 2;
         if (reply === undefined) return undefined;
         if (reply.header.type !== type) {
-          this.counters.unexpected++;
-          c.close();
+          c.unexpected();
           return undefined;
         }
         const d = decode(reply.body);
@@ -240,6 +298,8 @@ export class TacacsClient {
         }
         silent = false;
         replied = true;
+        sc.answered++;
+        sc.answerMs += this.now() - sentAt;
         return d.value;
       },
     };
@@ -275,9 +335,11 @@ export class TacacsClient {
     const current = this.shared.get(k);
     if (server.singleConnection && current !== undefined && !current.closed && current.agreed) return current;
     this.counters.connections++;
+    const sc = this.serverCounters(server);
+    sc.connections++;
     const socket = connect({ host: server.host, port: server.port });
     socket.setNoDelay(true);
-    const c = new Connection(socket, key, this.counters, server.timeoutMs);
+    const c = new Connection(socket, key, this.counters, sc, server.timeoutMs);
     this.open.add(c);
     socket.once('close', () => {
       this.open.delete(c);
