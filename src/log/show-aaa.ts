@@ -1,38 +1,62 @@
 /**
- * `show aaa servers`: what the gateway's RADIUS and TACACS+ clients saw — requests,
- * retransmissions, timeouts, servers marked dead, the answers by kind, and every datagram or
- * packet dropped, by reason (a bad Response Authenticator, a missing or bad
- * Message-Authenticator, an identifier of no request in flight, a code that answers nothing, a
- * packet that does not decode, by fault). IOS prints one block per server; portcullis counts per
- * client (all servers of the protocol together) and lists each configured server with whether
- * it is marked dead now. With the login service running, the AAA answers it ignored because they
- * came late: the host's cache entry was cleared or expired while RADIUS or TACACS+ was asked, so
- * the answer installed nothing (`LoginStats.stale`; counted for both protocols together, as the
- * login sees one answer of its method list). With accounting configured, its records (sent, answered, given up,
- * dropped at the bound, waiting for their Start) and the sessions accounted; with `aaa server
- * radius dynamic-author`, the RFC 5176 listener's requests, answers and drops by reason. The
- * format is portcullis's own, in IOS's manner; it names no key.
+ * `show aaa servers`: each configured server in IOS's layout — a `RADIUS: id N, priority P, host
+ * …` or `TACACS+: id N, …` line, its state (UP or DEAD, for how long, the previous state's
+ * duration), its dead periods, and its own counters: requests, timeouts, failovers,
+ * retransmissions, the answers by kind (for accounting by Acct-Status-Type), the replies dropped
+ * as unexpected or incorrect, the average response time, the transactions answered and given up.
+ * The lines follow IOS's (`Authen:`, `Account:`, `Response:`, `Transaction:`); the blocks IOS
+ * prints that portcullis has nothing for (`Author:` — auth-proxy's authorization comes in the
+ * Access-Accept —, `Quarantined`, `Throttled`, `Estimated …`, the requests per minute) are left out,
+ * and TACACS+'s lines after its `State:` and `Dead:` are portcullis's own (its sessions of
+ * authentication and authorization together, its connections).
+ *
+ * Then portcullis's own totals: every RADIUS datagram dropped, by reason and from any address (a
+ * wrong Response Authenticator, a missing or wrong Message-Authenticator, an identifier of no
+ * request in flight, a code that answers nothing, a packet that does not decode, by fault) and
+ * the sends the system refused; TACACS+'s packets dropped, by fault. With the login service
+ * running, the AAA answers it ignored because they came late: the host's cache entry was cleared
+ * or expired while RADIUS or TACACS+ was asked, so the answer installed nothing
+ * (`LoginStats.stale`; counted for both protocols together, as the login sees one answer of its
+ * method list). With accounting configured, its records (sent, answered, given up, dropped at
+ * the bound, waiting for their Start) and the sessions accounted; with `aaa server radius
+ * dynamic-author`, the RFC 5176 listener's requests, answers and drops by reason. It names no key.
  */
-import type { RadiusCounters } from '../aaa/radius/client.js';
+import type { RadiusCounters, RadiusExchangeCounters, RadiusServerCounters } from '../aaa/radius/client.js';
 import type { AccountingCounters } from '../aaa/radius/accounting.js';
 import type { DynamicAuthorCounters } from '../aaa/dynamic-author/server.js';
-import type { TacacsCounters } from '../aaa/tacacs/client.js';
+import type { TacacsCounters, TacacsServerCounters } from '../aaa/tacacs/client.js';
+import type { ServerState } from '../aaa/dead-servers.js';
 import type { Config } from '../config/types.js';
 
-/** A configured server as `show aaa servers` lists it. */
-export interface AaaServerLine {
-  /** `127.0.0.1 auth-port 1812 acct-port 1813`, `10.0.0.9 port 49` … */
-  readonly text: string;
-  /** Marked dead now (dead-time). */
-  readonly dead: boolean;
+/** A configured RADIUS server as `show aaa servers` lists it. */
+export interface RadiusServerShow {
+  readonly host: string;
+  readonly authPort: number;
+  readonly acctPort: number;
+  /** The name of its `radius server NAME` block. */
+  readonly name?: string | undefined;
+  readonly state: ServerState;
+  readonly counters: RadiusServerCounters;
+}
+
+/** A configured TACACS+ server as `show aaa servers` lists it. */
+export interface TacacsServerShow {
+  readonly host: string;
+  readonly port: number;
+  /** The name of its `tacacs server NAME` block. */
+  readonly name?: string | undefined;
+  readonly state: ServerState;
+  readonly counters: TacacsServerCounters;
 }
 
 /** What `show aaa servers` is rendered from. */
 export interface AaaShowState {
   readonly radius: RadiusCounters;
-  readonly radiusServers: readonly AaaServerLine[];
+  /** In config order. */
+  readonly radiusServers: readonly RadiusServerShow[];
   readonly tacacs: TacacsCounters;
-  readonly tacacsServers: readonly AaaServerLine[];
+  /** In config order. */
+  readonly tacacsServers: readonly TacacsServerShow[];
   readonly accounting?: AccountingShow | undefined;
   readonly dynamicAuthor?: DynamicAuthorShow | undefined;
   readonly logins?: LoginsShow | undefined;
@@ -62,22 +86,73 @@ function byName(counts: Readonly<Record<string, number>>): string {
   return names.length === 0 ? '' : ` (${names.map((n) => `${n} ${counts[n]}`).join(', ')})`;
 }
 
+/** Whole seconds of `ms`, as IOS prints durations here (`duration 9s`). */
+function sec(ms: number): string {
+  return `${Math.max(0, Math.floor(ms / 1000))}s`;
+}
+
+/** Average response time in whole ms (0 with no answer). */
+function avgMs(answered: number, totalMs: number): string {
+  return `${answered === 0 ? 0 : Math.round(totalMs / answered)}ms`;
+}
+
+/** IOS's `State:` and `Dead:` lines. */
+function stateLines(st: ServerState): string[] {
+  return [
+    `     State: current ${st.dead ? 'DEAD' : 'UP'}, duration ${sec(st.durationMs)}, previous duration ${sec(st.previousMs)}`,
+    `     Dead: total time ${sec(st.deadTotalMs)}, count ${st.deadCount}`,
+  ];
+}
+
+/** IOS's first line of an `Authen:` or `Account:` block and its `Response: unexpected …` and `Transaction:` lines. */
+function exchangeLines(label: string, x: RadiusExchangeCounters, responses: string[]): string[] {
+  return [
+    `     ${label}: request ${x.requests}, timeouts ${x.timeouts}, failover ${x.failovers}, retransmission ${x.retransmits}`,
+    ...responses,
+    `             Response: unexpected ${x.unexpected}, server error 0, incorrect ${x.incorrect}, time ${avgMs(x.answered, x.answerMs)}`,
+    `             Transaction: success ${x.answered}, failure ${x.timeouts}`,
+  ];
+}
+
+function radiusServerLines(v: RadiusServerShow, id: number, priority: number): string[] {
+  const c = v.counters;
+  return [
+    `RADIUS: id ${id}, priority ${priority}, host ${v.host}, auth-port ${v.authPort}, acct-port ${v.acctPort}` +
+      (v.name === undefined ? '' : `, hostname ${v.name}`),
+    ...stateLines(v.state),
+    ...exchangeLines('Authen', c.authen, [`             Response: accept ${c.accepts}, reject ${c.rejects}, challenge ${c.challenges}`]),
+    ...exchangeLines('Account', c.account, [
+      `             Request: start ${c.accountRequests.start}, interim ${c.accountRequests.interim}, stop ${c.accountRequests.stop}`,
+      `             Response: start ${c.accountResponses.start}, interim ${c.accountResponses.interim}, stop ${c.accountResponses.stop}`,
+    ]),
+  ];
+}
+
+function tacacsServerLines(v: TacacsServerShow, id: number, priority: number): string[] {
+  const c = v.counters;
+  return [
+    `TACACS+: id ${id}, priority ${priority}, host ${v.host}, port ${v.port}` + (v.name === undefined ? '' : `, hostname ${v.name}`),
+    ...stateLines(v.state),
+    `     Sessions: ${c.sessions}, timeouts ${c.timeouts}`,
+    `             Response: unexpected ${c.unexpected}, incorrect ${c.malformed}, time ${avgMs(c.answered, c.answerMs)}`,
+    `             Connections: opened ${c.connections}, connect errors ${c.connectErrors}, closed early ${c.closedEarly}`,
+  ];
+}
+
 /** The text of `show aaa servers` (every line ends with a newline). */
 export function renderShowAaaServers(s: AaaShowState): string {
   const r = s.radius;
   const t = s.tacacs;
   const lines = [
-    'RADIUS client',
-    `     Requests: ${r.requests}, retransmissions ${r.retransmits}, timeouts ${r.timeouts}, servers marked dead ${r.markedDead}, send errors ${r.sendErrors}`,
-    `     Responses: accept ${r.accepts}, reject ${r.rejects}, challenge ${r.challenges}, accounting ${r.accountingResponses}`,
+    ...s.radiusServers.flatMap((v, i) => radiusServerLines(v, i + 1, i + 1)),
+    ...s.tacacsServers.flatMap((v, i) => tacacsServerLines(v, s.radiusServers.length + i + 1, i + 1)),
+    'RADIUS client, all servers',
     `     Dropped: bad authenticator ${r.badAuthenticator}, missing Message-Authenticator ${r.missingMessageAuthenticator}, ` +
       `bad Message-Authenticator ${r.badMessageAuthenticator}`,
     `              unknown identifier ${r.unknownIdentifier}, unexpected code ${r.unexpectedCode}, malformed ${r.malformed}${byName(r.malformedBy)}`,
-    ...s.radiusServers.map((v) => `     Server ${v.text}: ${v.dead ? 'DEAD' : 'UP'}`),
-    'TACACS+ client',
-    `     Sessions: ${t.sessions}, connections ${t.connections}, connect errors ${t.connectErrors}, timeouts ${t.timeouts}, closed early ${t.closedEarly}, servers marked dead ${t.markedDead}`,
+    `     Send errors: ${r.sendErrors}`,
+    'TACACS+ client, all servers',
     `     Dropped: unexpected ${t.unexpected}, malformed ${t.malformed}${byName(t.malformedBy)}`,
-    ...s.tacacsServers.map((v) => `     Server ${v.text}: ${v.dead ? 'DEAD' : 'UP'}`),
   ];
   if (s.logins !== undefined) lines.push('Login service', `     AAA answers ignored: late ${s.logins.stale}`);
   if (s.accounting !== undefined) {
@@ -101,8 +176,16 @@ export function renderShowAaaServers(s: AaaShowState): string {
 
 /** The clients `show aaa servers` reads (the method lists' authenticator has both). */
 export interface AaaClients {
-  readonly radius: { readonly counters: RadiusCounters; isDead(server: { host: string; authPort: number; acctPort: number }): boolean };
-  readonly tacacs: { readonly counters: TacacsCounters; isDead(server: { host: string; port: number }): boolean };
+  readonly radius: {
+    readonly counters: RadiusCounters;
+    serverCounters(server: { host: string; authPort: number; acctPort: number }): RadiusServerCounters;
+    serverState(server: { host: string; authPort: number; acctPort: number }): ServerState;
+  };
+  readonly tacacs: {
+    readonly counters: TacacsCounters;
+    serverCounters(server: { host: string; port: number }): TacacsServerCounters;
+    serverState(server: { host: string; port: number }): ServerState;
+  };
   readonly accounting?: AccountingShow | undefined;
   readonly dynamicAuthor?: DynamicAuthorShow | undefined;
   /** The login service's outcomes (its late answers). */
@@ -114,12 +197,12 @@ export function aaaShowState(config: Config, clients: AaaClients): AaaShowState 
   return {
     radius: clients.radius.counters,
     radiusServers: config.radius.servers.map((s) => ({
-      text: `${s.name === undefined ? '' : `${s.name} `}${s.host} auth-port ${s.authPort} acct-port ${s.acctPort}`,
-      dead: clients.radius.isDead(s),
+      host: s.host, authPort: s.authPort, acctPort: s.acctPort, name: s.name,
+      state: clients.radius.serverState(s), counters: clients.radius.serverCounters(s),
     })),
     tacacs: clients.tacacs.counters,
     tacacsServers: config.tacacs.servers.map((s) => ({
-      text: `${s.name === undefined ? '' : `${s.name} `}${s.host} port ${s.port}`, dead: clients.tacacs.isDead(s),
+      host: s.host, port: s.port, name: s.name, state: clients.tacacs.serverState(s), counters: clients.tacacs.serverCounters(s),
     })),
     accounting: clients.accounting,
     dynamicAuthor: clients.dynamicAuthor,

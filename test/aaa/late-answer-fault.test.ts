@@ -70,7 +70,8 @@ test('a late accept for a host cleared meanwhile installs nothing: no entry, no 
   if (cmd.kind !== 'show-aaa-servers') throw new Error('parse');
   const aaa = { radius: s.auth.radius, tacacs: s.auth.tacacs, logins: s.service.stats.logins };
   const shown = answerShow(cmd, { config: s.fx.config, acls: s.fx.engine.acls, engine: s.fx.engine, nowMs: 0, aaa });
-  assert.match(shown, /^TACACS\+ client\n(?: {5}.*\n)*Login service\n {5}AAA answers ignored: late 1\n/m, shown);
+  assert.match(shown, /^TACACS\+ client, all servers\n(?: {5}.*\n)*Login service\n {5}AAA answers ignored: late 1\n/m, shown);
+  assert.match(shown, / {13}Response: accept 1, reject 0, challenge 0\n/, shown);
 });
 
 test('a late accept for a host whose entry expired meanwhile installs nothing', async () => {

@@ -49,9 +49,12 @@ test('a bad authenticator and a mismatched identifier are dropped and counted; t
   assert.equal(s.server.requests(), 2, 'sent and sent again');
   assert.deepEqual([c.badAuthenticator, c.unknownIdentifier, c.accepts, c.retransmits, c.timeouts], [2, 2, 0, 1, 1]);
   const show = showAaa(s);
-  assert.match(show, /^RADIUS client\n {5}Requests: 1, retransmissions 1, timeouts 1, servers marked dead 0, send errors 0\n/);
-  assert.match(show, /Dropped: bad authenticator 2, missing Message-Authenticator 0, bad Message-Authenticator 0\n {14}unknown identifier 2, unexpected code 0, malformed 0\n/);
-  assert.match(show, new RegExp(`Server 127\\.0\\.0\\.1 auth-port ${s.server.port} acct-port ${s.server.port + 1}: UP\\n`));
+  // The server's own block: the bad authenticators are its incorrect responses, the other identifier its unexpected ones.
+  assert.match(show, new RegExp(`^RADIUS: id 1, priority 1, host 127\\.0\\.0\\.1, auth-port ${s.server.port}, acct-port ${s.server.port + 1}\n`
+    + ' {5}State: current UP, duration \\d+s, previous duration 0s\n {5}Dead: total time 0s, count 0\n'
+    + ' {5}Authen: request 1, timeouts 1, failover 0, retransmission 1\n {13}Response: accept 0, reject 0, challenge 0\n'
+    + ' {13}Response: unexpected 2, server error 0, incorrect 2, time 0ms\n {13}Transaction: success 0, failure 1\n'), show);
+  assert.match(show, /\nRADIUS client, all servers\n {5}Dropped: bad authenticator 2, missing Message-Authenticator 0, bad Message-Authenticator 0\n {14}unknown identifier 2, unexpected code 0, malformed 0\n {5}Send errors: 0\n/);
   assert.doesNotMatch(show, new RegExp(FIXTURE_KEY));
   const host = s.fx.engine.cache.lookup(words(src));
   assert.notEqual(s.fx.engine.cache.state[host], AP_STATE_HTTP_ESTAB, 'not let through');
@@ -80,6 +83,7 @@ test('an attribute past the packet\'s end and an over-long datagram are counted 
   assert.equal(c.accepts, 0);
   const show = showAaa(s);
   assert.match(show, /malformed 2 \(([a-z-]+ \d, )?[a-z-]+ \d\)\n/, show);
+  assert.match(show, / {13}Response: unexpected 0, server error 0, incorrect 2, time 0ms\n/, show);
   assert.equal(s.net.client(src, 45002, '10.2.0.9', 22).segment(0x02), VERDICT_DROP);
 });
 

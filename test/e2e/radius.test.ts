@@ -117,9 +117,16 @@ test('RADIUS end to end: FreeRADIUS behind a silent server; accept, reject, a pr
 
     await t.test('show aaa servers: the silent server\'s timeout, marked dead; FreeRADIUS up, its answers counted', async () => {
       const out = await gw.control(['show', 'aaa', 'servers']);
-      assert.match(out, /^RADIUS client\n {5}Requests: 3, retransmissions 1, timeouts 1, servers marked dead 1, send errors 0\n {5}Responses: accept 0, reject 2, challenge 0, accounting 0\n/, out);
-      assert.match(out, new RegExp(`Server 127\\.0\\.0\\.1 auth-port ${SILENT_PORT} acct-port ${SILENT_PORT + 1}: DEAD\n`));
-      assert.match(out, new RegExp(`Server 127\\.0\\.0\\.1 auth-port ${fr.port} acct-port ${fr.acctPort}: UP\n`));
+      // Each server in IOS's layout, in config order, with its own counters.
+      assert.match(out, new RegExp(`^RADIUS: id 1, priority 1, host 127\\.0\\.0\\.1, auth-port ${SILENT_PORT}, acct-port ${SILENT_PORT + 1}\n`
+        + ' {5}State: current DEAD, duration \\d+s, previous duration \\d+s\n {5}Dead: total time \\d+s, count 1\n'
+        + ' {5}Authen: request 1, timeouts 1, failover 1, retransmission 1\n {13}Response: accept 0, reject 0, challenge 0\n'
+        + ' {13}Response: unexpected 0, server error 0, incorrect 0, time 0ms\n {13}Transaction: success 0, failure 1\n'), out);
+      assert.match(out, new RegExp(`\nRADIUS: id 2, priority 2, host 127\\.0\\.0\\.1, auth-port ${fr.port}, acct-port ${fr.acctPort}\n`
+        + ' {5}State: current UP, duration \\d+s, previous duration 0s\n {5}Dead: total time 0s, count 0\n'
+        + ' {5}Authen: request 2, timeouts 0, failover 0, retransmission 0\n {13}Response: accept 0, reject 2, challenge 0\n'
+        + ' {13}Response: unexpected 0, server error 0, incorrect 0, time \\d+ms\n {13}Transaction: success 2, failure 0\n'), out);
+      assert.match(out, /\nRADIUS client, all servers\n {5}Dropped: bad authenticator 0, /, out);
       assert.match(out, /\nLogin service\n {5}AAA answers ignored: late 0\n/, out);
       assert.ok(!out.includes(SECRET));
     });

@@ -178,9 +178,13 @@ aaa authentication login default group tacacs+
     assert.equal(l.tacacs.counters.markedDead, 2);
     // show aaa servers lists them DEAD, the one that answered UP.
     const shown = renderShowAaaServers(aaaShowState(parseConfig(text('tacacs-server deadtime 1'), 'd.cfg'), l));
-    assert.match(shown, /servers marked dead 2\n/);
-    assert.ok(shown.includes(`     Server 127.0.0.1 port ${refused}: DEAD\n     Server 127.0.0.1 port ${silent.port}: DEAD\n`
-      + `     Server 127.0.0.1 port ${a.port}: UP\n`), shown);
+    const block = (id: number, port: number, state: string, dead: string, sessions: string, connections: string): RegExp =>
+      new RegExp(`(^|\n)TACACS\\+: id ${id}, priority ${id}, host 127\\.0\\.0\\.1, port ${port}\n {5}State: current ${state}, duration 0s, `
+        + `previous duration \\d+s\n {5}Dead: ${dead}\n {5}Sessions: ${sessions}\n {13}Response: unexpected 0, incorrect 0, time 0ms\n`
+        + ` {13}Connections: ${connections}\n`);
+    assert.match(shown, block(1, refused, 'DEAD', 'total time 0s, count 1', '1, timeouts 0', 'opened 1, connect errors 1, closed early 0'), shown);
+    assert.match(shown, block(2, silent.port, 'DEAD', 'total time 0s, count 1', '1, timeouts 1', 'opened 1, connect errors 0, closed early 0'), shown);
+    assert.match(shown, block(3, a.port, 'UP', 'total time 0s, count 0', '2, timeouts 0', 'opened 2, connect errors 0, closed early 0'), shown);
     assert.ok(!shown.includes(KEY));
     // Within the dead-time both are skipped: no wait, no connection to them.
     clock.ms += 59_000;
