@@ -13,6 +13,7 @@
 #include <linux/if_packet.h>
 #include <linux/if_tun.h>
 #include <net/if.h>
+#include <stdint.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
@@ -80,10 +81,18 @@ int Attach(const char* name, short flags, char* actual, const char** step) {
 }
 
 /**
- * Opens an AF_PACKET socket bound to interface `name` with BPF program `insns` (count
- * instructions) attached first; returns the fd or -errno, naming the step.
+ * Opens an AF_PACKET socket bound to interface `name` with the classic BPF program `words`
+ * (four numbers per instruction: code, jt, jf, k; `count` instructions, 1 … BPF_MAXINSNS)
+ * attached first; returns the fd or -errno, naming the step.
  */
-int OpenTap(const char* name, const struct sock_filter* insns, unsigned short count, const char** step) {
+int OpenTap(const char* name, const uint32_t* words, unsigned short count, const char** step) {
+  struct sock_filter insns[BPF_MAXINSNS];
+  for (unsigned i = 0; i < count; i++) {
+    insns[i].code = (uint16_t)words[4 * i];
+    insns[i].jt = (uint8_t)words[4 * i + 1];
+    insns[i].jf = (uint8_t)words[4 * i + 2];
+    insns[i].k = words[4 * i + 3];
+  }
   // Protocol 0: the socket receives nothing until it is bound, after the filter is attached.
   int fd = socket(AF_PACKET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   if (fd < 0) {
@@ -92,7 +101,7 @@ int OpenTap(const char* name, const struct sock_filter* insns, unsigned short co
   }
   struct sock_fprog prog;
   prog.len = count;
-  prog.filter = const_cast<struct sock_filter*>(insns);
+  prog.filter = insns;
   if (setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog, sizeof prog) < 0) {
     int err = errno;
     close(fd);

@@ -10,13 +10,8 @@
 // JavaScript side: src/io/tun.ts (the types, the meaning of every number, the errors).
 //
 // Offloads (linux/if_tun.h, Documentation/networking/tuntap.rst): with IFF_VNET_HDR every read
-// and write carries a struct virtio_net_hdr (10 bytes, host byte order on a little-endian host,
-// the default "legacy" layout) in front of the packet. With TUN_F_CSUM the kernel may hand over
-// packets whose transport checksum is only partial (VIRTIO_NET_HDR_F_NEEDS_CSUM, csum_start and
-// csum_offset say where to complete it); with TUN_F_TSO4/6 and TUN_F_USO4/6 it may hand over
-// one TCP or UDP super-packet of up to 64 KiB that stands for many segments of gso_size bytes.
-// The header goes to a separate Uint16Array, six numbers per packet, so the packet buffer holds
-// IP packets only; readv/writev put the header and the packet in one system call.
+// and write carries a virtio-net header (vnet.h) in front of the packet, kept apart from it in
+// a Uint16Array so the packet buffer holds IP packets only.
 //
 // Observation taps: `new Tun({ tap: NAME, filter })` opens instead an AF_PACKET socket
 // (SOCK_DGRAM: IP packets, no link header) bound to interface NAME, with the classic BPF program
@@ -28,20 +23,14 @@
 #include <uv.h>
 
 #include <errno.h>
-#include <arpa/inet.h>
-#include <fcntl.h>
 #include <linux/filter.h>
-#include <linux/if_ether.h>
-#include <linux/if_packet.h>
 #include <linux/if_tun.h>
 #include <net/if.h>
 #include <string.h>
 #include <sys/ioctl.h>
-#include <sys/socket.h>
 #include <sys/uio.h>
-#include <unistd.h>
-
 #include <stdlib.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cstdint>
@@ -49,7 +38,9 @@
 #include <string>
 
 #include "device.h"
+#include "napi-args.h"
 #include "uring.h"
+#include "vnet.h"
 
 // Added in Linux 6.2 (UDP segmentation offload); older headers lack them.
 #ifndef TUN_F_USO4
@@ -61,19 +52,13 @@
 
 namespace {
 
-/** struct virtio_net_hdr (include/uapi/linux/virtio_net.h), the legacy 10-byte header. */
-struct VnetHdr {
-  uint8_t flags;
-  uint8_t gso_type;
-  uint16_t hdr_len;
-  uint16_t gso_size;
-  uint16_t csum_start;
-  uint16_t csum_offset;
-};
-static_assert(sizeof(VnetHdr) == 10, "virtio_net_hdr is 10 bytes");
-
-/** Numbers per packet in the vnet Uint16Array (src/io/tun.ts names them). */
-constexpr size_t kVnetSlots = 6;
+using portcullis::BatchArrays;
+using portcullis::IsArrayOf;
+using portcullis::kVnetSlots;
+using portcullis::StoreVnet;
+using portcullis::ThrowErrno;
+using portcullis::VnetHdr;
+using portcullis::VnetHdrFrom;
 
 /** Writes per io_uring submission (uring.h); a larger batch goes in several. */
 constexpr unsigned kRingEntries = 256;
@@ -102,57 +87,6 @@ enum Counter {
   kWriteSyscalls,  // write(2)/writev(2) calls and io_uring_enter(2) calls with a batch of writes
   kCounterCount
 };
-
-/** Throws a JavaScript Error carrying the errno and the step that failed. */
-void ThrowErrno(Napi::Env env, const char* step, int err) {
-  Napi::Error e = Napi::Error::New(env, std::string(step) + ": " + strerror(err));
-  e.Set("errno", Napi::Number::New(env, err));
-  e.Set("step", Napi::String::New(env, step));
-  e.ThrowAsJavaScriptException();
-}
-
-/** Whether `v` is a typed array of `type`. */
-bool IsArrayOf(const Napi::Value& v, napi_typedarray_type type) {
-  return v.IsTypedArray() && v.As<Napi::TypedArray>().TypedArrayType() == type;
-}
-
-/**
- * Whether the first arguments are (buf: Uint8Array, offsets: Uint32Array, lengths: Uint32Array);
- * if not, throws a TypeError showing `usage`.
- */
-bool BatchArrays(const Napi::CallbackInfo& info, const char* usage) {
-  if (info.Length() >= 3 && IsArrayOf(info[0], napi_uint8_array) && IsArrayOf(info[1], napi_uint32_array) &&
-      IsArrayOf(info[2], napi_uint32_array)) {
-    return true;
-  }
-  Napi::TypeError::New(info.Env(), usage).ThrowAsJavaScriptException();
-  return false;
-}
-
-/** Packet i's virtio header from its six numbers in `meta` (all zero when meta is null). */
-void VnetHdrFrom(const uint16_t* meta, size_t i, VnetHdr* hdr) {
-  if (meta == nullptr) {
-    memset(hdr, 0, sizeof *hdr);
-    return;
-  }
-  const uint16_t* m = meta + i * kVnetSlots;
-  hdr->flags = (uint8_t)m[0];
-  hdr->gso_type = (uint8_t)m[1];
-  hdr->hdr_len = m[2];
-  hdr->gso_size = m[3];
-  hdr->csum_start = m[4];
-  hdr->csum_offset = m[5];
-}
-
-/** A read packet's virtio header as its six numbers in `m`. */
-void StoreVnet(const VnetHdr& hdr, uint16_t* m) {
-  m[0] = hdr.flags;
-  m[1] = hdr.gso_type;
-  m[2] = hdr.hdr_len;
-  m[3] = hdr.gso_size;
-  m[4] = hdr.csum_start;
-  m[5] = hdr.csum_offset;
-}
 
 /** Errors of one written packet (the next may pass); anything else means the device failed. */
 bool PacketFault(int err) {
@@ -242,19 +176,8 @@ class Tun : public Napi::ObjectWrap<Tun> {
     vnet_ = accepted != 0;
     // A plain device never hands over more than its MTU; with offloads a read may carry 64 KiB.
     frame_max_ = vnet_ ? kMaxFrame : (size_t)mtu;
-    Napi::Float64Array counters = Napi::Float64Array::New(env, kCounterCount);
-    counters_ = counters.Data();
-    counters_ref_ = Napi::Persistent(counters);
-
-    Napi::Object self = info.This().As<Napi::Object>();
-    self.Set("name", Napi::String::New(env, actual));
-    self.Set("fd", Napi::Number::New(env, fd));
-    self.Set("vnetHdr", Napi::Boolean::New(env, vnet_));
-    self.Set("offloads", Napi::Number::New(env, accepted));
-    self.Set("frameMax", Napi::Number::New(env, (double)frame_max_));
-    self.Set("counters", counters);
     OpenRing();
-    self.Set("uring", Napi::Boolean::New(env, ring_.open()));
+    Publish(info, actual, accepted);
   }
 
   /** new Tun({ tap: name, filter: Uint32Array }): an observation tap (see the file comment). */
@@ -278,16 +201,8 @@ class Tun : public Napi::ObjectWrap<Tun> {
       ThrowErrno(env, "BPF program", EINVAL);
       return;
     }
-    std::unique_ptr<struct sock_filter[]> insns(new struct sock_filter[count]);
-    const uint32_t* w = words.Data();
-    for (size_t i = 0; i < count; i++) {
-      insns[i].code = (uint16_t)w[4 * i];
-      insns[i].jt = (uint8_t)w[4 * i + 1];
-      insns[i].jf = (uint8_t)w[4 * i + 2];
-      insns[i].k = w[4 * i + 3];
-    }
     const char* step = "";
-    int fd = OpenTap(name.c_str(), insns.get(), (unsigned short)count, &step);
+    int fd = OpenTap(name.c_str(), words.Data(), (unsigned short)count, &step);
     if (fd < 0) {
       ThrowErrno(env, step, -fd);
       return;
@@ -296,17 +211,23 @@ class Tun : public Napi::ObjectWrap<Tun> {
     vnet_ = false;
     observe_only_ = true;
     frame_max_ = kMaxFrame;
+    Publish(info, name, 0);
+  }
+
+  /** Makes the counters and sets this.name, fd, vnetHdr, offloads, frameMax, counters, uring. */
+  void Publish(const Napi::CallbackInfo& info, const std::string& name, unsigned offloads) {
+    Napi::Env env = info.Env();
     Napi::Float64Array counters = Napi::Float64Array::New(env, kCounterCount);
     counters_ = counters.Data();
     counters_ref_ = Napi::Persistent(counters);
     Napi::Object self = info.This().As<Napi::Object>();
     self.Set("name", Napi::String::New(env, name));
-    self.Set("fd", Napi::Number::New(env, fd));
-    self.Set("vnetHdr", Napi::Boolean::New(env, false));
-    self.Set("offloads", Napi::Number::New(env, 0));
+    self.Set("fd", Napi::Number::New(env, fd_));
+    self.Set("vnetHdr", Napi::Boolean::New(env, vnet_));
+    self.Set("offloads", Napi::Number::New(env, offloads));
     self.Set("frameMax", Napi::Number::New(env, (double)frame_max_));
     self.Set("counters", counters);
-    self.Set("uring", Napi::Boolean::New(env, false));
+    self.Set("uring", Napi::Boolean::New(env, ring_.open()));
   }
 
   ~Tun() override {
