@@ -66,6 +66,11 @@ constexpr unsigned kRingEntries = 256;
 /** Bounds of the reads submitted in a first round (tun.cc ReadThroughRing). */
 constexpr unsigned kRingReadsMin = 2;
 constexpr unsigned kRingReadsMax = 64;
+/**
+ * Plain reads that found a packet after ring reads found none (readBatch's probe) before reads
+ * go plain for good: one may be a packet that came just after the ring's reads.
+ */
+constexpr unsigned kRingProbeHits = 3;
 
 /** Largest IP packet, and so the largest super-packet a read can carry. */
 constexpr size_t kMaxFrame = 65535;
@@ -239,13 +244,10 @@ class Tun : public Napi::ObjectWrap<Tun> {
  private:
   /**
    * readBatch(buf, offsets, lengths, vnet) → count, or -errno when the first read failed.
-   * Reads packets into buf from byte 0 while the room left exceeds frameMax, up to
-   * offsets.length packets: one after another with plain reads, each at the start of a slot of
-   * frameMax + 1 bytes through the ring; packet i is buf[offsets[i], offsets[i] + lengths[i]). With the
-   * virtio header its six numbers go to vnet[6i .. 6i+5] (vnet is ignored without it). Returns 0
-   * when the device has nothing to read. A batch that ended because the device had nothing more
-   * (EAGAIN, rather than a full batch or buffer) adds one to counters[kReadDrained], so that the
-   * caller knows without another read whether more waits.
+   * Reads up to offsets.length packets into buf while the room left exceeds frameMax (through
+   * the ring each at the start of a slot of frameMax + 1 bytes, else one after another): packet
+   * i is buf[offsets[i], offsets[i] + lengths[i]), its virtio header's six numbers vnet[6i …].
+   * 0: nothing to read. A batch that ended on EAGAIN adds one to counters[kReadDrained].
    */
   Napi::Value ReadBatch(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
@@ -288,7 +290,7 @@ class Tun : public Napi::ObjectWrap<Tun> {
         plain = true;  // the ring failed as a whole
       } else if (count == 0 && drained && failed == 0 && !ring_reads_proven_) {
         // No ring read has found a packet yet: one plain read tells an empty device from a
-        // kernel whose ring reads find nothing on this one (then plain reads from here on).
+        // kernel whose ring reads find nothing on it (kRingProbeHits).
         plain = probe = true;
         drained = false;
       }
@@ -327,14 +329,16 @@ class Tun : public Napi::ObjectWrap<Tun> {
       off[count] = (uint32_t)pos;
       len[count] = (uint32_t)got;
       if (vnet_) StoreVnet(hdr, meta + count * kVnetSlots);
-      if (probe) ring_reads_ok_ = false;
+      if (probe && ++ring_probe_hits_ == kRingProbeHits) ring_reads_ok_ = false;
+      probe = false;
       pos += got;
       count++;
     }
     if (drained) counters_[kReadDrained]++;
     counters_[kReadBatches]++;
     counters_[kReadPackets] += (double)count;
-    counters_[kReadBytes] += (double)pos;
+    // Ring reads leave gaps between packets (a slot each): the bytes are the lengths' sum.
+    for (size_t i = 0; i < count; i++) counters_[kReadBytes] += len[i];
     if (failed != 0) {
       counters_[kLastReadErrno] = failed;
       // Packets already read are handed over; the error comes back on the next call.
@@ -664,6 +668,7 @@ class Tun : public Napi::ObjectWrap<Tun> {
   /** Whether reads go through the ring (see ReadBatch's probe), and whether one found a packet. */
   bool ring_reads_ok_ = true;
   bool ring_reads_proven_ = false;
+  unsigned ring_probe_hits_ = 0;
   /** Fault injection for the tests: ring reads find nothing (PORTCULLIS_TUN_FAULT=ring-reads-empty). */
   bool fault_ring_reads_empty_ = false;
   std::unique_ptr<VnetHdr[]> ring_hdrs_;

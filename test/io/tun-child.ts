@@ -11,7 +11,7 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  GSO_TCPV4, TUN_F_CSUM, TUN_F_TSO4, TUN_F_USO4, TUN_LAST_WRITE_ERRNO, TUN_READ_BATCHES, TUN_READ_DRAINED, TUN_READ_PACKETS, TUN_READ_SYSCALLS, TUN_WRITE_PACKETS, TUN_WRITE_REFUSED, TunDevice,
+  GSO_TCPV4, TUN_F_CSUM, TUN_F_TSO4, TUN_F_USO4, TUN_LAST_WRITE_ERRNO, TUN_READ_BATCHES, TUN_READ_BYTES, TUN_READ_DRAINED, TUN_READ_PACKETS, TUN_READ_SYSCALLS, TUN_WRITE_PACKETS, TUN_WRITE_REFUSED, TunDevice,
   VNET_CSUM_OFFSET, VNET_CSUM_START, VNET_F_NEEDS_CSUM, VNET_FLAGS, VNET_GSO_SIZE, VNET_GSO_TYPE, VNET_HDR_LEN,
   VNET_SLOTS, offloadNames, openTun,
 } from '../../src/io/tun.js';
@@ -179,7 +179,9 @@ const scenarios: Record<string, (offloads: number) => Promise<Result>> = {
     await sendUdp('10.77.2.2', 9000, '10.77.2.1', count, 'udp-');
     const payloads: string[] = [];
     const metas: number[][] = [];
+    let bytesSeen = 0;
     const batches = await pump(dev, (off, len, i) => {
+      bytesSeen += len;
       const p = parse4(buf, off, len);
       if (p === null || p.proto !== 17 || p.dport !== 9000 || p.dst !== ip4('10.77.2.2')) return;
       payloads.push(text.decode(buf.subarray(p.dataOff, p.dataOff + p.dataLen)));
@@ -187,8 +189,9 @@ const scenarios: Record<string, (offloads: number) => Promise<Result>> = {
     }, () => undefined, () => payloads.length >= count);
     const readPackets = dev.counters[TUN_READ_PACKETS];
     const readSyscalls = dev.counters[TUN_READ_SYSCALLS];
+    const readBytes = dev.counters[TUN_READ_BYTES];
     dev.close();
-    return { offloads: offloadNames(dev.offloads), batches, payloads, metas, readPackets, readSyscalls, uring: dev.uring };
+    return { offloads: offloadNames(dev.offloads), batches, payloads, metas, readPackets, readSyscalls, readBytes, bytesSeen, uring: dev.uring };
   },
 
   /**

@@ -111,6 +111,8 @@ for (const [mode, offloads] of [['plain', 0], ['offloads', TUN_OFFLOADS_ALL]] as
     assert.deepEqual(r['payloads'], Array.from({ length: 40 }, (_, i) => `udp-${i}`));
     // 40 datagrams queued before the first read: far fewer reads than packets.
     assert.ok(r['batches'][0] > 1 && r['batches'].length < 40, `batches ${JSON.stringify(r['batches'])}`);
+    // The byte counter: the packets' lengths, whatever the buffer's layout.
+    assert.equal(r['readBytes'], r['bytesSeen']);
     if (reads === 'io_uring') {
       // Rounds of reads, one system call each: far fewer calls than packets.
       assert.equal(r['uring'], uringOffered());
